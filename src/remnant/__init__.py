@@ -1,0 +1,1 @@
+"""remnant: information management and models for clearing cluster munition remnants."""

@@ -1,0 +1,155 @@
+"""The munition catalogue: submunitions per carrier, footprint and dud-rate prior per type.
+
+The default entries ship in ``munitions.toml`` beside this module, every figure with its
+public source. A store may hold entries of its own that add to or override them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from remnant.errors import InputError, NotFoundError
+
+__all__ = ["UNKNOWN", "Munition", "default_catalogue", "lookup", "parse_catalogue"]
+
+UNKNOWN = "unknown"
+_DELIVERIES = ("artillery", "rocket", "aircraft", "unknown")
+
+
+@dataclass(frozen=True)
+class Munition:
+    """One catalogue entry: a submunition type in its carrier."""
+
+    key: str
+    name: str
+    submunition: str
+    carrier: str
+    delivery: str
+    submunitions_per_carrier: int
+    footprint_length_m: float
+    footprint_width_m: float
+    beta: tuple[float, float]
+    prior_q05: float
+    prior_q95: float
+    prior_basis: str
+    test_rate: tuple[float, float] | None = None
+    field_rate: tuple[float, float] | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    provenance: str = "remnant default catalogue"
+
+    @property
+    def prior_mean(self) -> float:
+        """Mean of the Beta dud-rate prior."""
+        a, b = self.beta
+        return a / (a + b)
+
+
+def parse_catalogue(text: str, *, file: str = "catalogue", provenance: str | None = None):
+    """Parse catalogue TOML (the layout of ``munitions.toml``) into ``{key: Munition}``.
+
+    Raises
+    ------
+    InputError
+        If the TOML is malformed or an entry misses a field or holds a value out of range;
+        the message names the entry and the field.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=file) from None
+    entries = data.get("munitions")
+    if not isinstance(entries, dict) or not entries:
+        raise InputError("no [munitions.KEY] tables found", file=file)
+    return {
+        key: _munition(key, entry, file, provenance or f"file {file}")
+        for key, entry in entries.items()
+    }
+
+
+def _munition(key: str, entry: dict, file: str, provenance: str) -> Munition:
+    def need(name, kind=float, low=None, high=None):
+        if name not in entry:
+            raise InputError(f"entry {key!r} has no {name!r}", file=file, field=name)
+        value = entry[name]
+        try:
+            value = kind(value) if kind is not tuple else tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"entry {key!r}: {name} must be {kind.__name__}, got {value!r}",
+                file=file,
+                field=name,
+            ) from None
+        for v in value if isinstance(value, tuple) else (value,):
+            if (low is not None and v <= low) or (high is not None and v >= high):
+                raise InputError(
+                    f"entry {key!r}: {name} = {value!r} is out of range ({low}, {high})",
+                    file=file,
+                    field=name,
+                )
+        return value
+
+    def rate(name):
+        if name not in entry:
+            return None
+        lo, hi = need(name, tuple, -1e-12, 1 + 1e-12)
+        if lo > hi:
+            raise InputError(f"entry {key!r}: {name} low {lo} > high {hi}", file=file, field=name)
+        return (lo, hi)
+
+    delivery = str(entry.get("delivery", "unknown"))
+    if delivery not in _DELIVERIES:
+        raise InputError(
+            f"entry {key!r}: delivery {delivery!r} is not one of {', '.join(_DELIVERIES)}",
+            file=file,
+            field="delivery",
+        )
+    beta = need("beta", tuple, 0)
+    if len(beta) != 2:
+        raise InputError(f"entry {key!r}: beta must be [alpha, beta]", file=file, field="beta")
+    return Munition(
+        key=key,
+        name=str(entry.get("name", key)),
+        submunition=str(entry.get("submunition", key)),
+        carrier=str(entry.get("carrier", "unknown")),
+        delivery=delivery,
+        submunitions_per_carrier=need("submunitions_per_carrier", int, 0),
+        footprint_length_m=need("footprint_length_m", float, 0),
+        footprint_width_m=need("footprint_width_m", float, 0),
+        beta=beta,
+        prior_q05=need("prior_q05", float, 0, 1),
+        prior_q95=need("prior_q95", float, 0, 1),
+        prior_basis=str(entry.get("prior_basis", "")),
+        test_rate=rate("test_rate"),
+        field_rate=rate("field_rate"),
+        sources={str(k): str(v) for k, v in entry.get("sources", {}).items()},
+        provenance=provenance,
+    )
+
+
+@cache
+def default_catalogue() -> dict[str, Munition]:
+    """The catalogue shipped with remnant, ``{key: Munition}``.
+
+    Examples
+    --------
+    >>> cat = default_catalogue()
+    >>> cat["m77_m26"].submunitions_per_carrier
+    644
+    >>> "unknown" in cat
+    True
+    """
+    text = resources.files(__package__).joinpath("munitions.toml").read_text("utf-8")
+    return parse_catalogue(text, file="munitions.toml", provenance="remnant default catalogue")
+
+
+def lookup(catalogue: dict[str, Munition], key: str) -> Munition:
+    """The entry for ``key``, or a NotFoundError naming the keys there are."""
+    try:
+        return catalogue[key]
+    except KeyError:
+        raise NotFoundError(
+            f"no munition {key!r} in the catalogue; known: {', '.join(sorted(catalogue))}"
+        ) from None

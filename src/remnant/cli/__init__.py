@@ -1,0 +1,73 @@
+"""The ``remnant`` command: one group, one thin module per family of subcommands.
+
+Commands parse options, call one library function and present its result. User errors
+(bad input, refused actions) end with a one-line message on stderr and exit code 1;
+usage errors with exit code 2; nothing prints a traceback unless ``-v -v`` asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from remnant.errors import InvalidRecordsError, RemnantError
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debugging).")
+@click.option("-q", "--quiet", count=True, help="Less log output.")
+@click.version_option(package_name="remnant")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """remnant: records, hazard maps and plans for clearing cluster munition remnants.
+
+    Strictly humanitarian: survey, clearance, risk and victims.
+    """
+    level = logging.WARNING - 10 * verbose + 10 * quiet
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
+    ctx.obj = {"verbose": verbose}
+
+
+def _register() -> None:
+    from remnant.cli import catalogue, demo, records
+
+    for module in (records, catalogue, demo):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 user error, 2 usage error)."""
+    try:
+        cli.main(args=argv, prog_name="remnant", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except InvalidRecordsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo(exc.report(), err=True)
+        return 1
+    except RemnantError as exc:
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

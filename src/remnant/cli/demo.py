@@ -1,0 +1,60 @@
+"""The demo command: build the synthetic scenario and show what it holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from remnant.cli.options import overwrite_option
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False), default="demo")
+@click.option("--seed", default=7, show_default=True, help="Seed of the synthetic scenario.")
+@overwrite_option
+def demo(folder: str, seed: int, overwrite: bool) -> None:
+    """Build a SYNTHETIC scenario in FOLDER (default ./demo) and summarise it.
+
+    The store FOLDER/remnant.gpkg holds strikes, hazard areas, survey and clearance,
+    items found, accidents and victims; FOLDER/truth.json the hidden truth behind them.
+    """
+    from remnant.demo import build_demo
+
+    console = Console()
+    with console.status("building the synthetic scenario…"):
+        result = build_demo(folder, seed=seed, overwrite=overwrite)
+    scenario, counts = result["scenario"], result["counts"]
+    console.print(f"[bold]SYNTHETIC demo[/bold] (seed {seed}) in {Path(folder).resolve()}")
+    table = Table(title="records in remnant.gpkg (all synthetic)")
+    table.add_column("layer")
+    table.add_column("records", justify="right")
+    for layer, n in counts.items():
+        table.add_row(layer, str(n))
+    console.print(table)
+    truth = scenario.truth
+    by_type = scenario.strikes["munition"].value_counts()
+    found = scenario.items["munition"].value_counts()
+    table = Table(title="strikes by type, with the hidden true dud rates")
+    for column in ("munition", "strikes", "duds (hidden)", "found", "true dud rate (hidden)"):
+        table.add_column(column, justify="right" if column != "munition" else "left")
+    for key, rate in truth["true_dud_rates"].items():
+        table.add_row(
+            key,
+            str(by_type.get(key, 0)),
+            str(truth["duds_by_type"][key]),
+            str(found.get(key, 0)),
+            f"{rate:.1%}",
+        )
+    console.print(table)
+    released = scenario.activities.groupby("outcome").size().to_dict()
+    console.print(
+        f"hazard areas: {(scenario.hazard_areas['kind'] == 'CHA').sum()} CHA, "
+        f"{(scenario.hazard_areas['kind'] == 'SHA').sum()} SHA; activities by outcome: {released}; "
+        f"duds found {truth['duds_found']} of {truth['duds_total']}"
+    )
+
+
+COMMANDS = [demo]

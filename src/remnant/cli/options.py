@@ -1,0 +1,29 @@
+"""Options shared by several commands, defined once so a flag means the same everywhere."""
+
+from __future__ import annotations
+
+import click
+
+from remnant.records import ENTITIES
+
+store_argument = click.argument("store", metavar="STORE")
+
+layer_option = click.option(
+    "--layer",
+    "-l",
+    required=True,
+    type=click.Choice(list(ENTITIES)),
+    help="Which kind of record.",
+)
+
+overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace an output that exists (never done silently)."
+)
+
+user_option = click.option(
+    "--user",
+    "-u",
+    default=None,
+    metavar="NAME",
+    help="Who makes the change, for the audit log (default: the operating-system user).",
+)

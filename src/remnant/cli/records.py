@@ -1,0 +1,157 @@
+"""Commands on the record store: init, info, import, export, history, migrate."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from remnant import io
+from remnant.cli.options import layer_option, overwrite_option, store_argument, user_option
+from remnant.store import create_store, migrate_store, open_store
+
+
+@click.command()
+@store_argument
+@overwrite_option
+def init(store: str, overwrite: bool) -> None:
+    """Create an empty record store (a GeoPackage file STORE.gpkg)."""
+    created = create_store(store, overwrite=overwrite)
+    click.echo(f"created {created.backend} (schema version {created.schema_version()})")
+
+
+@click.command()
+@store_argument
+def info(store: str) -> None:
+    """Show how many records of each kind STORE holds."""
+    opened = open_store(store)
+    table = Table(title=f"{opened.backend} (schema version {opened.schema_version()})")
+    table.add_column("layer")
+    table.add_column("records", justify="right")
+    for layer, count in opened.counts().items():
+        table.add_row(layer, f"{count:,}")
+    Console().print(table)
+
+
+@click.command("import")
+@store_argument
+@click.argument("file", type=click.Path(dir_okay=False))
+@layer_option
+@click.option(
+    "--crs",
+    default=None,
+    help="CRS of the coordinates where the file does not say (e.g. EPSG:32637).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="SRC=FIELD",
+    help="Read column SRC as field FIELD (repeatable).",
+)
+@click.option(
+    "--encoding", default=None, help="Text encoding of a CSV or Shapefile (default UTF-8)."
+)
+@click.option("--source-layer", default=None, help="Layer to read from a multi-layer file.")
+@click.option(
+    "--ignore-extra", is_flag=True, help="Ignore columns that are not fields of the layer."
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Write the good rows; put the bad ones in FILE.rejects.csv.",
+)
+@click.option(
+    "--update", is_flag=True, help="Let changed values of stored records replace them (audited)."
+)
+@overwrite_option
+@user_option
+def import_(
+    store,
+    file,
+    layer,
+    crs,
+    mapping,
+    encoding,
+    source_layer,
+    ignore_extra,
+    skip_invalid,
+    update,
+    overwrite,
+    user,
+):
+    """Import records of one LAYER from FILE (CSV, GeoJSON, GeoPackage, KML, Shapefile).
+
+    All or nothing: a file with a bad row is refused whole, with every problem listed by
+    row and field, unless --skip-invalid. Importing the same file again adds nothing.
+    """
+    report = io.import_file(
+        open_store(store),
+        file,
+        layer,
+        crs=crs,
+        mapping=io.parse_mapping(mapping),
+        encoding=encoding,
+        source_layer=source_layer,
+        ignore_extra=ignore_extra,
+        skip_invalid=skip_invalid,
+        overwrite=overwrite,
+        update=update,
+        user=user,
+    )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(str(report))
+
+
+@click.command()
+@store_argument
+@click.argument("out", type=click.Path(dir_okay=False))
+@layer_option
+@overwrite_option
+def export(store: str, out: str, layer: str, overwrite: bool) -> None:
+    """Export every record of LAYER to OUT (.csv, .geojson, .gpkg, .kml or .shp)."""
+    count = io.export_layer(open_store(store), layer, out, overwrite=overwrite)
+    click.echo(f"wrote {count} {layer} to {out}")
+
+
+@click.command()
+@store_argument
+@click.argument("record_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON lines.")
+def history(store: str, record_id: str, as_json: bool) -> None:
+    """Show every change to record ID: when, who, what, before and after."""
+    entries = open_store(store).history(record_id)
+    if entries.empty:
+        raise click.ClickException(f"no history for {record_id!r} in {store}")
+    if as_json:
+        for row in entries.to_dict("records"):
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(title=f"history of {record_id}")
+    for column in ("at", "user", "action", "changes"):
+        table.add_column(column)
+    for row in entries.itertuples():
+        table.add_row(row.at, row.user, row.action, _changes(row.before, row.after))
+    Console().print(table)
+
+
+def _changes(before: str | None, after: str | None) -> str:
+    old = json.loads(before) if before else {}
+    new = json.loads(after) if after else {}
+    keys = [k for k in {**old, **new} if old.get(k) != new.get(k)]
+    return "\n".join(f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in keys) or "(no change)"
+
+
+@click.command()
+@store_argument
+@user_option
+def migrate(store: str, user: str | None) -> None:
+    """Bring STORE's schema up to this version of remnant (forward only, in one transaction)."""
+    steps = migrate_store(store, user=user)
+    click.echo(f"applied migrations {steps}" if steps else "already up to date")
+
+
+COMMANDS = [init, info, import_, export, history, migrate]

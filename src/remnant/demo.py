@@ -1,0 +1,346 @@
+"""A synthetic scenario to show and test remnant: labelled synthetic everywhere.
+
+About 300 cluster munition strikes of several catalogue types along a front line in a
+60 × 40 km region (UTM zone 37N, EPSG:32637), with reports of mixed quality, hazard
+areas around them, survey and clearance over part of them, the items those found, and
+accidents with their victims. Every record's ``source`` says SYNTHETIC. The submunitions
+are drawn from hidden true dud rates per type, kept beside the store in ``truth.json`` so
+the models can be checked against what they could not see.
+
+Nothing here describes a real place, event or weapon use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from remnant.catalogue import default_catalogue
+from remnant.io import import_records
+from remnant.store import create_store
+
+__all__ = ["Scenario", "build_demo", "make_scenario"]
+
+log = logging.getLogger(__name__)
+
+CRS = "EPSG:32637"  # WGS 84 / UTM zone 37N
+ORIGIN = (380_000.0, 5_290_000.0)  # south-west corner (easting, northing)
+EXTENT = (60_000.0, 40_000.0)
+LABEL = "SYNTHETIC: remnant demo scenario"
+USER = "remnant-demo"
+
+# Hidden truth: the share of each type's submunitions that failed (mean over strikes) and
+# how much that share varies between strikes (Beta concentration).
+TRUE_DUD_RATES = {"dpicm_m483a1": 0.11, "m77_m26": 0.07, "9n210_9m27k": 0.26, "m85_m396": 0.035}
+TRUE_CONCENTRATION = 60.0
+TYPE_SHARES = {"dpicm_m483a1": 0.35, "m77_m26": 0.2, "9n210_9m27k": 0.3, "m85_m396": 0.15}
+CARRIERS = {"artillery": (2, 12), "rocket": (1, 6)}
+# Source classes, their share of reports and how far (1σ, metres) they place a strike.
+SOURCES = {
+    "surveyed": (0.25, 15.0),
+    "eod_report": (0.3, 50.0),
+    "military_record": (0.1, 100.0),
+    "nts_informant": (0.25, 300.0),
+    "media": (0.1, 1000.0),
+}
+CARRIER_SPREAD_M = 80.0  # σ between the carriers of one strike
+DETECTION = {"clearance": 0.99, "TS": 0.6}
+
+
+@dataclass
+class Scenario:
+    """The synthetic records (GeoDataFrames in EPSG:4326) and the hidden truth."""
+
+    strikes: gpd.GeoDataFrame
+    hazard_areas: gpd.GeoDataFrame
+    activities: gpd.GeoDataFrame
+    items: gpd.GeoDataFrame
+    accidents: gpd.GeoDataFrame
+    victims: pd.DataFrame
+    truth: dict
+
+    def layers(self) -> dict[str, pd.DataFrame]:
+        """The record layers in the order they can be stored (references first)."""
+        return {
+            "strikes": self.strikes,
+            "hazard_areas": self.hazard_areas,
+            "activities": self.activities,
+            "items": self.items,
+            "accidents": self.accidents,
+            "victims": self.victims,
+        }
+
+
+def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
+    """Draw a synthetic scenario; the same seed gives the same scenario.
+
+    Examples
+    --------
+    >>> s = make_scenario(seed=1, n_strikes=40)
+    >>> len(s.strikes), s.strikes["source"].str.startswith("SYNTHETIC").all()
+    (40, np.True_)
+    """
+    rng = np.random.default_rng(seed)
+    catalogue = default_catalogue()
+    label = f"{LABEL} (seed {seed})"
+    x0, y0 = ORIGIN
+    width, height = EXTENT
+
+    # Strikes along a wavy front line across the region, most within a few km of it.
+    u = rng.uniform(0.03, 0.97, n_strikes)
+    front = y0 + height * (0.5 + 0.18 * np.sin(2 * np.pi * u * 1.3) + 0.06 * np.sin(9 * u))
+    cx = x0 + width * u
+    cy = front + rng.normal(0, 2_500, n_strikes)
+    cy = np.clip(cy, y0 + 2_000, y0 + height - 2_000)
+    types = rng.choice(list(TYPE_SHARES), n_strikes, p=list(TYPE_SHARES.values()))
+    start = dt.date(2022, 3, 1)
+    dates = [start + dt.timedelta(days=int(d)) for d in rng.integers(0, 600, n_strikes)]
+    delivery = np.array([catalogue[t].delivery for t in types])
+    lo_hi = np.array([CARRIERS[d] for d in delivery])
+    carriers = rng.integers(lo_hi[:, 0], lo_hi[:, 1] + 1)
+    azimuth = rng.uniform(0, 180, n_strikes)
+    classes = rng.choice(list(SOURCES), n_strikes, p=[s[0] for s in SOURCES.values()])
+    accuracy = np.array([SOURCES[c][1] for c in classes])
+    reported_x = cx + rng.normal(0, accuracy)
+    reported_y = cy + rng.normal(0, accuracy)
+    rate_mean = np.array([TRUE_DUD_RATES[t] for t in types])
+    p = rng.beta(rate_mean * TRUE_CONCENTRATION, (1 - rate_mean) * TRUE_CONCENTRATION)
+
+    # Every submunition of every carrier, and which of them failed.
+    dud_x, dud_y, dud_strike = [], [], []
+    for s in range(n_strikes):
+        m = catalogue[types[s]]
+        for _ in range(carriers[s]):
+            ox, oy = rng.normal(0, CARRIER_SPREAD_M, 2)
+            k = m.submunitions_per_carrier
+            along = rng.normal(0, m.footprint_length_m / 4, k)
+            across = rng.normal(0, m.footprint_width_m / 4, k)
+            a = np.radians(azimuth[s])
+            x = cx[s] + ox + along * np.sin(a) + across * np.cos(a)
+            y = cy[s] + oy + along * np.cos(a) - across * np.sin(a)
+            failed = rng.random(k) < p[s]
+            dud_x.append(x[failed])
+            dud_y.append(y[failed])
+            dud_strike.append(np.full(failed.sum(), s))
+    dud_x, dud_y = np.concatenate(dud_x), np.concatenate(dud_y)
+    dud_strike = np.concatenate(dud_strike)
+
+    known_count = rng.random(n_strikes) > 0.2
+    known_azimuth = (classes == "surveyed") & (rng.random(n_strikes) < 0.7)
+    ids = [f"STR-{i + 1:04d}" for i in range(n_strikes)]
+    strikes = gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "date": dates,
+            "munition": types,
+            "carriers": np.where(known_count, carriers, None),
+            "carriers_min": np.where(known_count, carriers, np.maximum(1, carriers - 2)),
+            "carriers_max": np.where(known_count, carriers, carriers + 3),
+            "azimuth_deg": np.where(known_azimuth, azimuth.round(0), np.nan),
+            "source_class": classes,
+            "accuracy_m": accuracy,
+            "confidence": np.where(
+                accuracy <= 50, "high", np.where(accuracy <= 300, "medium", "low")
+            ),
+            "source": label,
+            "notes": None,
+        },
+        geometry=shapely.points(reported_x, reported_y),
+        crs=CRS,
+    )
+
+    # Hazard areas: the union of the strikes' footprints (2σ plus location error), split
+    # into connected parts; confirmed where evidence is good, suspected where it is hearsay.
+    radius = np.array(
+        [catalogue[t].footprint_length_m / 2 + 2 * CARRIER_SPREAD_M for t in types]
+    ) + np.minimum(accuracy, 300)
+    footprints = shapely.buffer(shapely.points(reported_x, reported_y), radius, quad_segs=8)
+    parts = shapely.get_parts(shapely.union_all(footprints))
+    parts = shapely.simplify(parts, 5.0)
+    areas_ids = [f"HAZ-{i + 1:03d}" for i in range(len(parts))]
+    in_part = shapely.STRtree(parts).query(shapely.points(reported_x, reported_y), "intersects")
+    good_evidence = np.zeros(len(parts), bool)
+    for s, h in zip(*in_part, strict=True):
+        good_evidence[h] |= classes[s] in ("surveyed", "eod_report", "military_record")
+    land_use = rng.choice(
+        ["farmland", "pasture", "forest", "residential"], len(parts), p=[0.55, 0.2, 0.15, 0.1]
+    )
+    hazard_areas = gpd.GeoDataFrame(
+        {
+            "id": areas_ids,
+            "name": [f"Synthetic area {i + 1}" for i in range(len(parts))],
+            "kind": np.where(good_evidence, "CHA", "SHA"),
+            "status": "open",
+            "date": [dt.date(2024, 1, 15)] * len(parts),
+            "evidence": np.where(good_evidence, "strike reports, items seen", "informant reports"),
+            "land_use": land_use,
+            "beneficiaries": rng.integers(20, 2_000, len(parts)),
+            "source": label,
+            "notes": None,
+        },
+        geometry=parts,
+        crs=CRS,
+    )
+
+    # Activities: NTS on suspected areas; technical survey and clearance on part of the
+    # confirmed ones. Clearance covers a band of the area; found items come from the duds.
+    activities, items = [], []
+    dud_points = shapely.points(dud_x, dud_y)
+    found = np.zeros(len(dud_x), bool)
+    day = dt.date(2024, 3, 1)
+    for h, (poly, kind) in enumerate(zip(parts, hazard_areas["kind"], strict=True)):
+        r = rng.random()
+        if kind == "SHA" and r < 0.6:
+            outcome = "cancelled" if rng.random() < 0.5 else "confirmed"
+            activities.append(
+                _activity(len(activities), "NTS", poly, areas_ids[h], day, rng, outcome, label)
+            )
+        elif kind == "CHA" and r < 0.55:
+            kind_of_work = "clearance" if r < 0.4 else "TS"
+            minx, miny, maxx, maxy = poly.bounds
+            share = rng.uniform(0.3, 0.8)
+            band = shapely.box(minx, miny, minx + share * (maxx - minx), maxy)
+            covered = shapely.make_valid(shapely.intersection(poly, band))
+            covered = shapely.get_parts(covered)
+            covered = covered[shapely.get_type_id(covered) == shapely.GeometryType.POLYGON]
+            covered = covered[shapely.area(covered) > 1_000]
+            if len(covered) == 0:
+                continue
+            area = shapely.multipolygons(covered)
+            outcome = "cleared" if kind_of_work == "clearance" else "reduced"
+            a = _activity(
+                len(activities), kind_of_work, area, areas_ids[h], day, rng, outcome, label
+            )
+            activities.append(a)
+            inside = shapely.contains_xy(area, dud_x, dud_y) & ~found
+            detected = inside & (rng.random(len(dud_x)) < DETECTION[kind_of_work])
+            found |= detected
+            for i in np.flatnonzero(detected):
+                items.append(
+                    {
+                        "id": f"ITM-{len(items) + 1:05d}",
+                        "date": a["end"],
+                        "munition": types[dud_strike[i]],
+                        "category": "submunition",
+                        "state": "dud",
+                        "depth_cm": float(rng.choice([0, 0, 5, 10, 20])),
+                        "activity": a["id"],
+                        "destroyed": True,
+                        "source": label,
+                        "notes": None,
+                        "geometry": dud_points[i],
+                    }
+                )
+        day += dt.timedelta(days=int(rng.integers(1, 6)))
+    activities = gpd.GeoDataFrame(activities, geometry="geometry", crs=CRS)
+    items = gpd.GeoDataFrame(items, geometry="geometry", crs=CRS)
+
+    # Accidents at duds that nobody found, and the people they hurt.
+    remaining = np.flatnonzero(~found)
+    chosen = rng.choice(remaining, size=min(14, len(remaining)), replace=False)
+    accidents, victims = [], []
+    for j, i in enumerate(sorted(chosen)):
+        people = int(rng.integers(1, 4))
+        outcome = rng.choice(["killed", "injured"], people, p=[0.3, 0.7])
+        acc_id = f"ACC-{j + 1:03d}"
+        accidents.append(
+            {
+                "id": acc_id,
+                "date": min(
+                    dates[dud_strike[i]] + dt.timedelta(days=int(rng.integers(30, 900))),
+                    dt.date.today(),
+                ),
+                "munition": types[dud_strike[i]],
+                "killed": int((outcome == "killed").sum()),
+                "injured": int((outcome == "injured").sum()),
+                "source": label,
+                "notes": None,
+                "geometry": dud_points[i],
+            }
+        )
+        for o in outcome:
+            child = rng.random() < 0.45
+            victims.append(
+                {
+                    "id": f"VIC-{len(victims) + 1:03d}",
+                    "accident": acc_id,
+                    "outcome": o,
+                    "civilian": True,
+                    "sex": rng.choice(["female", "male"], p=[0.3, 0.7]),
+                    "age_group": "child" if child else "adult",
+                    "activity_at_time": rng.choice(
+                        ["playing", "collecting"] if child else ["farming", "herding", "travelling"]
+                    ),
+                    "source": label,
+                    "notes": None,
+                }
+            )
+    accidents = gpd.GeoDataFrame(accidents, geometry="geometry", crs=CRS)
+    truth = {
+        "label": label,
+        "seed": seed,
+        "true_dud_rates": TRUE_DUD_RATES,
+        "true_concentration": TRUE_CONCENTRATION,
+        "detection": DETECTION,
+        "duds_total": len(dud_x),
+        "duds_found": int(found.sum()),
+        "duds_by_type": {t: int((types[dud_strike] == t).sum()) for t in TYPE_SHARES},
+        "strikes": {
+            ids[s]: {
+                "x": float(cx[s]),
+                "y": float(cy[s]),
+                "carriers": int(carriers[s]),
+                "dud_rate": float(p[s]),
+            }
+            for s in range(n_strikes)
+        },
+        "crs": CRS,
+    }
+    return Scenario(
+        strikes=strikes.to_crs(4326),
+        hazard_areas=hazard_areas.to_crs(4326),
+        activities=activities.to_crs(4326),
+        items=items.to_crs(4326),
+        accidents=accidents.to_crs(4326),
+        victims=pd.DataFrame(victims),
+        truth=truth,
+    )
+
+
+def _activity(n, kind, geometry, area_id, day, rng, outcome, label) -> dict:
+    days = int(rng.integers(2, 40))
+    return {
+        "id": f"ACT-{n + 1:04d}",
+        "type": kind,
+        "organisation": rng.choice(["Synthetic Demining Org A", "Synthetic Demining Org B"]),
+        "start": day,
+        "end": day + dt.timedelta(days=days),
+        "method": {"NTS": "visual", "TS": "mechanical", "clearance": "manual"}[kind],
+        "depth_cm": {"NTS": None, "TS": 20.0, "clearance": 20.0}[kind],
+        "hazard_area": area_id,
+        "outcome": outcome,
+        "team_days": float(days * rng.integers(1, 4)),
+        "source": label,
+        "notes": None,
+        "geometry": geometry,
+    }
+
+
+def build_demo(folder: str | Path, *, seed: int = 7, overwrite: bool = False) -> dict:
+    """Build the demo store ``FOLDER/remnant.gpkg`` and ``FOLDER/truth.json``; return counts."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    scenario = make_scenario(seed)
+    store = create_store(folder / "remnant.gpkg", overwrite=overwrite)
+    for layer, frame in scenario.layers().items():
+        import_records(store, layer, frame, name=f"demo {layer}", user=USER)
+    (folder / "truth.json").write_text(json.dumps(scenario.truth, indent=1), "utf-8")
+    return {"store": store, "scenario": scenario, "counts": store.counts()}

@@ -1,0 +1,131 @@
+"""Exceptions: one root, subclasses that also inherit the builtin they behave like.
+
+Every message a user sees names the bad input and what to do about it. Errors that
+reach the web carry an HTTP status (``http_status``) and a message safe to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConflictError",
+    "InputError",
+    "InvalidRecordsError",
+    "ModelError",
+    "NotFoundError",
+    "Problem",
+    "RemnantError",
+    "StoreBusyError",
+    "StoreError",
+]
+
+
+class RemnantError(Exception):
+    """Root of every error remnant raises on purpose."""
+
+    http_status = 500
+
+
+class InputError(RemnantError, ValueError):
+    """Bad input: a file, a value or an option that cannot be used as given.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what to do about it.
+    file, row, field : optional
+        Where: the file's name, the 1-based row or feature number, the field's name.
+    """
+
+    http_status = 422
+
+    def __init__(self, message: str, *, file=None, row=None, field=None):
+        self.file, self.row, self.field = file, row, field
+        where = ", ".join(
+            part
+            for part in (
+                str(file) if file is not None else None,
+                f"row {row}" if row is not None else None,
+                f"field {field!r}" if field is not None else None,
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one value of one row of an input file."""
+
+    file: str
+    row: int | None
+    field: str | None
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        value = "" if self.value is None else f" (value {_shorten(self.value)!r})"
+        return f"{', '.join(where)}: {self.message}{value}"
+
+
+def _shorten(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class InvalidRecordsError(InputError):
+    """An input with one or more bad rows; ``problems`` lists every one of them."""
+
+    def __init__(self, file: str, problems: list[Problem], *, written: int = 0):
+        self.problems = problems
+        rows = sorted({p.row for p in problems if p.row is not None})
+        head = (
+            f"{len(rows)} bad row(s), {len(problems)} problem(s)"
+            if rows
+            else f"{len(problems)} problem(s)"
+        )
+        tail = "nothing was written" if written == 0 else f"{written} good row(s) were written"
+        super().__init__(f"{head}; {tail}", file=file)
+
+    def report(self) -> str:
+        """Every problem, one line each."""
+        return "\n".join(str(p) for p in self.problems)
+
+
+class StoreError(RemnantError, RuntimeError):
+    """The record store cannot do what was asked (missing, wrong version, refused)."""
+
+    http_status = 409
+
+
+class StoreBusyError(StoreError, TimeoutError):
+    """Another process held the store's write lock for longer than the timeout."""
+
+    http_status = 503
+
+
+class NotFoundError(StoreError, KeyError):
+    """A record, layer or catalogue entry that does not exist."""
+
+    http_status = 404
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ConflictError(StoreError):
+    """A write that would silently overwrite or duplicate: refused instead."""
+
+    http_status = 409
+
+
+class ModelError(RemnantError, ArithmeticError):
+    """A model cannot be computed from the inputs given (empty grid, no strikes, …)."""
+
+    http_status = 422

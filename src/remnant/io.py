@@ -1,0 +1,589 @@
+"""Import and export records as CSV, GeoJSON, GeoPackage, KML or Shapefile, in any CRS.
+
+Reading is strict and whole: a file is read, every row is checked by
+:func:`remnant.records.validate`, and only then is anything written — in one
+transaction, so an import is all or nothing. A bad file gets one report naming the file,
+row, field and value of every problem. Files are read and written through GDAL (pyogrio);
+CSV through pandas, so that row numbers and encodings are exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from remnant import records
+from remnant.errors import ConflictError, InputError, InvalidRecordsError, Problem
+from remnant.store import Store, WriteSummary
+
+__all__ = [
+    "FORMATS",
+    "ImportReport",
+    "InputTable",
+    "export_layer",
+    "import_file",
+    "import_records",
+    "import_table",
+    "read_table",
+    "write_table",
+]
+
+log = logging.getLogger(__name__)
+
+FORMATS = {
+    ".csv": "CSV",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".kml": "KML",
+    ".shp": "ESRI Shapefile",
+}
+MAX_FILE_BYTES = 2 * 1024**3
+LON_NAMES, LAT_NAMES = ("lon", "longitude", "x"), ("lat", "latitude", "y")
+# KML carries styling fields that are not data, and a name and description that are.
+_KML_STYLING = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude"}
+_KML_STYLING |= {"visibility", "draworder", "icon", "snippet"}
+
+
+@dataclass
+class InputTable:
+    """One input file's records as read: raw values, geometries in EPSG:4326, row numbers."""
+
+    file: str
+    frame: pd.DataFrame
+    geometry: np.ndarray | None
+    rows: np.ndarray
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    file: str
+    layer: str
+    read: int
+    written: WriteSummary
+    rejected: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    rejects_file: Path | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.file}: {self.read} rows read; {self.written}"
+        if self.rejected:
+            text += f"; {self.rejected} rejected (see {self.rejects_file})"
+        if self.warnings:
+            text += f"; {len(self.warnings)} warning(s)"
+        return text
+
+
+def _format(path: Path) -> str:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise InputError(
+            f"unknown file type {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}",
+            file=path.name,
+        ) from None
+
+
+def _crs(value, file: str) -> pyproj.CRS:
+    try:
+        return pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        raise InputError(
+            f"unknown CRS {value!r}; give an EPSG code such as EPSG:32637", file=file, field="crs"
+        ) from None
+
+
+def parse_mapping(pairs) -> dict[str, str]:
+    """``["src=dst", …]`` to ``{src: dst}``, refusing malformed pairs."""
+    mapping = {}
+    for pair in pairs or ():
+        src, sep, dst = pair.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise InputError(f"--map takes SOURCE=FIELD, got {pair!r}")
+        mapping[src.strip()] = dst.strip()
+    return mapping
+
+
+def shapefile_names(ent: records.Entity) -> dict[str, str]:
+    """Canonical name → the at most 10-character name used in Shapefiles, unique per layer."""
+    names, used = {}, set()
+    for name in ent.field_names:
+        short = name[:10]
+        n = 1
+        while short in used:
+            short = f"{name[: 10 - len(str(n))]}{n}"
+            n += 1
+        names[name] = short
+        used.add(short)
+    return names
+
+
+def read_table(
+    path: str | Path,
+    layer: str,
+    *,
+    crs=None,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    source_layer: str | None = None,
+    ignore_extra: bool = False,
+) -> InputTable:
+    """Read a file's records for ``layer`` with canonical column names, geometry in EPSG:4326.
+
+    Parameters
+    ----------
+    path : path
+        CSV (geometry from ``lon``/``lat`` or ``x``/``y`` columns, or ``wkt``), GeoJSON,
+        GeoPackage, KML or Shapefile.
+    layer : str
+        The entity the records are (``strikes``, ``hazard_areas``, …).
+    crs : CRS-like, optional
+        The coordinates' CRS where the file does not say (CSV: default EPSG:4326).
+    mapping : dict, optional
+        Source column name → canonical field name, for files with other names.
+    encoding : str, optional
+        Text encoding of a CSV or Shapefile (default UTF-8).
+    source_layer : str, optional
+        Which layer of a multi-layer file (GeoPackage) to read.
+    ignore_extra : bool
+        Ignore columns that are not fields of ``layer`` instead of refusing the file.
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be used at all: missing, unreadable, too large, of unknown
+        type, encoding or CRS, without a required column. Row-level problems are returned
+        in ``InputTable.problems`` and by :func:`remnant.records.validate`.
+    """
+    path = Path(path)
+    name = path.name
+    ent = records.entity(layer)
+    fmt = _format(path)
+    if not path.exists():
+        raise InputError("no such file", file=path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"file is {size / 1024**3:.1f} GiB, over the {MAX_FILE_BYTES / 1024**3:.0f} GiB "
+            "import limit; split it into smaller files",
+            file=name,
+        )
+    if fmt == "CSV":
+        table = _read_csv(path, ent, crs, encoding)
+    else:
+        table = _read_vector(path, ent, fmt, crs, encoding, source_layer)
+    _canonical_columns(table, ent, mapping or {}, fmt, ignore_extra)
+    return table
+
+
+def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> InputTable:
+    name = path.name
+    try:
+        with open(path, newline="", encoding=encoding or "utf-8-sig") as fh:
+            header = next(csv.reader(fh), None)
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            encoding=encoding or "utf-8-sig",
+            skipinitialspace=True,
+        )
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"line {line} is not valid {encoding or 'UTF-8'} (byte 0x{exc.object[exc.start]:02x}); "
+            "pass the file's encoding, for example --encoding cp1252",
+            file=name,
+        ) from None
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}", file=name, field="encoding") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise InputError(f"not a readable CSV file: {str(exc).strip()}", file=name) from None
+    if not header:
+        raise InputError("the file is empty", file=name)
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise InputError(f"column(s) named twice: {', '.join(repeated)}", file=name)
+    frame.columns = [c.strip() for c in header]
+    rows = np.arange(2, len(frame) + 2)  # row 1 is the header
+    table = InputTable(name, frame, None, rows)
+    if ent.geometry is None:
+        return table
+    lower = {c.lower(): c for c in frame.columns}
+    lon = next((lower[c] for c in LON_NAMES if c in lower), None)
+    lat = next((lower[c] for c in LAT_NAMES if c in lower), None)
+    wkt = lower.get("wkt")
+    source_crs = _crs(crs if crs is not None else 4326, name)
+    if lon and lat:
+        table.geometry = _points_from_columns(table, lon, lat)
+        frame.drop(columns=[lon, lat], inplace=True)
+    elif wkt:
+        table.geometry = _geometries_from_wkt(table, wkt)
+        frame.drop(columns=[wkt], inplace=True)
+    else:
+        raise InputError(
+            "no geometry: give lon and lat columns (or x and y with --crs), or a wkt column",
+            file=name,
+        )
+    table.geometry = _to_wgs84(table.geometry, source_crs)
+    return table
+
+
+def _points_from_columns(table: InputTable, lon: str, lat: str) -> np.ndarray:
+    xy = []
+    for column in (lon, lat):
+        raw = table.frame[column]
+        values = pd.to_numeric(raw.str.strip(), errors="coerce").to_numpy(float)
+        for i in np.flatnonzero(np.isnan(values) & (raw.str.strip() != "").to_numpy()):
+            table.problems.append(
+                Problem(table.file, int(table.rows[i]), column, raw.iat[i], "is not a number")
+            )
+        xy.append(values)
+    geoms = shapely.points(xy[0], xy[1])
+    return np.where(np.isnan(xy[0]) | np.isnan(xy[1]), None, geoms)
+
+
+def _geometries_from_wkt(table: InputTable, column: str) -> np.ndarray:
+    raw = table.frame[column].str.strip().to_numpy(object)
+    raw[raw == ""] = None
+    geoms = shapely.from_wkt(raw, on_invalid="ignore")
+    for i in np.flatnonzero(shapely.is_missing(geoms) & (raw != None)):  # noqa: E711
+        table.problems.append(
+            Problem(table.file, int(table.rows[i]), column, raw[i], "is not readable WKT")
+        )
+    return geoms
+
+
+def _to_wgs84(geoms: np.ndarray, source: pyproj.CRS) -> np.ndarray:
+    if source.equals(pyproj.CRS.from_epsg(4326)):
+        return geoms
+    transformer = pyproj.Transformer.from_crs(source, 4326, always_xy=True)
+    with np.errstate(invalid="ignore"):
+        return shapely.transform(
+            geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        )
+
+
+def _read_vector(path: Path, ent, fmt: str, crs, encoding, source_layer) -> InputTable:
+    name = path.name
+    try:
+        meta, _, wkb, values = pyogrio.raw.read(path, layer=source_layer, encoding=encoding)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputError(f"GDAL cannot read it: {exc}", file=name) from None
+    frame = pd.DataFrame(
+        {column: _plain_column(v) for column, v in zip(meta["fields"], values, strict=True)}
+    )
+    rows = np.arange(1, len(frame) + 1)
+    table = InputTable(name, frame, None, rows)
+    if ent.geometry is None:
+        return table
+    if wkb is None:
+        raise InputError("the layer has no geometry", file=name)
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    for i in np.flatnonzero(shapely.is_missing(geoms) & (wkb != None)):  # noqa: E711
+        table.problems.append(
+            Problem(name, int(rows[i]), "geometry", None, "geometry cannot be read")
+        )
+    file_crs = meta.get("crs")
+    if file_crs and crs is not None and not _crs(crs, name).equals(_crs(file_crs, name)):
+        raise InputError(
+            f"the file says its CRS is {file_crs}, but --crs says {crs}", file=name, field="crs"
+        )
+    if not file_crs and crs is None:
+        raise InputError(
+            "the file has no CRS; give it with --crs, e.g. --crs EPSG:4326", file=name, field="crs"
+        )
+    table.geometry = _to_wgs84(geoms, _crs(file_crs or crs, name))
+    return table
+
+
+def _plain_column(values: np.ndarray) -> np.ndarray:
+    """Dates from GDAL as ISO text, so that validation sees one form of date."""
+    if np.issubdtype(values.dtype, np.datetime64):
+        text = np.datetime_as_string(values, unit="D").astype(object)
+        text[np.isnat(values)] = None
+        return text
+    return values
+
+
+def _canonical_columns(table: InputTable, ent, mapping, fmt, ignore_extra) -> None:
+    frame = table.frame
+    missing = [src for src in mapping if src not in frame.columns]
+    if missing:
+        raise InputError(
+            f"--map names column(s) not in the file: {', '.join(missing)}", file=table.file
+        )
+    frame.rename(columns=mapping, inplace=True)
+    known = set(ent.field_names)
+    if fmt == "ESRI Shapefile":
+        short = {s: c for c, s in shapefile_names(ent).items()}
+        frame.rename(
+            columns={c: short[c] for c in frame.columns if c in short and c not in known},
+            inplace=True,
+        )
+    if fmt == "KML":
+        _kml_columns(frame)
+    lower = {c.lower(): c for c in frame.columns if c not in known}
+    frame.rename(columns={lower[k]: k for k in known if k in lower}, inplace=True)
+    extra = [c for c in frame.columns if c not in known]
+    if extra and not ignore_extra:
+        raise InputError(
+            f"column(s) not in the {ent.name} layer: {', '.join(extra)}; "
+            f"map them with --map COLUMN=FIELD or pass --ignore-extra "
+            f"(fields: {', '.join(ent.field_names)})",
+            file=table.file,
+        )
+    frame.drop(columns=extra, inplace=True)
+    absent = [f.name for f in ent.fields if f.required and f.name not in frame.columns]
+    if absent:
+        raise InputError(
+            f"required column(s) missing: {', '.join(absent)} (use --map if they have other names)",
+            file=table.file,
+        )
+
+
+def _kml_columns(frame: pd.DataFrame) -> None:
+    """Drop KML styling; keep a non-blank Name and Description in ``notes``."""
+    styling = [c for c in frame.columns if c.lower() in _KML_STYLING]
+    frame.drop(columns=styling, inplace=True)
+    labels = [c for c in frame.columns if c.lower() in ("name", "description")]
+    for column in labels:
+        text = frame.pop(column).fillna("").astype(str).str.strip()
+        if (text != "").any():
+            note = np.where(text != "", column.lower() + ": " + text, "")
+            old = frame["notes"].fillna("").astype(str) if "notes" in frame else ""
+            frame["notes"] = [
+                ("; ".join(p for p in (o, n) if p)) or None
+                for o, n in zip(old if len(old) else [""] * len(frame), note, strict=True)
+            ]
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    layer: str,
+    *,
+    crs=None,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    source_layer: str | None = None,
+    ignore_extra: bool = False,
+    skip_invalid: bool = False,
+    overwrite: bool = False,
+    **write_options,
+) -> ImportReport:
+    """Read, validate and store one file's records, all or nothing.
+
+    With ``skip_invalid`` the good rows are written and the bad ones go to
+    ``NAME.rejects.csv`` beside the input, each with its problems; otherwise any bad row
+    refuses the whole file with :class:`~remnant.errors.InvalidRecordsError`, and the
+    store is unchanged. See :func:`import_table` for ``user`` and ``update``.
+    """
+    path = Path(path)
+    rejects = path.with_name(path.name + ".rejects.csv")
+    if skip_invalid and rejects.exists() and not overwrite:
+        raise InputError(f"{rejects} exists; remove it or pass --overwrite", file=path.name)
+    table = read_table(
+        path,
+        layer,
+        crs=crs,
+        mapping=mapping,
+        encoding=encoding,
+        source_layer=source_layer,
+        ignore_extra=ignore_extra,
+    )
+    return import_table(
+        store, table, layer, skip_invalid=skip_invalid, rejects=rejects, **write_options
+    )
+
+
+def import_records(
+    store: Store, layer: str, frame, *, name: str = "records", **options
+) -> ImportReport:
+    """Validate and store records given as a (Geo)DataFrame with canonical columns (EPSG:4326)."""
+    ent = records.entity(layer)
+    geometry = None
+    if ent.geometry is not None:
+        geometry = (
+            frame.geometry.to_crs(4326).to_numpy() if frame.crs else frame.geometry.to_numpy()
+        )
+    values = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    table = InputTable(name, values, geometry, np.arange(1, len(frame) + 1))
+    return import_table(store, table, layer, **options)
+
+
+def import_table(
+    store: Store,
+    table: InputTable,
+    layer: str,
+    *,
+    user: str | None = None,
+    update: bool = False,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+) -> ImportReport:
+    """Validate records as read and write the good ones in one transaction.
+
+    Records already stored with the same values are left as they are, so a file imported
+    twice adds nothing; ``update`` lets changed values replace stored ones (audited).
+    """
+    if len(table.rows) == 0:
+        raise InputError("has no records", file=table.file)
+    result = records.validate(
+        layer,
+        table.frame,
+        table.geometry,
+        file=table.file,
+        rows=table.rows,
+        munitions=store.munition_keys(),
+    )
+    problems = _merge(table.problems, result.problems)
+    problems += _reference_problems(store, layer, table.file, result)
+    bad_rows = {p.row for p in problems}
+    if problems and not skip_invalid:
+        raise InvalidRecordsError(table.file, problems)
+    good = result.records[~np.isin(result.rows, sorted(bad_rows))]
+    try:
+        written = store.write(layer, good, user=user, update=update)
+    except ConflictError as exc:
+        raise ConflictError(f"{table.file}: {exc}; nothing was written") from None
+    report = ImportReport(
+        table.file, layer, len(table.rows), written, len(bad_rows), result.warnings
+    )
+    if problems:
+        report.rejects_file = _write_rejects(
+            rejects or Path(table.file + ".rejects.csv"), table, problems
+        )
+    log.info("%s", report)
+    return report
+
+
+def _merge(read_problems: list[Problem], problems: list[Problem]) -> list[Problem]:
+    """Problems of reading and of validation, without 'no geometry' where reading said why."""
+    unreadable = {p.row for p in read_problems}
+    return read_problems + [
+        p
+        for p in problems
+        if not (p.field == "geometry" and p.row in unreadable and "no geometry" in p.message)
+    ]
+
+
+def _reference_problems(store: Store, layer: str, file: str, result) -> list[Problem]:
+    """Rows that refer to records (an accident, an activity …) the store does not hold."""
+    problems = []
+    for f in records.entity(layer).fields:
+        if f.references is None:
+            continue
+        known = store.ids(f.references)
+        values = result.records[f.name]
+        missing = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+        problems += [
+            Problem(
+                file,
+                int(result.rows[i]),
+                f.name,
+                values.iat[i],
+                f"no such record in {f.references}",
+            )
+            for i in np.flatnonzero(missing)
+        ]
+    return problems
+
+
+def _write_rejects(rejects: Path, table: InputTable, problems: list[Problem]) -> Path:
+    """The bad rows as read, each with its row number and problems, beside the input."""
+    by_row: dict[int, list[str]] = {}
+    for p in problems:
+        by_row.setdefault(p.row, []).append(
+            str(p).split(": ", 1)[-1] if p.field is None else f"{p.field}: {p.message}"
+        )
+    positions = np.flatnonzero(np.isin(table.rows, sorted(by_row)))
+    frame = table.frame.iloc[positions].copy()
+    if table.geometry is not None:
+        frame["wkt"] = shapely.to_wkt(table.geometry[positions], rounding_precision=17)
+    frame.insert(0, "problems", [" | ".join(by_row[r]) for r in table.rows[positions]])
+    frame.insert(0, "row", table.rows[positions])
+    frame.to_csv(rejects, index=False)
+    return rejects
+
+
+def table_for_export(store: Store, layer: str):
+    """The layer's records as a GeoDataFrame ready for writing (dates as ISO text)."""
+    frame = store.read(layer)
+    ent = records.entity(layer)
+    for f in ent.fields:
+        if f.kind == "date":
+            frame[f.name] = [None if v is None else v.isoformat() for v in frame[f.name]]
+        if f.kind == "boolean":
+            frame[f.name] = pd.array(
+                [None if v is None else int(v) for v in frame[f.name]], dtype="Int64"
+            )
+    return frame
+
+
+def export_layer(store: Store, layer: str, path: str | Path, *, overwrite: bool = False) -> int:
+    """Write every record of ``layer`` to ``path`` (format from its suffix); return the count."""
+    frame = table_for_export(store, layer)
+    write_table(frame, layer, path, overwrite=overwrite)
+    return len(frame)
+
+
+def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False) -> None:
+    """Write records to a file, whole or not at all: written beside it, then moved in place.
+
+    CSV holds points as ``lon``/``lat`` and other geometries as ``wkt`` (17 decimals, so a
+    re-import finds the same records); Shapefile names are cut to 10 characters
+    (:func:`shapefile_names`), which import maps back.
+    """
+    path = Path(path)
+    fmt = _format(path)
+    ent = records.entity(layer)
+    siblings = (
+        [path.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
+        if fmt == "ESRI Shapefile"
+        else [path]
+    )
+    if any(p.exists() for p in siblings) and not overwrite:
+        raise InputError("exists; pass --overwrite to replace it", file=path)
+    if ent.geometry is None and fmt in ("KML", "ESRI Shapefile"):
+        raise InputError(
+            f"{layer} have no geometry: export them as CSV, GeoJSON or GeoPackage", file=path.name
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".remnant-") as tmp:
+        target = Path(tmp) / path.name
+        if fmt == "CSV":
+            _write_csv(frame, ent, target)
+        else:
+            out = frame
+            if fmt == "ESRI Shapefile":
+                out = frame.rename(columns=shapefile_names(ent))
+            kwargs = {"layer": layer} if fmt == "GPKG" else {}
+            if ent.geometry is None:
+                kwargs["geometry_type"] = None
+            pyogrio.write_dataframe(out, target, driver=fmt, **kwargs)
+        for produced in Path(tmp).iterdir():
+            os.replace(produced, path.with_name(produced.name))
+
+
+def _write_csv(frame, ent: records.Entity, target: Path) -> None:
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    if ent.geometry == "POINT":
+        out["lon"] = frame.geometry.x.to_numpy()
+        out["lat"] = frame.geometry.y.to_numpy()
+    elif ent.geometry:
+        out["wkt"] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
+    out.to_csv(target, index=False)

@@ -1,0 +1,647 @@
+"""The records remnant keeps, and the one set of rules every record must pass.
+
+Entities follow DESIGN §2 and the GICHD minimum data requirements: strikes, hazard areas,
+survey and clearance activities, items found, accidents and victims. Import, export, the
+store and the web API all use the canonical field names defined here, and every record
+that enters the store, from whatever door, goes through :func:`validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+from remnant.catalogue import UNKNOWN
+from remnant.errors import NotFoundError, Problem
+
+__all__ = ["ENTITIES", "Entity", "Field", "ValidationResult", "entity", "validate"]
+
+log = logging.getLogger(__name__)
+
+EARLIEST_DATE = dt.date(1940, 1, 1)
+MAX_VERTEX_GAP_M = 5_000.0  # GICHD geocheck: consecutive vertices more than 5 km apart
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of an entity.
+
+    ``kind`` is one of ``text``, ``integer``, ``real``, ``date``, ``boolean``;
+    ``choices`` restricts a text field to an enumeration; ``references`` names the entity
+    whose ``id`` the value must be.
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    references: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A kind of record: its layer name, id prefix, geometry type and fields."""
+
+    name: str
+    prefix: str
+    geometry: str | None  # "POINT", "MULTIPOLYGON" or None for a table without geometry
+    fields: tuple[Field, ...]
+    doc: str
+
+    @property
+    def field_names(self) -> list[str]:
+        """Canonical column names, ``id`` first."""
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        """The field called ``name``."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise NotFoundError(
+            f"{self.name} has no field {name!r}; fields: {', '.join(self.field_names)}"
+        )
+
+
+def _common_tail() -> tuple[Field, ...]:
+    return (
+        Field("source", doc="where the record comes from: report, informant, dataset"),
+        Field("notes"),
+    )
+
+
+_ID = Field("id", doc="stable identifier; made from the record's content when not given")
+_MUNITION = Field("munition", doc="catalogue key; unknown keys are kept as 'unknown'")
+SOURCE_CLASSES = ("surveyed", "eod_report", "military_record", "nts_informant", "media", "other")
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        Entity(
+            "strikes",
+            "STR",
+            "POINT",
+            (
+                _ID,
+                Field("date", "date"),
+                _MUNITION,
+                Field("carriers", "integer", minimum=1, doc="number of carriers, when known"),
+                Field("carriers_min", "integer", minimum=1),
+                Field("carriers_max", "integer", minimum=1),
+                Field("azimuth_deg", "real", minimum=0, maximum=360),
+                Field("source_class", required=True, choices=SOURCE_CLASSES),
+                Field("accuracy_m", "real", minimum=0, maximum=100_000),
+                Field("confidence", choices=("low", "medium", "high")),
+                *_common_tail(),
+            ),
+            "One attack with one or more carriers; the point is the reported impact centre.",
+        ),
+        Entity(
+            "hazard_areas",
+            "HAZ",
+            "MULTIPOLYGON",
+            (
+                _ID,
+                Field("name"),
+                Field("kind", required=True, choices=("SHA", "CHA")),
+                Field(
+                    "status", required=True, choices=("open", "worked_on", "closed", "handed_over")
+                ),
+                Field("date", "date", doc="date the area was recorded"),
+                Field("evidence"),
+                Field(
+                    "land_use",
+                    choices=(
+                        "farmland",
+                        "pasture",
+                        "forest",
+                        "residential",
+                        "infrastructure",
+                        "water",
+                        "other",
+                        "unknown",
+                    ),
+                ),
+                Field("beneficiaries", "integer", minimum=0),
+                *_common_tail(),
+            ),
+            "A suspected (SHA) or confirmed (CHA) hazardous area.",
+        ),
+        Entity(
+            "activities",
+            "ACT",
+            "MULTIPOLYGON",
+            (
+                _ID,
+                Field("type", required=True, choices=("NTS", "TS", "clearance", "EOD_spot", "QA")),
+                Field("organisation", required=True),
+                Field("start", "date", required=True),
+                Field("end", "date"),
+                Field(
+                    "method",
+                    choices=("manual", "mechanical", "dog", "bac", "visual", "mixed", "other"),
+                ),
+                Field("depth_cm", "real", minimum=0, maximum=1_000),
+                Field("hazard_area", references="hazard_areas"),
+                Field("outcome", choices=("cancelled", "reduced", "cleared", "confirmed", "none")),
+                Field("team_days", "real", minimum=0),
+                *_common_tail(),
+            ),
+            "Survey, clearance or quality work over a polygon, with its land-release outcome.",
+        ),
+        Entity(
+            "items",
+            "ITM",
+            "POINT",
+            (
+                _ID,
+                Field("date", "date"),
+                _MUNITION,
+                Field(
+                    "category",
+                    choices=("submunition", "bomb", "projectile", "rocket", "mine", "other"),
+                ),
+                Field("state", choices=("live", "dud", "fragment")),
+                Field("depth_cm", "real", minimum=0, maximum=1_000),
+                Field("activity", references="activities"),
+                Field("destroyed", "boolean"),
+                *_common_tail(),
+            ),
+            "An explosive item found, recorded where it was found.",
+        ),
+        Entity(
+            "accidents",
+            "ACC",
+            "POINT",
+            (
+                _ID,
+                Field("date", "date", required=True),
+                _MUNITION,
+                Field("killed", "integer", minimum=0),
+                Field("injured", "integer", minimum=0),
+                *_common_tail(),
+            ),
+            "An explosion that killed or injured people.",
+        ),
+        Entity(
+            "victims",
+            "VIC",
+            None,
+            (
+                _ID,
+                Field("accident", required=True, references="accidents"),
+                Field("outcome", required=True, choices=("killed", "injured")),
+                Field("civilian", "boolean"),
+                Field("sex", choices=("female", "male", "unknown")),
+                Field("age_group", choices=("child", "adult", "unknown")),
+                Field(
+                    "activity_at_time",
+                    choices=(
+                        "farming",
+                        "herding",
+                        "collecting",
+                        "travelling",
+                        "playing",
+                        "tampering",
+                        "household",
+                        "demining",
+                        "other",
+                        "unknown",
+                    ),
+                ),
+                *_common_tail(),
+            ),
+            "A person killed or injured in an accident (children: under 18).",
+        ),
+    )
+}
+
+# Outcomes each activity type may produce (IMAS 07.11): NTS cancels or confirms, TS
+# reduces or confirms, clearance clears; spot tasks and QA release no land.
+ALLOWED_OUTCOMES = {
+    "NTS": ("cancelled", "confirmed", "none"),
+    "TS": ("reduced", "confirmed", "none"),
+    "clearance": ("cleared", "none"),
+    "EOD_spot": ("none",),
+    "QA": ("none",),
+}
+
+
+def entity(name: str) -> Entity:
+    """The entity called ``name`` (a layer name such as ``strikes``)."""
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise NotFoundError(f"no layer {name!r}; layers: {', '.join(ENTITIES)}") from None
+
+
+@dataclass
+class ValidationResult:
+    """Typed, canonical records from an input, and what was wrong or doubtful in it.
+
+    ``records`` holds the rows that passed, in EPSG:4326, with an ``id`` for each;
+    ``rows`` their row numbers in the input; ``problems`` every rejected value;
+    ``warnings`` values accepted with a change (unknown munition keys).
+    """
+
+    records: gpd.GeoDataFrame
+    rows: np.ndarray
+    problems: list[Problem]
+    warnings: list[Problem]
+
+    @property
+    def bad_rows(self) -> set[int]:
+        """Row numbers with at least one problem."""
+        return {p.row for p in self.problems if p.row is not None}
+
+
+class _Collector:
+    def __init__(self, file: str, rows: np.ndarray):
+        self.file, self.rows = file, rows
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def add(self, mask, field, values, message, *, warning=False):
+        """Record ``message`` for each position where ``mask`` is true."""
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            value = values[i] if values is not None else None
+            self.add_one(i, field, value, message, warning=warning)
+
+    def add_one(self, i, field, value, message, *, warning=False):
+        """Record ``message`` for position ``i``."""
+        target = self.warnings if warning else self.problems
+        target.append(Problem(self.file, int(self.rows[i]), field, value, message))
+
+
+def validate(
+    ent: Entity | str,
+    frame: pd.DataFrame,
+    geometry: np.ndarray | None,
+    *,
+    file: str = "input",
+    rows: np.ndarray | None = None,
+    munitions=(),
+    today: dt.date | None = None,
+) -> ValidationResult:
+    """Check and type one input's records against the rules of ``ent``.
+
+    Parameters
+    ----------
+    ent : Entity or str
+        The kind of record.
+    frame : DataFrame
+        Values as read, one column per canonical field (missing columns are blank);
+        strings, numbers, dates or missing values.
+    geometry : array of shapely geometries in EPSG:4326, or None
+        One per row (None where a row has none); ignored for entities without geometry.
+    file : str
+        The input's name, used in every problem.
+    rows : array of int, optional
+        Each row's number in the input (default 1, 2, …).
+    munitions : collection of str
+        Catalogue keys; other keys are accepted as ``unknown`` with a warning.
+    today : date, optional
+        Latest date accepted (default: today).
+
+    Returns
+    -------
+    ValidationResult
+        The good records and every problem. Cross-record rules (duplicate ids and
+        geometries) are checked within the input; references to other records are
+        checked by the store, which knows them.
+
+    Examples
+    --------
+    >>> import pandas as pd, shapely
+    >>> frame = pd.DataFrame({"munition": ["m77_m26"], "carriers": ["2"],
+    ...                       "source_class": ["surveyed"], "date": ["2091-01-01"]})
+    >>> result = validate("strikes", frame, [shapely.Point(35.5, 33.2)], file="s.csv")
+    >>> print(result.problems[0])
+    s.csv, row 1, field 'date': date is in the future (value '2091-01-01')
+    """
+    ent = entity(ent) if isinstance(ent, str) else ent
+    n = len(frame)
+    rows = np.arange(1, n + 1) if rows is None else np.asarray(rows)
+    out = _Collector(file, rows)
+    today = today or dt.date.today()
+    typed = pd.DataFrame(index=range(n))
+    for f in ent.fields:
+        raw = frame[f.name].to_numpy(object) if f.name in frame else np.full(n, None, object)
+        typed[f.name] = _coerce(f, raw, out, today)
+        if f.required:
+            out.add(_blank(raw), f.name, None, "is required")
+    _entity_rules(ent, typed, out, set(munitions))
+    geoms = None
+    if ent.geometry is not None:
+        geoms = _check_geometry(ent, geometry, n, out)
+    typed["id"] = _ids(ent, typed, geoms)
+    _check_duplicates(ent, typed, geoms, out)
+    bad = np.isin(rows, sorted({p.row for p in out.problems}))
+    keep = ~bad
+    records = gpd.GeoDataFrame(
+        typed[keep].reset_index(drop=True),
+        geometry=None if geoms is None else gpd.GeoSeries(geoms[keep], crs=4326).values,
+        crs=4326 if geoms is not None else None,
+    )
+    return ValidationResult(records, rows[keep], out.problems, out.warnings)
+
+
+def _stripped(raw: np.ndarray) -> np.ndarray:
+    """Values with surrounding white space removed from strings (for parsing only)."""
+    return np.array([v.strip() if isinstance(v, str) else v for v in raw], dtype=object)
+
+
+def _blank(raw: np.ndarray) -> np.ndarray:
+    """Missing values: None, NaN, NA, or a string of nothing but white space."""
+    stripped = _stripped(raw)
+    return pd.isna(stripped) | (stripped == "")
+
+
+_TRUTH = {"true": True, "yes": True, "y": True, "1": True, "1.0": True}
+_TRUTH |= {"false": False, "no": False, "n": False, "0": False, "0.0": False}
+
+
+def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date) -> pd.Series:
+    """Convert one column to its field's type; report every value that will not convert."""
+    stripped = _stripped(raw)
+    blank = pd.isna(stripped) | (stripped == "")
+    if f.kind == "text":
+        values = np.array(
+            [
+                None if b else v if isinstance(v, str) else str(v)
+                for v, b in zip(raw, blank, strict=False)
+            ],
+            dtype=object,
+        )
+        if f.choices:
+            bad = ~blank & ~np.isin(values, f.choices)
+            out.add(bad, f.name, raw, f"must be one of: {', '.join(f.choices)}")
+            values[bad] = None
+        return pd.Series(values, dtype=object)
+    if f.kind in ("integer", "real"):
+        stripped[blank] = None
+        v = pd.to_numeric(pd.Series(stripped), errors="coerce").to_numpy(float, copy=True)
+        bad = ~blank & np.isnan(v)
+        out.add(bad, f.name, raw, "is not a number")
+        if f.kind == "integer":
+            frac = ~blank & ~bad & (v % 1 != 0)
+            out.add(frac, f.name, raw, "must be a whole number")
+            bad |= frac
+        for limit, below, word in ((f.minimum, True, "less"), (f.maximum, False, "more")):
+            if limit is not None:
+                off = ~blank & ~bad & ((v < limit) if below else (v > limit))
+                out.add(off, f.name, raw, f"must not be {word} than {limit:g}")
+                bad |= off
+        v[bad | blank] = np.nan
+        numbers = pd.Series(v)
+        return numbers.astype("Int64") if f.kind == "integer" else numbers
+    if f.kind == "date":
+        return _coerce_dates(f, raw, stripped, blank, out, today)
+    if f.kind == "boolean":
+        values = np.array(
+            [
+                None if b else _TRUTH.get(str(v).lower())
+                for v, b in zip(stripped, blank, strict=False)
+            ],
+            dtype=object,
+        )
+        bad = ~blank & pd.isna(values)
+        out.add(bad, f.name, raw, "must be true or false (also yes/no, 1/0)")
+        return pd.Series(values, dtype=object)
+    raise ValueError(f"field {f.name}: unknown kind {f.kind!r}")
+
+
+def _parse_date(v) -> dt.date | None:
+    """A date from a date, a datetime or ISO 8601 text; None if it is none of those."""
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    text = str(v)
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
+
+
+def _coerce_dates(f, raw, stripped, blank, out, today) -> pd.Series:
+    values = np.array(
+        [None if b else _parse_date(v) for v, b in zip(stripped, blank, strict=False)], dtype=object
+    )
+    bad = ~blank & pd.isna(values)
+    out.add(bad, f.name, raw, "is not a date (write it as YYYY-MM-DD)")
+    ok = ~blank & ~bad
+    future = ok & np.array([v is not None and v > today for v in values], dtype=bool)
+    early = ok & np.array([v is not None and v < EARLIEST_DATE for v in values], dtype=bool)
+    out.add(future, f.name, raw, "date is in the future")
+    out.add(early, f.name, raw, f"date is before {EARLIEST_DATE.isoformat()}")
+    values[future | early] = None
+    return pd.Series(values, dtype=object)
+
+
+def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: set[str]):
+    """Rules that tie fields of one record together."""
+    if "munition" in typed:
+        m = typed["munition"]
+        unknown = (m.isna() | ~m.isin(munitions | {UNKNOWN})).to_numpy()
+        if munitions:
+            out.add(
+                unknown & m.notna().to_numpy(),
+                "munition",
+                m.to_numpy(),
+                "not in the catalogue: kept as 'unknown' (reported key kept in notes)",
+                warning=True,
+            )
+            reported = m.notna() & pd.Series(unknown)
+            typed.loc[reported, "notes"] = [
+                _join_note(note, f"munition reported as {key!r}")
+                for note, key in zip(typed.loc[reported, "notes"], m[reported], strict=True)
+            ]
+            typed.loc[unknown, "munition"] = UNKNOWN
+    if ent.name == "strikes":
+        c, lo, hi = typed["carriers"], typed["carriers_min"], typed["carriers_max"]
+        none = (c.isna() & (lo.isna() | hi.isna())).to_numpy()
+        out.add(none, "carriers", None, "give carriers, or both carriers_min and carriers_max")
+        clash = (c.notna() & ((lo.notna() & (lo != c)) | (hi.notna() & (hi != c)))).fillna(False)
+        out.add(clash.to_numpy(bool), "carriers", c.to_numpy(), "disagrees with carriers_min/max")
+        order = (lo.notna() & hi.notna() & (lo > hi)).fillna(False).to_numpy(bool)
+        out.add(order, "carriers_min", lo.to_numpy(), "is larger than carriers_max")
+        typed["carriers_min"] = lo.fillna(c)
+        typed["carriers_max"] = hi.fillna(c)
+        same = typed["carriers_min"] == typed["carriers_max"]
+        typed["carriers"] = c.fillna(typed["carriers_min"].where(same.fillna(False)))
+    if ent.name == "activities":
+        start, end = typed["start"], typed["end"]
+        order = np.array(
+            [s is not None and e is not None and e < s for s, e in zip(start, end, strict=True)],
+            dtype=bool,
+        )
+        out.add(order, "end", end.to_numpy(), "is before start")
+        kinds, outcomes = typed["type"].to_numpy(), typed["outcome"].to_numpy()
+        refused = np.array(
+            [
+                k is not None and o is not None and o not in ALLOWED_OUTCOMES[k]
+                for k, o in zip(kinds, outcomes, strict=True)
+            ],
+            dtype=bool,
+        )
+        for i in np.flatnonzero(refused):
+            allowed = " / ".join(ALLOWED_OUTCOMES[kinds[i]])
+            out.add_one(i, "outcome", outcomes[i], f"a {kinds[i]} activity can only be {allowed}")
+        no_depth = ((typed["type"] == "clearance") & typed["depth_cm"].isna()).to_numpy(bool)
+        out.add(no_depth, "depth_cm", None, "clearance needs the depth it was cleared to")
+
+
+def _join_note(note, extra: str) -> str:
+    return extra if note is None or pd.isna(note) else f"{note}; {extra}"
+
+
+def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarray:
+    geoms = np.full(n, None, object) if geometry is None else np.asarray(geometry, object)
+    if len(geoms) != n:
+        raise ValueError(f"{n} rows but {len(geoms)} geometries")
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    out.add(missing, "geometry", None, "has no geometry (give lon/lat, wkt or a geometry)")
+    types = shapely.get_type_id(geoms)
+    if ent.geometry == "POINT":
+        wrong = ~missing & (types != shapely.GeometryType.POINT)
+    else:
+        poly = np.flatnonzero(types == shapely.GeometryType.POLYGON)
+        geoms = geoms.copy()
+        geoms[poly] = shapely.multipolygons(geoms[poly], indices=np.arange(len(poly)))
+        wrong = ~missing & ~np.isin(types, [shapely.GeometryType.POLYGON, 6])
+    names = np.array([g.geom_type if g is not None else None for g in geoms], object)
+    out.add(wrong, "geometry", names, f"must be a {ent.geometry.lower()}")
+    ok = _check_coordinates(geoms, ~missing & ~wrong, out)
+    if ent.geometry == "MULTIPOLYGON":
+        _check_polygons(geoms, ok, out)
+    return geoms
+
+
+def _check_coordinates(geoms: np.ndarray, ok: np.ndarray, out: _Collector) -> np.ndarray:
+    """Report coordinates outside EPSG:4326's range; return which geometries are in it."""
+    bounds = shapely.bounds(np.where(ok, geoms, None))
+    with np.errstate(invalid="ignore"):
+        bad_lon = ok & ((bounds[:, 0] < -180) | (bounds[:, 2] > 180))
+        bad_lat = ok & ((bounds[:, 1] < -90) | (bounds[:, 3] > 90))
+        swapped = (
+            bad_lat
+            & ~bad_lon
+            & (bounds[:, 0] >= -90)
+            & (bounds[:, 2] <= 90)
+            & (bounds[:, 1] >= -180)
+            & (bounds[:, 3] <= 180)
+        )
+    text = np.full(len(geoms), None, object)
+    off = bad_lon | bad_lat
+    text[off] = shapely.to_wkt(geoms[off], rounding_precision=6)
+    out.add(swapped, "geometry", text, "latitude out of range: lon and lat look swapped")
+    out.add(
+        (bad_lon | bad_lat) & ~swapped,
+        "geometry",
+        text,
+        "coordinates out of range for EPSG:4326 (is the CRS right? use --crs)",
+    )
+    return ok & ~(bad_lon | bad_lat)
+
+
+def _check_polygons(geoms: np.ndarray, ok: np.ndarray, out: _Collector):
+    """GICHD geocheck rules: valid, at least 3 vertices, no vertex gap over 5 km."""
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return
+    g, n = geoms[idx], len(geoms)
+    parts, part_of = shapely.get_parts(g, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    ring_geom = part_of[ring_of]
+    few = np.zeros(len(g), bool)
+    np.logical_or.at(few, ring_geom, shapely.get_num_coordinates(rings) - 1 < 3)
+    out.add(_expand(few, idx, n), "geometry", None, "a ring has fewer than 3 vertices")
+    valid = shapely.is_valid(g)
+    reasons = shapely.is_valid_reason(np.where(valid, None, g))
+    out.add(
+        _expand(~valid & ~few, idx, n),
+        "geometry",
+        _expand_values(reasons, idx, n),
+        "invalid polygon",
+    )
+    xy, of_ring = shapely.get_coordinates(rings, return_index=True)
+    same = of_ring[1:] == of_ring[:-1]
+    _, _, dist = _GEOD.inv(xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same])
+    far_ring = of_ring[:-1][same][dist > MAX_VERTEX_GAP_M]
+    far = np.zeros(len(g), bool)
+    far[ring_geom[far_ring]] = True
+    gaps = np.zeros(len(g))
+    np.maximum.at(gaps, ring_geom[of_ring[:-1][same]], dist)
+    out.add(
+        _expand(far, idx, n),
+        "geometry",
+        _expand_values(np.round(gaps / 1000, 1), idx, n),
+        f"consecutive vertices more than {MAX_VERTEX_GAP_M / 1000:g} km apart (km)",
+    )
+
+
+def _expand(mask, idx, n):
+    full = np.zeros(n, bool)
+    full[idx] = mask
+    return full
+
+
+def _expand_values(values, idx, n):
+    full = np.full(n, None, object)
+    full[idx] = values
+    return full
+
+
+def _ids(ent: Entity, typed: pd.DataFrame, geoms: np.ndarray | None) -> pd.Series:
+    """Keep given ids; make the others from the record's content, so re-imports match."""
+    ids = typed["id"].copy()
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        wkb = (
+            shapely.to_wkb(geoms[missing], hex=True)
+            if geoms is not None
+            else np.full(missing.sum(), "")
+        )
+        cols = [f.name for f in ent.fields if f.name != "id"]
+        columns = [typed.loc[missing, c].tolist() for c in cols]
+        values = ["\x1f".join(map(str, row)) for row in zip(*columns, strict=True)]
+        ids[missing] = [
+            f"{ent.prefix}-{hashlib.sha1(f'{v}|{w}'.encode()).hexdigest()[:12]}"
+            for v, w in zip(values, wkb, strict=True)
+        ]
+    return ids
+
+
+def _check_duplicates(ent: Entity, typed: pd.DataFrame, geoms, out: _Collector):
+    first = {}
+    dup_of = np.full(len(typed), -1)
+    for i, key in enumerate(typed["id"]):
+        dup_of[i] = first.setdefault(key, i)
+    repeat = dup_of != np.arange(len(typed))
+    ids = typed["id"].to_numpy()
+    for i in np.flatnonzero(repeat):
+        out.add_one(i, "id", ids[i], f"repeats the id of row {out.rows[dup_of[i]]}")
+    if ent.geometry == "MULTIPOLYGON" and geoms is not None:
+        keys = shapely.to_wkb(shapely.normalize(geoms))
+        seen = {}
+        for i, k in enumerate(keys):
+            if k is None or repeat[i]:
+                continue
+            j = seen.setdefault(k, i)
+            if j != i:
+                out.add_one(i, "geometry", None, f"duplicates the geometry of row {out.rows[j]}")

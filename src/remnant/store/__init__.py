@@ -1,0 +1,62 @@
+"""Record stores: a GeoPackage file by default, PostgreSQL/PostGIS for many users.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg"
+>>> store = create_store(path)
+>>> store.counts()["strikes"]
+0
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from remnant.errors import InputError, StoreError
+from remnant.store.geopackage import GeoPackageBackend
+from remnant.store.store import Store, WriteSummary, default_user
+
+__all__ = ["Store", "WriteSummary", "create_store", "default_user", "migrate_store", "open_store"]
+
+
+def _backend(location: str | Path):
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        raise InputError(
+            f"{text}: PostgreSQL stores are not available in this version; use a .gpkg file"
+        )
+    if not text.lower().endswith(".gpkg"):
+        raise InputError(f"{text}: a store is a GeoPackage file ending in .gpkg")
+    return GeoPackageBackend(text)
+
+
+def create_store(location: str | Path, *, overwrite: bool = False) -> Store:
+    """Create an empty store at ``location`` (a ``.gpkg`` path).
+
+    Raises
+    ------
+    StoreError
+        If something is there already and ``overwrite`` is false.
+    """
+    backend = _backend(location)
+    if backend.exists():
+        if not overwrite:
+            raise StoreError(f"{location} exists; pass --overwrite to replace it")
+        backend.remove()
+    return Store(backend).create()
+
+
+def open_store(location: str | Path) -> Store:
+    """Open the store at ``location``, refusing one of another schema version."""
+    return _existing(location).check_version()
+
+
+def migrate_store(location: str | Path, *, user: str | None = None) -> list[int]:
+    """Apply the pending schema migrations to the store at ``location``."""
+    return _existing(location).migrate(user=user)
+
+
+def _existing(location: str | Path) -> Store:
+    backend = _backend(location)
+    if not backend.exists():
+        raise StoreError(f"{location} does not exist; create it with `remnant init {location}`")
+    return Store(backend)

@@ -1,0 +1,289 @@
+"""The embedded backend: one GeoPackage file that QGIS and GDAL open as it is.
+
+What is particular to GeoPackage lives here: the core metadata tables of the OGC
+GeoPackage 1.3 standard, the R-tree spatial index with the triggers the standard defines
+(and the ``ST_*`` functions those triggers call, registered on every connection), the
+GeoPackage geometry blob, and SQLite's locking (``BEGIN IMMEDIATE`` with a busy timeout,
+so writers from several processes take turns and a waiting one gets a clear error).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import shapely
+import sqlalchemy as sa
+
+from remnant.errors import StoreBusyError, StoreError
+from remnant.store.schema import GEOMETRY_COLUMN, SRID
+
+__all__ = ["GeoPackageBackend"]
+
+_APPLICATION_ID = 0x47504B47  # "GPKG"
+_USER_VERSION = 10300  # GeoPackage 1.3: what Debian's GDAL 3.6 reads without a warning
+_HEADER = struct.Struct("<2sBBi")  # magic, version, flags, srs_id
+_ENVELOPE = struct.Struct("<4d")  # minx, maxx, miny, maxy
+_XY = struct.Struct("<2d")
+_WKB_POINT_LE = b"\x01\x01\x00\x00\x00"
+_ENVELOPE_SIZES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+class GeoPackageBackend:
+    """Store records in a GeoPackage file at ``path``."""
+
+    name = "geopackage"
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0):
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.engine = sa.create_engine(
+            f"sqlite:///{self.path}",
+            connect_args={"timeout": busy_timeout},
+            poolclass=sa.pool.NullPool,
+        )
+        sa.event.listen(self.engine, "connect", _on_connect)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        """Whether the file is there."""
+        return self.path.exists()
+
+    def remove(self) -> None:
+        """Delete the file (used by ``init --overwrite``)."""
+        self.path.unlink(missing_ok=True)
+
+    def begin_write(self, conn: sa.Connection) -> None:
+        """Take the write lock now, waiting up to the busy timeout for other writers."""
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except sa.exc.OperationalError as exc:
+            raise self.translate(exc) from None
+
+    def translate(self, exc: Exception) -> Exception:
+        """Turn a driver error into the store error a user can act on."""
+        text = str(getattr(exc, "orig", exc))
+        if "locked" in text or "busy" in text:
+            return StoreBusyError(
+                f"store is busy: another process held {self.path} for more than "
+                f"{self.busy_timeout:g} s; try again when it has finished"
+            )
+        return StoreError(f"{self.path}: {text}")
+
+    def create_spatial_metadata(self, conn: sa.Connection) -> None:
+        """Make the file a GeoPackage and register every table and its spatial index."""
+        conn.exec_driver_sql(f"PRAGMA application_id = {_APPLICATION_ID}")
+        conn.exec_driver_sql(f"PRAGMA user_version = {_USER_VERSION}")
+        for statement in _CORE_TABLES:
+            conn.exec_driver_sql(statement)
+        wkt = pyproj.CRS.from_epsg(SRID).to_wkt("WKT1_GDAL")
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian"),
+                ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic"),
+                ("WGS 84 geodetic", SRID, "EPSG", SRID, wkt, "longitude/latitude, WGS 84"),
+            ],
+        )
+
+    def register_table(self, conn: sa.Connection, table: sa.Table) -> None:
+        """List ``table`` in gpkg_contents; give a spatial one its R-tree and triggers."""
+        spatial = GEOMETRY_COLUMN in table.c
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "srs_id) VALUES (?, ?, ?, ?, ?)",
+            (
+                table.name,
+                "features" if spatial else "attributes",
+                table.name,
+                table.comment or "",
+                SRID if spatial else None,
+            ),
+        )
+        if not spatial:
+            return
+        kind = table.c[GEOMETRY_COLUMN].type.geometry_type
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
+            (table.name, GEOMETRY_COLUMN, kind, SRID),
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
+            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+            (table.name, GEOMETRY_COLUMN),
+        )
+        for statement in _rtree_statements(table.name, GEOMETRY_COLUMN, "fid"):
+            conn.exec_driver_sql(statement)
+
+    def protect_audit(self, conn: sa.Connection, table: str) -> None:
+        """Make ``table`` append-only: updates and deletes abort."""
+        for action in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+    def touch(self, conn: sa.Connection, table: str, bounds=None) -> None:
+        """Record a change of ``table`` in gpkg_contents (last_change, extent)."""
+        conn.exec_driver_sql(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE table_name = ?",
+            (table,),
+        )
+        if bounds is not None:
+            conn.exec_driver_sql(
+                "UPDATE gpkg_contents SET "
+                "min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2), "
+                "max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4) "
+                "WHERE table_name = ?5",
+                (*map(float, bounds), table),
+            )
+
+    def bbox_filter(self, table: sa.Table, bbox) -> sa.ColumnElement:
+        """A WHERE clause keeping rows whose envelope meets ``bbox`` (via the R-tree)."""
+        minx, miny, maxx, maxy = bbox
+        rtree = sa.table(
+            f"rtree_{table.name}_{GEOMETRY_COLUMN}",
+            sa.column("id"),
+            sa.column("minx"),
+            sa.column("maxx"),
+            sa.column("miny"),
+            sa.column("maxy"),
+        )
+        hits = sa.select(rtree.c.id).where(
+            rtree.c.minx <= maxx, rtree.c.maxx >= minx, rtree.c.miny <= maxy, rtree.c.maxy >= miny
+        )
+        return table.c.fid.in_(hits)
+
+    @staticmethod
+    def encode_geometries(geoms: np.ndarray) -> list[bytes | None]:
+        """Shapely geometries to GeoPackage blobs (points without, others with envelope)."""
+        geoms = np.asarray(geoms, dtype=object)
+        wkb = shapely.to_wkb(geoms, byte_order=1)
+        bounds = shapely.bounds(geoms)
+        points = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+        point_header = _HEADER.pack(b"GP", 0, 0b1, SRID)
+        box_header = _HEADER.pack(b"GP", 0, 0b11, SRID)
+        return [
+            None
+            if w is None
+            else point_header + w
+            if p
+            else box_header + _ENVELOPE.pack(b[0], b[2], b[1], b[3]) + w
+            for w, p, b in zip(wkb, points, bounds, strict=True)
+        ]
+
+    @staticmethod
+    def decode_geometries(blobs) -> np.ndarray:
+        """GeoPackage blobs to shapely geometries (None stays None)."""
+        wkb = [None if b is None else bytes(b[_blob_header_size(b) :]) for b in blobs]
+        return shapely.from_wkb(np.array(wkb, dtype=object))
+
+
+def _blob_header_size(blob: bytes) -> int:
+    if blob[:2] != b"GP":
+        raise StoreError("a geometry is not a GeoPackage blob (magic bytes missing)")
+    return 8 + _ENVELOPE_SIZES[(blob[3] >> 1) & 0b111]
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+    # Transactions are begun explicitly (BEGIN IMMEDIATE for writes), not by the driver.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    dbapi_connection.execute("PRAGMA journal_mode = DELETE")
+    dbapi_connection.execute("PRAGMA synchronous = FULL")
+    for name, fn in _SQL_FUNCTIONS.items():
+        dbapi_connection.create_function(name, 1, fn, deterministic=True)
+
+
+def _envelope(blob):
+    """(minx, maxx, miny, maxy) of a blob, or None for NULL or empty geometries.
+
+    Called by the R-tree triggers four times per written row, so the common cases (an
+    envelope in the header; a little-endian 2D point) are read without parsing the WKB.
+    """
+    if blob is None or blob[3] & 0b10000:
+        return None
+    if (blob[3] >> 1) & 0b111:
+        return _ENVELOPE.unpack_from(blob, 8)
+    if blob[8:13] == _WKB_POINT_LE:
+        x, y = _XY.unpack_from(blob, 13)
+        return None if x != x else (x, x, y, y)  # an empty point is NaN, NaN
+    geom = shapely.from_wkb(bytes(blob[8:]))
+    if geom.is_empty:
+        return None
+    minx, miny, maxx, maxy = geom.bounds
+    return minx, maxx, miny, maxy
+
+
+def _component(i):
+    def fn(blob):
+        env = _envelope(blob)
+        return None if env is None else env[i]
+
+    return fn
+
+
+_SQL_FUNCTIONS = {
+    "ST_MinX": _component(0),
+    "ST_MaxX": _component(1),
+    "ST_MinY": _component(2),
+    "ST_MaxY": _component(3),
+    "ST_IsEmpty": lambda blob: None if blob is None else int(_envelope(blob) is None),
+}
+
+_CORE_TABLES = (
+    """CREATE TABLE gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+        organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL,
+        description TEXT)""",
+    """CREATE TABLE gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+        identifier TEXT UNIQUE, description TEXT DEFAULT '',
+        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE gpkg_geometry_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+        geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL,
+        z TINYINT NOT NULL, m TINYINT NOT NULL,
+        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+        CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+        CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+        CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
+    """CREATE TABLE gpkg_extensions (
+        table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+        definition TEXT NOT NULL, scope TEXT NOT NULL,
+        CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))""",
+)
+
+
+def _rtree_statements(t: str, c: str, i: str) -> list[str]:
+    """The R-tree index and its triggers, as the GeoPackage standard words them."""
+    r = f"rtree_{t}_{c}"
+    box = f"NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c})"
+    has = f"(NEW.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c}))"
+    hasnt = f"(NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))"
+    return [
+        f"CREATE VIRTUAL TABLE {r} USING rtree(id, minx, maxx, miny, maxy)",
+        f"CREATE TRIGGER {r}_insert AFTER INSERT ON {t} WHEN {has} "
+        f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END",
+        f"CREATE TRIGGER {r}_update1 AFTER UPDATE OF {c} ON {t} "
+        f"WHEN OLD.{i} = NEW.{i} AND {has} "
+        f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END",
+        f"CREATE TRIGGER {r}_update2 AFTER UPDATE OF {c} ON {t} "
+        f"WHEN OLD.{i} = NEW.{i} AND {hasnt} "
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{i}; END",
+        f"CREATE TRIGGER {r}_update3 AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND {has} "
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{i}; INSERT OR REPLACE INTO {r} VALUES ({box}); "
+        "END",
+        f"CREATE TRIGGER {r}_update4 AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND {hasnt} "
+        f"BEGIN DELETE FROM {r} WHERE id IN (OLD.{i}, NEW.{i}); END",
+        f"CREATE TRIGGER {r}_delete AFTER DELETE ON {t} WHEN OLD.{c} NOT NULL "
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{i}; END",
+    ]

@@ -1,0 +1,73 @@
+"""Forward migrations of the store schema, applied by ``remnant migrate STORE``.
+
+Each migration takes a store at version ``n - 1`` to version ``n`` inside the migrating
+transaction, through SQLAlchemy so that it runs on every backend. Append new ones to
+``MIGRATIONS``; never edit one that has shipped. Version 1 is the schema as created.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from remnant.errors import StoreError
+from remnant.store import schema
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step: the version it produces, what it does, and the function doing it."""
+
+    version: int
+    description: str
+    apply: Callable[[sa.Connection, object], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migrate(store, *, user: str, migrations: list[Migration] | None = None) -> list[int]:
+    """Apply the pending migrations in one transaction; return the versions reached."""
+    steps = MIGRATIONS if migrations is None else migrations
+    target = max([schema.SCHEMA_VERSION, *(m.version for m in steps)])
+    current = store.schema_version()
+    if current > target:
+        raise StoreError(
+            f"{store.backend} has schema version {current}, newer than this remnant "
+            f"understands ({target}); upgrade remnant"
+        )
+    pending = sorted((m for m in steps if m.version > current), key=lambda m: m.version)
+    if [m.version for m in pending] != list(range(current + 1, target + 1)):
+        raise StoreError(f"no complete chain of migrations from version {current} to {target}")
+    with store.transaction() as conn:
+        for m in pending:
+            log.info(
+                "migrating %s to schema version %d: %s", store.backend, m.version, m.description
+            )
+            m.apply(conn, store.backend)
+        if pending:
+            conn.execute(
+                schema.meta.update()
+                .where(schema.meta.c.key == "schema_version")
+                .values(value=str(target))
+            )
+            conn.execute(
+                schema.audit.insert(),
+                [
+                    {
+                        "at": sa.func.current_timestamp(),
+                        "user": user,
+                        "entity": "remnant_meta",
+                        "record_id": "schema_version",
+                        "action": "update",
+                        "before": str(current),
+                        "after": str(target),
+                    }
+                ],
+            )
+    return [m.version for m in pending]

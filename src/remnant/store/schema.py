@@ -1,0 +1,142 @@
+"""The one schema definition every backend creates: tables built from :mod:`remnant.records`.
+
+Each record table has an integer ``fid`` (the GeoPackage feature id, never reused), the
+record's stable text ``id``, a ``version`` counter for optimistic locking, the canonical
+fields and, for spatial entities, a ``geom`` column in EPSG:4326. Beside them: the
+``catalogue`` of munition entries a programme adds or overrides, the append-only ``audit``
+log and ``remnant_meta`` with the schema version.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import UserDefinedType
+
+from remnant.records import ENTITIES
+
+__all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
+
+SCHEMA_VERSION = 1
+GEOMETRY_COLUMN = "geom"
+SRID = 4326
+
+
+class Geometry(UserDefinedType):
+    """A geometry column of one type in EPSG:4326.
+
+    Values cross the driver as bytes in the backend's own encoding (a GeoPackage blob, or
+    WKB that PostGIS converts); each backend renders its own DDL and conversions.
+    """
+
+    cache_ok = True
+
+    def __init__(self, geometry_type: str):
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw):
+        """The column type in DDL: the geometry type name, as GeoPackage declares it."""
+        return self.geometry_type
+
+    def bind_expression(self, bindvalue):
+        """Wrap a bound value in the backend's conversion from its encoding."""
+        return _FromBackend(bindvalue)
+
+    def column_expression(self, col):
+        """Wrap a selected column in the backend's conversion to its encoding."""
+        return _ToBackend(col)
+
+
+class _FromBackend(sa.sql.functions.GenericFunction):
+    inherit_cache = True
+
+
+class _ToBackend(sa.sql.functions.GenericFunction):
+    inherit_cache = True
+
+
+@compiles(_FromBackend)
+@compiles(_ToBackend)
+def _plain(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(Geometry, "postgresql")
+def _postgis_type(element, compiler, **kw):
+    return f"geometry({element.geometry_type},{SRID})"
+
+
+@compiles(_FromBackend, "postgresql")
+def _postgis_from(element, compiler, **kw):
+    return f"ST_GeomFromWKB({compiler.process(element.clauses, **kw)}, {SRID})"
+
+
+@compiles(_ToBackend, "postgresql")
+def _postgis_to(element, compiler, **kw):
+    return f"ST_AsBinary({compiler.process(element.clauses, **kw)})"
+
+
+_KINDS = {
+    "text": sa.Text,
+    "integer": sa.Integer,
+    "real": sa.Float,
+    "date": sa.Date,
+    "boolean": sa.Boolean,
+}
+
+metadata = sa.MetaData()
+
+
+def _record_table(name: str) -> sa.Table:
+    ent = ENTITIES[name]
+    columns = [
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("id", sa.Text, nullable=False, unique=True),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    ]
+    if ent.geometry:
+        columns.append(sa.Column(GEOMETRY_COLUMN, Geometry(ent.geometry)))
+    columns += [sa.Column(f.name, _KINDS[f.kind]()) for f in ent.fields if f.name != "id"]
+    return sa.Table(name, metadata, *columns, sqlite_autoincrement=True, comment=ent.doc)
+
+
+RECORD_TABLES = {name: _record_table(name) for name in ENTITIES}
+
+catalogue = sa.Table(
+    "catalogue",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.Text, nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("entry", sa.Text, nullable=False),  # the entry as TOML-equivalent JSON
+    sa.Column("provenance", sa.Text, nullable=False),
+    sqlite_autoincrement=True,
+    comment="Munition entries of this store, adding to or overriding the default catalogue.",
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),  # ISO 8601, UTC
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("record_id", sa.Text, nullable=False, index=True),
+    sa.Column("action", sa.Text, nullable=False),  # insert | update | delete
+    sa.Column("before", sa.Text),  # JSON
+    sa.Column("after", sa.Text),  # JSON
+    sqlite_autoincrement=True,
+    comment="Append-only log of every change: when, who, what, before and after.",
+)
+
+meta = sa.Table(
+    "remnant_meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+
+def record_table(name: str) -> sa.Table:
+    """The table of the entity ``name``."""
+    return RECORD_TABLES[name]

@@ -1,0 +1,548 @@
+"""The record store: the same API over every backend.
+
+Every write is one transaction that also writes the audit log; nothing is overwritten or
+deleted without an audit entry holding what was there before. Records are exchanged as
+GeoDataFrames (EPSG:4326) with the canonical columns of :mod:`remnant.records`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import logging
+import math
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from remnant import records
+from remnant.errors import ConflictError, InvalidRecordsError, NotFoundError, Problem, StoreError
+from remnant.store import migrations, schema
+from remnant.store.schema import GEOMETRY_COLUMN
+
+__all__ = ["Store", "WriteSummary", "default_user"]
+
+log = logging.getLogger(__name__)
+
+
+def default_user() -> str:
+    """The operating-system user, recorded in the audit log when no user is given."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What one write did: ids inserted, updated, and left as they were."""
+
+    inserted: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.inserted)} inserted, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged"
+        )
+
+
+class Store:
+    """Records of one mine action programme, in one backend.
+
+    Use :func:`remnant.store.create_store` or :func:`remnant.store.open_store`.
+    """
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"Store({self.backend.name}: {self.backend})"
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def create(self) -> Store:
+        """Create the schema in an empty backend."""
+        with self.transaction() as conn:
+            self.backend.create_spatial_metadata(conn)
+            schema.metadata.create_all(conn)
+            for table in schema.metadata.sorted_tables:
+                if table is not schema.meta:
+                    self.backend.register_table(conn, table)
+            self.backend.protect_audit(conn, schema.audit.name)
+            conn.execute(
+                schema.meta.insert(),
+                [{"key": "schema_version", "value": str(schema.SCHEMA_VERSION)}],
+            )
+        return self
+
+    def schema_version(self) -> int:
+        """The schema version the store is at."""
+        try:
+            with self.backend.engine.connect() as conn:
+                value = conn.execute(
+                    sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+                ).scalar_one()
+        except (sa.exc.DBAPIError, sa.exc.NoResultFound) as exc:
+            raise StoreError(
+                f"{self.backend} is not a remnant store ({exc.__class__.__name__})"
+            ) from None
+        return int(value)
+
+    def check_version(self) -> Store:
+        """Refuse a store whose schema this version of remnant cannot use as it is."""
+        version = self.schema_version()
+        if version > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.backend} has schema version {version}, newer than this remnant "
+                f"understands ({schema.SCHEMA_VERSION}); upgrade remnant"
+            )
+        if version < schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.backend} has schema version {version}; this remnant needs "
+                f"{schema.SCHEMA_VERSION}: run `remnant migrate {self.backend}`"
+            )
+        return self
+
+    def migrate(self, *, user: str | None = None) -> list[int]:
+        """Apply every pending forward migration in one transaction; return their versions."""
+        return migrations.migrate(self, user=user or default_user())
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """A write transaction holding the store's write lock; rolled back on any error."""
+        with self.backend.engine.connect() as conn:
+            self.backend.begin_write(conn)
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            try:
+                conn.commit()
+            except sa.exc.DBAPIError as exc:
+                raise self.backend.translate(exc) from None
+
+    # -- reading ---------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Number of records per layer."""
+        with self.backend.engine.connect() as conn:
+            return {
+                name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                for name, table in schema.RECORD_TABLES.items()
+            }
+
+    def read(
+        self,
+        layer: str,
+        *,
+        ids: Iterable[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        with_version: bool = False,
+    ) -> gpd.GeoDataFrame:
+        """Records of ``layer`` in id order, optionally only some ids or a lon/lat bbox.
+
+        Returns
+        -------
+        GeoDataFrame
+            The canonical columns (and ``version`` if asked), typed: dates as
+            ``datetime.date``, whole numbers as ``Int64``, booleans as objects.
+        """
+        ent = records.entity(layer)
+        table = schema.record_table(layer)
+        columns = [table.c[name] for name in ent.field_names]
+        if with_version:
+            columns.append(table.c.version)
+        if ent.geometry:
+            columns.append(table.c[GEOMETRY_COLUMN])
+        query = sa.select(*columns).order_by(table.c.fid)
+        if bbox is not None:
+            if not ent.geometry:
+                raise StoreError(f"{layer} has no geometry to filter by bbox")
+            query = query.where(self.backend.bbox_filter(table, bbox))
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        with self.backend.engine.connect() as conn:
+            if ids is None:
+                rows = conn.execute(query).all()
+            else:
+                rows = []
+                for chunk in _chunks(list(ids), 900):
+                    rows += conn.execute(query.where(table.c.id.in_(chunk))).all()
+        return self._frame(ent, rows, [c.name for c in columns])
+
+    def _frame(self, ent: records.Entity, rows, names: list[str]) -> gpd.GeoDataFrame:
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        for f in ent.fields:
+            if f.kind == "integer":
+                frame[f.name] = frame[f.name].astype("Int64")
+            elif f.kind == "real":
+                frame[f.name] = frame[f.name].astype(float)
+            else:
+                frame[f.name] = frame[f.name].astype(object)
+        if not ent.geometry:
+            return gpd.GeoDataFrame(frame)
+        geoms = self.backend.decode_geometries(frame.pop(GEOMETRY_COLUMN).to_numpy())
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326).values, crs=4326)
+
+    def get(self, layer: str, record_id: str) -> dict:
+        """One record as a dict of canonical fields plus ``version`` and ``geometry``."""
+        frame = self.read(layer, ids=[record_id], with_version=True)
+        if frame.empty:
+            raise NotFoundError(f"no record {record_id!r} in {layer}")
+        row = frame.iloc[0].to_dict()
+        return {k: (None if _missing(v) else v) for k, v in row.items()}
+
+    def ids(self, layer: str) -> set[str]:
+        """Every id in ``layer``."""
+        table = schema.record_table(layer)
+        with self.backend.engine.connect() as conn:
+            return set(conn.execute(sa.select(table.c.id)).scalars())
+
+    def history(self, record_id: str) -> pd.DataFrame:
+        """Every audit entry of one record, oldest first."""
+        a = schema.audit
+        with self.backend.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    a.c.at, a.c.user, a.c.entity, a.c.record_id, a.c.action, a.c.before, a.c.after
+                )
+                .where(a.c.record_id == record_id)
+                .order_by(a.c.fid)
+            ).all()
+        return pd.DataFrame.from_records(
+            rows, columns=["at", "user", "entity", "record_id", "action", "before", "after"]
+        )
+
+    # -- writing ---------------------------------------------------------------------
+
+    def write(
+        self,
+        layer: str,
+        new: gpd.GeoDataFrame,
+        *,
+        user: str | None = None,
+        update: bool = False,
+    ) -> WriteSummary:
+        """Insert validated records; existing ids are left, updated, or refused.
+
+        A record whose id is already stored with the same values is left unchanged (so
+        importing a file twice adds nothing). One stored with other values is updated
+        when ``update`` is true, and otherwise the whole write is refused with a
+        :class:`~remnant.errors.ConflictError` naming the ids and fields.
+
+        ``new`` must have passed :func:`remnant.records.validate`.
+        """
+        ent = records.entity(layer)
+        table = schema.record_table(layer)
+        user = user or default_user()
+        new = new.reset_index(drop=True)
+        with self.transaction() as conn:
+            old = self._read_in(conn, ent, table, new["id"].tolist())
+            is_old = new["id"].isin(old["id"]).to_numpy()
+            old = old.set_index("id", drop=False).loc[new.loc[is_old, "id"]].reset_index(drop=True)
+            diffs = _differences(ent, old, new[is_old].reset_index(drop=True))
+            changed = np.zeros(len(new), bool)
+            changed[np.flatnonzero(is_old)[[i for i in range(len(diffs)) if diffs[i]]]] = True
+            if changed.any() and not update:
+                shown = [f"{old.at[i, 'id']} ({', '.join(d)})" for i, d in enumerate(diffs) if d]
+                raise ConflictError(
+                    f"{len(shown)} record(s) already stored with other values, "
+                    f"use update to change them: {'; '.join(shown[:5])}"
+                    + (" …" if len(shown) > 5 else "")
+                )
+            at = _now()
+            inserts = new[~is_old]
+            if len(inserts):
+                plain = _plain_columns(ent, inserts)
+                self._insert(conn, table, self._with_geometry(ent, plain, inserts))
+                self._audit(conn, at, user, layer, "insert", plain["id"], None, _json_rows(plain))
+            updates = new[changed]
+            if len(updates):
+                before = old[[bool(d) for d in diffs]]
+                plain = _plain_columns(ent, updates)
+                self._update_rows(conn, ent, table, updates)
+                self._audit(
+                    conn,
+                    at,
+                    user,
+                    layer,
+                    "update",
+                    plain["id"],
+                    _json_rows(_plain_columns(ent, before)),
+                    _json_rows(plain),
+                )
+            if len(inserts) or len(updates):
+                bounds = new.total_bounds if ent.geometry and len(new) else None
+                self.backend.touch(conn, layer, bounds)
+        return WriteSummary(
+            inserted=inserts["id"].tolist(),
+            updated=updates["id"].tolist(),
+            unchanged=new.loc[is_old & ~changed, "id"].tolist(),
+        )
+
+    def update(
+        self,
+        layer: str,
+        record_id: str,
+        changes: dict,
+        *,
+        user: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict:
+        """Change fields of one record, validated like an import; return the new record.
+
+        ``expected_version`` (from :meth:`get`) makes the update conditional: if another
+        user changed the record since, a :class:`~remnant.errors.ConflictError` is raised
+        rather than their change being lost.
+        """
+        ent = records.entity(layer)
+        table = schema.record_table(layer)
+        unknown = set(changes) - set(ent.field_names) - {"geometry"}
+        if unknown:
+            raise InvalidRecordsError(
+                layer,
+                [
+                    Problem(layer, None, k, None, "is not a field of this layer")
+                    for k in sorted(unknown)
+                ],
+            )
+        if "id" in changes and changes["id"] != record_id:
+            raise ConflictError(f"{record_id}: ids never change (asked for {changes['id']!r})")
+        with self.transaction() as conn:
+            before = self._read_in(conn, ent, table, [record_id], with_version=True)
+            if before.empty:
+                raise NotFoundError(f"no record {record_id!r} in {layer}")
+            version = int(before.at[0, "version"])
+            if expected_version is not None and version != expected_version:
+                raise ConflictError(
+                    f"{record_id} was changed by someone else (version {version}, "
+                    f"you had {expected_version}); reload it and apply your change again"
+                )
+            merged = before.drop(columns="version").iloc[0].to_dict()
+            merged.update(changes)
+            frame = pd.DataFrame([{k: v for k, v in merged.items() if k != "geometry"}])
+            result = records.validate(
+                ent,
+                frame,
+                [merged.get("geometry")] if ent.geometry else None,
+                file=f"{layer}/{record_id}",
+                munitions=self._munition_keys(conn),
+            )
+            if result.problems:
+                raise InvalidRecordsError(f"{layer}/{record_id}", result.problems)
+            after = result.records
+            self._update_rows(conn, ent, table, after)
+            self._audit(
+                conn,
+                _now(),
+                user or default_user(),
+                layer,
+                "update",
+                [record_id],
+                _json_rows(_plain_columns(ent, before)),
+                _json_rows(_plain_columns(ent, after)),
+            )
+            self.backend.touch(conn, layer, after.total_bounds if ent.geometry else None)
+        return self.get(layer, record_id)
+
+    def delete(
+        self,
+        layer: str,
+        record_id: str,
+        *,
+        user: str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Delete one record; the audit log keeps what it held."""
+        ent = records.entity(layer)
+        table = schema.record_table(layer)
+        with self.transaction() as conn:
+            before = self._read_in(conn, ent, table, [record_id], with_version=True)
+            if before.empty:
+                raise NotFoundError(f"no record {record_id!r} in {layer}")
+            version = int(before.at[0, "version"])
+            if expected_version is not None and version != expected_version:
+                raise ConflictError(
+                    f"{record_id} was changed by someone else (version {version}, "
+                    f"you had {expected_version}); reload it before deleting"
+                )
+            self._refuse_if_referenced(conn, layer, record_id)
+            conn.execute(table.delete().where(table.c.id == record_id))
+            self._audit(
+                conn,
+                _now(),
+                user or default_user(),
+                layer,
+                "delete",
+                [record_id],
+                _json_rows(_plain_columns(ent, before)),
+                None,
+            )
+            self.backend.touch(conn, layer)
+
+    def _refuse_if_referenced(self, conn, layer: str, record_id: str) -> None:
+        for other in records.ENTITIES.values():
+            for f in other.fields:
+                if f.references == layer:
+                    t = schema.record_table(other.name)
+                    n = conn.execute(
+                        sa.select(sa.func.count()).where(t.c[f.name] == record_id)
+                    ).scalar_one()
+                    if n:
+                        raise ConflictError(
+                            f"{record_id} is referred to by {n} record(s) in "
+                            f"{other.name}.{f.name}; delete or change those first"
+                        )
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _munition_keys(self, conn) -> set[str]:
+        from remnant.catalogue import default_catalogue
+
+        stored = conn.execute(sa.select(schema.catalogue.c.key)).scalars()
+        return set(default_catalogue()) | set(stored)
+
+    def munition_keys(self) -> set[str]:
+        """Keys of the default catalogue and of the entries this store adds."""
+        with self.backend.engine.connect() as conn:
+            return self._munition_keys(conn)
+
+    def _read_in(self, conn, ent, table, ids, *, with_version=False) -> gpd.GeoDataFrame:
+        columns = [table.c[n] for n in ent.field_names]
+        if with_version:
+            columns.append(table.c.version)
+        if ent.geometry:
+            columns.append(table.c[GEOMETRY_COLUMN])
+        rows = []
+        for chunk in _chunks(ids, 900):
+            rows += conn.execute(sa.select(*columns).where(table.c.id.in_(chunk))).all()
+        return self._frame(ent, rows, [c.name for c in columns])
+
+    def _with_geometry(self, ent, plain: dict[str, list], frame) -> dict[str, list]:
+        if not ent.geometry:
+            return plain
+        blobs = self.backend.encode_geometries(frame.geometry.to_numpy())
+        return {**plain, GEOMETRY_COLUMN: blobs}
+
+    @staticmethod
+    def _insert(conn, table: sa.Table, columns: dict[str, list]) -> None:
+        """Insert many rows through the driver directly: one statement, compiled once."""
+        compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
+        if compiled.positional:
+            order = [columns[k] for k in compiled.positiontup]
+            params = list(zip(*order, strict=True))
+        else:
+            names = list(columns)
+            params = [
+                dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)
+            ]
+        conn.exec_driver_sql(str(compiled), params)
+
+    def _update_rows(self, conn, ent, table, frame) -> None:
+        columns = self._with_geometry(ent, _plain_columns(ent, frame), frame)
+        columns["key_id"] = columns.pop("id")
+        names = list(columns)
+        params = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        values = {c: sa.bindparam(c) for c in names if c != "key_id"}
+        values["version"] = table.c.version + 1
+        for f in ent.fields:
+            if f.kind == "date" and f.name in values:
+                values[f.name] = sa.bindparam(f.name, type_=sa.Text)
+        conn.execute(
+            table.update().where(table.c.id == sa.bindparam("key_id")).values(values), params
+        )
+
+    def _audit(self, conn, at, user, layer, action, ids, before, after) -> None:
+        n = len(ids)
+        columns = {
+            "at": [at] * n,
+            "user": [user] * n,
+            "entity": [layer] * n,
+            "record_id": list(ids),
+            "action": [action] * n,
+            "before": before if before is not None else [None] * n,
+            "after": after if after is not None else [None] * n,
+        }
+        self._insert(conn, schema.audit, columns)
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+GEOMETRY_TOLERANCE = 1e-9  # degrees (≈ 0.1 mm): what file formats keep of a coordinate
+
+
+def _plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
+    """Canonical columns as lists of plain values: None when missing, dates as ISO text.
+
+    One representation serves the driver, the audit log's JSON and comparisons.
+    """
+    columns = {}
+    for f in ent.fields:
+        values = frame[f.name].astype(object).to_numpy()
+        missing = pd.isna(values)
+        if f.kind == "date":
+            out = [None if m else v.isoformat() for v, m in zip(values, missing, strict=True)]
+        elif f.kind == "integer":
+            out = [None if m else int(v) for v, m in zip(values, missing, strict=True)]
+        elif f.kind == "real":
+            out = [None if m else float(v) for v, m in zip(values, missing, strict=True)]
+        elif f.kind == "boolean":
+            out = [None if m else bool(v) for v, m in zip(values, missing, strict=True)]
+        else:
+            out = [None if m else v for v, m in zip(values, missing, strict=True)]
+        columns[f.name] = out
+    if ent.geometry:
+        wkt = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
+        columns["geometry"] = list(wkt)
+    return columns
+
+
+def _json_rows(columns: dict[str, list]) -> list[str]:
+    """Each record as JSON text for the audit log (geometry as WKT)."""
+    names = list(columns)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    return [
+        encode(dict(zip(names, row, strict=True))) for row in zip(*columns.values(), strict=True)
+    ]
+
+
+def _differences(ent: records.Entity, old: pd.DataFrame, new: pd.DataFrame) -> list[list[str]]:
+    """Per row pair, the names of the fields whose values differ (aligned frames)."""
+    a, b = _plain_columns(ent, old), _plain_columns(ent, new)
+    diffs: list[list[str]] = [[] for _ in range(len(new))]
+    for name in ent.field_names:
+        for i, (x, y) in enumerate(zip(a[name], b[name], strict=True)):
+            if x != y:
+                diffs[i].append(name)
+    if ent.geometry and len(new):
+        same = shapely.equals_exact(
+            shapely.normalize(old.geometry.to_numpy()),
+            shapely.normalize(new.geometry.to_numpy()),
+            GEOMETRY_TOLERANCE,
+        )
+        for i in np.flatnonzero(~same):
+            diffs[i].append("geometry")
+    return diffs
