@@ -569,7 +569,8 @@ def _check_polygons(geoms: np.ndarray, ok: np.ndarray, out: _Collector):
     rings, ring_of = shapely.get_rings(parts, return_index=True)
     ring_geom = part_of[ring_of]
     few = np.zeros(len(g), bool)
-    np.logical_or.at(few, ring_geom, shapely.get_num_coordinates(rings) - 1 < 3)
+    distinct = shapely.get_num_coordinates(shapely.remove_repeated_points(rings)) - 1
+    np.logical_or.at(few, ring_geom, distinct < 3)
     out.add(_expand(few, idx, n), "geometry", None, "a ring has fewer than 3 vertices")
     valid = shapely.is_valid(g)
     reasons = shapely.is_valid_reason(np.where(valid, None, g))

@@ -31,8 +31,8 @@ class Migration:
 MIGRATIONS: list[Migration] = []
 
 
-def migrate(store, *, user: str, migrations: list[Migration] | None = None) -> list[int]:
-    """Apply the pending migrations in one transaction; return the versions reached."""
+def migrate(store, *, user: str, at: str, migrations: list[Migration] | None = None) -> list[int]:
+    """Apply the pending migrations in one transaction, audited as by ``user`` at ``at``."""
     steps = MIGRATIONS if migrations is None else migrations
     target = max([schema.SCHEMA_VERSION, *(m.version for m in steps)])
     current = store.schema_version()
@@ -60,7 +60,7 @@ def migrate(store, *, user: str, migrations: list[Migration] | None = None) -> l
                 schema.audit.insert(),
                 [
                     {
-                        "at": sa.func.current_timestamp(),
+                        "at": at,
                         "user": user,
                         "entity": "remnant_meta",
                         "record_id": "schema_version",

@@ -114,7 +114,7 @@ class Store:
 
     def migrate(self, *, user: str | None = None) -> list[int]:
         """Apply every pending forward migration in one transaction; return their versions."""
-        return migrations.migrate(self, user=user or default_user())
+        return migrations.migrate(self, user=user or default_user(), at=now())
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
@@ -262,7 +262,7 @@ class Store:
                     f"use update to change them: {'; '.join(shown[:5])}"
                     + (" …" if len(shown) > 5 else "")
                 )
-            at = _now()
+            at = now()
             inserts = new[~is_old]
             if len(inserts):
                 plain = _plain_columns(ent, inserts)
@@ -346,7 +346,7 @@ class Store:
             self._update_rows(conn, ent, table, after)
             self._audit(
                 conn,
-                _now(),
+                now(),
                 user or default_user(),
                 layer,
                 "update",
@@ -382,7 +382,7 @@ class Store:
             conn.execute(table.delete().where(table.c.id == record_id))
             self._audit(
                 conn,
-                _now(),
+                now(),
                 user or default_user(),
                 layer,
                 "delete",
@@ -431,10 +431,11 @@ class Store:
         return self._frame(ent, rows, [c.name for c in columns])
 
     def _with_geometry(self, ent, plain: dict[str, list], frame) -> dict[str, list]:
-        if not ent.geometry:
-            return plain
-        blobs = self.backend.encode_geometries(frame.geometry.to_numpy())
-        return {**plain, GEOMETRY_COLUMN: blobs}
+        """Driver parameters: the plain columns, with the geometry in the backend's encoding."""
+        columns = {k: v for k, v in plain.items() if k != "geometry"}
+        if ent.geometry:
+            columns[GEOMETRY_COLUMN] = self.backend.encode_geometries(frame.geometry.to_numpy())
+        return columns
 
     @staticmethod
     def _insert(conn, table: sa.Table, columns: dict[str, list]) -> None:
@@ -483,7 +484,8 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def _now() -> str:
+def now() -> str:
+    """The time of a change for the audit log: UTC, ISO 8601, milliseconds."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

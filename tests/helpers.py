@@ -1,0 +1,76 @@
+"""Small record factories and child-process targets shared by the tests."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from remnant.errors import StoreBusyError
+from remnant.io import import_records
+from remnant.store import open_store
+
+
+def strike_rows(n: int = 5, **overrides) -> pd.DataFrame:
+    """Valid strike rows as a CSV would hold them (all text), lon/lat near 35.5, 33.3."""
+    rows = pd.DataFrame(
+        {
+            "id": [f"S-{i}" for i in range(n)],
+            "date": ["2023-06-01"] * n,
+            "munition": ["m77_m26"] * n,
+            "carriers": ["2"] * n,
+            "source_class": ["eod_report"] * n,
+            "accuracy_m": ["50"] * n,
+            "lon": [f"{35.5 + 0.01 * i:.5f}" for i in range(n)],
+            "lat": [f"{33.3 + 0.005 * i:.5f}" for i in range(n)],
+        }
+    )
+    for key, value in overrides.items():
+        rows[key] = value
+    return rows
+
+
+def write_csv(path, frame: pd.DataFrame):
+    frame.to_csv(path, index=False)
+    return path
+
+
+def hazard_frame(n: int = 3) -> gpd.GeoDataFrame:
+    """Valid hazard areas: small squares apart from each other."""
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"H-{i}" for i in range(n)],
+            "kind": ["CHA"] * n,
+            "status": ["open"] * n,
+            "land_use": ["farmland"] * n,
+            "notes": ["ذخائر عنقودية — بلدة"] * n,
+        },
+        geometry=[shapely.box(35 + 0.1 * i, 33, 35.01 + 0.1 * i, 33.01) for i in range(n)],
+        crs=4326,
+    )
+
+
+def hold_write_lock(path, ready, release):
+    """Hold the store's write lock until told to let go."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    ready.set()
+    release.wait(20)
+    con.execute("ROLLBACK")
+
+
+def import_one_area(path, k):
+    """Import one hazard area with id Pk, retrying while another writer holds the store."""
+    store = open_store(path)
+    frame = hazard_frame(1)
+    frame["id"] = [f"P{k}"]
+    frame.geometry = [shapely.box(30 + k, 30, 30.01 + k, 30.01)]
+    for _ in range(10):
+        try:
+            import_records(store, "hazard_areas", frame, user=f"w{k}")
+            return
+        except StoreBusyError:
+            continue
+    raise SystemExit(3)

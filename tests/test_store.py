@@ -1,0 +1,297 @@
+import json
+import multiprocessing
+import sqlite3
+import subprocess
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import hazard_frame, hold_write_lock, import_one_area
+from remnant.errors import (
+    ConflictError,
+    InvalidRecordsError,
+    NotFoundError,
+    StoreBusyError,
+    StoreError,
+)
+from remnant.io import import_records
+from remnant.store import create_store, migrate_store, migrations, open_store, schema
+from remnant.store.geopackage import GeoPackageBackend
+
+
+def test_create_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "a.gpkg"
+    create_store(path)
+    with pytest.raises(StoreError, match="exists; pass --overwrite"):
+        create_store(path)
+    create_store(path, overwrite=True)
+
+
+def test_open_refuses_missing_and_non_stores(tmp_path):
+    with pytest.raises(StoreError, match="does not exist; create it with `remnant init"):
+        open_store(tmp_path / "none.gpkg")
+    other = tmp_path / "other.gpkg"
+    sqlite3.connect(other).execute("create table x (a)").connection.close()
+    with pytest.raises(StoreError, match="is not a remnant store"):
+        open_store(other)
+
+
+def populate(store):
+    from remnant.demo import make_scenario
+
+    scenario = make_scenario(seed=3, n_strikes=30)
+    for layer, frame in scenario.layers().items():
+        import_records(store, layer, frame, user="tester")
+    return scenario
+
+
+GEOMETRY_TYPES = {
+    "strikes": "Point",
+    "hazard_areas": "Multi Polygon",
+    "activities": "Multi Polygon",
+    "items": "Point",
+    "accidents": "Point",
+    "victims": "None",
+    "audit": "None",
+    "catalogue": "None",
+}
+
+
+def test_gdal_reads_every_layer_of_a_populated_store(store, ogrinfo):
+    scenario = populate(store)
+    path = str(store.backend.path)
+    listing = subprocess.run(
+        [ogrinfo, "-ro", "-q", path], capture_output=True, text=True, check=True
+    )
+    assert listing.stderr == ""
+    for layer, geometry_type in GEOMETRY_TYPES.items():
+        assert f": {layer} ({geometry_type})" in listing.stdout
+    counts = store.counts()
+    for layer, frame in scenario.layers().items():
+        assert counts[layer] == len(frame) > 0
+        out = subprocess.run(
+            [ogrinfo, "-ro", "-so", path, layer], capture_output=True, text=True, check=True
+        ).stdout
+        assert f"Feature Count: {len(frame)}" in out
+        if GEOMETRY_TYPES[layer] != "None":
+            assert 'ID["EPSG",4326]' in out
+        read = pyogrio.read_dataframe(path, layer=layer)
+        assert len(read) == len(frame)
+        assert sorted(read["id"]) == sorted(frame["id"])
+        if GEOMETRY_TYPES[layer] != "None":
+            assert read.crs.to_epsg() == 4326
+            assert shapely.equals_exact(
+                shapely.normalize(read.sort_values("id").geometry.values),
+                shapely.normalize(store.read(layer).sort_values("id").geometry.values),
+                1e-9,
+            ).all()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    for layer in ("strikes", "hazard_areas", "items"):
+        assert con.execute(f"SELECT rtreecheck('rtree_{layer}_geom')").fetchone() == ("ok",)
+    # GDAL's spatial filter goes through our R-tree.
+    minx, miny, maxx, maxy = scenario.strikes.total_bounds
+    mid = (minx + maxx) / 2
+    out = subprocess.run(
+        [
+            ogrinfo,
+            "-ro",
+            "-so",
+            "-spat",
+            str(minx),
+            str(miny),
+            str(mid),
+            str(maxy),
+            path,
+            "strikes",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    expected = (scenario.strikes.geometry.x <= mid).sum()
+    assert f"Feature Count: {expected}" in out
+
+
+def test_bbox_read_uses_the_spatial_index(store):
+    import_records(store, "hazard_areas", hazard_frame(5))
+    got = store.read("hazard_areas", bbox=(35.05, 32.9, 35.25, 33.1))
+    assert list(got["id"]) == ["H-1", "H-2"]
+
+
+def test_every_write_is_audited_and_history_shows_it(store):
+    import_records(store, "hazard_areas", hazard_frame(2), user="alice")
+    rec = store.get("hazard_areas", "H-0")
+    assert rec["version"] == 1
+    store.update("hazard_areas", "H-0", {"status": "worked_on"}, user="bob", expected_version=1)
+    store.delete("hazard_areas", "H-1", user="carol")
+    history = store.history("H-0")
+    assert list(history["action"]) == ["insert", "update"]
+    assert list(history["user"]) == ["alice", "bob"]
+    before, after = json.loads(history["before"].iloc[1]), json.loads(history["after"].iloc[1])
+    assert (before["status"], after["status"]) == ("open", "worked_on")
+    assert after["notes"] == "ذخائر عنقودية — بلدة"
+    deleted = store.history("H-1")
+    assert list(deleted["action"]) == ["insert", "delete"]
+    assert json.loads(deleted["before"].iloc[1])["id"] == "H-1"
+    assert store.get("hazard_areas", "H-0")["version"] == 2
+    with pytest.raises(NotFoundError, match="no record 'H-1' in hazard_areas"):
+        store.get("hazard_areas", "H-1")
+
+
+def test_stale_update_is_a_conflict_not_a_lost_update(store):
+    import_records(store, "hazard_areas", hazard_frame(1))
+    store.update("hazard_areas", "H-0", {"status": "worked_on"}, expected_version=1)
+    with pytest.raises(ConflictError, match="was changed by someone else"):
+        store.update("hazard_areas", "H-0", {"status": "closed"}, expected_version=1)
+    assert store.get("hazard_areas", "H-0")["status"] == "worked_on"
+
+
+def test_update_is_validated_and_ids_never_change(store):
+    import_records(store, "hazard_areas", hazard_frame(1))
+    with pytest.raises(InvalidRecordsError) as info:
+        store.update("hazard_areas", "H-0", {"status": "done"})
+    assert "must be one of: open, worked_on, closed, handed_over" in info.value.report()
+    with pytest.raises(ConflictError, match="ids never change"):
+        store.update("hazard_areas", "H-0", {"id": "H-9"})
+    with pytest.raises(InvalidRecordsError, match="1 problem"):
+        store.update("hazard_areas", "H-0", {"colour": "red"})
+
+
+def test_audit_is_append_only(store):
+    import_records(store, "hazard_areas", hazard_frame(1))
+    con = sqlite3.connect(store.backend.path)
+    with pytest.raises(sqlite3.IntegrityError, match="audit is append-only"):
+        con.execute("UPDATE audit SET user = 'mallory'")
+    with pytest.raises(sqlite3.IntegrityError, match="audit is append-only"):
+        con.execute("DELETE FROM audit")
+
+
+def test_referenced_record_cannot_be_deleted(store):
+    scenario = populate(store)
+    accident = scenario.victims["accident"].iloc[0]
+    with pytest.raises(ConflictError, match="referred to by .* victims.accident"):
+        store.delete("accidents", accident)
+
+
+def test_a_busy_store_gives_a_clear_error_after_the_timeout(store):
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=hold_write_lock, args=(str(store.backend.path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(20)
+        store.backend = GeoPackageBackend(store.backend.path, busy_timeout=0.3)
+        with pytest.raises(StoreBusyError, match="store is busy: another process held"):
+            import_records(store, "hazard_areas", hazard_frame(1))
+    finally:
+        release.set()
+        holder.join(20)
+    assert store.counts()["hazard_areas"] == 0
+    import_records(store, "hazard_areas", hazard_frame(1))
+    assert store.counts()["hazard_areas"] == 1
+
+
+def test_writers_in_several_processes_take_turns(store):
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=import_one_area, args=(str(store.backend.path), k)) for k in range(4)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in procs)
+    assert sorted(store.ids("hazard_areas")) == [f"P{k}" for k in range(4)]
+    assert sqlite3.connect(store.backend.path).execute("PRAGMA integrity_check").fetchone() == (
+        "ok",
+    )
+
+
+def test_schema_version_checks_and_forward_migrations(store, monkeypatch):
+    path = store.backend.path
+    step = migrations.Migration(
+        2,
+        "add a review flag",
+        lambda conn, backend: conn.exec_driver_sql("ALTER TABLE items ADD COLUMN reviewed BOOLEAN"),
+    )
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    with pytest.raises(
+        StoreError, match="has schema version 1; this remnant needs 2: run `remnant migrate"
+    ):
+        open_store(path)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [step])
+    assert migrate_store(path, user="admin") == [2]
+    assert open_store(path).schema_version() == 2
+    assert migrate_store(path) == []
+    cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(items)")]
+    assert "reviewed" in cols
+    assert list(store.history("schema_version")["after"]) == ["2"]
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [])
+    with pytest.raises(StoreError, match="newer than this remnant understands"):
+        open_store(path)
+
+
+def test_a_failing_migration_changes_nothing(store, monkeypatch):
+    def broken(conn, backend):
+        conn.exec_driver_sql("ALTER TABLE items ADD COLUMN half_done TEXT")
+        raise RuntimeError("step failed")
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [migrations.Migration(2, "broken", broken)])
+    with pytest.raises(RuntimeError, match="step failed"):
+        migrate_store(store.backend.path)
+    cols = [r[1] for r in sqlite3.connect(store.backend.path).execute("PRAGMA table_info(items)")]
+    assert "half_done" not in cols and store.schema_version() == 1
+
+
+coordinate = st.floats(-179.9, 179.9, allow_nan=False)
+latitude = st.floats(-89.9, 89.9, allow_nan=False)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(points=st.lists(st.tuples(coordinate, latitude), min_size=1, max_size=20, unique=True))
+def test_point_geometries_round_trip_exactly(tmp_path_factory, points):
+    store = create_store(tmp_path_factory.mktemp("rt") / "s.gpkg")
+    frame = gpd.GeoDataFrame(
+        {"id": [f"I{i}" for i in range(len(points))], "state": "dud"},
+        geometry=[shapely.Point(p) for p in points],
+        crs=4326,
+    )
+    import_records(store, "items", frame)
+    back = store.read("items")
+    assert shapely.equals_exact(back.geometry.values, frame.geometry.values, 0).all()
+    assert store.counts()["items"] == len(points)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x=st.floats(-170, 170),
+    y=st.floats(-80, 80),
+    w=st.floats(1e-4, 0.04),
+    h=st.floats(1e-4, 0.04),
+    holes=st.booleans(),
+)
+def test_polygon_geometries_round_trip_exactly(tmp_path_factory, x, y, w, h, holes):
+    outer = shapely.box(x, y, x + w, y + h)
+    poly = (
+        outer.difference(shapely.box(x + w / 4, y + h / 4, x + w / 2, y + h / 2))
+        if holes
+        else outer
+    )
+    store = create_store(tmp_path_factory.mktemp("rt") / "s.gpkg")
+    frame = gpd.GeoDataFrame(
+        {"id": ["A"], "kind": ["SHA"], "status": ["open"]}, geometry=[poly], crs=4326
+    )
+    import_records(store, "hazard_areas", frame)
+    back = store.read("hazard_areas").geometry.iloc[0]
+    assert back.geom_type == "MultiPolygon"
+    assert shapely.equals_exact(back.geoms[0], poly, 0)
+    assert list(store.read("hazard_areas", bbox=poly.bounds)["id"]) == ["A"]
