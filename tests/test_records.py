@@ -26,7 +26,9 @@ def test_valid_strike_is_typed_and_gets_a_content_id():
     assert r.problems == []
     rec = r.records.iloc[0]
     assert rec["date"] == dt.date(2023, 5, 1)
-    assert rec["carriers"] == 2 and rec["carriers_min"] == 2 and rec["carriers_max"] == 2
+    assert rec["carriers"] == 2
+    assert rec["carriers_min"] == 2
+    assert rec["carriers_max"] == 2
     assert rec["accuracy_m"] == 12.5
     assert rec["id"].startswith("STR-")
     again = validate("strikes", strikes(date=["2023-05-01"], accuracy_m=["12.5"]), POINT)
@@ -69,7 +71,8 @@ def test_carriers_needs_count_or_range_and_range_in_order():
     assert messages(r) == [(1, "carriers", "give carriers, or both carriers_min and carriers_max")]
     r = validate("strikes", strikes(carriers=[""], carriers_min=["2"], carriers_max=["6"]), POINT)
     rec = r.records.iloc[0]
-    assert pd.isna(rec["carriers"]) and (rec["carriers_min"], rec["carriers_max"]) == (2, 6)
+    assert pd.isna(rec["carriers"])
+    assert (rec["carriers_min"], rec["carriers_max"]) == (2, 6)
 
 
 def test_unknown_munition_is_kept_as_unknown_with_warning():
@@ -77,7 +80,8 @@ def test_unknown_munition_is_kept_as_unknown_with_warning():
     assert r.problems == []
     assert r.records.iloc[0]["munition"] == "unknown"
     assert "munition reported as 'XM-99'" in r.records.iloc[0]["notes"]
-    assert r.warnings[0].field == "munition" and r.warnings[0].value == "XM-99"
+    assert r.warnings[0].field == "munition"
+    assert r.warnings[0].value == "XM-99"
 
 
 @pytest.mark.parametrize(
@@ -163,7 +167,8 @@ def test_booleans_and_hostile_strings_are_kept_verbatim():
 def test_every_entity_has_id_first_and_a_source_field():
     for ent in ENTITIES.values():
         assert ent.field_names[0] == "id"
-        assert "source" in ent.field_names and "notes" in ent.field_names
+        assert "source" in ent.field_names
+        assert "notes" in ent.field_names
 
 
 def test_rows_default_to_one_based_positions():

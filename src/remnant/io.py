@@ -194,6 +194,8 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> InputTable:
     try:
         with open(path, newline="", encoding=encoding or "utf-8-sig") as fh:
             header = next(csv.reader(fh), None)
+        if not header:
+            raise InputError("the file is empty", file=name)
         frame = pd.read_csv(
             path,
             dtype=str,
@@ -212,8 +214,6 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> InputTable:
         raise InputError(f"unknown encoding {encoding!r}", file=name, field="encoding") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise InputError(f"not a readable CSV file: {str(exc).strip()}", file=name) from None
-    if not header:
-        raise InputError("the file is empty", file=name)
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
         raise InputError(f"column(s) named twice: {', '.join(repeated)}", file=name)
@@ -229,10 +229,10 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> InputTable:
     source_crs = _crs(crs if crs is not None else 4326, name)
     if lon and lat:
         table.geometry = _points_from_columns(table, lon, lat)
-        frame.drop(columns=[lon, lat], inplace=True)
+        table.frame = frame.drop(columns=[lon, lat])
     elif wkt:
         table.geometry = _geometries_from_wkt(table, wkt)
-        frame.drop(columns=[wkt], inplace=True)
+        table.frame = frame.drop(columns=[wkt])
     else:
         raise InputError(
             "no geometry: give lon and lat columns (or x and y with --crs), or a wkt column",
@@ -320,24 +320,24 @@ def _plain_column(values: np.ndarray) -> np.ndarray:
 
 
 def _canonical_columns(table: InputTable, ent, mapping, fmt, ignore_extra) -> None:
+    """Rename the table's columns to canonical field names; refuse unknown or missing ones."""
     frame = table.frame
     missing = [src for src in mapping if src not in frame.columns]
     if missing:
         raise InputError(
             f"--map names column(s) not in the file: {', '.join(missing)}", file=table.file
         )
-    frame.rename(columns=mapping, inplace=True)
+    frame = frame.rename(columns=mapping)
     known = set(ent.field_names)
     if fmt == "ESRI Shapefile":
         short = {s: c for c, s in shapefile_names(ent).items()}
-        frame.rename(
-            columns={c: short[c] for c in frame.columns if c in short and c not in known},
-            inplace=True,
+        frame = frame.rename(
+            columns={c: short[c] for c in frame.columns if c in short and c not in known}
         )
     if fmt == "KML":
-        _kml_columns(frame)
+        frame = _kml_columns(frame, ent)
     lower = {c.lower(): c for c in frame.columns if c not in known}
-    frame.rename(columns={lower[k]: k for k in known if k in lower}, inplace=True)
+    frame = frame.rename(columns={lower[k]: k for k in known if k in lower})
     extra = [c for c in frame.columns if c not in known]
     if extra and not ignore_extra:
         raise InputError(
@@ -346,8 +346,8 @@ def _canonical_columns(table: InputTable, ent, mapping, fmt, ignore_extra) -> No
             f"(fields: {', '.join(ent.field_names)})",
             file=table.file,
         )
-    frame.drop(columns=extra, inplace=True)
-    absent = [f.name for f in ent.fields if f.required and f.name not in frame.columns]
+    table.frame = frame.drop(columns=extra)
+    absent = [f.name for f in ent.fields if f.required and f.name not in table.frame.columns]
     if absent:
         raise InputError(
             f"required column(s) missing: {', '.join(absent)} (use --map if they have other names)",
@@ -355,20 +355,33 @@ def _canonical_columns(table: InputTable, ent, mapping, fmt, ignore_extra) -> No
         )
 
 
-def _kml_columns(frame: pd.DataFrame) -> None:
-    """Drop KML styling; keep a non-blank Name and Description in ``notes``."""
-    styling = [c for c in frame.columns if c.lower() in _KML_STYLING]
-    frame.drop(columns=styling, inplace=True)
-    labels = [c for c in frame.columns if c.lower() in ("name", "description")]
-    for column in labels:
+def _kml_columns(frame: pd.DataFrame, ent: records.Entity) -> pd.DataFrame:
+    """Drop KML's own elements; keep a non-blank Name and Description as fields or notes.
+
+    GDAL's LIBKML driver reads KML's elements (a Placemark's id, a time span's begin and
+    end, …) under their names and a data field of the same name as NAME2.
+    """
+    own = _KML_STYLING | {"id"}
+    clashes = {c: c[:-1] for c in frame.columns if c.endswith("2") and c[:-1] in frame.columns}
+    frame = frame.drop(columns=list(clashes.values())).rename(columns=clashes)
+    frame = frame.drop(
+        columns=[c for c in frame.columns if c.lower() in own and c not in clashes.values()]
+    )
+    notes = (
+        frame["notes"].fillna("").astype(str) if "notes" in frame else pd.Series([""] * len(frame))
+    )
+    for column in [c for c in frame.columns if c.lower() in ("name", "description")]:
+        if column.lower() in ent.field_names:
+            frame = frame.rename(columns={column: column.lower()})
+            continue
         text = frame.pop(column).fillna("").astype(str).str.strip()
-        if (text != "").any():
-            note = np.where(text != "", column.lower() + ": " + text, "")
-            old = frame["notes"].fillna("").astype(str) if "notes" in frame else ""
-            frame["notes"] = [
-                ("; ".join(p for p in (o, n) if p)) or None
-                for o, n in zip(old if len(old) else [""] * len(frame), note, strict=True)
-            ]
+        labelled = np.where(text != "", column.lower() + ": " + text, "")
+        notes = pd.Series(
+            ["; ".join(p for p in pair if p) for pair in zip(notes, labelled, strict=True)]
+        )
+    if (notes != "").any():
+        frame["notes"] = notes.where(notes != "", None).to_numpy(object)
+    return frame
 
 
 def import_file(

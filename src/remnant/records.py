@@ -272,6 +272,7 @@ class _Collector:
         self.file, self.rows = file, rows
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.flagged: set[tuple[int, str]] = set()
 
     def add(self, mask, field, values, message, *, warning=False):
         """Record ``message`` for each position where ``mask`` is true."""
@@ -283,6 +284,12 @@ class _Collector:
         """Record ``message`` for position ``i``."""
         target = self.warnings if warning else self.problems
         target.append(Problem(self.file, int(self.rows[i]), field, value, message))
+        if not warning:
+            self.flagged.add((int(i), field))
+
+    def unflagged(self, field: str, n: int) -> np.ndarray:
+        """Positions with no problem reported on ``field`` yet."""
+        return np.array([(i, field) not in self.flagged for i in range(n)], dtype=bool)
 
 
 def validate(
@@ -474,7 +481,7 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
             typed.loc[unknown, "munition"] = UNKNOWN
     if ent.name == "strikes":
         c, lo, hi = typed["carriers"], typed["carriers_min"], typed["carriers_max"]
-        none = (c.isna() & (lo.isna() | hi.isna())).to_numpy()
+        none = (c.isna() & (lo.isna() | hi.isna())).to_numpy() & out.unflagged("carriers", len(c))
         out.add(none, "carriers", None, "give carriers, or both carriers_min and carriers_max")
         clash = (c.notna() & ((lo.notna() & (lo != c)) | (hi.notna() & (hi != c)))).fillna(False)
         out.add(clash.to_numpy(bool), "carriers", c.to_numpy(), "disagrees with carriers_min/max")

@@ -1,0 +1,317 @@
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import hazard_frame, strike_rows, write_csv
+from remnant import io
+from remnant.errors import ConflictError, InputError, InvalidRecordsError
+from remnant.io import import_file, import_records
+from remnant.store import create_store
+
+
+def test_csv_import_is_audited_and_idempotent(store, tmp_path):
+    path = write_csv(tmp_path / "strikes.csv", strike_rows(5))
+    report = import_file(store, path, "strikes", user="ana")
+    assert (len(report.written.inserted), report.read) == (5, 5)
+    assert store.counts()["strikes"] == 5
+    assert list(store.history("S-0")["user"]) == ["ana"]
+    again = import_file(store, path, "strikes")
+    assert len(again.written.unchanged) == 5
+    assert again.written.inserted == []
+    assert store.counts()["strikes"] == 5
+    assert len(store.history("S-0")) == 1
+
+
+def test_reimport_without_ids_does_not_duplicate(store, tmp_path):
+    path = write_csv(tmp_path / "s.csv", strike_rows(4).drop(columns="id"))
+    import_file(store, path, "strikes")
+    report = import_file(store, path, "strikes")
+    assert len(report.written.unchanged) == 4
+    assert store.counts()["strikes"] == 4
+
+
+def test_changed_values_are_refused_unless_update(store, tmp_path):
+    import_file(store, write_csv(tmp_path / "a.csv", strike_rows(3)), "strikes")
+    changed = strike_rows(3, accuracy_m=["50", "75", "50"])
+    path = write_csv(tmp_path / "b.csv", changed)
+    with pytest.raises(
+        ConflictError, match=r"b\.csv: 1 record\(s\) already stored with other values"
+    ):
+        import_file(store, path, "strikes")
+    assert store.get("strikes", "S-1")["accuracy_m"] == 50
+    report = import_file(store, path, "strikes", update=True, user="bo")
+    assert (report.written.updated, len(report.written.unchanged)) == (["S-1"], 2)
+    assert store.get("strikes", "S-1")["accuracy_m"] == 75
+    assert list(store.history("S-1")["action"]) == ["insert", "update"]
+
+
+def test_a_bad_file_is_refused_whole_with_every_problem(store, tmp_path):
+    rows = strike_rows(6)
+    rows.loc[1, "date"] = "2099-01-01"
+    rows.loc[3, "carriers"] = "many"
+    rows.loc[3, "lat"] = "north"
+    rows.loc[4, "source_class"] = "tv"
+    path = write_csv(tmp_path / "bad.csv", rows)
+    with pytest.raises(InvalidRecordsError) as info:
+        import_file(store, path, "strikes")
+    err = info.value
+    assert str(err) == "bad.csv: 3 bad row(s), 4 problem(s); nothing was written"
+    found = {(p.row, p.field) for p in err.problems}
+    assert found == {(3, "date"), (5, "carriers"), (5, "lat"), (6, "source_class")}
+    assert "bad.csv, row 5, field 'lat': is not a number (value 'north')" in err.report()
+    assert store.counts()["strikes"] == 0
+
+
+def test_skip_invalid_writes_good_rows_and_a_rejects_file(store, tmp_path):
+    rows = strike_rows(4)
+    rows.loc[2, "date"] = "yesterday"
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    report = import_file(store, path, "strikes", skip_invalid=True)
+    assert len(report.written.inserted) == 3
+    assert report.rejected == 1
+    rejects = pd.read_csv(report.rejects_file, dtype=str, keep_default_na=False)
+    assert list(rejects["row"]) == ["4"]
+    assert rejects["date"].iloc[0] == "yesterday"
+    assert "date: is not a date" in rejects["problems"].iloc[0]
+    with pytest.raises(InputError, match="rejects.csv exists; remove it or pass --overwrite"):
+        import_file(store, path, "strikes", skip_invalid=True)
+
+
+def test_projected_csv_with_crs_is_reprojected(store, tmp_path):
+    utm = pyproj.Transformer.from_crs(4326, 32636, always_xy=True)
+    x, y = utm.transform(35.5, 33.3)
+    rows = strike_rows(1).drop(columns=["lon", "lat"]).assign(x=[f"{x:.3f}"], y=[f"{y:.3f}"])
+    path = write_csv(tmp_path / "utm.csv", rows)
+    with pytest.raises(InvalidRecordsError, match="1 bad row"):
+        import_file(store, path, "strikes")
+    import_file(store, path, "strikes", crs="EPSG:32636")
+    point = store.read("strikes").geometry.iloc[0]
+    assert point.x == pytest.approx(35.5, abs=1e-7)
+    assert point.y == pytest.approx(33.3, abs=1e-7)
+
+
+def test_wkt_column_and_unknown_crs(store, tmp_path):
+    rows = pd.DataFrame(
+        {
+            "id": ["H1"],
+            "kind": ["SHA"],
+            "status": ["open"],
+            "wkt": [shapely.box(35, 33, 35.01, 33.01).wkt],
+        }
+    )
+    path = write_csv(tmp_path / "areas.csv", rows)
+    with pytest.raises(InputError, match="field 'crs': unknown CRS 'EPSG:99999'"):
+        import_file(store, path, "hazard_areas", crs="EPSG:99999")
+    import_file(store, path, "hazard_areas")
+    assert store.read("hazard_areas").geometry.iloc[0].geom_type == "MultiPolygon"
+
+
+def test_unreadable_wkt_is_a_row_problem(store, tmp_path):
+    rows = pd.DataFrame(
+        {
+            "kind": ["SHA", "SHA"],
+            "status": ["open", "open"],
+            "wkt": [shapely.box(35, 33, 35.01, 33.01).wkt, "POLYGON ((0 0, 1"],
+        }
+    )
+    path = write_csv(tmp_path / "areas.csv", rows)
+    with pytest.raises(InvalidRecordsError) as info:
+        import_file(store, path, "hazard_areas")
+    assert [(p.row, p.field, p.message) for p in info.value.problems] == [
+        (3, "wkt", "is not readable WKT")
+    ]
+
+
+def test_column_mapping_and_extra_columns(store, tmp_path):
+    rows = strike_rows(2).rename(columns={"munition": "Type", "source_class": "Source"})
+    rows["colour"] = "red"
+    path = write_csv(tmp_path / "other.csv", rows)
+    with pytest.raises(InputError, match="required column\\(s\\) missing: source_class"):
+        import_file(store, path, "strikes", ignore_extra=True)
+    mapping = {"Type": "munition", "Source": "source_class"}
+    with pytest.raises(InputError, match="column\\(s\\) not in the strikes layer: colour"):
+        import_file(store, path, "strikes", mapping=mapping)
+    import_file(store, path, "strikes", mapping=mapping, ignore_extra=True)
+    assert set(store.read("strikes")["munition"]) == {"m77_m26"}
+    with pytest.raises(InputError, match="--map names column\\(s\\) not in the file: Kind"):
+        import_file(store, path, "strikes", mapping={"Kind": "munition"})
+    with pytest.raises(InputError, match="--map takes SOURCE=FIELD"):
+        io.parse_mapping(["munition"])
+
+
+def test_encodings(store, tmp_path):
+    rows = strike_rows(2, notes=["Décombres près de l'école", "ok"])
+    path = tmp_path / "latin.csv"
+    rows.to_csv(path, index=False, encoding="cp1252")
+    with pytest.raises(
+        InputError, match="line 2 is not valid UTF-8 \\(byte 0xe9\\); pass the file's encoding"
+    ):
+        import_file(store, path, "strikes")
+    import_file(store, path, "strikes", encoding="cp1252")
+    assert store.get("strikes", "S-0")["notes"] == "Décombres près de l'école"
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        import_file(store, path, "strikes", encoding="klingon")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "the file is empty"),
+        ("id,date,munition,carriers,source_class,lon,lat\n", "has no records"),
+        ("id,id,lon,lat\n1,2,3,4\n", "column\\(s\\) named twice: id"),
+        (
+            "id,munition,carriers,source_class\nA,m77_m26,1,surveyed\n",
+            "no geometry: give lon and lat",
+        ),
+    ],
+)
+def test_file_level_problems(store, tmp_path, content, message):
+    path = tmp_path / "f.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        import_file(store, path, "strikes")
+
+
+def test_unknown_file_type_and_missing_file(store, tmp_path):
+    with pytest.raises(InputError, match="unknown file type '.xlsx'"):
+        import_file(store, tmp_path / "a.xlsx", "strikes")
+    with pytest.raises(InputError, match="no such file"):
+        import_file(store, tmp_path / "a.csv", "strikes")
+
+
+def test_file_without_crs_needs_one(store, tmp_path):
+    frame = hazard_frame(1).set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        frame.to_file(tmp_path / "nocrs.shp")
+    with pytest.raises(InputError, match="field 'crs': the file has no CRS; give it with --crs"):
+        import_file(store, tmp_path / "nocrs.shp", "hazard_areas")
+    import_file(store, tmp_path / "nocrs.shp", "hazard_areas", crs="EPSG:4326")
+    assert store.counts()["hazard_areas"] == 1
+
+
+def test_references_must_exist(store, tmp_path):
+    rows = pd.DataFrame({"id": ["V1"], "accident": ["ACC-404"], "outcome": ["injured"]})
+    with pytest.raises(InvalidRecordsError) as info:
+        import_file(store, write_csv(tmp_path / "v.csv", rows), "victims")
+    assert "field 'accident': no such record in accidents (value 'ACC-404')" in info.value.report()
+
+
+def populated(tmp_path):
+    from remnant.demo import make_scenario
+
+    store = create_store(tmp_path / "src.gpkg")
+    scenario = make_scenario(seed=5, n_strikes=25)
+    for layer, frame in scenario.layers().items():
+        import_records(store, layer, frame)
+    return store
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg", ".kml", ".shp"])
+def test_every_format_round_trips_through_export_and_import(tmp_path, suffix):
+    source = populated(tmp_path)
+    target = create_store(tmp_path / "dst.gpkg")
+    layers = ["strikes", "hazard_areas", "activities", "items", "accidents", "victims"]
+    for layer in layers:
+        if layer == "victims" and suffix in (".kml", ".shp"):
+            with pytest.raises(InputError, match="victims have no geometry"):
+                io.export_layer(source, layer, tmp_path / f"{layer}{suffix}")
+            path = tmp_path / f"{layer}.csv"
+        else:
+            path = tmp_path / f"{layer}{suffix}"
+        n = io.export_layer(source, layer, path)
+        assert n == source.counts()[layer]
+        report = import_file(target, path, layer)
+        assert len(report.written.inserted) == n
+        again = import_file(target, path, layer)
+        assert len(again.written.unchanged) == n, again
+    for layer in layers:
+        a, b = source.read(layer), target.read(layer)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(a.drop(columns="geometry", errors="ignore")),
+            pd.DataFrame(b.drop(columns="geometry", errors="ignore")),
+        )
+        if "geometry" in a:
+            assert shapely.equals_exact(
+                shapely.normalize(a.geometry.values), shapely.normalize(b.geometry.values), 1e-9
+            ).all()
+
+
+def test_export_never_overwrites_silently(store, tmp_path):
+    import_records(store, "hazard_areas", hazard_frame(2))
+    out = tmp_path / "areas.geojson"
+    io.export_layer(store, "hazard_areas", out)
+    with pytest.raises(InputError, match="exists; pass --overwrite to replace it"):
+        io.export_layer(store, "hazard_areas", out)
+    assert io.export_layer(store, "hazard_areas", out, overwrite=True) == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".remnant")] == []
+
+
+def test_kml_name_and_description_are_kept(store, tmp_path):
+    frame = gpd.GeoDataFrame(
+        {
+            "Name": ["Field 7"],
+            "Description": ["bomblets seen by the well"],
+            "kind": ["SHA"],
+            "status": ["open"],
+        },
+        geometry=[shapely.box(35, 33, 35.01, 33.01)],
+        crs=4326,
+    )
+    frame.to_file(tmp_path / "field.kml", driver="KML")
+    import_file(store, tmp_path / "field.kml", "hazard_areas")
+    area = store.read("hazard_areas").iloc[0]
+    assert area["name"] == "Field 7"
+    assert area["notes"] == "description: bomblets seen by the well"
+
+
+bad_values = st.sampled_from(
+    [
+        ("date", "2999-01-01"),
+        ("date", "1900-05-05"),
+        ("date", "not a date"),
+        ("carriers", "-3"),
+        ("carriers", "1.5"),
+        ("source_class", "gossip"),
+        ("accuracy_m", "far"),
+        ("azimuth_deg", "720"),
+        ("lon", "east"),
+        ("lat", "123.4"),
+    ]
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    n=st.integers(3, 30),
+    bad=st.lists(st.tuples(st.integers(0, 29), bad_values), min_size=1, max_size=6),
+)
+def test_random_bad_rows_are_rejected_with_their_row_numbers(tmp_path_factory, n, bad):
+    folder = tmp_path_factory.mktemp("prop")
+    store = create_store(folder / "s.gpkg")
+    import_file(
+        store, write_csv(folder / "seed.csv", strike_rows(2).assign(id=["K1", "K2"])), "strikes"
+    )
+    before = store.read("strikes")
+    rows = strike_rows(n)
+    expected = set()
+    for index, (column, value) in bad:
+        if index < n:
+            rows.loc[index, column] = value
+            expected.add(index + 2)  # the header is row 1
+    if not expected:
+        return
+    path = write_csv(folder / "bad.csv", rows)
+    with pytest.raises(InvalidRecordsError) as info:
+        import_file(store, path, "strikes")
+    assert {p.row for p in info.value.problems} == expected
+    assert all(p.file == "bad.csv" for p in info.value.problems)
+    pd.testing.assert_frame_equal(store.read("strikes"), before)
+    assert len(store.history("S-0")) == 0
+    assert np.all(store.read("strikes")["id"] == ["K1", "K2"])
