@@ -78,7 +78,7 @@ def test_skip_invalid_writes_good_rows_and_a_rejects_file(store, tmp_path):
     assert list(rejects["row"]) == ["4"]
     assert rejects["date"].iloc[0] == "yesterday"
     assert "date: is not a date" in rejects["problems"].iloc[0]
-    with pytest.raises(InputError, match="rejects.csv exists; remove it or pass --overwrite"):
+    with pytest.raises(InputError, match=r"rejects\.csv exists; remove it or pass --overwrite"):
         import_file(store, path, "strikes", skip_invalid=True)
 
 
@@ -178,7 +178,7 @@ def test_file_level_problems(store, tmp_path, content, message):
 
 
 def test_unknown_file_type_and_missing_file(store, tmp_path):
-    with pytest.raises(InputError, match="unknown file type '.xlsx'"):
+    with pytest.raises(InputError, match=r"unknown file type '\.xlsx'"):
         import_file(store, tmp_path / "a.xlsx", "strikes")
     with pytest.raises(InputError, match="no such file"):
         import_file(store, tmp_path / "a.csv", "strikes")

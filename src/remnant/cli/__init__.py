@@ -29,7 +29,9 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """
     level = logging.WARNING - 10 * verbose + 10 * quiet
     logging.basicConfig(
-        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+        level=max(level, logging.DEBUG),
+        format="%(levelname)s %(name)s: %(message)s",
+        force=True,  # the application, not the library, decides where logs go
     )
     ctx.obj = {"verbose": verbose}
 

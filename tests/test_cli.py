@@ -1,0 +1,118 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from helpers import strike_rows, write_csv
+from remnant.cli import cli, main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def all_commands(group=cli, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if hasattr(command, "commands"):
+            yield from all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("command", [(), *all_commands()], ids=lambda c: " ".join(c) or "remnant")
+def test_help_on_every_command(capsys, command):
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    assert "Usage: remnant" in out
+
+
+def test_init_import_export_history(capsys, tmp_path):
+    store = str(tmp_path / "s.gpkg")
+    assert run(capsys, "init", store)[0] == 0
+    csv = write_csv(tmp_path / "strikes.csv", strike_rows(3))
+    code, out, err = run(capsys, "import", store, str(csv), "--layer", "strikes", "--user", "ana")
+    assert code == 0, err
+    assert "3 rows read; 3 inserted, 0 updated, 0 unchanged" in out
+    code, out, _ = run(capsys, "info", store)
+    assert code == 0
+    assert "strikes" in out
+    code, out, _ = run(capsys, "export", store, str(tmp_path / "out.geojson"), "--layer", "strikes")
+    assert (code, out.strip()) == (0, f"wrote 3 strikes to {tmp_path / 'out.geojson'}")
+    code, out, err = run(
+        capsys, "export", store, str(tmp_path / "out.geojson"), "--layer", "strikes"
+    )
+    assert code == 1
+    assert (
+        err.strip() == f"error: {tmp_path / 'out.geojson'}: exists; pass --overwrite to replace it"
+    )
+    code, out, _ = run(capsys, "history", store, "S-1", "--json")
+    entry = json.loads(out.splitlines()[0])
+    assert (entry["action"], entry["user"], entry["record_id"]) == ("insert", "ana", "S-1")
+    code, out, _ = run(capsys, "history", store, "S-1")
+    assert "insert" in out
+    assert "ana" in out
+
+
+def test_bad_import_lists_every_row_and_exits_1(capsys, tmp_path):
+    store = str(tmp_path / "s.gpkg")
+    run(capsys, "init", store)
+    rows = strike_rows(3)
+    rows.loc[0, "date"] = "2999-01-01"
+    csv = write_csv(tmp_path / "bad.csv", rows)
+    code, _out, err = run(capsys, "import", store, str(csv), "-l", "strikes")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0] == "error: bad.csv: 1 bad row(s), 1 problem(s); nothing was written"
+    assert lines[1] == "bad.csv, row 2, field 'date': date is in the future (value '2999-01-01')"
+    assert "Traceback" not in err
+
+
+def test_user_errors_exit_1_with_one_line_and_usage_errors_exit_2(capsys, tmp_path):
+    code, _, err = run(capsys, "info", str(tmp_path / "missing.gpkg"))
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "does not exist; create it with `remnant init" in err
+    code, _, err = run(capsys, "import", "x.gpkg", "f.csv", "--layer", "bombs")
+    assert code == 2
+    assert "Invalid value for '--layer'" in err
+    code, _, err = run(capsys, "no-such-command")
+    assert code == 2
+    code, _, err = run(capsys, "init", str(tmp_path / "store.txt"))
+    assert (code, err.strip()) == (
+        1,
+        f"error: {tmp_path / 'store.txt'}: a store is a GeoPackage file ending in .gpkg",
+    )
+
+
+def test_catalogue_commands(capsys):
+    code, out, _ = run(capsys, "catalogue", "list")
+    assert code == 0
+    assert "m77_m26" in out
+    assert "644" in out
+    code, out, _ = run(capsys, "catalogue", "show", "m77_m26")
+    assert code == 0
+    assert "GAO/NSIAD-93-212" in out
+    code, _, err = run(capsys, "catalogue", "show", "nope")
+    assert code == 1
+    assert "no munition 'nope' in the catalogue" in err
+
+
+def test_console_script_in_a_real_process(tmp_path):
+    exe = [sys.executable, "-m", "remnant", "-q", "init", str(tmp_path / "a.gpkg")]
+    done = subprocess.run(exe, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run(exe, capture_output=True, text=True)
+    assert again.returncode == 1
+    assert again.stderr.strip().endswith("exists; pass --overwrite to replace it")
+    assert "Traceback" not in again.stderr
+
+
+def test_verbose_logs_and_quiet_silences(capsys, tmp_path):
+    store = str(tmp_path / "s.gpkg")
+    run(capsys, "init", store)
+    csv = write_csv(tmp_path / "s.csv", strike_rows(1))
+    code, _, err = run(capsys, "-v", "import", store, str(csv), "-l", "strikes")
+    assert code == 0
+    assert "INFO remnant.io: s.csv: 1 rows read" in err

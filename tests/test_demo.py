@@ -1,0 +1,66 @@
+import json
+
+import numpy as np
+import pytest
+
+from remnant.demo import TRUE_DUD_RATES, build_demo, make_scenario
+from remnant.store import open_store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    return folder, build_demo(folder, seed=11)
+
+
+def test_demo_builds_a_store_of_every_kind_labelled_synthetic(demo):
+    folder, _result = demo
+    store = open_store(folder / "remnant.gpkg")
+    counts = store.counts()
+    assert 280 <= counts["strikes"] <= 320
+    assert all(n > 0 for n in counts.values()), counts
+    for layer in counts:
+        frame = store.read(layer)
+        assert frame["source"].str.startswith("SYNTHETIC").all(), layer
+    truth = json.loads((folder / "truth.json").read_text())
+    assert truth["label"].startswith("SYNTHETIC")
+    assert truth["true_dud_rates"] == TRUE_DUD_RATES
+
+
+def test_demo_region_size_and_mixed_reports(demo):
+    _, result = demo
+    strikes = result["scenario"].strikes.to_crs("EPSG:32637")
+    minx, miny, maxx, maxy = strikes.total_bounds
+    assert 40_000 < maxx - minx < 62_000
+    assert 20_000 < maxy - miny < 42_000
+    assert strikes["source_class"].nunique() >= 4
+    assert strikes["munition"].nunique() >= 4
+    assert strikes["carriers"].isna().any()  # some counts known only as a range
+    assert (strikes["carriers_max"] > strikes["carriers_min"]).any()
+
+
+def test_found_items_follow_the_hidden_dud_rates(demo):
+    _, result = demo
+    s = result["scenario"]
+    truth = s.truth
+    assert truth["duds_found"] == len(s.items)
+    # Every found item is a dud of a type that was fired, inside a clearance or TS polygon.
+    assert set(s.items["munition"]) <= set(TRUE_DUD_RATES)
+    assert set(s.items["activity"]) <= set(s.activities["id"])
+    # The duds on the ground match the fired submunitions times the hidden rates.
+    from remnant.catalogue import default_catalogue
+
+    cat = default_catalogue()
+    for key, rate in TRUE_DUD_RATES.items():
+        fired = sum(
+            v["carriers"] * cat[key].submunitions_per_carrier
+            for sid, v in truth["strikes"].items()
+            if s.strikes.set_index("id").loc[sid, "munition"] == key
+        )
+        assert truth["duds_by_type"][key] / fired == pytest.approx(rate, rel=0.35)
+
+
+def test_same_seed_same_scenario():
+    a, b = make_scenario(seed=4, n_strikes=20), make_scenario(seed=4, n_strikes=20)
+    assert a.strikes.equals(b.strikes)
+    assert np.array_equal(a.items.geometry.x, b.items.geometry.x)
