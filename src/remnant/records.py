@@ -346,9 +346,9 @@ def validate(
     typed = pd.DataFrame(index=range(n))
     for f in ent.fields:
         raw = frame[f.name].to_numpy(object) if f.name in frame else np.full(n, None, object)
-        typed[f.name] = _coerce(f, raw, out, today)
+        typed[f.name], blank = _coerce(f, raw, out, today)
         if f.required:
-            out.add(_blank(raw), f.name, None, "is required")
+            out.add(blank, f.name, None, "is required")
     _entity_rules(ent, typed, out, set(munitions))
     geoms = None
     if ent.geometry is not None:
@@ -370,18 +370,15 @@ def _stripped(raw: np.ndarray) -> np.ndarray:
     return np.array([v.strip() if isinstance(v, str) else v for v in raw], dtype=object)
 
 
-def _blank(raw: np.ndarray) -> np.ndarray:
-    """Missing values: None, NaN, NA, or a string of nothing but white space."""
-    stripped = _stripped(raw)
-    return pd.isna(stripped) | (stripped == "")
-
-
 _TRUTH = {"true": True, "yes": True, "y": True, "1": True, "1.0": True}
 _TRUTH |= {"false": False, "no": False, "n": False, "0": False, "0.0": False}
 
 
-def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date) -> pd.Series:
-    """Convert one column to its field's type; report every value that will not convert."""
+def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
+    """Convert one column to its field's type; report every value that will not convert.
+
+    Returns the typed values and which were blank (None, NaN or only white space).
+    """
     stripped = _stripped(raw)
     blank = pd.isna(stripped) | (stripped == "")
     if f.kind == "text":
@@ -396,7 +393,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date) -> pd.Se
             bad = ~blank & ~np.isin(values, f.choices)
             out.add(bad, f.name, raw, f"must be one of: {', '.join(f.choices)}")
             values[bad] = None
-        return pd.Series(values, dtype=object)
+        return pd.Series(values, dtype=object), blank
     if f.kind in ("integer", "real"):
         stripped[blank] = None
         v = pd.to_numeric(pd.Series(stripped), errors="coerce").to_numpy(float, copy=True)
@@ -413,9 +410,9 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date) -> pd.Se
                 bad |= off
         v[bad | blank] = np.nan
         numbers = pd.Series(v)
-        return numbers.astype("Int64") if f.kind == "integer" else numbers
+        return (numbers.astype("Int64") if f.kind == "integer" else numbers), blank
     if f.kind == "date":
-        return _coerce_dates(f, raw, stripped, blank, out, today)
+        return _coerce_dates(f, raw, stripped, blank, out, today), blank
     if f.kind == "boolean":
         values = np.array(
             [
@@ -426,7 +423,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date) -> pd.Se
         )
         bad = ~blank & pd.isna(values)
         out.add(bad, f.name, raw, "must be true or false (also yes/no, 1/0)")
-        return pd.Series(values, dtype=object)
+        return pd.Series(values, dtype=object), blank
     raise ValueError(f"field {f.name}: unknown kind {f.kind!r}")
 
 

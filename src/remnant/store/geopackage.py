@@ -19,7 +19,9 @@ import shapely
 import sqlalchemy as sa
 
 from remnant.errors import StoreBusyError, StoreError
+from remnant.store import rtree
 from remnant.store.schema import GEOMETRY_COLUMN, SRID
+from remnant.store.sql import insert_rows
 
 __all__ = ["GeoPackageBackend"]
 
@@ -28,6 +30,9 @@ _USER_VERSION = 10300  # GeoPackage 1.3: what Debian's GDAL 3.6 reads without a 
 _HEADER = struct.Struct("<2sBBi")  # magic, version, flags, srs_id
 _ENVELOPE = struct.Struct("<4d")  # minx, maxx, miny, maxy
 _XY = struct.Struct("<2d")
+# Build the spatial index in bulk rather than row by row when a write adds at least this
+# many rows and at least a quarter of what the index holds (bulk cost ∝ the whole index).
+BULK_INDEX_MIN_ROWS = 1_000
 _WKB_POINT_LE = b"\x01\x01\x00\x00\x00"
 _ENVELOPE_SIZES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
@@ -117,8 +122,61 @@ class GeoPackageBackend:
             "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
             (table.name, GEOMETRY_COLUMN),
         )
-        for statement in _rtree_statements(table.name, GEOMETRY_COLUMN, "fid"):
+        index = f"rtree_{table.name}_{GEOMETRY_COLUMN}"
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE {index} USING rtree(id, minx, maxx, miny, maxy)"
+        )
+        for statement in _rtree_triggers(table.name, GEOMETRY_COLUMN, "fid").values():
             conn.exec_driver_sql(statement)
+
+    def insert_rows(self, conn, table: sa.Table, columns: dict[str, list], geometries=None):
+        """Insert rows; for a large write to a spatial table, rebuild its R-tree in bulk.
+
+        The index's insert trigger is dropped for the write and made again after it, all
+        inside the caller's transaction, so no reader ever sees it missing.
+        """
+        n = len(next(iter(columns.values())))
+        index = f"rtree_{table.name}_{GEOMETRY_COLUMN}"
+        if geometries is None or n < BULK_INDEX_MIN_ROWS:
+            insert_rows(conn, table, columns)
+            return
+        held = conn.exec_driver_sql(f'SELECT count(*) FROM "{index}"').scalar_one()
+        if 4 * n < held:
+            insert_rows(conn, table, columns)
+            return
+        last = conn.exec_driver_sql(f'SELECT coalesce(max(fid), 0) FROM "{table.name}"').scalar()
+        triggers = _rtree_triggers(table.name, GEOMETRY_COLUMN, "fid")
+        conn.exec_driver_sql(f'DROP TRIGGER "{index}_insert"')
+        insert_rows(conn, table, columns)
+        fids = np.array(
+            conn.exec_driver_sql(
+                f'SELECT fid FROM "{table.name}" WHERE fid > ? ORDER BY fid', (last,)
+            )
+            .scalars()
+            .all(),
+            dtype=np.int64,
+        )
+        if len(fids) != n:
+            raise StoreError(f"{table.name}: expected {n} new rows, found {len(fids)}")
+        bounds = shapely.bounds(np.asarray(geometries, dtype=object))
+        present = ~np.isnan(bounds[:, 0])
+        old = np.array(
+            conn.exec_driver_sql(f'SELECT id, minx, maxx, miny, maxy FROM "{index}"').all(),
+            dtype=np.float64,
+        ).reshape(-1, 5)
+        b = bounds[present]
+        rtree.rebuild(
+            conn,
+            index,
+            np.concatenate([old[:, 0].astype(np.int64), fids[present]]),
+            np.concatenate(
+                [
+                    old[:, 1:].astype(np.float32),
+                    rtree.float32_boxes(b[:, 0], b[:, 2], b[:, 1], b[:, 3]),
+                ]
+            ),
+        )
+        conn.exec_driver_sql(triggers[f"{index}_insert"])
 
     def protect_audit(self, conn: sa.Connection, table: str) -> None:
         """Make ``table`` append-only: updates and deletes abort."""
@@ -197,6 +255,7 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys = ON")
     dbapi_connection.execute("PRAGMA journal_mode = DELETE")
     dbapi_connection.execute("PRAGMA synchronous = FULL")
+    dbapi_connection.execute("PRAGMA cache_size = -65536")  # 64 MiB for large imports' indexes
     for name, fn in _SQL_FUNCTIONS.items():
         dbapi_connection.create_function(name, 1, fn, deterministic=True)
 
@@ -263,27 +322,25 @@ _CORE_TABLES = (
 )
 
 
-def _rtree_statements(t: str, c: str, i: str) -> list[str]:
-    """The R-tree index and its triggers, as the GeoPackage standard words them."""
+def _rtree_triggers(t: str, c: str, i: str) -> dict[str, str]:
+    """The R-tree's triggers, by name, as the GeoPackage standard words them."""
     r = f"rtree_{t}_{c}"
     box = f"NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c})"
     has = f"(NEW.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c}))"
     hasnt = f"(NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))"
-    return [
-        f"CREATE VIRTUAL TABLE {r} USING rtree(id, minx, maxx, miny, maxy)",
-        f"CREATE TRIGGER {r}_insert AFTER INSERT ON {t} WHEN {has} "
+    bodies = {
+        "insert": f"AFTER INSERT ON {t} WHEN {has} "
         f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END",
-        f"CREATE TRIGGER {r}_update1 AFTER UPDATE OF {c} ON {t} "
-        f"WHEN OLD.{i} = NEW.{i} AND {has} "
+        "update1": f"AFTER UPDATE OF {c} ON {t} WHEN OLD.{i} = NEW.{i} AND {has} "
         f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END",
-        f"CREATE TRIGGER {r}_update2 AFTER UPDATE OF {c} ON {t} "
-        f"WHEN OLD.{i} = NEW.{i} AND {hasnt} "
+        "update2": f"AFTER UPDATE OF {c} ON {t} WHEN OLD.{i} = NEW.{i} AND {hasnt} "
         f"BEGIN DELETE FROM {r} WHERE id = OLD.{i}; END",
-        f"CREATE TRIGGER {r}_update3 AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND {has} "
-        f"BEGIN DELETE FROM {r} WHERE id = OLD.{i}; INSERT OR REPLACE INTO {r} VALUES ({box}); "
-        "END",
-        f"CREATE TRIGGER {r}_update4 AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND {hasnt} "
+        "update3": f"AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND {has} "
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{i}; "
+        f"INSERT OR REPLACE INTO {r} VALUES ({box}); END",
+        "update4": f"AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND {hasnt} "
         f"BEGIN DELETE FROM {r} WHERE id IN (OLD.{i}, NEW.{i}); END",
-        f"CREATE TRIGGER {r}_delete AFTER DELETE ON {t} WHEN OLD.{c} NOT NULL "
+        "delete": f"AFTER DELETE ON {t} WHEN OLD.{c} NOT NULL "
         f"BEGIN DELETE FROM {r} WHERE id = OLD.{i}; END",
-    ]
+    }
+    return {f"{r}_{k}": f"CREATE TRIGGER {r}_{k} {v}" for k, v in bodies.items()}

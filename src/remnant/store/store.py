@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
 import logging
 import math
 from collections.abc import Iterable, Iterator
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from remnant import records
 from remnant.errors import ConflictError, InvalidRecordsError, NotFoundError, Problem, StoreError
 from remnant.store import migrations, schema
 from remnant.store.schema import GEOMETRY_COLUMN
+from remnant.store.sql import insert_rows
 
 __all__ = ["Store", "WriteSummary", "default_user"]
 
@@ -249,7 +250,8 @@ class Store:
         user = user or default_user()
         new = new.reset_index(drop=True)
         with self.transaction() as conn:
-            old = self._read_in(conn, ent, table, new["id"].tolist())
+            stored = set(conn.execute(sa.select(table.c.id)).scalars())
+            old = self._read_in(conn, ent, table, [i for i in new["id"] if i in stored])
             is_old = new["id"].isin(old["id"]).to_numpy()
             old = old.set_index("id", drop=False).loc[new.loc[is_old, "id"]].reset_index(drop=True)
             diffs = _differences(ent, old, new[is_old].reset_index(drop=True))
@@ -266,7 +268,12 @@ class Store:
             inserts = new[~is_old]
             if len(inserts):
                 plain = _plain_columns(ent, inserts)
-                self._insert(conn, table, self._with_geometry(ent, plain, inserts))
+                self.backend.insert_rows(
+                    conn,
+                    table,
+                    self._with_geometry(ent, plain, inserts),
+                    inserts.geometry.to_numpy() if ent.geometry else None,
+                )
                 self._audit(conn, at, user, layer, "insert", plain["id"], None, _json_rows(plain))
             updates = new[changed]
             if len(updates):
@@ -437,20 +444,6 @@ class Store:
             columns[GEOMETRY_COLUMN] = self.backend.encode_geometries(frame.geometry.to_numpy())
         return columns
 
-    @staticmethod
-    def _insert(conn, table: sa.Table, columns: dict[str, list]) -> None:
-        """Insert many rows through the driver directly: one statement, compiled once."""
-        compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
-        if compiled.positional:
-            order = [columns[k] for k in compiled.positiontup]
-            params = list(zip(*order, strict=True))
-        else:
-            names = list(columns)
-            params = [
-                dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)
-            ]
-        conn.exec_driver_sql(str(compiled), params)
-
     def _update_rows(self, conn, ent, table, frame) -> None:
         columns = self._with_geometry(ent, _plain_columns(ent, frame), frame)
         columns["key_id"] = columns.pop("id")
@@ -476,7 +469,7 @@ class Store:
             "before": before if before is not None else [None] * n,
             "after": after if after is not None else [None] * n,
         }
-        self._insert(conn, schema.audit, columns)
+        insert_rows(conn, schema.audit, columns)
 
 
 def _chunks(items: list, size: int):
@@ -525,9 +518,9 @@ def _plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
 def _json_rows(columns: dict[str, list]) -> list[str]:
     """Each record as JSON text for the audit log (geometry as WKT)."""
     names = list(columns)
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     return [
-        encode(dict(zip(names, row, strict=True))) for row in zip(*columns.values(), strict=True)
+        orjson.dumps(dict(zip(names, row, strict=True))).decode()
+        for row in zip(*columns.values(), strict=True)
     ]
 
 
