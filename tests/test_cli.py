@@ -116,3 +116,48 @@ def test_verbose_logs_and_quiet_silences(capsys, tmp_path):
     code, _, err = run(capsys, "-v", "import", store, str(csv), "-l", "strikes")
     assert code == 0
     assert "INFO remnant.io: s.csv: 1 rows read" in err
+
+
+def test_hazard_command_writes_map_png_and_area_risk(capsys, tmp_path):
+    from remnant.demo import build_demo
+
+    build_demo(tmp_path, seed=2)
+    store = str(tmp_path / "remnant.gpkg")
+    out, png = tmp_path / "h.tif", tmp_path / "h.png"
+    code, stdout, err = run(
+        capsys,
+        "hazard",
+        store,
+        "--cell",
+        "50",
+        "--out",
+        str(out),
+        "--png",
+        str(png),
+        "--samples",
+        "30",
+    )
+    assert code == 0, err
+    assert "dud rates used" in stdout
+    assert "prior (remnant default catalogue)" in stdout
+    assert out.stat().st_size > 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, _, err = run(capsys, "hazard", store, "--cell", "50", "--out", str(out))
+    assert code == 1
+    assert "exists; pass --overwrite" in err
+    code, _, _ = run(
+        capsys, "export", store, str(tmp_path / "risk.csv"), "--layer", "hazard_area_risk"
+    )
+    assert code == 0
+    import pandas as pd
+
+    risk = pd.read_csv(tmp_path / "risk.csv")
+    from remnant.store import open_store
+
+    assert len(risk) == open_store(store).counts()["hazard_areas"]
+    assert (risk["p05"] <= risk["p50"]).all()
+    assert (risk["p50"] <= risk["p95"]).all()
+    assert ((risk["p_any"] >= 0) & (risk["p_any"] <= 1)).all()
+    assert set(risk["samples"]) == {30}
+    code, _, err = run(capsys, "hazard", store, "--cell", "0", "--out", str(tmp_path / "x.tif"))
+    assert (code, "cell size must be a positive number of metres" in err) == (1, True)

@@ -58,6 +58,7 @@ GEOMETRY_TYPES = {
     "victims": "None",
     "audit": "None",
     "catalogue": "None",
+    "hazard_area_risk": "None",
 }
 
 
@@ -215,26 +216,43 @@ def test_writers_in_several_processes_take_turns(store):
 def test_schema_version_checks_and_forward_migrations(store, monkeypatch):
     path = store.backend.path
     step = migrations.Migration(
-        2,
+        3,
         "add a review flag",
         lambda conn, backend: conn.exec_driver_sql("ALTER TABLE items ADD COLUMN reviewed BOOLEAN"),
     )
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
     with pytest.raises(
-        StoreError, match="has schema version 1; this remnant needs 2: run `remnant migrate"
+        StoreError, match="has schema version 2; this remnant needs 3: run `remnant migrate"
     ):
         open_store(path)
-    monkeypatch.setattr(migrations, "MIGRATIONS", [step])
-    assert migrate_store(path, user="admin") == [2]
-    assert open_store(path).schema_version() == 2
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, step])
+    assert migrate_store(path, user="admin") == [3]
+    assert open_store(path).schema_version() == 3
     assert migrate_store(path) == []
     cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(items)")]
     assert "reviewed" in cols
-    assert list(store.history("schema_version")["after"]) == ["2"]
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
-    monkeypatch.setattr(migrations, "MIGRATIONS", [])
+    assert list(store.history("schema_version")["after"]) == ["3"]
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
     with pytest.raises(StoreError, match="newer than this remnant understands"):
         open_store(path)
+
+
+def test_a_version_1_store_migrates_to_the_hazard_area_risk_layer(store, ogrinfo):
+    path = store.backend.path
+    con = sqlite3.connect(path)
+    con.executescript(
+        "DROP TABLE hazard_area_risk;"
+        "DELETE FROM gpkg_contents WHERE table_name = 'hazard_area_risk';"
+        "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
+    )
+    con.close()
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 2"):
+        open_store(path)
+    assert migrate_store(path, user="admin") == [2]
+    assert open_store(path).read_derived("hazard_area_risk").empty
+    out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
+    assert "hazard_area_risk (None)" in out
 
 
 def test_a_failing_migration_changes_nothing(store, monkeypatch):
@@ -242,13 +260,17 @@ def test_a_failing_migration_changes_nothing(store, monkeypatch):
         conn.exec_driver_sql("ALTER TABLE items ADD COLUMN half_done TEXT")
         raise RuntimeError("step failed")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(migrations, "MIGRATIONS", [migrations.Migration(2, "broken", broken)])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, migrations.Migration(3, "broken", broken)],
+    )
     with pytest.raises(RuntimeError, match="step failed"):
         migrate_store(store.backend.path)
     cols = [r[1] for r in sqlite3.connect(store.backend.path).execute("PRAGMA table_info(items)")]
     assert "half_done" not in cols
-    assert store.schema_version() == 1
+    assert store.schema_version() == 2
 
 
 coordinate = st.floats(-179.9, 179.9, allow_nan=False)

@@ -25,6 +25,7 @@ import shapely
 from remnant import records
 from remnant.errors import ConflictError, InputError, InvalidRecordsError, Problem
 from remnant.store import Store, WriteSummary
+from remnant.store.schema import DERIVED_TABLES
 
 __all__ = [
     "FORMATS",
@@ -548,7 +549,21 @@ def table_for_export(store: Store, layer: str):
 
 
 def export_layer(store: Store, layer: str, path: str | Path, *, overwrite: bool = False) -> int:
-    """Write every record of ``layer`` to ``path`` (format from its suffix); return the count."""
+    """Write every record of ``layer`` to ``path`` (format from its suffix); return the count.
+
+    Derived tables (a model's output, such as ``hazard_area_risk``) export as CSV.
+    """
+    if layer in DERIVED_TABLES:
+        path = Path(path)
+        if _format(path) != "CSV":
+            raise InputError(f"{layer} exports as CSV only", file=path.name)
+        if path.exists() and not overwrite:
+            raise InputError("exists; pass --overwrite to replace it", file=path)
+        frame = store.read_derived(layer)
+        with tempfile.TemporaryDirectory(dir=path.parent, prefix=".remnant-") as tmp:
+            frame.to_csv(Path(tmp) / path.name, index=False)
+            os.replace(Path(tmp) / path.name, path)
+        return len(frame)
     frame = table_for_export(store, layer)
     write_table(frame, layer, path, overwrite=overwrite)
     return len(frame)

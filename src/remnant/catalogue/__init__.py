@@ -13,7 +13,16 @@ from importlib import resources
 
 from remnant.errors import InputError, NotFoundError
 
-__all__ = ["UNKNOWN", "Munition", "default_catalogue", "lookup", "parse_catalogue"]
+__all__ = [
+    "UNKNOWN",
+    "Munition",
+    "SurveyFigures",
+    "default_catalogue",
+    "default_survey",
+    "lookup",
+    "parse_catalogue",
+    "parse_survey",
+]
 
 UNKNOWN = "unknown"
 _DELIVERIES = ("artillery", "rocket", "aircraft", "unknown")
@@ -153,3 +162,67 @@ def lookup(catalogue: dict[str, Munition], key: str) -> Munition:
         raise NotFoundError(
             f"no munition {key!r} in the catalogue; known: {', '.join(sorted(catalogue))}"
         ) from None
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    """Survey figures with their sources (see ``survey.toml``).
+
+    Detection probability per activity type, location σ per source class (m), and carrier
+    spread σ per delivery (m).
+    """
+
+    detection: dict[str, float]
+    location_sigma_m: dict[str, float]
+    carrier_spread_m: dict[str, float]
+    sources: dict[str, str]
+
+
+def parse_survey(text: str, *, file: str = "survey.toml") -> SurveyFigures:
+    """Parse survey figures (the layout of ``survey.toml``).
+
+    Raises
+    ------
+    InputError
+        If a table is missing, or a figure is not a number in its range.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=file) from None
+    out, sources = {}, {}
+    for table, field_name, high in (
+        ("detection", "probability", 1.0),
+        ("location_accuracy", "sigma_m", 1e6),
+        ("carrier_spread", "sigma_m", 1e6),
+    ):
+        entries = data.get(table)
+        if not isinstance(entries, dict) or not entries:
+            raise InputError(f"no [{table}.NAME] tables found", file=file, field=table)
+        values = {}
+        for name, entry in entries.items():
+            value = entry.get(field_name) if isinstance(entry, dict) else None
+            if not isinstance(value, int | float) or not 0 <= value <= high:
+                raise InputError(
+                    f"[{table}.{name}] {field_name} must be a number from 0 to {high:g}, "
+                    f"got {value!r}",
+                    file=file,
+                    field=f"{table}.{name}",
+                )
+            values[name] = float(value)
+            sources[f"{table}.{name}"] = str(entry.get("source", ""))
+        out[table] = values
+    return SurveyFigures(out["detection"], out["location_accuracy"], out["carrier_spread"], sources)
+
+
+@cache
+def default_survey() -> SurveyFigures:
+    """The survey figures shipped with remnant.
+
+    Examples
+    --------
+    >>> default_survey().detection["clearance"]
+    0.99
+    """
+    text = resources.files(__package__).joinpath("survey.toml").read_text("utf-8")
+    return parse_survey(text)

@@ -37,9 +37,9 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 
 def _register() -> None:
-    from remnant.cli import catalogue, demo, records
+    from remnant.cli import catalogue, demo, hazard, records
 
-    for module in (records, catalogue, demo):
+    for module in (records, catalogue, hazard, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

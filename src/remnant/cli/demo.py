@@ -49,6 +49,16 @@ def demo(folder: str, seed: int, overwrite: bool) -> None:
             f"{rate:.1%}",
         )
     console.print(table)
+    from remnant.cli.hazard import summary
+    from remnant.hazard import write_hazard
+
+    folder_path = Path(folder)
+    with console.status("mapping the hazard (25 m cells, 100 Monte Carlo draws)…"):
+        hazard_map, hazard_table, rates = write_hazard(
+            result["store"], 25.0, folder_path / "hazard.tif", png=folder_path / "hazard.png",
+            samples=100, seed=seed, overwrite=overwrite, user="remnant-demo",
+        )  # fmt: skip
+    summary(hazard_map, hazard_table, rates, folder_path / "hazard.tif")
     released = scenario.activities.groupby("outcome").size().to_dict()
     console.print(
         f"hazard areas: {(scenario.hazard_areas['kind'] == 'CHA').sum()} CHA, "

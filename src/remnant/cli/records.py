@@ -10,7 +10,9 @@ from rich.table import Table
 
 from remnant import io
 from remnant.cli.options import layer_option, overwrite_option, store_argument, user_option
+from remnant.records import ENTITIES
 from remnant.store import create_store, migrate_store, open_store
+from remnant.store.schema import DERIVED_TABLES
 
 
 @click.command()
@@ -109,7 +111,13 @@ def import_(
 @click.command()
 @store_argument
 @click.argument("out", type=click.Path(dir_okay=False))
-@layer_option
+@click.option(
+    "--layer",
+    "-l",
+    required=True,
+    type=click.Choice([*ENTITIES, *DERIVED_TABLES]),
+    help="Which kind of record, or a model's output table (as CSV).",
+)
 @overwrite_option
 def export(store: str, out: str, layer: str, overwrite: bool) -> None:
     """Export every record of LAYER to OUT (.csv, .geojson, .gpkg, .kml or .shp)."""

@@ -28,7 +28,14 @@ class Migration:
     apply: Callable[[sa.Connection, object], None]
 
 
-MIGRATIONS: list[Migration] = []
+def _add_hazard_area_risk(conn: sa.Connection, backend) -> None:
+    schema.hazard_area_risk.create(conn)
+    backend.register_table(conn, schema.hazard_area_risk)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
+]
 
 
 def migrate(store, *, user: str, at: str, migrations: list[Migration] | None = None) -> list[int]:

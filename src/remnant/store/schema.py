@@ -17,7 +17,7 @@ from remnant.records import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
@@ -128,6 +128,29 @@ audit = sa.Table(
     sqlite_autoincrement=True,
     comment="Append-only log of every change: when, who, what, before and after.",
 )
+
+hazard_area_risk = sa.Table(
+    "hazard_area_risk",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("hazard_area", sa.Text, nullable=False, unique=True),
+    sa.Column("area_m2", sa.Float),
+    sa.Column("expected", sa.Float),  # expected items remaining (the map's cells, summed)
+    sa.Column("p_any", sa.Float),  # 1 - exp(-expected)
+    sa.Column("mc_mean", sa.Float),
+    sa.Column("p05", sa.Float),
+    sa.Column("p50", sa.Float),
+    sa.Column("p95", sa.Float),
+    sa.Column("p_any_mc", sa.Float),
+    sa.Column("samples", sa.Integer),
+    sa.Column("cell_m", sa.Float),
+    sa.Column("computed_at", sa.Text),
+    sa.Column("rates", sa.Text),  # JSON: the dud rate used per munition type, with source
+    sqlite_autoincrement=True,
+    comment="Items remaining per hazard area from the last hazard map (derived; replaced per run).",
+)
+
+DERIVED_TABLES = {"hazard_area_risk": hazard_area_risk}
 
 meta = sa.Table(
     "remnant_meta",

@@ -413,6 +413,45 @@ class Store:
                             f"{other.name}.{f.name}; delete or change those first"
                         )
 
+    # -- derived tables --------------------------------------------------------------
+
+    def replace_derived(
+        self, name: str, frame: pd.DataFrame, *, user: str | None = None, note: dict | None = None
+    ) -> None:
+        """Replace the rows of a derived table (a model's output) in one audited transaction."""
+        table = schema.DERIVED_TABLES[name]
+        columns = {c.name: frame[c.name].tolist() for c in table.columns if c.name in frame}
+        with self.transaction() as conn:
+            old = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            conn.execute(table.delete())
+            insert_rows(
+                conn, table, {k: [_plain_value(v) for v in vs] for k, vs in columns.items()}
+            )
+            self._audit(
+                conn,
+                now(),
+                user or default_user(),
+                name,
+                "replace",
+                ["*"],
+                [orjson.dumps({"rows": old}).decode()],
+                [orjson.dumps({"rows": len(frame), **(note or {})}).decode()],
+            )
+            self.backend.touch(conn, name)
+
+    def read_derived(self, name: str) -> pd.DataFrame:
+        """The rows of a derived table (see :data:`remnant.store.schema.DERIVED_TABLES`)."""
+        try:
+            table = schema.DERIVED_TABLES[name]
+        except KeyError:
+            raise NotFoundError(
+                f"no derived table {name!r}; tables: {', '.join(schema.DERIVED_TABLES)}"
+            ) from None
+        columns = [c for c in table.columns if c.name != "fid"]
+        with self.backend.engine.connect() as conn:
+            rows = conn.execute(sa.select(*columns).order_by(table.c.fid)).all()
+        return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
+
     # -- helpers ---------------------------------------------------------------------
 
     def _munition_keys(self, conn) -> set[str]:
@@ -513,6 +552,13 @@ def _plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
         wkt = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
         columns["geometry"] = list(wkt)
     return columns
+
+
+def _plain_value(value):
+    """A value the driver takes: numpy scalars as Python ones, NaN and NA as None."""
+    if _missing(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _json_rows(columns: dict[str, list]) -> list[str]:

@@ -1,0 +1,93 @@
+"""The hazard command: the map of expected unexploded submunitions, and per-area risk."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from remnant.cli.options import overwrite_option, store_argument, user_option
+
+
+@click.command()
+@store_argument
+@click.option("--cell", type=float, required=True, metavar="METRES", help="Cell size in metres.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The Cloud-Optimized GeoTIFF to write.",
+)
+@click.option(
+    "--png", type=click.Path(dir_okay=False), default=None, help="Also draw the map as a PNG."
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Monte Carlo draws for the per-area bands (0: none).",
+)
+@click.option(
+    "--truncate",
+    type=float,
+    default=4.0,
+    show_default=True,
+    help="Kernel truncation in standard deviations.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws."
+)
+@overwrite_option
+@user_option
+def hazard(store, cell, out, png, samples, truncate, seed, overwrite, user):
+    """Map expected unexploded submunitions remaining per cell from STORE's strikes.
+
+    Writes OUT (band 1: expected items per cell; band 2: probability of at least one), the
+    per-hazard-area sums with 5th/50th/95th percentiles into the store's hazard_area_risk
+    layer, and with --png a map.
+    """
+    from remnant.hazard import write_hazard
+    from remnant.store import open_store
+
+    opened = open_store(store)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Monte Carlo draws", total=samples or None)
+        hazard_map, table, rates = write_hazard(
+            opened, cell, out, png=png, samples=samples, truncate=truncate, seed=seed,
+            overwrite=overwrite, user=user, progress=lambda k: bar.advance(task, k),
+        )  # fmt: skip
+    summary(hazard_map, table, rates, out)
+
+
+def summary(hazard_map, table, rates, out) -> None:
+    """Print what the map holds: the rates used, where the expected total went, the top areas."""
+    console = Console()
+    g = hazard_map.grid
+    console.print(f"wrote {out}: {g.height:,} × {g.width:,} cells of {g.cell:g} m")
+    t = Table(title="dud rates used")
+    for column in ("munition", "mean", "source"):
+        t.add_column(column)
+    for key, r in rates.items():
+        t.add_row(key, f"{r['mean']:.1%}", r["source"])
+    console.print(t)
+    remaining = float(hazard_map.expected.sum(dtype="float64"))
+    console.print(
+        f"expected duds from all strikes {hazard_map.total:,.0f}; removed by survey and clearance "
+        f"{hazard_map.removed:,.0f}; remaining on the grid {remaining:,.0f}; "
+        f"lost beyond truncation {hazard_map.truncated:.3g}, off the grid {hazard_map.outside:.3g}"
+    )
+    top = table.sort_values("expected", ascending=False).head(5)
+    console.print(
+        "hazard areas with most items expected: "
+        + ", ".join(
+            f"{r.hazard_area} {r.expected:,.0f}"
+            + (f" (90 %: {r.p05:,.0f}–{r.p95:,.0f})" if r.p05 == r.p05 else "")
+            for r in top.itertuples()
+        )
+    )
+
+
+COMMANDS = [hazard]

@@ -1,0 +1,283 @@
+"""The kernel engine: Gaussian footprints integrated over grid cells, tile by tile.
+
+Each kernel is a bivariate normal density (centre, covariance) times a weight (expected
+items). Its value in a cell is the integral of the density over the cell, not a sample
+at the centre:
+
+* axis-aligned covariance (isotropic, or azimuth along an axis): exactly the product of
+  two normal CDF differences, so one multiply-add per cell;
+* rotated covariance: the normal CDF of x given y, integrated over y by Gauss–Legendre
+  quadrature on panels no wider than 2σ of y (and than the distance over which the
+  conditional mean crosses 2σ of x), which keeps the relative error under 1e-6 here.
+
+Kernels are truncated at ``T`` marginal standard deviations (whole cells covering the
+window). The grid is cut into square tiles; numba runs tiles in parallel and each tile
+owns its cells, so no two threads ever add into the same cell.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["KernelSet", "rasterize", "rect_mass"]
+
+SQRT2 = math.sqrt(2.0)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# Gauss–Legendre rules on [-1, 1] with 2, 3 and 6 nodes (rows 0, 1, 2; unused slots 0).
+GL_N = np.array([2, 3, 6])
+GL_X = np.array([
+    [-0.5773502691896258, 0.5773502691896258, 0, 0, 0, 0],
+    [-0.7745966692414834, 0.0, 0.7745966692414834, 0, 0, 0],
+    [-0.9324695142031521, -0.6612093864662645, -0.2386191860831969,
+     0.2386191860831969, 0.6612093864662645, 0.9324695142031521],
+])  # fmt: skip
+GL_W = np.array([
+    [1.0, 1.0, 0, 0, 0, 0],
+    [0.5555555555555556, 0.8888888888888888, 0.5555555555555556, 0, 0, 0],
+    [0.1713244923791704, 0.3607615730481386, 0.4679139345726910,
+     0.4679139345726910, 0.3607615730481386, 0.1713244923791704],
+])  # fmt: skip
+
+
+@numba.njit(cache=True, inline="always")
+def _rule(step, scale):
+    """The smallest Gauss–Legendre rule accurate to ~1e-7 for this panel.
+
+    The panel is ``step`` wide on a Gaussian whose shape changes over ``scale``: 2 nodes
+    up to scale/8, 3 up to scale/4, else 6.
+    """
+    ratio = step / scale
+    return 0 if ratio <= 0.125 else 1 if ratio <= 0.25 else 2
+
+
+class KernelSet:
+    """Kernels as arrays (metres, in the grid's CRS): centre, covariance, weight."""
+
+    def __init__(self, x, y, sxx, sxy, syy, weight):
+        arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (x, y, sxx, sxy, syy, weight)]
+        self.x, self.y, self.sxx, self.sxy, self.syy, self.weight = arrays
+        n = len(self.x)
+        if any(len(a) != n for a in arrays):
+            raise ValueError("kernel arrays differ in length")
+        det = self.sxx * self.syy - self.sxy**2
+        if n and (np.any(self.sxx <= 0) or np.any(self.syy <= 0) or np.any(det <= 0)):
+            raise ValueError("every kernel covariance must be positive definite")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@numba.njit(cache=True, inline="always")
+def _cdf(z):
+    return 0.5 * math.erfc(-z / SQRT2)
+
+
+@numba.njit(cache=True)
+def rect_mass(x0, x1, y0, y1, mx, my, sxx, sxy, syy):
+    """Probability that the normal (mx, my, Σ) falls in [x0, x1] × [y0, y1]."""
+    sx, sy = math.sqrt(sxx), math.sqrt(syy)
+    if sxy == 0.0:
+        return (_cdf((x1 - mx) / sx) - _cdf((x0 - mx) / sx)) * (
+            _cdf((y1 - my) / sy) - _cdf((y0 - my) / sy)
+        )
+    beta = sxy / syy
+    s = math.sqrt(sxx - sxy * beta)
+    total = 0.0
+    a, b = max(y0, my - 9.0 * sy), min(y1, my + 9.0 * sy)
+    if b <= a:
+        return 0.0
+    width = min(2.0 * sy, 2.0 * s / abs(beta))
+    panels = max(1, math.ceil((b - a) / width))
+    step = (b - a) / panels
+    for p in range(panels):
+        pa = a + p * step
+        half = 0.5 * step
+        mid = pa + half
+        rule = _rule(step, 0.5 * width)
+        for q in range(GL_N[rule]):
+            yq = mid + half * GL_X[rule, q]
+            zy = (yq - my) / sy
+            wq = GL_W[rule, q] * half * INV_SQRT_2PI / sy * math.exp(-0.5 * zy * zy)
+            m = mx + beta * (yq - my)
+            total += wq * (_cdf((x1 - m) / s) - _cdf((x0 - m) / s))
+    return total
+
+
+@numba.njit(cache=True)
+def _add_kernel(buf, r0, c0, left, top, h, mx, my, sxx, sxy, syy, w, wr0, wr1, wc0, wc1):
+    """Add one kernel into ``buf``, a tile whose first cell is row r0, column c0.
+
+    The kernel covers rows [wr0, wr1) × columns [wc0, wc1), already clipped to the tile.
+    """
+    nc = wc1 - wc0
+    sx, sy = math.sqrt(sxx), math.sqrt(syy)
+    edges = np.empty(nc + 1)
+    if sxy == 0.0:
+        for k in range(nc + 1):
+            edges[k] = _cdf((left + (wc0 + k) * h - mx) / sx)
+        for r in range(wr0, wr1):
+            y_hi = top - r * h
+            py = w * (_cdf((y_hi - my) / sy) - _cdf((y_hi - h - my) / sy))
+            if py == 0.0:
+                continue
+            for k in range(nc):
+                buf[r - r0, wc0 + k - c0] += py * (edges[k + 1] - edges[k])
+        return
+    beta = sxy / syy
+    s = math.sqrt(sxx - sxy * beta)
+    width = min(2.0 * sy, 2.0 * s / abs(beta))
+    for r in range(wr0, wr1):
+        y_hi = top - r * h
+        a, b = max(y_hi - h, my - 9.0 * sy), min(y_hi, my + 9.0 * sy)
+        if b <= a:
+            continue
+        panels = max(1, math.ceil((b - a) / width))
+        step = (b - a) / panels
+        half = 0.5 * step
+        rule = _rule(step, 0.5 * width)
+        for p in range(panels):
+            mid = a + p * step + half
+            for q in range(GL_N[rule]):
+                yq = mid + half * GL_X[rule, q]
+                zy = (yq - my) / sy
+                wq = w * GL_W[rule, q] * half * INV_SQRT_2PI / sy * math.exp(-0.5 * zy * zy)
+                m = mx + beta * (yq - my)
+                for k in range(nc + 1):
+                    edges[k] = _cdf((left + (wc0 + k) * h - m) / s)
+                for k in range(nc):
+                    buf[r - r0, wc0 + k - c0] += wq * (edges[k + 1] - edges[k])
+
+
+@numba.njit(parallel=True, cache=True)
+def _run_tiles(out, tiles, starts, members, win, left, top, h, tile, mx, my, sxx, sxy, syy, w):
+    ny, nx = out.shape
+    tiles_x = (nx + tile - 1) // tile
+    for t in numba.prange(len(tiles)):
+        tid = tiles[t]
+        r0, c0 = (tid // tiles_x) * tile, (tid % tiles_x) * tile
+        r1, c1 = min(r0 + tile, ny), min(c0 + tile, nx)
+        buf = np.zeros((r1 - r0, c1 - c0))
+        for j in range(starts[t], starts[t + 1]):
+            k = members[j]
+            wr0, wr1 = max(win[k, 0], r0), min(win[k, 1], r1)
+            wc0, wc1 = max(win[k, 2], c0), min(win[k, 3], c1)
+            if wr1 > wr0 and wc1 > wc0:
+                _add_kernel(
+                    buf, r0, c0, left, top, h, mx[k], my[k], sxx[k], sxy[k], syy[k], w[k],
+                    wr0, wr1, wc0, wc1,
+                )  # fmt: skip
+        for r in range(r1 - r0):
+            for c in range(c1 - c0):
+                out[r0 + r, c0 + c] += buf[r, c]
+
+
+@numba.njit(parallel=True, cache=True)
+def _window_masses(win, left, top, h, ny, nx, mx, my, sxx, sxy, syy):
+    """Per kernel: mass inside its cell window, and inside the window clipped to the grid."""
+    n = len(mx)
+    inside = np.empty(n)
+    on_grid = np.empty(n)
+    for k in numba.prange(n):
+        r0, r1, c0, c1 = win[k, 0], win[k, 1], win[k, 2], win[k, 3]
+        inside[k] = rect_mass(
+            left + c0 * h,
+            left + c1 * h,
+            top - r1 * h,
+            top - r0 * h,
+            mx[k],
+            my[k],
+            sxx[k],
+            sxy[k],
+            syy[k],
+        )
+        r0, r1, c0, c1 = max(r0, 0), min(r1, ny), max(c0, 0), min(c1, nx)
+        if r1 > r0 and c1 > c0:
+            on_grid[k] = rect_mass(
+                left + c0 * h, left + c1 * h, top - r1 * h, top - r0 * h,
+                mx[k], my[k], sxx[k], sxy[k], syy[k],
+            )  # fmt: skip
+        else:
+            on_grid[k] = 0.0
+    return inside, on_grid
+
+
+def windows(kernels: KernelSet, left: float, top: float, h: float, truncate: float) -> np.ndarray:
+    """Each kernel's cell window [row0, row1, col0, col1) covering ±truncate σ (unclipped)."""
+    hx, hy = truncate * np.sqrt(kernels.sxx), truncate * np.sqrt(kernels.syy)
+    c0 = np.floor((kernels.x - hx - left) / h)
+    c1 = np.floor((kernels.x + hx - left) / h) + 1
+    r0 = np.floor((top - (kernels.y + hy)) / h)
+    r1 = np.floor((top - (kernels.y - hy)) / h) + 1
+    big = 2**62
+    return np.clip(np.column_stack([r0, r1, c0, c1]), -big, big).astype(np.int64)
+
+
+def rasterize(
+    kernels: KernelSet,
+    shape: tuple[int, int],
+    left: float,
+    top: float,
+    cell: float,
+    *,
+    truncate: float = 4.0,
+    tile: int = 256,
+    out: np.ndarray | None = None,
+) -> dict:
+    """Add every kernel's cell integrals into a float32 grid of ``shape`` (rows, columns).
+
+    Returns
+    -------
+    dict
+        ``grid`` (the float32 array), ``total`` (sum of weights), ``truncated`` (weight
+        lost beyond the truncation window), ``outside`` (weight that fell off the grid).
+    """
+    ny, nx = shape
+    grid = np.zeros(shape, np.float32) if out is None else out
+    win = windows(kernels, left, top, cell, truncate)
+    clipped = np.column_stack(
+        [
+            np.clip(win[:, 0], 0, ny),
+            np.clip(win[:, 1], 0, ny),
+            np.clip(win[:, 2], 0, nx),
+            np.clip(win[:, 3], 0, nx),
+        ]
+    )
+    on = (clipped[:, 1] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 2])
+    # Bin kernels into the tiles their windows touch.
+    tiles_x = (nx + tile - 1) // tile
+    tr0, tr1 = clipped[on, 0] // tile, (clipped[on, 1] - 1) // tile
+    tc0, tc1 = clipped[on, 2] // tile, (clipped[on, 3] - 1) // tile
+    index = np.flatnonzero(on)
+    nr, nc = tr1 - tr0 + 1, tc1 - tc0 + 1
+    count = nr * nc
+    k = np.repeat(index, count)
+    local = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    tid = (np.repeat(tr0, count) + local // np.repeat(nc, count)) * tiles_x + (
+        np.repeat(tc0, count) + local % np.repeat(nc, count)
+    )
+    order = np.argsort(tid, kind="stable")
+    tid, members = tid[order], k[order]
+    tiles, starts = np.unique(tid, return_index=True)
+    starts = np.append(starts, len(tid)).astype(np.int64)
+    if len(tiles):
+        _run_tiles(
+            grid, tiles.astype(np.int64), starts, members.astype(np.int64), win,
+            left, top, cell, tile,
+            kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy, kernels.weight,
+        )  # fmt: skip
+    inside, on_grid = _window_masses(
+        win, left, top, cell, ny, nx, kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy
+    )
+    w = kernels.weight
+    return {
+        "grid": grid,
+        "total": float(w.sum()),
+        "truncated": float((w * (1 - inside)).sum()),
+        "outside": float((w * (inside - on_grid)).sum()),
+        "cell_updates": int(
+            ((clipped[:, 1] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 2]))[on].sum()
+        ),
+    }

@@ -1,0 +1,124 @@
+"""The hazard grid: an equal-area projected CRS for the project, cells, and cell coverage.
+
+Computation happens in a Lambert azimuthal equal-area projection centred on the
+project's extent (DESIGN §2), so that cells and areas in m² are true. Cell coverage by a
+polygon is exact: cells wholly inside count 1, cells on the boundary the share of their
+area inside (shapely), so that per-area sums do not depend on where cell centres fall.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+import rasterio.features
+import shapely
+from affine import Affine
+
+from remnant.errors import InputError
+
+__all__ = ["Grid", "coverage", "equal_area_crs"]
+
+BYTES_PER_CELL = 4  # float32
+
+
+def equal_area_crs(lon: float, lat: float) -> pyproj.CRS:
+    """Lambert azimuthal equal-area on WGS 84, centred on (lon, lat)."""
+    return pyproj.CRS.from_proj4(
+        f"+proj=laea +lat_0={lat:.6f} +lon_0={lon:.6f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+    )
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up grid: ``height`` rows × ``width`` columns of ``cell`` metres from (left, top)."""
+
+    crs: pyproj.CRS
+    left: float
+    top: float
+    cell: float
+    width: int
+    height: int
+
+    def __post_init__(self):
+        if not (self.cell > 0 and math.isfinite(self.cell)):
+            raise InputError(f"cell size must be a positive number of metres, got {self.cell!r}")
+        if self.width <= 0 or self.height <= 0:
+            raise InputError(f"the grid is empty ({self.height} × {self.width} cells)")
+        need = self.width * self.height * BYTES_PER_CELL
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        if need > have // 2:
+            raise InputError(
+                f"a grid of {self.height:,} × {self.width:,} cells at {self.cell:g} m needs "
+                f"{need / 2**30:.1f} GiB, more than half of this machine's {have / 2**30:.0f} GiB; "
+                "use larger cells or a smaller extent"
+            )
+
+    @classmethod
+    def covering(cls, bounds, cell: float, crs: pyproj.CRS) -> Grid:
+        """The grid of ``cell`` metres, snapped to whole cells, covering ``bounds`` in ``crs``."""
+        if not (cell > 0 and math.isfinite(cell)):
+            raise InputError(f"cell size must be a positive number of metres, got {cell!r}")
+        minx, miny, maxx, maxy = bounds
+        left, bottom = math.floor(minx / cell) * cell, math.floor(miny / cell) * cell
+        right, top = math.ceil(maxx / cell) * cell, math.ceil(maxy / cell) * cell
+        width = max(1, round((right - left) / cell))
+        height = max(1, round((top - bottom) / cell))
+        return cls(crs, left, top, cell, width, height)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return self.height, self.width
+
+    @property
+    def transform(self) -> Affine:
+        """The affine transform from (column, row) to (x, y)."""
+        return Affine(self.cell, 0.0, self.left, 0.0, -self.cell, self.top)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in metres."""
+        return (
+            self.left,
+            self.top - self.height * self.cell,
+            self.left + self.width * self.cell,
+            self.top,
+        )
+
+
+def coverage(polygon, grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, columns and covered share (0–1] of each grid cell that ``polygon`` touches.
+
+    ``polygon`` is in the grid's CRS. Cells wholly inside have share 1; cells the boundary
+    crosses have the exact share of their area inside.
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if polygon is None or polygon.is_empty:
+        return empty
+    minx, miny, maxx, maxy = polygon.bounds
+    h = grid.cell
+    c0 = max(0, math.floor((minx - grid.left) / h))
+    c1 = min(grid.width, math.floor((maxx - grid.left) / h) + 1)
+    r0 = max(0, math.floor((grid.top - maxy) / h))
+    r1 = min(grid.height, math.floor((grid.top - miny) / h) + 1)
+    if c1 <= c0 or r1 <= r0:
+        return empty
+    shape = (r1 - r0, c1 - c0)
+    transform = Affine(h, 0, grid.left + c0 * h, 0, -h, grid.top - r0 * h)
+    inside = rasterio.features.rasterize([polygon], shape, transform=transform, dtype=np.uint8)
+    edge = rasterio.features.rasterize(
+        [polygon.boundary], shape, transform=transform, all_touched=True, dtype=np.uint8
+    )
+    share = inside.astype(float)
+    rows, cols = np.nonzero(edge)
+    if len(rows):
+        x0 = grid.left + (c0 + cols) * h
+        y1 = grid.top - (r0 + rows) * h
+        boxes = shapely.box(x0, y1 - h, x0 + h, y1)
+        share[rows, cols] = shapely.area(shapely.intersection(boxes, polygon)) / (h * h)
+    rows, cols = np.nonzero(share > 0)
+    return rows + r0, cols + c0, share[rows, cols]

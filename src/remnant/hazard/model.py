@@ -1,0 +1,256 @@
+"""The hazard map: expected unexploded submunitions still on the ground, per cell (DESIGN §3).
+
+    Λ_c = Σ_s E[D_s] · ∫_c f_s(x) dx · Π_{a ∋ c, a after s} (1 − d_a)
+
+E[D_s] = n̄_s K_m E[p_m] is the strike's expected duds (mean carrier count, submunitions
+per carrier, mean dud rate); f_s its footprint kernel (:mod:`remnant.hazard.footprint`);
+the product runs over the survey and clearance activities that covered the cell after
+the strike, d_a being the chance that activity a finds a submunition that is there.
+P_c = 1 − exp(−Λ_c) is the probability that the cell holds at least one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from remnant.catalogue import Munition, SurveyFigures, default_catalogue, default_survey
+from remnant.errors import InputError, ModelError
+from remnant.hazard import engine
+from remnant.hazard.footprint import StrikeKernels, strike_kernels
+from remnant.hazard.grid import Grid, coverage
+
+__all__ = ["DudRate", "HazardMap", "area_sums", "expected_items", "prior_dud_rates"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DudRate:
+    """A dud-rate distribution, Beta(alpha, beta), and where it comes from."""
+
+    alpha: float
+    beta: float
+    source: str
+
+    @property
+    def mean(self) -> float:
+        """The mean dud rate."""
+        return self.alpha / (self.alpha + self.beta)
+
+
+def prior_dud_rates(catalogue: dict[str, Munition]) -> dict[str, DudRate]:
+    """The catalogue's prior dud rate per munition type.
+
+    The one function through which the map gets its rates; the field dud-rate model will
+    supply posteriors in the same form.
+    """
+    return {
+        key: DudRate(m.beta[0], m.beta[1], f"prior ({m.provenance})")
+        for key, m in catalogue.items()
+    }
+
+
+@dataclass
+class HazardMap:
+    """Expected items remaining per cell, and where the rest of the expected total went."""
+
+    grid: Grid
+    expected: np.ndarray
+    total: float
+    truncated: float
+    outside: float
+    removed: float
+    rates: dict[str, DudRate]
+    kernels: StrikeKernels
+    weights: np.ndarray
+    epochs: np.ndarray | None = None
+    activities: list = field(default_factory=list)
+
+    @property
+    def probability(self) -> np.ndarray:
+        """P(at least one item) per cell: 1 − exp(−Λ)."""
+        return -np.expm1(-self.expected.astype(np.float64)).astype(np.float32)
+
+
+def expected_items(
+    strikes: gpd.GeoDataFrame,
+    grid: Grid,
+    *,
+    activities: gpd.GeoDataFrame | None = None,
+    catalogue: dict[str, Munition] | None = None,
+    survey: SurveyFigures | None = None,
+    rates: dict[str, DudRate] | None = None,
+    truncate: float = 4.0,
+    tile: int = 256,
+) -> HazardMap:
+    """Expected unexploded submunitions remaining per cell of ``grid``.
+
+    Parameters
+    ----------
+    strikes : GeoDataFrame
+        Strike points with the store's columns (``munition``, ``carriers_min``,
+        ``carriers_max``, ``azimuth_deg``, ``source_class``, ``accuracy_m``, ``date``).
+    grid : Grid
+        Where to compute, in a projected CRS in metres.
+    activities : GeoDataFrame, optional
+        Polygons searched, with ``type`` and ``start``; each multiplies the hazard of the
+        strikes before it by (1 − d) where it covered, d from ``survey``.
+    catalogue, survey, rates : optional
+        Munition entries, survey figures and dud rates (defaults: shipped catalogue,
+        shipped survey figures, catalogue priors).
+    truncate : float
+        Kernel truncation in standard deviations; the mass beyond is reported.
+
+    Returns
+    -------
+    HazardMap
+
+    Raises
+    ------
+    ModelError
+        Without strikes.
+    InputError
+        If a strike lies wholly off the grid or has no carrier count.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from remnant.hazard.grid import Grid, equal_area_crs
+    >>> crs = equal_area_crs(35.5, 33.3)
+    >>> strikes = gpd.GeoDataFrame({"id": ["S1"], "munition": ["m77_m26"],
+    ...     "carriers_min": [1], "carriers_max": [1], "azimuth_deg": [None],
+    ...     "source_class": ["surveyed"], "accuracy_m": [20.0], "date": [None]},
+    ...     geometry=[shapely.Point(0, 0)], crs=crs)
+    >>> grid = Grid.covering((-1000, -1000, 1000, 1000), 25, crs)
+    >>> hazard = expected_items(strikes, grid)
+    >>> round(float(hazard.expected.sum()), 1), round(hazard.total, 1)
+    (72.1, 72.1)
+    """
+    if strikes is None or len(strikes) == 0:
+        raise ModelError("no strikes: nothing to map")
+    if truncate <= 0:
+        raise InputError(f"truncation must be a positive number of σ, got {truncate!r}")
+    catalogue = catalogue or default_catalogue()
+    survey = survey or default_survey()
+    rates = rates or prior_dud_rates(catalogue)
+    points = strikes.to_crs(grid.crs).geometry if strikes.crs else strikes.geometry
+    kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
+    weights = (
+        kernels.carriers_mean
+        * kernels.per_carrier
+        * np.array([rates[k].mean for k in kernels.munition])
+    )
+    left, bottom, right, top = grid.bounds
+    off = (kernels.x < left) | (kernels.x > right) | (kernels.y < bottom) | (kernels.y > top)
+    if off.any():
+        raise InputError(
+            f"{off.sum()} strike(s) lie outside the grid, e.g. {kernels.ids[off][0]}; "
+            "make the grid cover every strike"
+        )
+    sxx, sxy, syy = kernels.covariance()
+    epochs, plan = _epochs(strikes, activities, grid, survey)
+    out = np.zeros(grid.shape, np.float32)
+    truncated = outside = removed = 0.0
+    for e in range(len(plan) + 1):
+        chosen = epochs == e
+        if chosen.any():
+            some = engine.KernelSet(
+                kernels.x[chosen], kernels.y[chosen], sxx[chosen], sxy[chosen], syy[chosen],
+                weights[chosen],
+            )  # fmt: skip
+            part = engine.rasterize(
+                some, grid.shape, grid.left, grid.top, grid.cell, truncate=truncate, tile=tile,
+                out=out,
+            )  # fmt: skip
+            truncated += part["truncated"]
+            outside += part["outside"]
+        if e < len(plan):
+            rows, cols, share, d, _ = plan[e]
+            before = out[rows, cols].astype(np.float64)
+            out[rows, cols] = before * (1.0 - d * share)
+            removed += float((before * d * share).sum())
+    return HazardMap(
+        grid=grid,
+        expected=out,
+        total=float(weights.sum()),
+        truncated=truncated,
+        outside=outside,
+        removed=removed,
+        rates=rates,
+        kernels=kernels,
+        weights=weights,
+        epochs=epochs,
+        activities=plan,
+    )
+
+
+def _epochs(strikes, activities, grid: Grid, survey: SurveyFigures):
+    """Order activities by start; give each strike the number of activities before it.
+
+    A strike is reduced only by activities that started after it (an undated strike by
+    all of them: most records are of strikes long before the survey).
+    """
+    n = len(strikes)
+    if activities is None or len(activities) == 0:
+        return np.zeros(n, np.int64), []
+    acts = activities.to_crs(grid.crs) if activities.crs else activities
+    acts = acts.assign(begins=[_as_date(v) or dt.date.min for v in acts["start"]])
+    acts = acts.sort_values("begins", kind="stable")
+    plan = []
+    for a in acts.itertuples():
+        d = survey.detection.get(a.type)
+        if d is None:
+            raise InputError(f"no detection probability for activity type {a.type!r}")
+        if d == 0:
+            continue
+        rows, cols, share = coverage(a.geometry, grid)
+        if len(rows):
+            plan.append((rows, cols, share, d, a.geometry, a.begins))
+    starts = np.array([p[5] for p in plan], dtype=object)
+    dates = [_as_date(v) for v in strikes["date"]] if "date" in strikes else [None] * n
+    epochs = (
+        np.array(
+            [0 if d is None else int(np.searchsorted(starts, d, side="right")) for d in dates],
+            dtype=np.int64,
+        )
+        if len(plan)
+        else np.zeros(n, np.int64)
+    )
+    return epochs, [p[:5] for p in plan]
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def area_sums(hazard: HazardMap, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Expected items remaining and P(any) per area, cells weighted by exact coverage."""
+    projected = areas.to_crs(hazard.grid.crs) if areas.crs else areas
+    rows = []
+    for a in projected.itertuples():
+        r, c, share = coverage(a.geometry, hazard.grid)
+        expected = float((hazard.expected[r, c].astype(np.float64) * share).sum())
+        rows.append(
+            {
+                "hazard_area": a.id,
+                "area_m2": float(a.geometry.area),
+                "expected": expected,
+                "p_any": float(-np.expm1(-expected)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["hazard_area", "area_m2", "expected", "p_any"])

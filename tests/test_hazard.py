@@ -1,0 +1,246 @@
+import datetime as dt
+import math
+import subprocess
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate
+
+from remnant.catalogue import default_catalogue, default_survey
+from remnant.errors import InputError, ModelError
+from remnant.hazard import Grid, area_bands, area_sums, equal_area_crs, expected_items
+from remnant.hazard.engine import KernelSet, rasterize
+from remnant.hazard.footprint import strike_kernels
+from remnant.hazard.grid import coverage
+from remnant.hazard.model import DudRate
+from remnant.hazard.output import write_cog
+
+CRS = equal_area_crs(35.5, 33.3)
+
+
+def covariance(sa, sb, azimuth_deg, extra=0.0):
+    t = math.radians(azimuth_deg)
+    u, v = np.array([math.sin(t), math.cos(t)]), np.array([math.cos(t), -math.sin(t)])
+    return sa**2 * np.outer(u, u) + sb**2 * np.outer(v, v) + extra**2 * np.eye(2)
+
+
+def reference_cell(mx, my, cov, x0, x1, y0, y1):
+    """Independent reference: scipy's adaptive 2-D quadrature of the normal density."""
+    inv, det = np.linalg.inv(cov), np.linalg.det(cov)
+
+    def density(y, x):
+        d = np.array([x - mx, y - my])
+        return math.exp(-0.5 * d @ inv @ d) / (2 * math.pi * math.sqrt(det))
+
+    return integrate.dblquad(density, x0, x1, y0, y1, epsabs=1e-13, epsrel=1e-10)[0]
+
+
+CASES = {
+    "rotated": (60, 20, 30),
+    "isotropic": (30, 30, 0),
+    "tiny isotropic": (6, 6, 0),
+    "tiny rotated": (9, 4, 45),
+    "huge": (700, 400, 110),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_cell_integrals_match_an_independent_reference(case):
+    sa, sb, azimuth = CASES[case]
+    cov = covariance(sa, sb, azimuth)
+    if sa == sb:
+        cov[0, 1] = cov[1, 0] = 0.0
+    h, n = 25.0, 120
+    left, top = 0.0, n * h
+    mx, my = n * h / 2 + 3.3, n * h / 2 - 7.9
+    kernels = KernelSet([mx], [my], [cov[0, 0]], [cov[0, 1]], [cov[1, 1]], [1.0])
+    grid = rasterize(kernels, (n, n), left, top, h, truncate=6, tile=32)["grid"]
+    r, c = np.unravel_index(np.argmax(grid), grid.shape)
+    step = max(1, int(sa / h))
+    checked = 0
+    for dr, dc in [(0, 0), (1, 0), (0, -1), (step, step), (-step, 2 * step), (2 * step, -step)]:
+        rr, cc = r + dr, c + dc
+        x0, y1 = left + cc * h, top - rr * h
+        ref = reference_cell(mx, my, cov, x0, x0 + h, y1 - h, y1)
+        if ref > 1e-6 * grid.max():
+            assert grid[rr, cc] == pytest.approx(ref, rel=1e-3), (rr, cc)
+            checked += 1
+    assert checked >= 3
+
+
+kernel = st.tuples(
+    st.floats(-2000, 7000),
+    st.floats(-2000, 7000),  # centre: some near or off the edges
+    st.floats(3, 600),
+    st.floats(3, 600),
+    st.floats(0, 180),
+    st.floats(0.1, 100),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(kernels=st.lists(kernel, min_size=1, max_size=12), truncate=st.floats(2, 5))
+def test_mass_is_conserved(kernels, truncate):
+    covs = [covariance(sa, sb, az) for _, _, sa, sb, az, _ in kernels]
+    ks = KernelSet(
+        [k[0] for k in kernels], [k[1] for k in kernels],
+        [c[0, 0] for c in covs], [c[0, 1] for c in covs], [c[1, 1] for c in covs],
+        [k[5] for k in kernels],
+    )  # fmt: skip
+    result = rasterize(ks, (200, 200), 0.0, 5000.0, 25.0, truncate=truncate, tile=64)
+    expected = result["total"] - result["truncated"] - result["outside"]
+    assert result["grid"].sum(dtype=np.float64) == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    # The window covers ±T σ on each axis, so at most both tails of both axes are lost.
+    tail = 0.5 * math.erfc(truncate / math.sqrt(2))
+    assert -1e-9 <= result["truncated"] <= result["total"] * 4 * tail
+    assert result["outside"] >= -1e-9
+
+
+def test_rotating_a_kernel_by_90_degrees_rotates_the_grid():
+    n, h = 101, 10.0
+    centre = n * h / 2
+    cov = covariance(120, 30, 20)
+    turned = covariance(120, 30, 110)
+    a = rasterize(
+        KernelSet([centre], [centre], [cov[0, 0]], [cov[0, 1]], [cov[1, 1]], [1.0]),
+        (n, n),
+        0,
+        n * h,
+        h,
+    )
+    b = rasterize(
+        KernelSet([centre], [centre], [turned[0, 0]], [turned[0, 1]], [turned[1, 1]], [1.0]),
+        (n, n),
+        0,
+        n * h,
+        h,
+    )
+    np.testing.assert_allclose(np.rot90(a["grid"], k=-1), b["grid"], rtol=1e-4, atol=1e-9)
+
+
+def strikes_frame(points, **columns):
+    base = {
+        "id": [f"S{i}" for i in range(len(points))],
+        "munition": "m77_m26",
+        "carriers_min": 1,
+        "carriers_max": 1,
+        "azimuth_deg": None,
+        "source_class": "surveyed",
+        "accuracy_m": 20.0,
+        "date": dt.date(2023, 1, 1),
+    }
+    base.update(columns)
+    return gpd.GeoDataFrame(base, geometry=[shapely.Point(p) for p in points], crs=CRS)
+
+
+def test_clearance_reduces_by_one_minus_d_inside_and_nothing_outside():
+    grid = Grid.covering((-2000, -2000, 2000, 2000), 25, CRS)
+    strikes = strikes_frame([(0, 0)])
+    before = expected_items(strikes, grid).expected
+    cleared = gpd.GeoDataFrame(
+        {"type": ["clearance"], "start": [dt.date(2024, 5, 1)]},
+        geometry=[shapely.box(-500, -300, 250, 400)],
+        crs=CRS,
+    )
+    after = expected_items(strikes, grid, activities=cleared)
+    d = default_survey().detection["clearance"]
+    inside = np.zeros(grid.shape, bool)
+    rows, cols, share = coverage(cleared.geometry.iloc[0], grid)
+    inside[rows, cols] = True
+    assert np.all(share == 1.0)  # the box is aligned to cells
+    np.testing.assert_allclose(after.expected[inside], before[inside] * (1 - d), rtol=1e-6)
+    np.testing.assert_array_equal(after.expected[~inside], before[~inside])
+    assert after.removed == pytest.approx(float(before[inside].sum(dtype=np.float64)) * d, rel=1e-5)
+    # A cell half covered keeps 1 - d/2; an activity before the strike changes nothing.
+    half = cleared.set_geometry([shapely.box(-500, -300, 262.5, 400)])
+    partial = expected_items(strikes, grid, activities=half).expected
+    r, c = rows[0], cols.max() + 1
+    assert partial[r, c] == pytest.approx(before[r, c] * (1 - d / 2), rel=1e-5)
+    earlier = cleared.assign(start=[dt.date(2020, 1, 1)])
+    np.testing.assert_array_equal(
+        expected_items(strikes, grid, activities=earlier).expected, before
+    )
+
+
+def test_footprint_covariances():
+    cat, survey = default_catalogue(), default_survey()
+    frame = strikes_frame([(0, 0), (0, 0)], azimuth_deg=[0.0, None], carriers_max=[1, 1])
+    k = strike_kernels(frame, np.zeros(2), np.zeros(2), cat, survey)
+    sa, sb = 200 / 4, 100 / 4  # M26: 200 × 100 m
+    assert (k.footprint_yy[0], k.footprint_xx[0], k.footprint_xy[0]) == (sa**2, sb**2, 0.0)
+    assert k.footprint_xx[1] == k.footprint_yy[1] == (sa**2 + sb**2) / 2
+    volley = strikes_frame([(0, 0)], carriers_min=[2], carriers_max=[6])
+    kv = strike_kernels(volley, np.zeros(1), np.zeros(1), cat, survey)
+    assert kv.footprint_xx[0] == pytest.approx(
+        (sa**2 + sb**2) / 2 + survey.carrier_spread_m["rocket"] ** 2
+    )
+    assert kv.carriers_mean[0] == 4
+    assert kv.location_var[0] == 400.0
+
+
+def test_bad_inputs_get_clear_errors():
+    grid = Grid.covering((-1000, -1000, 1000, 1000), 25, CRS)
+    with pytest.raises(ModelError, match="no strikes"):
+        expected_items(strikes_frame([]), grid)
+    with pytest.raises(InputError, match=r"1 strike\(s\) lie outside the grid, e.g. S0"):
+        expected_items(strikes_frame([(50_000, 0)]), grid)
+    for cell in (0, -5, float("nan")):
+        with pytest.raises(InputError, match="cell size must be a positive number of metres"):
+            Grid.covering((0, 0, 100, 100), cell, CRS)
+    with pytest.raises(InputError, match=r"needs [\d.]+ GiB, more than half of this machine"):
+        Grid.covering((0, 0, 4_000_000, 4_000_000), 1, CRS)
+
+
+def test_monte_carlo_bands_agree_with_the_map():
+    grid = Grid.covering((-3000, -3000, 3000, 3000), 25, CRS)
+    strikes = strikes_frame(
+        [(0, 0), (800, 300), (-600, -900)], carriers_min=[2, 1, 3], carriers_max=[4, 1, 3]
+    )
+    rates = {"m77_m26": DudRate(400.0, 3600.0, "narrow test rate")}
+    hazard = expected_items(strikes, grid, rates=rates)
+    areas = gpd.GeoDataFrame(
+        {"id": ["A", "B"]},
+        geometry=[shapely.box(-400, -400, 400, 400), shapely.box(500, 0, 1200, 700)],
+        crs=CRS,
+    )
+    sums = area_sums(hazard, areas)
+    bands = area_bands(hazard, areas, samples=400, seed=3)
+    for (_, s), (_, b) in zip(sums.iterrows(), bands.iterrows(), strict=True):
+        assert b["mc_mean"] == pytest.approx(s["expected"], rel=0.06)
+        assert b["p05"] <= b["p50"] <= b["p95"]
+        assert b["p05"] < s["expected"] < b["p95"]
+
+
+def test_cog_is_valid_and_described(tmp_path, ogrinfo):
+    grid = Grid.covering((-15_000, -15_000, 15_000, 15_000), 25, CRS)
+    hazard = expected_items(strikes_frame([(0, 0), (4000, -2500)]), grid)
+    path = write_cog(hazard, tmp_path / "h.tif")
+    with rasterio.open(path) as src:
+        assert src.count == 2
+        assert src.dtypes == ("float32", "float32")
+        assert src.descriptions[0].startswith("expected unexploded submunitions")
+        assert src.nodata == -1.0
+        assert src.overviews(1)
+        assert src.block_shapes[0] == (512, 512)
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        band1 = src.read(1)
+        assert band1.sum(dtype=np.float64) == pytest.approx(
+            hazard.expected.sum(dtype=np.float64), rel=1e-6
+        )
+        np.testing.assert_allclose(src.read(2), 1 - np.exp(-band1.astype(np.float64)), atol=1e-6)
+        assert src.crs.to_wkt()
+    info = subprocess.run(
+        [ogrinfo.replace("ogrinfo", "gdalinfo"), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "LAYOUT=COG" in info
+    assert "Overviews" in info
+    with pytest.raises(InputError, match="exists; pass --overwrite"):
+        write_cog(hazard, path)
