@@ -76,3 +76,67 @@ def test_lookup_names_the_known_keys():
 def test_bad_catalogue_files_are_named(text, message):
     with pytest.raises(InputError, match=message):
         parse_catalogue(text, file="mine.toml")
+
+
+OVERRIDE = """
+[munitions.m77_m26]
+beta = [3.0, 40.0]
+prior_q05 = 0.02
+prior_q95 = 0.13
+[munitions.m77_m26.sources]
+prior = "Programme clearance data 2024"
+
+[munitions.zz_local]
+name = "Local type"
+submunitions_per_carrier = 40
+footprint_length_m = 120
+footprint_width_m = 80
+beta = [2, 18]
+prior_q05 = 0.02
+prior_q95 = 0.25
+prior_basis = "judgement"
+[munitions.zz_local.sources]
+submunitions_per_carrier = "EOD report 12"
+footprint = "EOD report 12"
+prior = "judgement"
+"""
+
+
+def test_store_entries_add_and_override_with_audit(store):
+    entries = parse_catalogue(
+        OVERRIDE, file="mine.toml", provenance="mine.toml", base=store.catalogue()
+    )
+    summary = store.import_catalogue(entries, user="im-officer")
+    assert (summary.inserted, summary.updated) == (["m77_m26", "zz_local"], [])
+    cat = store.catalogue()
+    assert cat["m77_m26"].beta == (3.0, 40.0)
+    assert cat["m77_m26"].submunitions_per_carrier == 644  # kept from the default
+    assert cat["m77_m26"].sources["prior"] == "Programme clearance data 2024"
+    assert cat["m77_m26"].sources["footprint"].startswith("Human Rights Watch 2006")
+    assert cat["zz_local"].provenance == "mine.toml"
+    assert default_catalogue()["m77_m26"].beta == (2.744, 21.768)
+    assert "zz_local" in store.munition_keys()
+    again = store.import_catalogue(entries)
+    assert again.unchanged == ["m77_m26", "zz_local"]
+    history = store.history("m77_m26")
+    assert list(history["action"]) == ["insert"]
+    assert list(history["user"]) == ["im-officer"]
+
+
+def test_an_override_must_cite_its_source():
+    text = "[munitions.m77_m26]\nsubmunitions_per_carrier = 600\n"
+    with pytest.raises(InputError, match=r"sets submunitions_per_carrier without a source"):
+        parse_catalogue(text, file="mine.toml", base=default_catalogue())
+
+
+def test_survey_figures_have_sources_and_ranges():
+    from remnant.catalogue import default_survey, parse_survey
+
+    survey = default_survey()
+    assert set(survey.detection) >= {"clearance", "TS", "NTS", "EOD_spot"}
+    assert survey.detection["clearance"] > survey.detection["TS"] > survey.detection["NTS"]
+    assert all(survey.sources.values())
+    with pytest.raises(
+        InputError, match=r"\[detection.TS\] probability must be a number from 0 to 1"
+    ):
+        parse_survey("[detection.TS]\nprobability = 1.5\n")

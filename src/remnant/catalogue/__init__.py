@@ -7,7 +7,7 @@ public source. A store may hold entries of its own that add to or override them.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -19,9 +19,11 @@ __all__ = [
     "SurveyFigures",
     "default_catalogue",
     "default_survey",
+    "entry_fields",
     "lookup",
     "parse_catalogue",
     "parse_survey",
+    "toml_entry",
 ]
 
 UNKNOWN = "unknown"
@@ -56,14 +58,37 @@ class Munition:
         return a / (a + b)
 
 
-def parse_catalogue(text: str, *, file: str = "catalogue", provenance: str | None = None):
+# The source key each figure of an entry must cite when a programme sets it.
+FIGURE_SOURCES = {
+    "submunitions_per_carrier": "submunitions_per_carrier",
+    "footprint_length_m": "footprint",
+    "footprint_width_m": "footprint",
+    "test_rate": "test_rate",
+    "field_rate": "field_rate",
+    "beta": "prior",
+    "prior_q05": "prior",
+    "prior_q95": "prior",
+}
+
+
+def parse_catalogue(
+    text: str,
+    *,
+    file: str = "catalogue",
+    provenance: str | None = None,
+    base: dict[str, Munition] | None = None,
+):
     """Parse catalogue TOML (the layout of ``munitions.toml``) into ``{key: Munition}``.
+
+    With ``base``, an entry whose key is there overrides only the fields it gives, and
+    every figure a file sets must cite its source in the entry's ``sources`` table
+    (``FIGURE_SOURCES`` names the key each figure cites).
 
     Raises
     ------
     InputError
-        If the TOML is malformed or an entry misses a field or holds a value out of range;
-        the message names the entry and the field.
+        If the TOML is malformed or an entry misses a field, holds a value out of range or
+        sets a figure without a source; the message names the entry and the field.
     """
     try:
         data = tomllib.loads(text)
@@ -72,13 +97,42 @@ def parse_catalogue(text: str, *, file: str = "catalogue", provenance: str | Non
     entries = data.get("munitions")
     if not isinstance(entries, dict) or not entries:
         raise InputError("no [munitions.KEY] tables found", file=file)
-    return {
-        key: _munition(key, entry, file, provenance or f"file {file}")
-        for key, entry in entries.items()
-    }
+    parsed = {}
+    for key, entry in entries.items():
+        if base is not None:
+            sources = entry.get("sources", {})
+            for figure, source in FIGURE_SOURCES.items():
+                if figure in entry and not sources.get(source):
+                    raise InputError(
+                        f"entry {key!r} sets {figure} without a source: add {source} = "
+                        f'"…" to [munitions.{key}.sources]',
+                        file=file,
+                        field=figure,
+                    )
+            if key in base:
+                merged = entry_fields(base[key])
+                merged.update({k: v for k, v in entry.items() if k != "sources"})
+                merged["sources"] = {**merged["sources"], **sources}
+                entry = merged
+        parsed[key] = munition_from_fields(key, entry, file, provenance or f"file {file}")
+    return parsed
 
 
-def _munition(key: str, entry: dict, file: str, provenance: str) -> Munition:
+def entry_fields(m: Munition) -> dict:
+    """A Munition as the fields of its TOML entry (the inverse of parsing)."""
+    fields = {k: v for k, v in asdict(m).items() if k not in ("key", "provenance")}
+    fields["beta"] = list(m.beta)
+    for rate in ("test_rate", "field_rate"):
+        if fields[rate] is None:
+            del fields[rate]
+        else:
+            fields[rate] = list(fields[rate])
+    return fields
+
+
+def munition_from_fields(key: str, entry: dict, file: str, provenance: str) -> Munition:
+    """One entry from its fields (as parsed from TOML), checked; errors name the field."""
+
     def need(name, kind=float, low=None, high=None):
         if name not in entry:
             raise InputError(f"entry {key!r} has no {name!r}", file=file, field=name)

@@ -6,7 +6,22 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from remnant.catalogue import default_catalogue, lookup
+from remnant.catalogue import default_catalogue, lookup, parse_catalogue
+from remnant.cli.options import user_option
+from remnant.errors import InputError
+
+store_option = click.option(
+    "--store", "store", default=None, metavar="STORE",
+    help="Show the catalogue as STORE sees it: the defaults with its own entries.",
+)  # fmt: skip
+
+
+def _catalogue(store):
+    if store is None:
+        return default_catalogue(), "default"
+    from remnant.store import open_store
+
+    return open_store(store).catalogue(), str(store)
 
 
 @click.group()
@@ -15,9 +30,11 @@ def catalogue() -> None:
 
 
 @catalogue.command("list")
-def list_() -> None:
+@store_option
+def list_(store) -> None:
     """List the catalogue's entries."""
-    table = Table(title="munition catalogue (default)")
+    entries, name = _catalogue(store)
+    table = Table(title=f"munition catalogue ({name})")
     for column in (
         "key",
         "name",
@@ -28,7 +45,7 @@ def list_() -> None:
         "prior 90 %",
     ):
         table.add_column(column)
-    for m in default_catalogue().values():
+    for m in entries.values():
         table.add_row(
             m.key,
             m.name,
@@ -43,9 +60,10 @@ def list_() -> None:
 
 @catalogue.command()
 @click.argument("key")
-def show(key: str) -> None:
+@store_option
+def show(key: str, store) -> None:
     """Show one entry with the source of every figure."""
-    m = lookup(default_catalogue(), key)
+    m = lookup(_catalogue(store)[0], key)
     console = Console()
     console.print(f"[bold]{m.key}[/bold]: {m.name}")
     rows = {
@@ -66,6 +84,37 @@ def show(key: str) -> None:
     console.print("  sources:")
     for name, source in m.sources.items():
         console.print(f"    {name}: {source}", markup=False)
+
+
+@catalogue.command("import")
+@click.argument("store", metavar="STORE")
+@click.argument("file", type=click.Path(dir_okay=False))
+@user_option
+def import_(store: str, file: str, user) -> None:
+    """Add or override entries in STORE from FILE (TOML in the layout of munitions.toml).
+
+    An entry for a known key changes only the fields it gives; every figure it sets must
+    cite its source. The change is audited with the file it came from.
+    """
+    import hashlib
+    from pathlib import Path
+
+    from remnant.store import open_store
+
+    path = Path(file)
+    if not path.exists():
+        raise InputError("no such file", file=file)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=path.name) from None
+    opened = open_store(store)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    entries = parse_catalogue(
+        text, file=path.name, provenance=f"{path.name} (sha256 {digest})", base=opened.catalogue()
+    )
+    click.echo(f"{path.name}: {opened.import_catalogue(entries, user=user)}")
 
 
 def _range(r) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from remnant.catalogue import default_catalogue, default_survey
+from remnant.catalogue import default_survey
 from remnant.errors import ModelError
 from remnant.hazard.bands import area_bands
 from remnant.hazard.footprint import strike_kernels
@@ -57,7 +57,7 @@ def map_store(
     areas = store.read("hazard_areas")
     lon, lat = (strikes.total_bounds.reshape(2, 2).mean(axis=0)).tolist()
     crs = equal_area_crs(lon, lat)
-    catalogue, survey = default_catalogue(), default_survey()
+    catalogue, survey = store.catalogue(), default_survey()
     points = strikes.to_crs(crs).geometry
     kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
     sxx, _, syy = kernels.covariance()

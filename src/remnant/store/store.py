@@ -23,6 +23,7 @@ import shapely
 import sqlalchemy as sa
 
 from remnant import records
+from remnant.catalogue import Munition, default_catalogue, entry_fields, munition_from_fields
 from remnant.errors import ConflictError, InvalidRecordsError, NotFoundError, Problem, StoreError
 from remnant.store import migrations, schema
 from remnant.store.schema import GEOMETRY_COLUMN
@@ -455,10 +456,58 @@ class Store:
     # -- helpers ---------------------------------------------------------------------
 
     def _munition_keys(self, conn) -> set[str]:
-        from remnant.catalogue import default_catalogue
-
         stored = conn.execute(sa.select(schema.catalogue.c.key)).scalars()
         return set(default_catalogue()) | set(stored)
+
+    def catalogue(self) -> dict[str, Munition]:
+        """The default catalogue with this store's own entries added or overriding."""
+        c = schema.catalogue
+        with self.backend.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.c.key, c.c.entry, c.c.provenance)).all()
+        merged = dict(default_catalogue())
+        for key, entry, provenance in rows:
+            merged[key] = munition_from_fields(
+                key, orjson.loads(entry), "store catalogue", provenance
+            )
+        return merged
+
+    def import_catalogue(
+        self, entries: dict[str, Munition], *, user: str | None = None
+    ) -> WriteSummary:
+        """Add or override catalogue entries in this store, audited with their provenance."""
+        c = schema.catalogue
+        user = user or default_user()
+        at = now()
+        inserted, updated, unchanged = [], [], []
+        with self.transaction() as conn:
+            stored = dict(conn.execute(sa.select(c.c.key, c.c.entry)).all())
+            for key, m in entries.items():
+                entry = orjson.dumps(entry_fields(m)).decode()
+                if stored.get(key) == entry:
+                    unchanged.append(key)
+                    continue
+                if key in stored:
+                    conn.execute(
+                        c.update()
+                        .where(c.c.key == key)
+                        .values(entry=entry, provenance=m.provenance, version=c.c.version + 1)
+                    )
+                    updated.append(key)
+                else:
+                    conn.execute(c.insert().values(key=key, entry=entry, provenance=m.provenance))
+                    inserted.append(key)
+                self._audit(
+                    conn,
+                    at,
+                    user,
+                    "catalogue",
+                    "update" if key in stored else "insert",
+                    [key],
+                    [stored[key]] if key in stored else None,
+                    [entry],
+                )
+            self.backend.touch(conn, "catalogue")
+        return WriteSummary(inserted, updated, unchanged)
 
     def munition_keys(self) -> set[str]:
         """Keys of the default catalogue and of the entries this store adds."""
