@@ -25,6 +25,7 @@ import numpy as np
 __all__ = ["KernelSet", "rasterize", "rect_mass"]
 
 SQRT2 = math.sqrt(2.0)
+MEHLER_MAX_RHO = 0.5  # up to this correlation, the separable series; beyond, quadrature
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 # Gauss–Legendre rules on [-1, 1] with 2, 3 and 6 nodes (rows 0, 1, 2; unused slots 0).
 GL_N = np.array([2, 3, 6])
@@ -107,6 +108,58 @@ def rect_mass(x0, x1, y0, y1, mx, my, sxx, sxy, syy):
 
 
 @numba.njit(cache=True)
+def _hermite_terms(z0, step, n, terms, cdf_first):
+    """Per edge z = z0 + i·step (i < n): row 0 the normal CDF, row k ≥ 1 He_{k-1}(z)·φ(z)."""
+    out = np.empty((terms + 1, n))
+    for i in range(n):
+        z = z0 + i * step
+        phi = INV_SQRT_2PI * math.exp(-0.5 * z * z)
+        out[0, i] = _cdf(z) if cdf_first else 0.0
+        prev, cur = 0.0, 1.0  # He_{-1} (unused) and He_0
+        for k in range(1, terms + 1):
+            out[k, i] = cur * phi
+            prev, cur = cur, z * cur - (k - 1) * prev if k > 1 else z
+    return out
+
+
+@numba.njit(cache=True)
+def _add_mehler(buf, r0, c0, left, top, h, mx, my, sx, sy, rho, w, wr0, wr1, wc0, wc1):
+    """A correlated kernel as a sum of separable terms (Mehler's expansion).
+
+    The bivariate normal density with correlation ρ is φ(x)φ(y) Σ_k ρ^k/k! He_k(x) He_k(y),
+    and ∫ He_k φ = −He_{k−1} φ, so a cell's mass is Σ_k ρ^k/k! · A_k(column) · B_k(row):
+    each term one multiply-add per cell. Terms stop when ρ^k/k falls below 1e-13.
+    """
+    terms = 0
+    while terms < 80 and abs(rho) ** (terms + 1) / (terms + 1) > 1e-13:
+        terms += 1
+    nc, nr = wc1 - wc0, wr1 - wr0
+    ex = _hermite_terms((left + wc0 * h - mx) / sx, h / sx, nc + 1, terms, True)
+    ey = _hermite_terms((top - wr1 * h - my) / sy, h / sy, nr + 1, terms, True)  # bottom up
+    coef = np.empty(terms + 1)
+    coef[0] = 1.0
+    for k in range(1, terms + 1):
+        coef[k] = coef[k - 1] * rho / k
+    ax = np.empty((nc, terms + 1))  # column-major in k: one pass over a row adds all terms
+    for c in range(nc):
+        ax[c, 0] = ex[0, c + 1] - ex[0, c]
+        for k in range(1, terms + 1):
+            ax[c, k] = ex[k, c] - ex[k, c + 1]
+    t = np.empty(terms + 1)
+    for r in range(wr0, wr1):
+        j = wr1 - 1 - r  # row r spans edges j (bottom) and j + 1 (top)
+        t[0] = w * (ey[0, j + 1] - ey[0, j])
+        for k in range(1, terms + 1):
+            t[k] = w * coef[k] * (ey[k, j] - ey[k, j + 1])
+        row = buf[r - r0, wc0 - c0 : wc1 - c0]
+        for c in range(nc):
+            acc = 0.0
+            for k in range(terms + 1):
+                acc += t[k] * ax[c, k]
+            row[c] += acc
+
+
+@numba.njit(cache=True)
 def _add_kernel(buf, r0, c0, left, top, h, mx, my, sxx, sxy, syy, w, wr0, wr1, wc0, wc1):
     """Add one kernel into ``buf``, a tile whose first cell is row r0, column c0.
 
@@ -118,13 +171,21 @@ def _add_kernel(buf, r0, c0, left, top, h, mx, my, sxx, sxy, syy, w, wr0, wr1, w
     if sxy == 0.0:
         for k in range(nc + 1):
             edges[k] = _cdf((left + (wc0 + k) * h - mx) / sx)
+        px = edges[1:] - edges[:-1]
+        y_edge = _cdf((top - wr0 * h - my) / sy)
         for r in range(wr0, wr1):
-            y_hi = top - r * h
-            py = w * (_cdf((y_hi - my) / sy) - _cdf((y_hi - h - my) / sy))
+            below = _cdf((top - (r + 1) * h - my) / sy)
+            py = w * (y_edge - below)
+            y_edge = below
             if py == 0.0:
                 continue
+            row = buf[r - r0, wc0 - c0 : wc1 - c0]
             for k in range(nc):
-                buf[r - r0, wc0 + k - c0] += py * (edges[k + 1] - edges[k])
+                row[k] += py * px[k]
+        return
+    rho = sxy / (sx * sy)
+    if abs(rho) <= MEHLER_MAX_RHO:
+        _add_mehler(buf, r0, c0, left, top, h, mx, my, sx, sy, rho, w, wr0, wr1, wc0, wc1)
         return
     beta = sxy / syy
     s = math.sqrt(sxx - sxy * beta)
