@@ -57,8 +57,14 @@ def demo(folder: str, seed: int, overwrite: bool) -> None:
         hazard_map, hazard_table, rates = write_hazard(
             result["store"], 25.0, folder_path / "hazard.tif", png=folder_path / "hazard.png",
             samples=100, seed=seed, overwrite=overwrite, user="remnant-demo",
+            title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
         )  # fmt: skip
     summary(hazard_map, hazard_table, rates, folder_path / "hazard.tif")
+    console.print(
+        f"hidden truth (synthetic): {truth['duds_total'] - truth['duds_found']:,} duds remain; "
+        f"the map expects {float(hazard_map.expected.sum(dtype='float64')):,.0f} from the "
+        "catalogue's prior dud rates"
+    )
     released = scenario.activities.groupby("outcome").size().to_dict()
     console.print(
         f"hazard areas: {(scenario.hazard_areas['kind'] == 'CHA').sum()} CHA, "

@@ -104,6 +104,7 @@ def write_hazard(
     overwrite: bool = False,
     user: str | None = None,
     progress=None,
+    title: str = "Expected unexploded submunitions per cell",
 ):
     """Map a store and write the results: the COG, the PNG, the hazard_area_risk layer.
 
@@ -132,7 +133,7 @@ def write_hazard(
     if png is not None:
         write_png(
             hazard_map, png, areas=store.read("hazard_areas"), strikes=store.read("strikes"),
-            overwrite=overwrite,
+            overwrite=overwrite, title=title,
         )  # fmt: skip
     table["computed_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     table["rates"] = json.dumps(rates)
