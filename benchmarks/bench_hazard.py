@@ -12,10 +12,17 @@ machine: ≥ 50× the NumPy version, ≥ 0.5 G cell-updates/s, peak memory < 1.5
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import shapely
 from scipy.special import ndtr
 
 from remnant.catalogue import default_catalogue
@@ -78,6 +85,41 @@ def numpy_reference(k: KernelSet, shape, cell: float, truncate: float = 4.0) -> 
     return grid
 
 
+def qgis_heatmap_rate(k: KernelSet, cell: float, truncate: float = 4.0) -> float | None:
+    """Cell-updates/s of QGIS's own heatmap (kernel density) on the same points, headless.
+
+    Each point gets a radius of ``truncate`` σ (its kernel's window) and its weight; QGIS
+    evaluates the square around each point, so its cell-updates are Σ (2r / cell)². Debian's
+    package (qgis) is installed for the benchmark only; without it this returns None.
+    The kernel differs (QGIS's quartic, sampled at cell centres): this compares speed.
+    """
+    exe = shutil.which("qgis_process.bin") or shutil.which("qgis_process")
+    if exe is None:
+        return None
+    radius = truncate * np.sqrt(np.maximum(k.sxx, k.syy))
+    corners = [(0.0, 0.0), (EXTENT, EXTENT)]  # zero-weight points pin the extent
+    frame = gpd.GeoDataFrame(
+        {"radius": np.r_[radius, [cell, cell]], "weight": np.r_[k.weight, [0.0, 0.0]]},
+        geometry=shapely.points(
+            np.r_[k.x, [c[0] for c in corners]], np.r_[k.y, [c[1] for c in corners]]
+        ),
+        crs="EPSG:3035",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        points, out = Path(tmp) / "points.gpkg", Path(tmp) / "heat.tif"
+        frame.to_file(points)
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        start = time.perf_counter()
+        subprocess.run(
+            [exe, "run", "qgis:heatmapkerneldensityestimation", "--", f"INPUT={points}",
+             "RADIUS=100", "RADIUS_FIELD=radius", f"PIXEL_SIZE={cell}", "WEIGHT_FIELD=weight",
+             "KERNEL=0", "OUTPUT_VALUE=0", f"OUTPUT={out}"],
+            check=True, capture_output=True, env=env,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+    return float(((2 * radius / cell) ** 2).sum()) / seconds
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -87,6 +129,7 @@ def main() -> None:
     parser.add_argument("--strikes", type=int, default=20_000)
     parser.add_argument("--cell", type=float, default=25.0)
     parser.add_argument("--numpy-sample", type=int, default=300)
+    parser.add_argument("--qgis-sample", type=int, default=3000)
     args = parser.parse_args()
     n = round(EXTENT / args.cell)
     shape = (n, n)
@@ -151,6 +194,19 @@ def main() -> None:
     )
     print(f"  ratio numba / NumPy: {rate / numpy_rate:5.1f}x (target >= 50x)")
     print(f"  largest difference between them: {agree:.1e} of the peak cell")
+    pick = rng.choice(args.strikes, args.qgis_sample, replace=False)
+    qgis_sample = KernelSet(
+        *(
+            a[pick]
+            for a in (kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy, kernels.weight)
+        )
+    )
+    qgis = qgis_heatmap_rate(qgis_sample, args.cell)
+    if qgis is None:
+        print("QGIS heatmap: qgis_process not installed (apt-get install qgis), not measured")
+    else:
+        print(f"QGIS heatmap ({args.qgis_sample} sampled): {qgis / 1e9:6.3f} G cell-updates/s")
+        print(f"  ratio numba / QGIS: {rate / qgis:5.1f}x (QGIS's time includes starting it)")
     print(f"peak memory added: {peak:,.0f} MiB for a {grid_mib:,.0f} MiB float32 grid")
     print(f"  ratio {peak / grid_mib:.2f}x (target < 1.5x)")
 
