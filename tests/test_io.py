@@ -315,3 +315,38 @@ def test_random_bad_rows_are_rejected_with_their_row_numbers(tmp_path_factory, n
     pd.testing.assert_frame_equal(store.read("strikes"), before)
     assert len(store.history("S-0")) == 0
     assert np.all(store.read("strikes")["id"] == ["K1", "K2"])
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(store, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "big.csv", strike_rows(50))
+    monkeypatch.setattr(io, "MAX_FILE_BYTES", 1024)
+    with pytest.raises(
+        InputError, match=r"big\.csv: file is 0\.0 GiB, over the 0 GiB import limit; split it"
+    ):
+        import_file(store, path, "strikes")
+    assert store.counts()["strikes"] == 0
+
+
+HOSTILE = [
+    "<script>alert('x')</script>",
+    "Robert'); DROP TABLE strikes;--",
+    "💣 bomblets near the 🏫",
+    "קליע לא מתפוצץ ליד הבאר",
+    "قنبلة عنقودية قرب البئر",
+    '=HYPERLINK("http://example.invalid","click")',
+    'line one\nline two, with "quotes"',
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg"])
+def test_hostile_strings_are_stored_and_exported_verbatim(tmp_path, suffix):
+    store = create_store(tmp_path / "s.gpkg")
+    rows = strike_rows(len(HOSTILE), notes=HOSTILE)
+    import_file(store, write_csv(tmp_path / "in.csv", rows), "strikes")
+    assert list(store.read("strikes")["notes"]) == HOSTILE
+    assert store.counts()["strikes"] == len(HOSTILE)
+    out = tmp_path / f"out{suffix}"
+    io.export_layer(store, "strikes", out)
+    other = create_store(tmp_path / "t.gpkg")
+    import_file(other, out, "strikes")
+    assert list(other.read("strikes")["notes"]) == HOSTILE
