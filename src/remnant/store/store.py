@@ -329,15 +329,7 @@ class Store:
         if "id" in changes and changes["id"] != record_id:
             raise ConflictError(f"{record_id}: ids never change (asked for {changes['id']!r})")
         with self.transaction() as conn:
-            before = self._read_in(conn, ent, table, [record_id], with_version=True)
-            if before.empty:
-                raise NotFoundError(f"no record {record_id!r} in {layer}")
-            version = int(before.at[0, "version"])
-            if expected_version is not None and version != expected_version:
-                raise ConflictError(
-                    f"{record_id} was changed by someone else (version {version}, "
-                    f"you had {expected_version}); reload it and apply your change again"
-                )
+            before = self._current(conn, ent, table, record_id, expected_version)
             merged = before.drop(columns="version").iloc[0].to_dict()
             merged.update(changes)
             frame = pd.DataFrame([{k: v for k, v in merged.items() if k != "geometry"}])
@@ -377,15 +369,7 @@ class Store:
         ent = records.entity(layer)
         table = schema.record_table(layer)
         with self.transaction() as conn:
-            before = self._read_in(conn, ent, table, [record_id], with_version=True)
-            if before.empty:
-                raise NotFoundError(f"no record {record_id!r} in {layer}")
-            version = int(before.at[0, "version"])
-            if expected_version is not None and version != expected_version:
-                raise ConflictError(
-                    f"{record_id} was changed by someone else (version {version}, "
-                    f"you had {expected_version}); reload it before deleting"
-                )
+            before = self._current(conn, ent, table, record_id, expected_version)
             self._refuse_if_referenced(conn, layer, record_id)
             conn.execute(table.delete().where(table.c.id == record_id))
             self._audit(
@@ -399,6 +383,19 @@ class Store:
                 None,
             )
             self.backend.touch(conn, layer)
+
+    def _current(self, conn, ent, table, record_id: str, expected_version: int | None):
+        """The stored record, refusing a stale ``expected_version`` (optimistic locking)."""
+        before = self._read_in(conn, ent, table, [record_id], with_version=True)
+        if before.empty:
+            raise NotFoundError(f"no record {record_id!r} in {table.name}")
+        version = int(before.at[0, "version"])
+        if expected_version is not None and version != expected_version:
+            raise ConflictError(
+                f"{record_id} was changed by someone else (version {version}, "
+                f"you had {expected_version}); reload it and apply your change again"
+            )
+        return before
 
     def _refuse_if_referenced(self, conn, layer: str, record_id: str) -> None:
         for other in records.ENTITIES.values():
