@@ -121,7 +121,7 @@ def test_verbose_logs_and_quiet_silences(capsys, tmp_path):
 def test_hazard_command_writes_map_png_and_area_risk(capsys, tmp_path):
     from remnant.demo import build_demo
 
-    build_demo(tmp_path, seed=2)
+    build_demo(tmp_path, seed=2, maps=False)
     store = str(tmp_path / "remnant.gpkg")
     out, png = tmp_path / "h.tif", tmp_path / "h.png"
     code, stdout, err = run(
@@ -161,3 +161,22 @@ def test_hazard_command_writes_map_png_and_area_risk(capsys, tmp_path):
     assert set(risk["samples"]) == {30}
     code, _, err = run(capsys, "hazard", store, "--cell", "0", "--out", str(tmp_path / "x.tif"))
     assert (code, "cell size must be a positive number of metres" in err) == (1, True)
+
+
+def test_dudrate_command_writes_table_and_forest_plot(capsys, tmp_path):
+    from remnant.demo import build_demo
+
+    build_demo(tmp_path, seed=4, maps=False)
+    store = str(tmp_path / "remnant.gpkg")
+    csv, png = tmp_path / "rates.csv", tmp_path / "forest.png"
+    code, out, err = run(capsys, "dudrate", store, "--csv", str(csv), "--png", str(png))
+    assert code == 0, err
+    assert "field dud rates" in out
+    import pandas as pd
+
+    table = pd.read_csv(csv)
+    assert list(table.columns[:7]) == ["type", "strikes", "fired", "found", "mean", "lo90", "hi90"]
+    assert ((table["lo90"] <= table["mean"]) & (table["mean"] <= table["hi90"])).all()
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    code, _, err = run(capsys, "dudrate", store, "--csv", str(csv))
+    assert (code, "exists; pass --overwrite" in err) == (1, True)

@@ -64,3 +64,19 @@ def test_same_seed_same_scenario():
     a, b = make_scenario(seed=4, n_strikes=20), make_scenario(seed=4, n_strikes=20)
     assert a.strikes.equals(b.strikes)
     assert np.array_equal(a.items.geometry.x, b.items.geometry.x)
+
+
+def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo):
+    folder, result = demo
+    for name in ("hazard.tif", "hazard.png", "dudrates.png", "truth.json"):
+        assert (folder / name).stat().st_size > 0
+    fit = result["fit"]
+    for key, rate in TRUE_DUD_RATES.items():
+        e = fit.estimates[key]
+        assert e.data, key
+        assert e.lo90 <= rate <= e.hi90, (key, rate, e.lo90, e.hi90)
+    hazard_map, _table, rates = result["hazard"]
+    assert all(r["source"].startswith("field posterior") for r in rates.values())
+    truth = result["scenario"].truth
+    left = truth["duds_total"] - truth["duds_found"]
+    assert float(hazard_map.expected.sum(dtype="float64")) == pytest.approx(left, rel=0.25)

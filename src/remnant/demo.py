@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from remnant.catalogue import default_catalogue
+from remnant.catalogue import default_catalogue, default_survey
 from remnant.io import import_records
 from remnant.store import create_store
 
@@ -51,7 +51,6 @@ SOURCES = {
     "nts_informant": (0.25, 300.0),
     "media": (0.1, 1000.0),
 }
-CARRIER_SPREAD_M = 80.0  # σ between the carriers of one strike
 DETECTION = {"clearance": 0.99, "TS": 0.6}
 
 
@@ -90,6 +89,8 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     """
     rng = np.random.default_rng(seed)
     catalogue = default_catalogue()
+    # The carriers of one strike spread as the survey figures assume, by delivery.
+    spread = default_survey().carrier_spread_m
     label = f"{LABEL} (seed {seed})"
     x0, y0 = ORIGIN
     width, height = EXTENT
@@ -119,7 +120,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     for s in range(n_strikes):
         m = catalogue[types[s]]
         for _ in range(carriers[s]):
-            ox, oy = rng.normal(0, CARRIER_SPREAD_M, 2)
+            ox, oy = rng.normal(0, spread[m.delivery], 2) if carriers[s] > 1 else (0.0, 0.0)
             k = m.submunitions_per_carrier
             along = rng.normal(0, m.footprint_length_m / 4, k)
             across = rng.normal(0, m.footprint_width_m / 4, k)
@@ -160,11 +161,11 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     # Hazard areas: the union of the strikes' footprints (2σ plus location error), split
     # into connected parts; confirmed where evidence is good, suspected where it is hearsay.
     radius = np.array(
-        [catalogue[t].footprint_length_m / 2 + 2 * CARRIER_SPREAD_M for t in types]
+        [catalogue[t].footprint_length_m / 2 + 2 * spread[catalogue[t].delivery] for t in types]
     ) + np.minimum(accuracy, 300)
     footprints = shapely.buffer(shapely.points(reported_x, reported_y), radius, quad_segs=8)
     parts = shapely.get_parts(shapely.union_all(footprints))
-    parts = shapely.simplify(parts, 5.0)
+    parts = shapely.segmentize(shapely.simplify(parts, 5.0), 500.0)
     areas_ids = [f"HAZ-{i + 1:03d}" for i in range(len(parts))]
     in_part = shapely.STRtree(parts).query(shapely.points(reported_x, reported_y), "intersects")
     good_evidence = np.zeros(len(parts), bool)
@@ -214,7 +215,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
             covered = covered[shapely.area(covered) > 1_000]
             if len(covered) == 0:
                 continue
-            area = shapely.multipolygons(covered)
+            area = shapely.segmentize(shapely.multipolygons(covered), 500.0)  # surveyed edges
             outcome = "cleared" if kind_of_work == "clearance" else "reduced"
             a = _activity(
                 len(activities), kind_of_work, area, areas_ids[h], day, rng, outcome, label
@@ -334,8 +335,18 @@ def _activity(n, kind, geometry, area_id, day, rng, outcome, label) -> dict:
     }
 
 
-def build_demo(folder: str | Path, *, seed: int = 7, overwrite: bool = False) -> dict:
-    """Build the demo store ``FOLDER/remnant.gpkg`` and ``FOLDER/truth.json``; return counts."""
+def build_demo(
+    folder: str | Path, *, seed: int = 7, overwrite: bool = False, maps: bool = True
+) -> dict:
+    """Build the demo in FOLDER and run the models on it.
+
+    Writes ``remnant.gpkg`` (the records), ``truth.json`` (the hidden truth) and, with
+    ``maps``, ``dudrates.png`` (field dud rates against priors and truth), ``hazard.tif``
+    and ``hazard.png`` (the hazard map from the fitted rates).
+    """
+    from remnant.dudrate import fit_store, forest_plot
+    from remnant.hazard import write_hazard
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     scenario = make_scenario(seed)
@@ -343,4 +354,18 @@ def build_demo(folder: str | Path, *, seed: int = 7, overwrite: bool = False) ->
     for layer, frame in scenario.layers().items():
         import_records(store, layer, frame, name=f"demo {layer}", user=USER)
     (folder / "truth.json").write_text(json.dumps(scenario.truth, indent=1), "utf-8")
-    return {"store": store, "scenario": scenario, "counts": store.counts()}
+    result = {"store": store, "scenario": scenario, "counts": store.counts()}
+    if not maps:
+        return result
+    result["fit"] = fit_store(store)
+    forest_plot(
+        result["fit"], store.catalogue(), folder / "dudrates.png",
+        truth=scenario.truth["true_dud_rates"],
+        title="SYNTHETIC demo: field dud rates against catalogue priors and the hidden truth",
+    )  # fmt: skip
+    result["hazard"] = write_hazard(
+        store, 25.0, folder / "hazard.tif", png=folder / "hazard.png", samples=100, seed=seed,
+        overwrite=overwrite, user=USER,
+        title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
+    )  # fmt: skip
+    return result

@@ -8,6 +8,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from remnant.cli.dudrate import show
+from remnant.cli.hazard import summary
 from remnant.cli.options import overwrite_option
 
 
@@ -24,7 +26,7 @@ def demo(folder: str, seed: int, overwrite: bool) -> None:
     from remnant.demo import build_demo
 
     console = Console()
-    with console.status("building the synthetic scenario…"):
+    with console.status("building the synthetic scenario, fitting dud rates, mapping…"):
         result = build_demo(folder, seed=seed, overwrite=overwrite)
     scenario, counts = result["scenario"], result["counts"]
     console.print(f"[bold]SYNTHETIC demo[/bold] (seed {seed}) in {Path(folder).resolve()}")
@@ -49,21 +51,13 @@ def demo(folder: str, seed: int, overwrite: bool) -> None:
             f"{rate:.1%}",
         )
     console.print(table)
-    from remnant.cli.hazard import summary
-    from remnant.hazard import write_hazard
-
-    folder_path = Path(folder)
-    with console.status("mapping the hazard (25 m cells, 100 Monte Carlo draws)…"):
-        hazard_map, hazard_table, rates = write_hazard(
-            result["store"], 25.0, folder_path / "hazard.tif", png=folder_path / "hazard.png",
-            samples=100, seed=seed, overwrite=overwrite, user="remnant-demo",
-            title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
-        )  # fmt: skip
-    summary(hazard_map, hazard_table, rates, folder_path / "hazard.tif")
+    show(result["fit"], result["store"].catalogue(), truth=truth["true_dud_rates"])
+    hazard_map, hazard_table, rates = result["hazard"]
+    summary(hazard_map, hazard_table, rates, Path(folder) / "hazard.tif")
     console.print(
         f"hidden truth (synthetic): {truth['duds_total'] - truth['duds_found']:,} duds remain; "
-        f"the map expects {float(hazard_map.expected.sum(dtype='float64')):,.0f} from the "
-        "catalogue's prior dud rates"
+        f"the map expects {float(hazard_map.expected.sum(dtype='float64')):,.0f} "
+        "from the field dud rates fitted to what clearance found"
     )
     released = scenario.activities.groupby("outcome").size().to_dict()
     console.print(

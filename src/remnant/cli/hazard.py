@@ -75,9 +75,9 @@ def summary(hazard_map, table, rates, out) -> None:
     console.print(t)
     remaining = float(hazard_map.expected.sum(dtype="float64"))
     console.print(
-        f"expected duds from all strikes {hazard_map.total:,.0f}; removed by survey and clearance "
-        f"{hazard_map.removed:,.0f}; remaining on the grid {remaining:,.0f}; "
-        f"lost beyond truncation {hazard_map.truncated:.3g}, off the grid {hazard_map.outside:.3g}"
+        f"expected unexploded submunitions remaining on the grid: {remaining:,.0f} "
+        f"(lost beyond kernel truncation {hazard_map.truncated:.3g}, off the grid "
+        f"{hazard_map.outside:.3g})"
     )
     top = table.sort_values("expected", ascending=False).head(5)
     console.print(

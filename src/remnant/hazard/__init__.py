@@ -37,12 +37,22 @@ __all__ = [
 
 
 def map_store(
-    store, cell: float, *, samples: int = 200, truncate: float = 4.0, seed: int = 0, progress=None
+    store,
+    cell: float,
+    *,
+    samples: int = 200,
+    truncate: float = 4.0,
+    seed: int = 0,
+    progress=None,
+    field_rates: bool = True,
 ):
     """The hazard map of a store's strikes and activities, and its per-area table.
 
     The grid is in an equal-area projection centred on the strikes and covers every
     strike's kernel out to ``truncate`` σ (so nothing falls off it) and every hazard area.
+    With ``field_rates`` the dud rates are fitted to the store's clearance results
+    (:mod:`remnant.dudrate`) and each strike keeps its expected duds given what was found;
+    types without clearance data keep the catalogue prior.
 
     Returns
     -------
@@ -77,9 +87,17 @@ def map_store(
             max(bounds[3], ab[3]),
         ]
     grid = Grid.covering(bounds, cell, crs)
+    rates, weights, fit = None, None, None
+    if field_rates:
+        from remnant.dudrate import fit_dud_rates
+
+        fit = fit_dud_rates(strikes, activities, store.read("items"), grid, catalogue, survey)
+        rates, weights = fit.rates(), fit.strike_weights
     hazard = expected_items(
-        strikes, grid, activities=activities, catalogue=catalogue, survey=survey, truncate=truncate
-    )
+        strikes, grid, activities=activities, catalogue=catalogue, survey=survey, truncate=truncate,
+        rates=rates, strike_weights=weights,
+    )  # fmt: skip
+    hazard.fit = fit
     table = area_sums(hazard, areas)
     if samples > 0 and len(areas):
         bands = area_bands(hazard, areas, samples=samples, seed=seed, progress=progress)
@@ -105,6 +123,7 @@ def write_hazard(
     user: str | None = None,
     progress=None,
     title: str = "Expected unexploded submunitions per cell",
+    field_rates: bool = True,
 ):
     """Map a store and write the results: the COG, the PNG, the hazard_area_risk layer.
 
@@ -121,8 +140,9 @@ def write_hazard(
         if path is not None:
             refuse_existing(Path(path), overwrite)
     hazard_map, table = map_store(
-        store, cell, samples=samples, truncate=truncate, seed=seed, progress=progress
-    )
+        store, cell, samples=samples, truncate=truncate, seed=seed, progress=progress,
+        field_rates=field_rates,
+    )  # fmt: skip
     used = set(hazard_map.kernels.munition)
     rates = {
         k: {"mean": r.mean, "alpha": r.alpha, "beta": r.beta, "source": r.source}

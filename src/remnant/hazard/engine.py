@@ -22,7 +22,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["KernelSet", "rasterize", "rect_mass"]
+__all__ = ["KernelSet", "kernel_dot", "rasterize", "rect_mass"]
 
 SQRT2 = math.sqrt(2.0)
 MEHLER_MAX_RHO = 0.5  # up to this correlation, the separable series; beyond, quadrature
@@ -342,3 +342,46 @@ def rasterize(
             ((clipped[:, 1] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 2]))[on].sum()
         ),
     }
+
+
+@numba.njit(parallel=True, cache=True)
+def _kernel_dots(values, win, left, top, h, mx, my, sxx, sxy, syy):
+    ny, nx = values.shape
+    n = len(mx)
+    out = np.zeros(n)
+    for k in numba.prange(n):
+        r0, r1 = max(win[k, 0], 0), min(win[k, 1], ny)
+        c0, c1 = max(win[k, 2], 0), min(win[k, 3], nx)
+        if r1 <= r0 or c1 <= c0:
+            continue
+        buf = np.zeros((r1 - r0, c1 - c0))
+        _add_kernel(
+            buf, r0, c0, left, top, h, mx[k], my[k], sxx[k], sxy[k], syy[k], 1.0, r0, r1, c0, c1
+        )
+        total = 0.0
+        for r in range(r1 - r0):
+            for c in range(c1 - c0):
+                total += buf[r, c] * values[r0 + r, c0 + c]
+        out[k] = total
+    return out
+
+
+def kernel_dot(
+    kernels: KernelSet,
+    values: np.ndarray,
+    left: float,
+    top: float,
+    cell: float,
+    *,
+    truncate: float = 4.0,
+) -> np.ndarray:
+    """Per kernel, Σ over cells of (its probability mass in the cell) × ``values`` there.
+
+    With ``values`` the probability that a search found an item in each cell, this is the
+    share of a strike's items that the search is expected to have found. Weights ignored.
+    """
+    win = windows(kernels, left, top, cell, truncate)
+    return _kernel_dots(
+        np.ascontiguousarray(values, dtype=np.float64), win, left, top, cell,
+        kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy,
+    )  # fmt: skip

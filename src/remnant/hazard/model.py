@@ -71,6 +71,7 @@ class HazardMap:
     weights: np.ndarray
     epochs: np.ndarray | None = None
     activities: list = field(default_factory=list)
+    fit: object = None  # the field dud-rate fit behind the rates, when there was one
 
     @property
     def probability(self) -> np.ndarray:
@@ -88,6 +89,7 @@ def expected_items(
     rates: dict[str, DudRate] | None = None,
     truncate: float = 4.0,
     tile: int = 256,
+    strike_weights: np.ndarray | None = None,
 ) -> HazardMap:
     """Expected unexploded submunitions remaining per cell of ``grid``.
 
@@ -106,6 +108,9 @@ def expected_items(
         shipped survey figures, catalogue priors).
     truncate : float
         Kernel truncation in standard deviations; the mass beyond is reported.
+    strike_weights : array, optional
+        Expected duds per strike before the search's spatial thinning, in place of
+        n̄ K E[p]: the field dud-rate model's E[(N − k) p / (1 − p π) | k].
 
     Returns
     -------

@@ -1,0 +1,99 @@
+"""The dudrate command: field dud rates per submunition type from clearance results."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from remnant.cli.options import overwrite_option, store_argument
+
+
+@click.command()
+@store_argument
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the table as CSV.",
+)
+@click.option(
+    "--png",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Draw a forest plot of priors and estimates.",
+)
+@overwrite_option
+def dudrate(store: str, csv_path: str | None, png: str | None, overwrite: bool) -> None:
+    """Estimate the field dud rate of each submunition type from STORE's clearance results.
+
+    Uses every strike whose footprint clearance or technical survey covered, the items of
+    its type found there and the detection probability of the search; prints the posterior
+    mean and 90 % credible interval next to the catalogue's published ranges.
+    """
+    from pathlib import Path
+
+    from remnant.dudrate import fit_store, forest_plot
+    from remnant.hazard.output import refuse_existing
+    from remnant.store import open_store
+
+    for path in (csv_path, png):
+        if path:
+            refuse_existing(Path(path), overwrite)
+    opened = open_store(store)
+    with Console(stderr=True).status("fitting field dud rates…"):
+        fit = fit_store(opened)
+    show(fit, opened.catalogue())
+    if csv_path:
+        fit.table().to_csv(csv_path, index=False)
+    if png:
+        forest_plot(fit, opened.catalogue(), png)
+
+
+def show(fit, catalogue, truth=None) -> None:
+    """Print the estimates per type beside the catalogue's ranges (and a hidden truth)."""
+    table = Table(title="field dud rates (posterior mean, 90 % credible interval)")
+    columns = [
+        "type",
+        "strikes",
+        "fired",
+        "found",
+        "estimate",
+        "90 % interval",
+        "κ",
+        "test/claimed",
+        "field reports",
+    ]
+    if truth:
+        columns.append("hidden truth")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "type" else "right")
+    for kind, e in fit.estimates.items():
+        m = catalogue[kind]
+        row = [
+            kind,
+            str(e.strikes),
+            f"{e.fired:,.0f}",
+            f"{e.found:,.0f}",
+            f"{e.mean:.1%}" if e.data else f"prior {e.mean:.1%}",
+            f"{e.lo90:.1%}–{e.hi90:.1%}",
+            f"{e.kappa:.0f}" if e.data else "—",
+            _range(m.test_rate),
+            _range(m.field_rate),
+        ]
+        if truth:
+            row.append(f"{truth[kind]:.1%}" if kind in truth else "")
+        table.add_row(*row)
+    Console().print(table)
+    if any(not e.data for e in fit.estimates.values()):
+        Console().print("types marked 'prior' have no clearance data: the catalogue prior is kept")
+    if fit.unattributed:
+        Console().print(f"{fit.unattributed} found item(s) matched no strike of their type")
+
+
+def _range(r) -> str:
+    return "—" if r is None else f"{r[0]:.1%}–{r[1]:.1%}"
+
+
+COMMANDS = [dudrate]

@@ -1,0 +1,443 @@
+"""Field dud rates per submunition type from clearance results (DESIGN §4).
+
+For strike s of type m: N_s = n_s K_m submunitions (n_s uniform over its carrier range),
+π_s the chance that one of its duds was found — the share of its footprint mass that
+clearance or technical survey covered after it, weighted by their detection probability —
+and k_s the items of type m found there (items shared between overlapping strikes of
+that type by footprint responsibility). Then
+
+    k_s | p_s ~ Binomial(N_s, p_s π_s),   p_s ~ Beta(μ_m κ_m, (1 − μ_m) κ_m),
+
+with a weak prior on μ_m (the catalogue's Beta, which spans the published test and field
+figures) and a log-uniform prior on κ_m in [1, 1000]. Each strike's marginal likelihood is
+a one-dimensional integral over p_s, done by the trapezoid rule on a logit grid (smooth,
+so spectrally accurate); the posterior of (μ_m, κ_m) is evaluated on a grid. No MCMC.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special
+from scipy.spatial import cKDTree
+
+from remnant.catalogue import UNKNOWN, Munition, SurveyFigures
+from remnant.hazard import engine
+from remnant.hazard.footprint import StrikeKernels, strike_kernels
+from remnant.hazard.grid import Grid
+from remnant.hazard.model import DudRate, _as_date, _epochs
+
+__all__ = [
+    "DudRateFit",
+    "TypeEstimate",
+    "fit_dud_rates",
+    "fit_store",
+    "forest_plot",
+    "posterior_mu",
+    "strike_evidence",
+]
+
+log = logging.getLogger(__name__)
+
+SEARCH_TYPES = ("clearance", "TS")
+P_GRID = special.expit(np.linspace(-12.0, 6.0, 300))
+# The likelihood is evaluated at p = 0 and p = 1 too: they carry the Beta's mass beyond the
+# grid (a Beta with a small first parameter puts most of its mass far below 1e-5).
+P_NODES = np.r_[0.0, P_GRID, 1.0]
+MU_GRID = special.expit(np.linspace(special.logit(0.002), special.logit(0.9), 90))
+KAPPA_GRID = np.logspace(0.0, 3.0, 40)
+INFORMATIVE = 1e-4  # strikes whose duds had less chance than this of being found say nothing
+
+
+@dataclass
+class TypeEstimate:
+    """The field dud rate of one submunition type: posterior of μ, and what informed it."""
+
+    munition: str
+    strikes: int
+    fired: float
+    found: float
+    mean: float
+    lo90: float
+    hi90: float
+    kappa: float
+    prior: DudRate
+    data: bool
+
+    posterior: DudRate | None = None  # μ's posterior as a moment-matched Beta
+
+    def rate(self) -> DudRate:
+        """The rate for the hazard map: the posterior where there are data, else the prior."""
+        return self.posterior or self.prior
+
+
+@dataclass
+class DudRateFit:
+    """Estimates per type, and per strike the expected duds not found."""
+
+    estimates: dict[str, TypeEstimate]
+    # Per strike: E[(N − k) p / (1 − p π) | data], its expected duds not found before the
+    # search's spatial discount; the hazard map spreads it and keeps (1 − d) where searched.
+    strike_weights: np.ndarray
+    strike_ids: np.ndarray
+    unattributed: int
+
+    def table(self) -> pd.DataFrame:
+        """One row per type: the CSV columns of ``remnant dudrate``."""
+        return pd.DataFrame(
+            [
+                {
+                    "type": e.munition,
+                    "strikes": e.strikes,
+                    "fired": e.fired,
+                    "found": e.found,
+                    "mean": e.mean,
+                    "lo90": e.lo90,
+                    "hi90": e.hi90,
+                    "kappa": e.kappa,
+                    "prior_mean": e.prior.mean,
+                    "data": e.data,
+                }
+                for e in self.estimates.values()
+            ]
+        )
+
+    def rates(self) -> dict[str, DudRate]:
+        """The dud rate per type for the hazard map: posterior where there are data."""
+        return {k: e.rate() for k, e in self.estimates.items()}
+
+
+@dataclass
+class StrikeEvidence:
+    """Per strike: the chance π that a dud was found, and the items attributed to it (k)."""
+
+    kernels: StrikeKernels
+    searched: np.ndarray
+    found: np.ndarray
+    unattributed: int
+
+
+def strike_evidence(strikes, activities, items, grid: Grid, catalogue, survey) -> StrikeEvidence:
+    """π_s and k_s for every strike, from the search polygons and the items they found."""
+    points = strikes.to_crs(grid.crs).geometry
+    kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
+    sxx, sxy, syy = kernels.covariance()
+    searches = activities[activities["type"].isin(SEARCH_TYPES)] if len(activities) else activities
+    epochs, plan = _epochs(strikes, searches, grid, survey)
+    searched = np.zeros(len(kernels.x))
+    survival = np.ones(grid.shape)
+    for e in reversed(range(len(plan) + 1)):
+        if e < len(plan):
+            rows, cols, share, d, _ = plan[e]
+            survival[rows, cols] *= 1.0 - d * share
+        chosen = np.flatnonzero(epochs == e)
+        if len(chosen) and len(plan):
+            k = engine.KernelSet(
+                kernels.x[chosen],
+                kernels.y[chosen],
+                sxx[chosen],
+                sxy[chosen],
+                syy[chosen],
+                np.ones(len(chosen)),
+            )
+            searched[chosen] = engine.kernel_dot(k, 1.0 - survival, grid.left, grid.top, grid.cell)
+    found, unattributed = _attribute(strikes, kernels, items, searches, grid, catalogue)
+    # An item count above what the largest carrier count could leave is kept at that bound.
+    found = np.minimum(found, kernels.carriers_max * kernels.per_carrier)
+    return StrikeEvidence(kernels, np.clip(searched, 0.0, 1.0), found, unattributed)
+
+
+def _attribute(strikes, kernels, items, searches, grid, catalogue) -> tuple[np.ndarray, int]:
+    """Share each found item between the strikes of its type that could have left it.
+
+    Responsibility ∝ prior expected duds × footprint density at the item, among strikes of
+    the same type dated no later than the item.
+    """
+    found = np.zeros(len(kernels.x))
+    if items is None or len(items) == 0:
+        return found, 0
+    useful = items[items["activity"].isin(set(searches["id"])) & (items["munition"] != UNKNOWN)]
+    if len(useful) == 0:
+        return found, 0
+    pts = useful.to_crs(grid.crs).geometry
+    ix, iy = pts.x.to_numpy(), pts.y.to_numpy()
+    item_dates = [_as_date(v) for v in useful["date"]]
+    strike_dates = [_as_date(v) for v in strikes["date"]]
+    sxx, sxy, syy = kernels.covariance()
+    det = sxx * syy - sxy**2
+    prior = (
+        kernels.carriers_mean
+        * kernels.per_carrier
+        * np.array([catalogue[m].prior_mean for m in kernels.munition])
+    )
+    unattributed = 0
+    for kind in set(useful["munition"]):
+        of_type = np.flatnonzero(kernels.munition == kind)
+        mine = np.flatnonzero((useful["munition"] == kind).to_numpy())
+        if len(of_type) == 0:
+            unattributed += len(mine)
+            continue
+        tree = cKDTree(np.column_stack([kernels.x[of_type], kernels.y[of_type]]))
+        reach = 6.0 * np.sqrt(np.maximum(sxx[of_type], syy[of_type]).max())
+        for i, near in zip(
+            mine, tree.query_ball_point(np.column_stack([ix[mine], iy[mine]]), reach), strict=True
+        ):
+            s = of_type[np.asarray(near, dtype=np.int64)]
+            if item_dates[i] is not None:
+                s = s[[strike_dates[j] is None or strike_dates[j] <= item_dates[i] for j in s]]
+            if len(s) == 0:
+                unattributed += 1
+                continue
+            dx, dy = ix[i] - kernels.x[s], iy[i] - kernels.y[s]
+            q = (syy[s] * dx * dx - 2 * sxy[s] * dx * dy + sxx[s] * dy * dy) / det[s]
+            density = prior[s] * np.exp(-0.5 * q) / np.sqrt(det[s])
+            total = density.sum()
+            if total <= 0:
+                unattributed += 1
+                continue
+            found[s] += density / total
+    return found, unattributed
+
+
+def _log_likelihood(n_lo, n_hi, per_carrier, searched, found) -> np.ndarray:
+    """Log ℓ_s(p_j) for each strike and node p_j of P_NODES, the carrier count marginalised."""
+    p = P_NODES[None, :]
+    out = np.full((len(found), len(P_NODES)), -np.inf)
+    span = (n_hi - n_lo + 1).astype(int)
+    for offset in range(int(span.max()) if len(span) else 0):
+        n = n_lo + offset
+        valid = (offset < span)[:, None]
+        total = (n * per_carrier)[:, None]
+        k = found[:, None]
+        pi = searched[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = (
+                special.gammaln(total + 1) - special.gammaln(k + 1) - special.gammaln(total - k + 1)
+                + special.xlogy(k, p * pi) + special.xlog1py(total - k, -p * pi)
+            )  # fmt: skip
+        term = np.where(valid & (k <= total), term, -np.inf)
+        out = np.logaddexp(out, term)
+    return out - np.log(span)[:, None]
+
+
+def _log_beta_weights(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Log of the Beta(a, b) mass each node of P_NODES stands for (rows: one per (a, b)).
+
+    Inside the grid: the density times the trapezoid weight in logit space (smooth there,
+    so the rule converges fast); at p = 0 and p = 1: the Beta's exact mass below and above
+    the grid (regularized incomplete beta function).
+    """
+    t = special.logit(P_GRID)
+    logw = np.log(P_GRID * (1 - P_GRID)) + np.log(np.gradient(t))
+    a, b = np.atleast_1d(a)[:, None], np.atleast_1d(b)[:, None]
+    inner = (
+        (a - 1) * np.log(P_GRID)[None, :]
+        + (b - 1) * np.log1p(-P_GRID)[None, :]
+        - special.betaln(a, b)
+        + logw[None, :]
+    )
+    with np.errstate(divide="ignore"):
+        below = np.log(special.betainc(a, b, P_GRID[0]))
+        above = np.log(special.betaincc(a, b, P_GRID[-1]))
+    return np.concatenate([below, inner, above], axis=1)
+
+
+def _posterior(loglik: np.ndarray, prior: DudRate) -> np.ndarray:
+    """Posterior mass of (μ, κ) on MU_GRID × KAPPA_GRID given per-strike log ℓ_s(p_j)."""
+    mu, kappa = np.meshgrid(MU_GRID, KAPPA_GRID, indexing="ij")
+    logbeta = _log_beta_weights((mu * kappa).ravel(), ((1 - mu) * kappa).ravel())
+    shift_g = logbeta.max(axis=1, keepdims=True)
+    shift_s = loglik.max(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        marginal = np.log(np.exp(logbeta - shift_g) @ np.exp(loglik - shift_s).T)
+    logpost = (marginal + shift_g + shift_s.T).sum(axis=1).reshape(mu.shape)
+    logprior = (prior.alpha - 1) * np.log(mu) + (prior.beta - 1) * np.log1p(-mu) - np.log(kappa)
+    cell = np.gradient(MU_GRID)[:, None] * np.gradient(KAPPA_GRID)[None, :]
+    logpost = logpost + logprior + np.log(cell)
+    post = np.exp(logpost - logpost.max())
+    return post / post.sum()
+
+
+def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
+    """Posterior of one type's field dud rate μ from its strikes' evidence.
+
+    Parameters are per strike: carrier range, submunitions per carrier, chance π that a
+    dud was found, items found k. Returns (mean, 5th percentile, 95th percentile, κ's
+    posterior geometric mean, μ's posterior as a moment-matched Beta).
+    """
+    loglik = _log_likelihood(
+        np.asarray(n_lo, float), np.asarray(n_hi, float), np.asarray(per_carrier, float),
+        np.asarray(searched, float), np.asarray(found, float),
+    )  # fmt: skip
+    post = _posterior(loglik, prior)
+    mu_mass, kappa_mass = post.sum(axis=1), post.sum(axis=0)
+    mean = float((MU_GRID * mu_mass).sum())
+    var = float(((MU_GRID - mean) ** 2 * mu_mass).sum())
+    kappa_hat = float(np.exp((np.log(KAPPA_GRID) * kappa_mass).sum()))
+    common = max(mean * (1 - mean) / max(var, 1e-12) - 1, 1e-3)
+    beta = DudRate(mean * common, (1 - mean) * common, "field posterior (remnant dudrate)")
+    lo, hi = _quantile(MU_GRID, mu_mass, 0.05), _quantile(MU_GRID, mu_mass, 0.95)
+    return mean, lo, hi, kappa_hat, beta
+
+
+def _quantile(values, mass, q) -> float:
+    cdf = np.cumsum(mass)
+    return float(np.interp(q, cdf - mass / 2, values))
+
+
+def fit_dud_rates(
+    strikes, activities, items, grid: Grid, catalogue: dict[str, Munition], survey: SurveyFigures
+) -> DudRateFit:
+    """Fit the field dud rate of every type fired, and each strike's expected duds left.
+
+    Types without informative strikes keep the catalogue prior and say so (``data`` false).
+    """
+    ev = strike_evidence(strikes, activities, items, grid, catalogue, survey)
+    k = ev.kernels
+    weights = np.zeros(len(k.x))
+    estimates = {}
+    for kind in sorted(set(k.munition)):
+        m = catalogue[kind]
+        prior = DudRate(m.beta[0], m.beta[1], f"prior ({m.provenance})")
+        rows = np.flatnonzero(k.munition == kind)
+        informative = rows[ev.searched[rows] > INFORMATIVE]
+        fired = float((k.carriers_mean[rows] * k.per_carrier[rows]).sum())
+        if len(informative) == 0:
+            weights[rows] = k.carriers_mean[rows] * k.per_carrier[rows] * prior.mean
+            estimates[kind] = TypeEstimate(
+                kind, 0, fired, float(ev.found[rows].sum()), prior.mean,
+                float(special.betaincinv(prior.alpha, prior.beta, 0.05)),
+                float(special.betaincinv(prior.alpha, prior.beta, 0.95)),
+                float("nan"), prior, False,
+            )  # fmt: skip
+            continue
+        mean, lo, hi, kappa_hat, beta = posterior_mu(
+            k.carriers_min[informative], k.carriers_max[informative], k.per_carrier[informative],
+            ev.searched[informative], ev.found[informative], prior,
+        )  # fmt: skip
+        estimate = TypeEstimate(
+            kind, len(informative), fired, float(ev.found[rows].sum()), mean, lo, hi, kappa_hat,
+            prior, True, beta,
+        )  # fmt: skip
+        estimates[kind] = estimate
+        weights[rows] = _weights(k, ev, rows, mean, kappa_hat)
+    return DudRateFit(estimates, weights, k.ids, ev.unattributed)
+
+
+def _weights(k: StrikeKernels, ev: StrikeEvidence, rows, mu: float, kappa: float) -> np.ndarray:
+    """E[(N − k) p / (1 − p π) | k] per strike at the type's fitted (μ, κ) (DESIGN §4)."""
+    logprior = _log_beta_weights(np.array([mu * kappa]), np.array([(1 - mu) * kappa]))[0]
+    p = P_NODES[None, :]
+    out = np.zeros(len(rows))
+    for i, s in enumerate(rows):
+        span = np.arange(k.carriers_min[s], k.carriers_max[s] + 1)
+        total = span[:, None] * k.per_carrier[s]
+        kk, pi = ev.found[s], ev.searched[s]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logl = (
+                special.gammaln(total + 1)
+                - special.gammaln(kk + 1)
+                - special.gammaln(total - kk + 1)
+                + special.xlogy(kk, p * pi)
+                + special.xlog1py(total - kk, -p * pi)
+            )
+            logl = np.where(kk <= total, logl, -np.inf) + logprior[None, :]
+            if not np.isfinite(logl.max()):
+                continue
+            w = np.exp(logl - logl.max())
+            value = np.where(p * pi < 1, (total - kk) * p / (1 - p * pi), 0.0)
+        out[i] = float((w * value).sum() / w.sum())
+    return out
+
+
+def fit_store(store, *, cell: float = 20.0) -> DudRateFit:
+    """Fit the field dud rates of a store's strikes from its clearance results."""
+    from remnant.catalogue import default_survey
+    from remnant.errors import ModelError
+    from remnant.hazard.grid import equal_area_crs
+
+    strikes = store.read("strikes")
+    if strikes.empty:
+        raise ModelError(f"{store.backend} holds no strikes: no dud rates to fit")
+    lon, lat = strikes.total_bounds.reshape(2, 2).mean(axis=0).tolist()
+    crs = equal_area_crs(lon, lat)
+    catalogue, survey = store.catalogue(), default_survey()
+    points = strikes.to_crs(crs).geometry
+    kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
+    sxx, _, syy = kernels.covariance()
+    rx, ry = 4 * np.sqrt(sxx), 4 * np.sqrt(syy)
+    bounds = (
+        (kernels.x - rx).min(),
+        (kernels.y - ry).min(),
+        (kernels.x + rx).max(),
+        (kernels.y + ry).max(),
+    )
+    grid = Grid.covering(bounds, cell, crs)
+    return fit_dud_rates(
+        strikes, store.read("activities"), store.read("items"), grid, catalogue, survey
+    )
+
+
+def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=None, title=None):
+    """Prior and published ranges against the posterior per type; hidden truth if given."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    kinds = list(fit.estimates)
+    labelled: set[str] = set()
+
+    def label(text):
+        """Each legend entry once."""
+        if text in labelled:
+            return None
+        labelled.add(text)
+        return text
+
+    fig, ax = plt.subplots(figsize=(8, 1.0 + 0.7 * len(kinds)), dpi=110)
+    for row, kind in enumerate(kinds):
+        e, m = fit.estimates[kind], catalogue[kind]
+        y = len(kinds) - 1 - row
+        ax.plot(
+            [m.prior_q05, m.prior_q95], [y + 0.22] * 2, color="0.75", linewidth=6,
+            solid_capstyle="butt", label=label("catalogue prior, 90 %"),
+        )  # fmt: skip
+        for rate, colour, name in (
+            (m.test_rate, "tab:blue", "test / claimed"),
+            (m.field_rate, "tab:orange", "field reports"),
+        ):
+            if rate:
+                ax.plot(
+                    rate, [y + 0.22] * 2, "|", color=colour, markersize=12, markeredgewidth=2,
+                    label=label(f"published {name}"),
+                )  # fmt: skip
+        if e.data:
+            ax.errorbar(
+                e.mean, y - 0.12, xerr=[[e.mean - e.lo90], [e.hi90 - e.mean]], fmt="o",
+                color="black", capsize=4, label=label("field estimate, 90 % interval"),
+            )  # fmt: skip
+            note = f"  {e.mean:.1%} ({e.strikes} strikes, {e.found:,.0f} found)"
+            ax.text(e.hi90, y - 0.12, note, va="center", fontsize=8)
+        else:
+            note = "  no clearance data: prior kept"
+            ax.text(m.prior_q95, y - 0.12, note, va="center", fontsize=8, color="0.4")
+        if truth and kind in truth:
+            ax.plot(
+                truth[kind], y - 0.12, "x", color="red", markersize=9, markeredgewidth=2,
+                label=label("hidden true rate (synthetic)"),
+            )  # fmt: skip
+    ax.set_yticks(range(len(kinds)), list(reversed(kinds)))
+    ax.set_xlabel("dud rate (share of submunitions that fail)")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, min(1.0, max(0.5, *(catalogue[k].prior_q95 for k in kinds)) * 1.15))
+    ax.set_title(title or "Field dud rates against catalogue priors")
+    ax.legend(loc="lower right", fontsize=7)
+    ax.grid(axis="x", alpha=0.3)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
