@@ -139,7 +139,7 @@ def test_hazard_command_writes_map_png_and_area_risk(capsys, tmp_path):
     )
     assert code == 0, err
     assert "dud rates used" in stdout
-    assert "prior (remnant default catalogue)" in stdout
+    assert "field posterior (remnant dudrate)" in stdout
     assert out.stat().st_size > 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, _, err = run(capsys, "hazard", store, "--cell", "50", "--out", str(out))
