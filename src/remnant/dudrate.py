@@ -245,9 +245,9 @@ def _log_beta_weights(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.concatenate([below, inner, above], axis=1)
 
 
-def _posterior(loglik: np.ndarray, prior: DudRate) -> np.ndarray:
-    """Posterior mass of (μ, κ) on MU_GRID × KAPPA_GRID given per-strike log ℓ_s(p_j)."""
-    mu, kappa = np.meshgrid(MU_GRID, KAPPA_GRID, indexing="ij")
+def _posterior(loglik: np.ndarray, prior: DudRate, mu_grid, kappa_grid) -> np.ndarray:
+    """Posterior mass of (μ, κ) on mu_grid × kappa_grid given per-strike log ℓ_s(p_j)."""
+    mu, kappa = np.meshgrid(mu_grid, kappa_grid, indexing="ij")
     logbeta = _log_beta_weights((mu * kappa).ravel(), ((1 - mu) * kappa).ravel())
     shift_g = logbeta.max(axis=1, keepdims=True)
     shift_s = loglik.max(axis=1, keepdims=True)
@@ -255,7 +255,7 @@ def _posterior(loglik: np.ndarray, prior: DudRate) -> np.ndarray:
         marginal = np.log(np.exp(logbeta - shift_g) @ np.exp(loglik - shift_s).T)
     logpost = (marginal + shift_g + shift_s.T).sum(axis=1).reshape(mu.shape)
     logprior = (prior.alpha - 1) * np.log(mu) + (prior.beta - 1) * np.log1p(-mu) - np.log(kappa)
-    cell = np.gradient(MU_GRID)[:, None] * np.gradient(KAPPA_GRID)[None, :]
+    cell = np.gradient(mu_grid)[:, None] * np.gradient(kappa_grid)[None, :]
     logpost = logpost + logprior + np.log(cell)
     post = np.exp(logpost - logpost.max())
     return post / post.sum()
@@ -272,15 +272,31 @@ def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
         np.asarray(n_lo, float), np.asarray(n_hi, float), np.asarray(per_carrier, float),
         np.asarray(searched, float), np.asarray(found, float),
     )  # fmt: skip
-    post = _posterior(loglik, prior)
+    # A coarse grid over the whole prior range finds the posterior; a fine one resolves it.
+    post = _posterior(loglik, prior, MU_GRID, KAPPA_GRID)
+    mu_lo, mu_hi = _support(MU_GRID, post.sum(axis=1))
+    kappa_lo, kappa_hi = _support(KAPPA_GRID, post.sum(axis=0))
+    mu_grid = special.expit(np.linspace(special.logit(mu_lo), special.logit(mu_hi), 120))
+    kappa_grid = np.exp(np.linspace(np.log(kappa_lo), np.log(kappa_hi), 40))
+    post = _posterior(loglik, prior, mu_grid, kappa_grid)
     mu_mass, kappa_mass = post.sum(axis=1), post.sum(axis=0)
-    mean = float((MU_GRID * mu_mass).sum())
-    var = float(((MU_GRID - mean) ** 2 * mu_mass).sum())
-    kappa_hat = float(np.exp((np.log(KAPPA_GRID) * kappa_mass).sum()))
+    mean = float((mu_grid * mu_mass).sum())
+    var = float(((mu_grid - mean) ** 2 * mu_mass).sum())
+    kappa_hat = float(np.exp((np.log(kappa_grid) * kappa_mass).sum()))
     common = max(mean * (1 - mean) / max(var, 1e-12) - 1, 1e-3)
     beta = DudRate(mean * common, (1 - mean) * common, "field posterior (remnant dudrate)")
-    lo, hi = _quantile(MU_GRID, mu_mass, 0.05), _quantile(MU_GRID, mu_mass, 0.95)
+    lo, hi = _quantile(mu_grid, mu_mass, 0.05), _quantile(mu_grid, mu_mass, 0.95)
     return mean, lo, hi, kappa_hat, beta
+
+
+def _support(grid, mass, tail: float = 1e-5) -> tuple[float, float]:
+    """The grid range holding all but ``tail`` of the mass on each side, one point wider."""
+    cdf = np.cumsum(mass)
+    lo = max(int(np.searchsorted(cdf, tail)) - 1, 0)
+    hi = min(int(np.searchsorted(cdf, 1 - tail)) + 1, len(grid) - 1)
+    if hi <= lo:
+        lo, hi = max(lo - 1, 0), min(hi + 1, len(grid) - 1)
+    return float(grid[lo]), float(grid[hi])
 
 
 def _quantile(values, mass, q) -> float:
