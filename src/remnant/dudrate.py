@@ -43,12 +43,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SEARCH_TYPES = ("clearance", "TS")
-P_GRID = special.expit(np.linspace(-12.0, 6.0, 300))
+P_GRID = special.expit(np.linspace(-12.0, 6.0, 200))
 # The likelihood is evaluated at p = 0 and p = 1 too: they carry the Beta's mass beyond the
 # grid (a Beta with a small first parameter puts most of its mass far below 1e-5).
 P_NODES = np.r_[0.0, P_GRID, 1.0]
-MU_GRID = special.expit(np.linspace(special.logit(0.002), special.logit(0.9), 90))
-KAPPA_GRID = np.logspace(0.0, 3.0, 40)
+MU_GRID = special.expit(np.linspace(special.logit(0.002), special.logit(0.9), 60))
+KAPPA_GRID = np.logspace(0.0, 3.0, 24)
 INFORMATIVE = 1e-4  # strikes whose duds had less chance than this of being found say nothing
 
 
@@ -276,8 +276,8 @@ def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
     post = _posterior(loglik, prior, MU_GRID, KAPPA_GRID)
     mu_lo, mu_hi = _support(MU_GRID, post.sum(axis=1))
     kappa_lo, kappa_hi = _support(KAPPA_GRID, post.sum(axis=0))
-    mu_grid = special.expit(np.linspace(special.logit(mu_lo), special.logit(mu_hi), 120))
-    kappa_grid = np.exp(np.linspace(np.log(kappa_lo), np.log(kappa_hi), 40))
+    mu_grid = special.expit(np.linspace(special.logit(mu_lo), special.logit(mu_hi), 80))
+    kappa_grid = np.exp(np.linspace(np.log(kappa_lo), np.log(kappa_hi), 32))
     post = _posterior(loglik, prior, mu_grid, kappa_grid)
     mu_mass, kappa_mass = post.sum(axis=1), post.sum(axis=0)
     mean = float((mu_grid * mu_mass).sum())
