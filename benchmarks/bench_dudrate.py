@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 from remnant.catalogue import default_catalogue
 from remnant.dudrate import posterior_mu
 from remnant.hazard.model import DudRate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers import nuts_dud_rate
 
 TYPES = ["dpicm_m483a1", "m77_m26", "m85_m396", "blu97_cbu87", "9n210_9m27k"]
 TRUE = {
@@ -48,32 +53,6 @@ def synthetic(n: int, seed: int = 3) -> dict:
     return data
 
 
-def nuts(lo, hi, per_carrier, searched, found, prior, draws, tune):
-    import pymc as pm
-
-    span = int((hi - lo).max()) + 1
-    with pm.Model():
-        mu = pm.Beta("mu", prior.alpha, prior.beta)
-        log_kappa = pm.Uniform("log_kappa", 0.0, np.log(1000.0))
-        kappa = pm.math.exp(log_kappa)
-        p = pm.Beta("p", mu * kappa, (1 - mu) * kappa, shape=len(found))
-        terms = []
-        for j in range(span):
-            logp = pm.logp(pm.Binomial.dist(n=(lo + j) * per_carrier, p=p * searched), found)
-            terms.append(pm.math.switch(j <= hi - lo, logp, -np.inf))
-        pm.Potential(
-            "carriers", pm.math.logsumexp(pm.math.stack(terms), axis=0) - np.log(hi - lo + 1)
-        )
-        trace = pm.sample(
-            draws=draws, tune=tune, chains=2, cores=2, target_accept=0.9, random_seed=1,
-            progressbar=False, compute_convergence_checks=False,
-        )  # fmt: skip
-    import arviz as az
-
-    ess = float(az.ess(trace, var_names=["mu"])["mu"])
-    return trace.posterior["mu"].values.ravel(), ess
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strikes", type=int, default=10_000)
@@ -100,7 +79,7 @@ def main() -> None:
     worst, pymc_time, our_time = 0.0, 0.0, 0.0
     for t in TYPES[: args.pymc_types]:
         start = time.perf_counter()
-        draws, ess = nuts(*data[t], args.draws, args.tune)
+        draws, ess = nuts_dud_rate(*data[t], draws=args.draws, tune=args.tune)
         seconds = time.perf_counter() - start
         pymc_time += seconds
         our_time += ours[t]

@@ -1,4 +1,4 @@
-"""Small record factories and child-process targets shared by the tests."""
+"""Small record factories, child-process targets and reference models shared by the tests."""
 
 from __future__ import annotations
 
@@ -74,3 +74,33 @@ def import_one_area(path, k):
         except StoreBusyError:
             continue
     raise SystemExit(3)
+
+
+def nuts_dud_rate(lo, hi, per_carrier, searched, found, prior, *, draws=3000, tune=2000, seed=1):
+    """μ's posterior draws, and their effective sample size, from PyMC's NUTS on the same
+    hierarchical model as remnant.dudrate: the independent reference (a test dependency)."""
+    import arviz as az
+    import numpy as np
+    import pymc as pm
+
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    searched, found = np.asarray(searched, float), np.asarray(found)
+    per_carrier = np.asarray(per_carrier, float)
+    span = int((hi - lo).max()) + 1
+    with pm.Model():
+        mu = pm.Beta("mu", prior.alpha, prior.beta)
+        log_kappa = pm.Uniform("log_kappa", 0.0, np.log(1000.0))
+        kappa = pm.math.exp(log_kappa)
+        p = pm.Beta("p", mu * kappa, (1 - mu) * kappa, shape=len(found))
+        terms = []
+        for j in range(span):
+            logp = pm.logp(pm.Binomial.dist(n=(lo + j) * per_carrier, p=p * searched), found)
+            terms.append(pm.math.switch(j <= hi - lo, logp, -np.inf))
+        pm.Potential(
+            "carriers", pm.math.logsumexp(pm.math.stack(terms), axis=0) - np.log(hi - lo + 1)
+        )
+        trace = pm.sample(
+            draws=draws, tune=tune, chains=2, cores=2, target_accept=0.95, random_seed=seed,
+            progressbar=False, compute_convergence_checks=False,
+        )  # fmt: skip
+    return trace.posterior["mu"].values.ravel(), float(az.ess(trace, var_names=["mu"])["mu"])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from helpers import nuts_dud_rate
 from remnant.dudrate import posterior_mu
 from remnant.hazard.model import DudRate
 
@@ -19,31 +20,6 @@ CASES = {
 }  # fmt: skip
 
 
-def nuts(case, seed=1):
-    lo, hi = np.array(case["lo"]), np.array(case["hi"])
-    searched, found = np.array(case["searched"]), np.array(case["found"])
-    k = case["per_carrier"]
-    span = int((hi - lo).max()) + 1
-    with pm.Model():
-        mu = pm.Beta("mu", PRIOR.alpha, PRIOR.beta)
-        log_kappa = pm.Uniform("log_kappa", 0.0, np.log(1000.0))
-        kappa = pm.math.exp(log_kappa)
-        p = pm.Beta("p", mu * kappa, (1 - mu) * kappa, shape=len(found))
-        terms = []
-        for j in range(span):
-            n = lo + j
-            logp = pm.logp(pm.Binomial.dist(n=n * k, p=p * searched), found)
-            terms.append(pm.math.switch(j <= hi - lo, logp, -np.inf))
-        pm.Potential(
-            "carriers", pm.math.logsumexp(pm.math.stack(terms), axis=0) - np.log(hi - lo + 1)
-        )
-        trace = pm.sample(
-            draws=3000, tune=2000, chains=2, cores=2, target_accept=0.95, random_seed=seed,
-            progressbar=False, compute_convergence_checks=False,
-        )  # fmt: skip
-    return trace.posterior["mu"].values.ravel()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_grid_posterior_agrees_with_nuts(name):
@@ -52,7 +28,10 @@ def test_grid_posterior_agrees_with_nuts(name):
         case["lo"], case["hi"], np.full(len(case["lo"]), float(case["per_carrier"])),
         case["searched"], case["found"], PRIOR,
     )  # fmt: skip
-    draws = nuts(case)
+    draws, _ = nuts_dud_rate(
+        case["lo"], case["hi"], np.full(len(case["lo"]), float(case["per_carrier"])),
+        case["searched"], case["found"], PRIOR,
+    )  # fmt: skip
     assert mean == pytest.approx(draws.mean(), abs=0.005)
     assert lo90 == pytest.approx(np.quantile(draws, 0.05), abs=0.01)
     assert hi90 == pytest.approx(np.quantile(draws, 0.95), abs=0.01)

@@ -365,7 +365,7 @@ def build_demo(
     )  # fmt: skip
     result["hazard"] = write_hazard(
         store, 25.0, folder / "hazard.tif", png=folder / "hazard.png", samples=100, seed=seed,
-        overwrite=overwrite, user=USER,
+        overwrite=overwrite, user=USER, fit=result["fit"],
         title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
     )  # fmt: skip
     return result

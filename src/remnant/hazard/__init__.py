@@ -45,6 +45,7 @@ def map_store(
     seed: int = 0,
     progress=None,
     field_rates: bool = True,
+    fit=None,
 ):
     """The hazard map of a store's strikes and activities, and its per-area table.
 
@@ -52,7 +53,8 @@ def map_store(
     strike's kernel out to ``truncate`` σ (so nothing falls off it) and every hazard area.
     With ``field_rates`` the dud rates are fitted to the store's clearance results
     (:mod:`remnant.dudrate`) and each strike keeps its expected duds given what was found;
-    types without clearance data keep the catalogue prior.
+    types without clearance data keep the catalogue prior. A ``fit`` already made
+    (:func:`remnant.dudrate.fit_store`) is used as it is.
 
     Returns
     -------
@@ -87,11 +89,12 @@ def map_store(
             max(bounds[3], ab[3]),
         ]
     grid = Grid.covering(bounds, cell, crs)
-    rates, weights, fit = None, None, None
-    if field_rates:
+    rates, weights = None, None
+    if field_rates and fit is None:
         from remnant.dudrate import fit_dud_rates
 
         fit = fit_dud_rates(strikes, activities, store.read("items"), grid, catalogue, survey)
+    if fit is not None:
         rates, weights = fit.rates(), fit.strike_weights
     hazard = expected_items(
         strikes, grid, activities=activities, catalogue=catalogue, survey=survey, truncate=truncate,
@@ -124,6 +127,7 @@ def write_hazard(
     progress=None,
     title: str = "Expected unexploded submunitions per cell",
     field_rates: bool = True,
+    fit=None,
 ):
     """Map a store and write the results: the COG, the PNG, the hazard_area_risk layer.
 
@@ -141,7 +145,7 @@ def write_hazard(
             refuse_existing(Path(path), overwrite)
     hazard_map, table = map_store(
         store, cell, samples=samples, truncate=truncate, seed=seed, progress=progress,
-        field_rates=field_rates,
+        field_rates=field_rates, fit=fit,
     )  # fmt: skip
     used = set(hazard_map.kernels.munition)
     rates = {
