@@ -89,20 +89,21 @@ def import_(
     All or nothing: a file with a bad row is refused whole, with every problem listed by
     row and field, unless --skip-invalid. Importing the same file again adds nothing.
     """
-    report = io.import_file(
-        open_store(store),
-        file,
-        layer,
-        crs=crs,
-        mapping=io.parse_mapping(mapping),
-        encoding=encoding,
-        source_layer=source_layer,
-        ignore_extra=ignore_extra,
-        skip_invalid=skip_invalid,
-        overwrite=overwrite,
-        update=update,
-        user=user,
-    )
+    with Console(stderr=True).status(f"reading, checking and storing {file}…"):
+        report = io.import_file(
+            open_store(store),
+            file,
+            layer,
+            crs=crs,
+            mapping=io.parse_mapping(mapping),
+            encoding=encoding,
+            source_layer=source_layer,
+            ignore_extra=ignore_extra,
+            skip_invalid=skip_invalid,
+            overwrite=overwrite,
+            update=update,
+            user=user,
+        )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(str(report))
