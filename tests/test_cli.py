@@ -180,3 +180,50 @@ def test_dudrate_command_writes_table_and_forest_plot(capsys, tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
     code, _, err = run(capsys, "dudrate", store, "--csv", str(csv))
     assert (code, "exists; pass --overwrite" in err) == (1, True)
+
+
+def test_qa_plan_command(capsys, tmp_path):
+    code, out, err = run(
+        capsys,
+        "qa-plan",
+        "--lot-area",
+        "10000",
+        "--sample-unit",
+        "10",
+        "--tolerated",
+        "9",
+        "--png",
+        str(tmp_path / "oc.png"),
+    )
+    assert code == 0, err
+    assert "258" in out
+    assert "299" in out
+    assert (tmp_path / "oc.png").read_bytes()[:4] == b"\x89PNG"
+    from remnant.demo import build_demo
+
+    build_demo(tmp_path / "demo", seed=3, maps=False)
+    store = str(tmp_path / "demo" / "remnant.gpkg")
+    from remnant.store import open_store
+
+    acts = open_store(store).read("activities")
+    lot = acts.loc[acts["type"] == "clearance", "id"].iloc[0]
+    code, out, err = run(
+        capsys,
+        "qa-plan",
+        "--lot-area",
+        "10000",
+        "--sample-unit",
+        "10",
+        "--store",
+        build_store,
+        "--lot",
+        lot,
+        "--cell",
+        "50",
+    )
+    assert code == 0, err
+    assert f"lot {lot}: the hazard model expects" in out.replace("\n", " ")
+    code, _, err = run(
+        capsys, "qa-plan", "--lot-area", "10000", "--sample-unit", "10", "--lot", lot
+    )
+    assert (code, "--store and --lot go together" in err) == (1, True)
