@@ -215,7 +215,7 @@ def test_qa_plan_command(capsys, tmp_path):
         "--sample-unit",
         "10",
         "--store",
-        build_store,
+        store,
         "--lot",
         lot,
         "--cell",
