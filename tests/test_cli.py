@@ -227,3 +227,21 @@ def test_qa_plan_command(capsys, tmp_path):
         capsys, "qa-plan", "--lot-area", "10000", "--sample-unit", "10", "--lot", lot
     )
     assert (code, "--store and --lot go together" in err) == (1, True)
+
+
+def test_release_stats_command(capsys, tmp_path):
+    from remnant.demo import build_demo
+
+    build_demo(tmp_path, seed=5, maps=False)
+    store = str(tmp_path / "remnant.gpkg")
+    code, out, err = run(
+        capsys, "release-stats", store, "--by", "method", "--csv", str(tmp_path / "r.csv")
+    )
+    assert code == 0, err
+    assert "land released by method" in out
+    assert "productivity by method" in out
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "r.csv")
+    sums = table[["cancelled_m2", "reduced_m2", "cleared_m2"]].sum(axis=1)
+    assert (sums - table["released_m2"]).abs().max() < 1e-6

@@ -316,8 +316,13 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     )
 
 
+# Synthetic pace of work, m² per team-day, only to give the demo plausible team-days.
+PACE_M2_PER_TEAM_DAY = {"NTS": 100_000.0, "TS": 8_000.0, "clearance": 1_500.0}
+
+
 def _activity(n, kind, geometry, area_id, day, rng, outcome, label) -> dict:
-    days = int(rng.integers(2, 40))
+    team_days = max(1.0, round(geometry.area / PACE_M2_PER_TEAM_DAY[kind] * rng.uniform(0.7, 1.3)))
+    days = int(min(300, max(2, team_days / rng.integers(1, 4))))
     return {
         "id": f"ACT-{n + 1:04d}",
         "type": kind,
@@ -328,7 +333,7 @@ def _activity(n, kind, geometry, area_id, day, rng, outcome, label) -> dict:
         "depth_cm": {"NTS": None, "TS": 20.0, "clearance": 20.0}[kind],
         "hazard_area": area_id,
         "outcome": outcome,
-        "team_days": float(days * rng.integers(1, 4)),
+        "team_days": float(team_days),
         "source": label,
         "notes": None,
         "geometry": geometry,

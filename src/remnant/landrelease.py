@@ -1,0 +1,97 @@
+"""Land release statistics (IMAS 07.11): m² cancelled, reduced and cleared, and what was found.
+
+Areas are measured in a Lambert azimuthal equal-area projection centred on the records, so
+m² are true wherever the programme works. Released = cancelled + reduced + cleared; the
+released area is also measured on its own (the union of each activity's released polygon)
+and the two are checked against each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from remnant.errors import InputError, ModelError
+from remnant.hazard.grid import equal_area_crs
+
+__all__ = ["BY", "items_by_type", "productivity", "release_statistics"]
+
+OUTCOMES = ("cancelled", "reduced", "cleared")
+BY = ("year", "organisation", "method", "hazard_area", "month")
+
+
+def _activities(store, year: int | None) -> pd.DataFrame:
+    acts = store.read("activities")
+    if acts.empty:
+        return acts.assign(area_m2=[], year=[], month=[])
+    lon, lat = acts.total_bounds.reshape(2, 2).mean(axis=0).tolist()
+    acts = acts.assign(area_m2=acts.to_crs(equal_area_crs(lon, lat)).geometry.area)
+    when = [e if e is not None else s for s, e in zip(acts["start"], acts["end"], strict=True)]
+    acts = acts.assign(year=[d.year for d in when], month=[f"{d.year}-{d.month:02d}" for d in when])
+    if year is not None:
+        acts = acts[acts["year"] == year]
+    return acts
+
+
+def release_statistics(store, *, year: int | None = None, by: str = "year") -> pd.DataFrame:
+    """m² cancelled, reduced, cleared and released per ``by`` group (activities' end dates).
+
+    Raises
+    ------
+    InputError
+        For an unknown grouping.
+    ModelError
+        If released differs from cancelled + reduced + cleared (it cannot, unless records
+        were written past the validation).
+    """
+    if by not in BY:
+        raise InputError(f"--by must be one of {', '.join(BY)}, got {by!r}")
+    acts = _activities(store, year)
+    columns = [by, *(f"{o}_m2" for o in OUTCOMES), "released_m2", "activities"]
+    if acts.empty:
+        return pd.DataFrame(columns=columns)
+    acts = acts.assign(**{by: acts[by].fillna("(none)")})
+    table = (
+        acts.pivot_table(
+            index=by, columns="outcome", values="area_m2", aggfunc="sum", fill_value=0.0
+        )
+        .reindex(columns=list(OUTCOMES), fill_value=0.0)
+        .add_suffix("_m2")
+    )
+    released = acts[acts["outcome"].isin(OUTCOMES)].groupby(by)["area_m2"].sum()
+    table["released_m2"] = released.reindex(table.index, fill_value=0.0)
+    total = table[[f"{o}_m2" for o in OUTCOMES]].sum(axis=1)
+    if not np.allclose(total, table["released_m2"], rtol=1e-9, atol=1e-6):
+        raise ModelError("released area differs from cancelled + reduced + cleared")
+    table["activities"] = acts.groupby(by).size().reindex(table.index, fill_value=0)
+    return table.reset_index()[columns]
+
+
+def items_by_type(store, *, year: int | None = None) -> pd.DataFrame:
+    """Items found by the activities of ``year`` (or all), and destroyed, per munition."""
+    acts = _activities(store, year)
+    items = store.read("items")
+    items = items[items["activity"].isin(set(acts["id"]))] if year is not None else items
+    if items.empty:
+        return pd.DataFrame(columns=["munition", "found", "destroyed"])
+    grouped = items.groupby(items["munition"].fillna("unknown"))
+    return pd.DataFrame(
+        {
+            "found": grouped.size(),
+            "destroyed": grouped["destroyed"].apply(lambda d: int(sum(v is True for v in d))),
+        }
+    ).reset_index(names="munition")
+
+
+def productivity(store, *, year: int | None = None) -> pd.DataFrame:
+    """m² worked per team-day, per method, over the activities that recorded team-days."""
+    acts = _activities(store, year)
+    acts = acts[acts["team_days"].notna() & (acts["team_days"] > 0)]
+    if acts.empty:
+        return pd.DataFrame(columns=["method", "area_m2", "team_days", "m2_per_team_day"])
+    grouped = acts.groupby(acts["method"].fillna("(none)"))
+    table = pd.DataFrame(
+        {"area_m2": grouped["area_m2"].sum(), "team_days": grouped["team_days"].sum()}
+    )
+    table["m2_per_team_day"] = table["area_m2"] / table["team_days"]
+    return table.reset_index(names="method")
