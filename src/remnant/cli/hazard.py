@@ -79,6 +79,9 @@ def summary(hazard_map, table, rates, out) -> None:
         f"(lost beyond kernel truncation {hazard_map.truncated:.3g}, off the grid "
         f"{hazard_map.outside:.3g})"
     )
+    if table.empty:
+        console.print("the store has no hazard areas: no per-area sums")
+        return
     top = table.sort_values("expected", ascending=False).head(5)
     console.print(
         "hazard areas with most items expected: "
