@@ -82,7 +82,6 @@ class DudRateFit:
     # Per strike: E[(N − k) p / (1 − p π) | data], its expected duds not found before the
     # search's spatial discount; the hazard map spreads it and keeps (1 − d) where searched.
     strike_weights: np.ndarray
-    strike_ids: np.ndarray
     unattributed: int
 
     def table(self) -> pd.DataFrame:
@@ -340,7 +339,7 @@ def fit_dud_rates(
         )  # fmt: skip
         estimates[kind] = estimate
         weights[rows] = _weights(k, ev, rows, mean, kappa_hat)
-    return DudRateFit(estimates, weights, k.ids, ev.unattributed)
+    return DudRateFit(estimates, weights, ev.unattributed)
 
 
 def _weights(k: StrikeKernels, ev: StrikeEvidence, rows, mu: float, kappa: float) -> np.ndarray:

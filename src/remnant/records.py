@@ -261,11 +261,6 @@ class ValidationResult:
     problems: list[Problem]
     warnings: list[Problem]
 
-    @property
-    def bad_rows(self) -> set[int]:
-        """Row numbers with at least one problem."""
-        return {p.row for p in self.problems if p.row is not None}
-
 
 class _Collector:
     def __init__(self, file: str, rows: np.ndarray):

@@ -6,18 +6,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from remnant.cli.options import overwrite_option, store_argument
+from remnant.cli.options import csv_option, overwrite_option, store_argument
 
 
 @click.command()
 @store_argument
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the table as CSV.",
-)
+@csv_option
 @click.option(
     "--png",
     type=click.Path(dir_okay=False),

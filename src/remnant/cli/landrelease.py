@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from remnant.cli.options import overwrite_option, store_argument
+from remnant.cli.options import csv_option, overwrite_option, store_argument
 from remnant.landrelease import BY
 
 
@@ -14,13 +14,7 @@ from remnant.landrelease import BY
 @store_argument
 @click.option("--year", type=int, default=None, help="Only activities ending in this year.")
 @click.option("--by", type=click.Choice(BY), default="year", show_default=True, help="Group by.")
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the table as CSV.",
-)
+@csv_option
 @overwrite_option
 def release_stats(store, year, by, csv_path, overwrite) -> None:
     """Land released per group, items found by type, productivity per method.

@@ -27,3 +27,11 @@ user_option = click.option(
     metavar="NAME",
     help="Who makes the change, for the audit log (default: the operating-system user).",
 )
+
+csv_option = click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the table as CSV.",
+)
