@@ -68,8 +68,12 @@ def test_same_seed_same_scenario():
 
 def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo):
     folder, result = demo
-    for name in ("hazard.tif", "hazard.png", "dudrates.png", "truth.json"):
+    for name in ("hazard.tif", "hazard.png", "dudrates.png", "truth.json", "report.pdf"):
         assert (folder / name).stat().st_size > 0
+    html = (folder / "report.html").read_text("utf-8")
+    assert "SYNTHETIC DATA" in html
+    for key in ("casualties", "contamination", "land_release", "dud_rates", "article7"):
+        assert f'id="{key}"' in html, key
     fit = result["fit"]
     for key, rate in TRUE_DUD_RATES.items():
         e = fit.estimates[key]

@@ -18,6 +18,15 @@ def square(km2: float, x0: float):
     return shapely.segmentize(shapely.box(x0, 0, x0 + side, side), 500.0)
 
 
+def areas_under(rows, kind="CHA"):
+    """One hazard area per activity, exactly its polygon (as the Monitor counts them)."""
+    return gpd.GeoDataFrame(
+        {"id": [f"H-{r[0]}" for r in rows], "kind": kind, "status": "open"},
+        geometry=[r[7] for r in rows],
+        crs=CRS,
+    )
+
+
 def activities(rows):
     return gpd.GeoDataFrame(
         {
@@ -30,6 +39,7 @@ def activities(rows):
             "depth_cm": [20.0] * len(rows),
             "outcome": [r[5] for r in rows],
             "team_days": [r[6] for r in rows],
+            "hazard_area": [f"H-{r[0]}" for r in rows],
         },
         geometry=[r[7] for r in rows],
         crs=CRS,
@@ -45,6 +55,8 @@ def test_landmine_monitor_2023_identity_from_records_built_to_match(store):
         ("A2", "TS", "Org", d, "mechanical", "reduced", 300.0, square(121.11, 20_000)),
         ("A3", "clearance", "Org", d, "manual", "cleared", 900.0, square(219.31, 40_000)),
     ]
+    import_records(store, "hazard_areas", areas_under(rows[:1], kind="SHA"))
+    import_records(store, "hazard_areas", areas_under(rows[1:]))
     import_records(store, "activities", activities(rows))
     table = release_statistics(store, year=2022)
     row = table.iloc[0]
@@ -65,6 +77,7 @@ def test_grouping_and_items(store):
         ("B2", "clearance", "Beta", d, "manual", "cleared", 10.0, square(0.02, 1000)),
         ("B3", "TS", "Beta", d, "mechanical", "confirmed", 5.0, square(0.03, 2000)),
     ]
+    import_records(store, "hazard_areas", areas_under(rows))
     import_records(store, "activities", activities(rows))
     items = gpd.GeoDataFrame(
         {"id": ["I1", "I2", "I3"], "munition": ["m77_m26", "m77_m26", "bl755"],

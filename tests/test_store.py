@@ -56,6 +56,7 @@ GEOMETRY_TYPES = {
     "items": "Point",
     "accidents": "Point",
     "victims": "None",
+    "nonconformities": "None",
     "audit": "None",
     "catalogue": "None",
     "hazard_area_risk": "None",
@@ -215,44 +216,48 @@ def test_writers_in_several_processes_take_turns(store):
 
 def test_schema_version_checks_and_forward_migrations(store, monkeypatch):
     path = store.backend.path
+    now, after = schema.SCHEMA_VERSION, schema.SCHEMA_VERSION + 1
     step = migrations.Migration(
-        3,
+        after,
         "add a review flag",
         lambda conn, backend: conn.exec_driver_sql("ALTER TABLE items ADD COLUMN reviewed BOOLEAN"),
     )
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", after)
     with pytest.raises(
-        StoreError, match="has schema version 2; this remnant needs 3: run `remnant migrate"
+        StoreError,
+        match=f"has schema version {now}; this remnant needs {after}: run `remnant migrate",
     ):
         open_store(path)
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, step])
-    assert migrate_store(path, user="admin") == [3]
-    assert open_store(path).schema_version() == 3
+    assert migrate_store(path, user="admin") == [after]
+    assert open_store(path).schema_version() == after
     assert migrate_store(path) == []
     cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(items)")]
     assert "reviewed" in cols
-    assert list(store.history("schema_version")["after"]) == ["3"]
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+    assert list(store.history("schema_version")["after"]) == [str(after)]
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", now)
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[: now - 1])
     with pytest.raises(StoreError, match="newer than this remnant understands"):
         open_store(path)
 
 
-def test_a_version_1_store_migrates_to_the_hazard_area_risk_layer(store, ogrinfo):
+def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
     path = store.backend.path
     con = sqlite3.connect(path)
     con.executescript(
-        "DROP TABLE hazard_area_risk;"
-        "DELETE FROM gpkg_contents WHERE table_name = 'hazard_area_risk';"
+        "DROP TABLE hazard_area_risk; DROP TABLE nonconformities;"
+        "DELETE FROM gpkg_contents WHERE table_name IN ('hazard_area_risk', 'nonconformities');"
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 2"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 3"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2]
+    assert migrate_store(path, user="admin") == [2, 3]
     assert open_store(path).read_derived("hazard_area_risk").empty
+    assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
     assert "hazard_area_risk (None)" in out
+    assert "nonconformities (None)" in out
 
 
 def test_a_failing_migration_changes_nothing(store, monkeypatch):
@@ -260,17 +265,18 @@ def test_a_failing_migration_changes_nothing(store, monkeypatch):
         conn.exec_driver_sql("ALTER TABLE items ADD COLUMN half_done TEXT")
         raise RuntimeError("step failed")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    now = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", now + 1)
     monkeypatch.setattr(
         migrations,
         "MIGRATIONS",
-        [*migrations.MIGRATIONS, migrations.Migration(3, "broken", broken)],
+        [*migrations.MIGRATIONS, migrations.Migration(now + 1, "broken", broken)],
     )
     with pytest.raises(RuntimeError, match="step failed"):
         migrate_store(store.backend.path)
     cols = [r[1] for r in sqlite3.connect(store.backend.path).execute("PRAGMA table_info(items)")]
     assert "half_done" not in cols
-    assert store.schema_version() == 2
+    assert store.schema_version() == now
 
 
 coordinate = st.floats(-179.9, 179.9, allow_nan=False)

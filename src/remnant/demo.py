@@ -64,18 +64,21 @@ class Scenario:
     items: gpd.GeoDataFrame
     accidents: gpd.GeoDataFrame
     victims: pd.DataFrame
+    nonconformities: pd.DataFrame
     truth: dict
 
     def layers(self) -> dict[str, pd.DataFrame]:
-        """The record layers in the order they can be stored (references first)."""
-        return {
+        """The record layers that hold records, in the order they can be stored."""
+        layers = {
             "strikes": self.strikes,
             "hazard_areas": self.hazard_areas,
             "activities": self.activities,
             "items": self.items,
             "accidents": self.accidents,
             "victims": self.victims,
+            "nonconformities": self.nonconformities,
         }
+        return {name: frame for name, frame in layers.items() if len(frame)}
 
 
 def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
@@ -241,6 +244,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
                     }
                 )
         day += dt.timedelta(days=int(rng.integers(1, 6)))
+    activities, nonconformities = _quality_visits(activities, rng, label)
     activities = gpd.GeoDataFrame(activities, geometry="geometry", crs=CRS)
     items = gpd.GeoDataFrame(items, geometry="geometry", crs=CRS)
 
@@ -312,6 +316,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
         items=items.to_crs(4326),
         accidents=accidents.to_crs(4326),
         victims=pd.DataFrame(victims),
+        nonconformities=pd.DataFrame(nonconformities),
         truth=truth,
     )
 
@@ -340,6 +345,67 @@ def _activity(n, kind, geometry, area_id, day, rng, outcome, label) -> dict:
     }
 
 
+NONCONFORMITIES = {
+    "boundary_marking": "markers missing on the cleared boundary",
+    "documentation": "completion report lacks the search depth per lane",
+    "insufficient_depth": "sampled lane searched shallower than the task order",
+    "procedure": "lane spacing wider than the standard operating procedure",
+}
+
+
+def _polygons(geom):
+    """The polygonal parts of a geometry as a MultiPolygon, or None if it has none."""
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+    return shapely.multipolygons(parts) if len(parts) else None
+
+
+def _quality_visits(activities: list[dict], rng, label: str) -> tuple[list[dict], list[dict]]:
+    """Post-clearance QA visits on half the cleared lots, some finding non-conformities."""
+    visits, findings = [], []
+    for a in activities:
+        if a["type"] != "clearance" or rng.random() > 0.5:
+            continue
+        # The inspectors sample about a tenth of the lot, around its middle.
+        centre = shapely.point_on_surface(a["geometry"])
+        half = (0.1 * a["geometry"].area) ** 0.5 / 2
+        sample = _polygons(a["geometry"].intersection(shapely.buffer(centre, half, cap_style=3)))
+        if sample is None:
+            continue
+        day = a["end"] + dt.timedelta(days=int(rng.integers(7, 30)))
+        visit = {
+            **a,
+            "id": f"QA-{len(visits) + 1:04d}",
+            "type": "QA",
+            "organisation": "Synthetic National Authority QA",
+            "start": day,
+            "end": day,
+            "method": "manual",
+            "outcome": "none",
+            "team_days": 1.0,
+            "geometry": sample,
+        }
+        visits.append(visit)
+        if rng.random() < 0.35:
+            kind = rng.choice(list(NONCONFORMITIES))
+            findings.append(
+                {
+                    "id": f"NCR-{len(findings) + 1:03d}",
+                    "activity": visit["id"],
+                    "inspected": a["id"],
+                    "date": day,
+                    "type": kind,
+                    "severity": rng.choice(["minor", "major"], p=[0.7, 0.3]),
+                    "description": NONCONFORMITIES[kind],
+                    "corrective_action": "re-worked by the clearance team and re-inspected",
+                    "closed_on": day + dt.timedelta(days=int(rng.integers(5, 40))),
+                    "source": label,
+                    "notes": None,
+                }
+            )
+    return activities + visits, findings
+
+
 def build_demo(
     folder: str | Path, *, seed: int = 7, overwrite: bool = False, maps: bool = True
 ) -> dict:
@@ -347,10 +413,12 @@ def build_demo(
 
     Writes ``remnant.gpkg`` (the records), ``truth.json`` (the hidden truth) and, with
     ``maps``, ``dudrates.png`` (field dud rates against priors and truth), ``hazard.tif``
-    and ``hazard.png`` (the hazard map from the fitted rates).
+    and ``hazard.png`` (the hazard map from the fitted rates), ``report.html`` and
+    ``report.pdf`` (the Monitor-style report).
     """
     from remnant.dudrate import fit_store, forest_plot
     from remnant.hazard import write_hazard
+    from remnant.report import write_report
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -372,5 +440,9 @@ def build_demo(
         store, 25.0, folder / "hazard.tif", png=folder / "hazard.png", samples=100, seed=seed,
         overwrite=overwrite, user=USER, fit=result["fit"],
         title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
+    )  # fmt: skip
+    write_report(
+        store, folder / "report.html", pdf=folder / "report.pdf", hazard=folder / "hazard.tif",
+        fit=result["fit"], overwrite=overwrite,
     )  # fmt: skip
     return result

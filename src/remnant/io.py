@@ -32,6 +32,7 @@ __all__ = [
     "ImportReport",
     "InputTable",
     "export_layer",
+    "import_fields",
     "import_file",
     "import_records",
     "import_table",
@@ -439,6 +440,29 @@ def import_records(
     return import_table(store, table, layer, **options)
 
 
+def import_fields(
+    store: Store,
+    layer: str,
+    values: dict[str, str],
+    *,
+    wkt: str | None = None,
+    crs: str = "EPSG:4326",
+    user: str | None = None,
+) -> ImportReport:
+    """Validate and store one record typed as field values (text) and a WKT geometry.
+
+    The record goes through the same checks as a file's rows; errors name the arguments.
+    """
+    ent = records.entity(layer)
+    file = "arguments"
+    table = InputTable(file, pd.DataFrame([values], dtype=object), None, np.array([1]))
+    if ent.geometry:
+        table.frame["geometry"] = [wkt]
+        table.geometry = _to_wgs84(_geometries_from_wkt(table, "geometry"), _crs(crs, file))
+        table.frame = table.frame.drop(columns="geometry")
+    return import_table(store, table, layer, user=user)
+
+
 def import_table(
     store: Store,
     table: InputTable,
@@ -466,6 +490,8 @@ def import_table(
     )
     problems = _merge(table.problems, result.problems)
     problems += _reference_problems(store, layer, table.file, result)
+    if layer == "activities":
+        problems += _workflow_problems(store, table.file, result, {p.row for p in problems})
     bad_rows = {p.row for p in problems}
     if problems and not skip_invalid:
         raise InvalidRecordsError(table.file, problems)
@@ -515,6 +541,16 @@ def _reference_problems(store: Store, layer: str, file: str, result) -> list[Pro
             for i in np.flatnonzero(missing)
         ]
     return problems
+
+
+def _workflow_problems(store: Store, file: str, result, bad_rows: set) -> list[Problem]:
+    """Activities the land release workflow refuses (see :mod:`remnant.workflow`)."""
+    ok = np.flatnonzero(~np.isin(result.rows, sorted(bad_rows)))
+    rows = result.rows[ok]
+    return [
+        Problem(file, int(rows[p.position]), p.field, p.value, p.message)
+        for p in store.workflow_problems(result.records.iloc[ok])
+    ]
 
 
 def _write_rejects(rejects: Path, table: InputTable, problems: list[Problem]) -> Path:

@@ -13,14 +13,23 @@ import pandas as pd
 
 from remnant.errors import InputError, ModelError
 from remnant.hazard.grid import equal_area_crs
+from remnant.workflow import EMPTY_M2, remaining_areas
 
-__all__ = ["BY", "items_by_type", "productivity", "release_statistics"]
+__all__ = [
+    "BY",
+    "by_kind",
+    "items_by_type",
+    "productivity",
+    "release_statistics",
+    "remaining",
+]
 
 OUTCOMES = ("cancelled", "reduced", "cleared")
 BY = ("year", "organisation", "method", "hazard_area", "month")
 
 
-def _activities(store, year: int | None) -> pd.DataFrame:
+def activities_with_area(store, year: int | None = None) -> pd.DataFrame:
+    """Activities with their area in m² (equal-area), year and month (of end, else start)."""
     acts = store.read("activities")
     if acts.empty:
         return acts.assign(area_m2=[], year=[], month=[])
@@ -46,7 +55,7 @@ def release_statistics(store, *, year: int | None = None, by: str = "year") -> p
     """
     if by not in BY:
         raise InputError(f"--by must be one of {', '.join(BY)}, got {by!r}")
-    acts = _activities(store, year)
+    acts = activities_with_area(store, year)
     columns = [by, *(f"{o}_m2" for o in OUTCOMES), "released_m2", "activities"]
     if acts.empty:
         return pd.DataFrame(columns=columns)
@@ -69,7 +78,7 @@ def release_statistics(store, *, year: int | None = None, by: str = "year") -> p
 
 def items_by_type(store, *, year: int | None = None) -> pd.DataFrame:
     """Items found by the activities of ``year`` (or all), and destroyed, per munition."""
-    acts = _activities(store, year)
+    acts = activities_with_area(store, year)
     items = store.read("items")
     items = items[items["activity"].isin(set(acts["id"]))] if year is not None else items
     if items.empty:
@@ -85,7 +94,7 @@ def items_by_type(store, *, year: int | None = None) -> pd.DataFrame:
 
 def productivity(store, *, year: int | None = None) -> pd.DataFrame:
     """m² worked per team-day, per method, over the activities that recorded team-days."""
-    acts = _activities(store, year)
+    acts = activities_with_area(store, year)
     acts = acts[acts["team_days"].notna() & (acts["team_days"] > 0)]
     if acts.empty:
         return pd.DataFrame(columns=["method", "area_m2", "team_days", "m2_per_team_day"])
@@ -95,3 +104,28 @@ def productivity(store, *, year: int | None = None) -> pd.DataFrame:
     )
     table["m2_per_team_day"] = table["area_m2"] / table["team_days"]
     return table.reset_index(names="method")
+
+
+def remaining(store) -> pd.DataFrame:
+    """Every hazard area with what remains of it (polygon and m²) and what was released."""
+    return remaining_areas(store.read("hazard_areas"), store.read("activities"))
+
+
+def by_kind(per_area: pd.DataFrame) -> pd.DataFrame:
+    """Per kind (SHA, CHA), from :func:`remaining`: areas, those with land left, and km²."""
+    columns = ["kind", "areas", "open_areas", "original_km2", "released_km2", "remaining_km2"]
+    if per_area.empty:
+        return pd.DataFrame(columns=columns)
+    released = per_area[[f"{o}_m2" for o in OUTCOMES]].sum(axis=1)
+    per_area = per_area.assign(released_m2=released, left=per_area["remaining_m2"] >= EMPTY_M2)
+    grouped = per_area.groupby("kind")
+    table = pd.DataFrame(
+        {
+            "areas": grouped.size(),
+            "open_areas": grouped["left"].sum(),
+            "original_km2": grouped["original_m2"].sum() / 1e6,
+            "released_km2": grouped["released_m2"].sum() / 1e6,
+            "remaining_km2": grouped["remaining_m2"].sum() / 1e6,
+        }
+    )
+    return table.reset_index(names="kind")[columns]

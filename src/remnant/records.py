@@ -225,6 +225,36 @@ ENTITIES: dict[str, Entity] = {
             ),
             "A person killed or injured in an accident (children: under 18).",
         ),
+        Entity(
+            "nonconformities",
+            "NCR",
+            None,
+            (
+                _ID,
+                Field("activity", required=True, references="activities", doc="the QA visit"),
+                Field("inspected", references="activities", doc="the work found wanting"),
+                Field("date", "date", required=True),
+                Field(
+                    "type",
+                    required=True,
+                    choices=(
+                        "missed_item",
+                        "insufficient_depth",
+                        "boundary_marking",
+                        "procedure",
+                        "documentation",
+                        "safety",
+                        "other",
+                    ),
+                ),
+                Field("severity", required=True, choices=("minor", "major", "critical")),
+                Field("description"),
+                Field("corrective_action"),
+                Field("closed_on", "date", doc="when the corrective action was verified"),
+                *_common_tail(),
+            ),
+            "A non-conformity a quality assurance visit found (IMAS 07.40 / 07.42 / 09.20).",
+        ),
     )
 }
 

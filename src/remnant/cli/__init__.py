@@ -37,9 +37,18 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 
 def _register() -> None:
-    from remnant.cli import catalogue, demo, dudrate, hazard, landrelease, quality, records
+    from remnant.cli import (
+        catalogue,
+        demo,
+        dudrate,
+        hazard,
+        landrelease,
+        quality,
+        records,
+        report,
+    )
 
-    for module in (records, catalogue, dudrate, hazard, landrelease, quality, demo):
+    for module in (records, catalogue, dudrate, hazard, landrelease, quality, report, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

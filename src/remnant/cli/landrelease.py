@@ -1,4 +1,4 @@
-"""The release-stats command: land released by outcome, items found, productivity."""
+"""Land release commands: record an activity, hand an area over, release statistics."""
 
 from __future__ import annotations
 
@@ -6,8 +6,72 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from remnant.cli.options import csv_option, overwrite_option, store_argument
+from remnant.cli.options import csv_option, overwrite_option, store_argument, user_option
 from remnant.landrelease import BY
+from remnant.records import ENTITIES
+
+_ACTIVITY = ENTITIES["activities"]
+
+
+@click.command()
+@store_argument
+@click.option("--type", "kind", required=True, type=click.Choice(_ACTIVITY.field("type").choices))
+@click.option("--area", "hazard_area", default=None, metavar="ID", help="The hazard area's id.")
+@click.option("--outcome", required=True, type=click.Choice(_ACTIVITY.field("outcome").choices))
+@click.option("--organisation", required=True)
+@click.option("--start", required=True, metavar="YYYY-MM-DD")
+@click.option("--end", default=None, metavar="YYYY-MM-DD")
+@click.option("--method", default=None, type=click.Choice(_ACTIVITY.field("method").choices))
+@click.option("--depth-cm", default=None, help="Depth searched or cleared to (clearance: needed).")
+@click.option("--team-days", default=None)
+@click.option("--wkt", required=True, help="The polygon worked, as WKT.")
+@click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of the WKT coordinates.")
+@click.option("--id", "record_id", default=None, help="Id to give it (default: from its content).")
+@click.option("--notes", default=None)
+@user_option
+def activity(store, kind, hazard_area, outcome, wkt, crs, user, **fields) -> None:
+    """Record one survey, clearance or QA activity on a hazard area.
+
+    The land release workflow (IMAS 07.11) decides what it may do: an NTS cancels or
+    confirms a suspected area, a TS reduces a confirmed one, clearance clears it; the area's
+    kind and status follow, and anything else is refused with the reason.
+    """
+    from remnant.io import import_fields
+    from remnant.store import open_store
+
+    values = {"type": kind, "hazard_area": hazard_area, "outcome": outcome, **fields}
+    values["id"] = values.pop("record_id")
+    opened = open_store(store)
+    report = import_fields(opened, "activities", values, wkt=wkt, crs=crs, user=user)
+    written = report.written.inserted or report.written.unchanged
+    click.echo(f"recorded {written[0]}" + ("" if report.written.inserted else " (already there)"))
+    if hazard_area:
+        area = opened.get("hazard_areas", hazard_area)
+        click.echo(f"{hazard_area} is now {area['kind']}, {area['status'].replace('_', ' ')}")
+
+
+@click.command("hand-over")
+@store_argument
+@click.argument("area_id", metavar="AREA")
+@user_option
+def hand_over(store, area_id, user) -> None:
+    """Record that closed hazard AREA was handed over to its community."""
+    from remnant.store import open_store
+
+    opened = open_store(store)
+    area = opened.get("hazard_areas", area_id)
+    if area["status"] != "closed":
+        raise click.ClickException(
+            f"{area_id} is {area['status'].replace('_', ' ')}: only a closed area is handed over"
+        )
+    opened.update(
+        "hazard_areas",
+        area_id,
+        {"status": "handed_over"},
+        user=user,
+        expected_version=area["version"],
+    )
+    click.echo(f"{area_id} handed over")
 
 
 @click.command("release-stats")
@@ -25,7 +89,13 @@ def release_stats(store, year, by, csv_path, overwrite) -> None:
     from pathlib import Path
 
     from remnant.hazard.output import refuse_existing
-    from remnant.landrelease import items_by_type, productivity, release_statistics
+    from remnant.landrelease import (
+        by_kind,
+        items_by_type,
+        productivity,
+        release_statistics,
+        remaining,
+    )
     from remnant.store import open_store
 
     if csv_path:
@@ -36,6 +106,7 @@ def release_stats(store, year, by, csv_path, overwrite) -> None:
     _print(console, f"land released by {by}" + (f", {year}" if year else ""), table)
     _print(console, "items found and destroyed by type", items_by_type(opened, year=year))
     _print(console, "productivity by method", productivity(opened, year=year))
+    _print(console, "hazard areas: what remains", by_kind(remaining(opened)))
     if csv_path:
         table.to_csv(csv_path, index=False)
 
@@ -45,8 +116,12 @@ def _print(console, title, frame) -> None:
     for column in frame.columns:
         table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
     for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(_number(v) if isinstance(v, float) else str(v) for v in row))
     console.print(table)
 
 
-COMMANDS = [release_stats]
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+COMMANDS = [activity, hand_over, release_stats]

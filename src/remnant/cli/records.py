@@ -148,8 +148,8 @@ def history(store: str, record_id: str, as_json: bool) -> None:
 
 
 def _changes(before: str | None, after: str | None) -> str:
-    old = json.loads(before) if before else {}
-    new = json.loads(after) if after else {}
+    old = json.loads(before) if isinstance(before, str) else {}
+    new = json.loads(after) if isinstance(after, str) else {}
     keys = [k for k in {**old, **new} if old.get(k) != new.get(k)]
     return "\n".join(f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in keys) or "(no change)"
 

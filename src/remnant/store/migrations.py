@@ -33,8 +33,15 @@ def _add_hazard_area_risk(conn: sa.Connection, backend) -> None:
     backend.register_table(conn, schema.hazard_area_risk)
 
 
+def _add_nonconformities(conn: sa.Connection, backend) -> None:
+    table = schema.record_table("nonconformities")
+    table.create(conn)
+    backend.register_table(conn, table)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
+    Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
 ]
 
 

@@ -17,7 +17,7 @@ from remnant.records import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 

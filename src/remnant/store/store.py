@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from remnant import records
+from remnant import records, workflow
 from remnant.catalogue import Munition, default_catalogue, entry_fields, munition_from_fields
 from remnant.errors import ConflictError, InvalidRecordsError, NotFoundError, Problem, StoreError
 from remnant.store import migrations, schema
@@ -227,6 +227,15 @@ class Store:
             rows, columns=["at", "user", "entity", "record_id", "action", "before", "after"]
         )
 
+    def history_tail(self) -> dict | None:
+        """The latest audit entry (when and who), or None for a store never written to."""
+        a = schema.audit
+        with self.backend.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(a.c.at, a.c.user).order_by(a.c.fid.desc()).limit(1)
+            ).first()
+        return None if row is None else {"at": row.at, "user": row.user}
+
     # -- writing ---------------------------------------------------------------------
 
     def write(
@@ -267,6 +276,14 @@ class Store:
                 )
             at = now()
             inserts = new[~is_old]
+            updates = new[changed]
+            self._refuse_workflow_changes(conn, layer, old[[bool(d) for d in diffs]], updates)
+            moved = None
+            if layer == "activities" and len(inserts):
+                applied = self._apply_workflow(conn, inserts)
+                if applied.problems:
+                    raise InvalidRecordsError("activities", _workflow_problems(inserts, applied))
+                inserts, moved = applied.activities, applied.areas
             if len(inserts):
                 plain = _plain_columns(ent, inserts)
                 self.backend.insert_rows(
@@ -276,7 +293,8 @@ class Store:
                     inserts.geometry.to_numpy() if ent.geometry else None,
                 )
                 self._audit(conn, at, user, layer, "insert", plain["id"], None, _json_rows(plain))
-            updates = new[changed]
+            if moved is not None and len(moved):
+                self._move_areas(conn, moved, at, user)
             if len(updates):
                 before = old[[bool(d) for d in diffs]]
                 plain = _plain_columns(ent, updates)
@@ -343,6 +361,7 @@ class Store:
             if result.problems:
                 raise InvalidRecordsError(f"{layer}/{record_id}", result.problems)
             after = result.records
+            self._refuse_workflow_changes(conn, layer, before, after)
             self._update_rows(conn, ent, table, after)
             self._audit(
                 conn,
@@ -371,6 +390,11 @@ class Store:
         with self.transaction() as conn:
             before = self._current(conn, ent, table, record_id, expected_version)
             self._refuse_if_referenced(conn, layer, record_id)
+            if layer == "activities" and _moved_an_area(before.iloc[0]):
+                raise ConflictError(
+                    f"{record_id} moved hazard area {before.at[0, 'hazard_area']} on "
+                    "(land release workflow); it cannot be deleted"
+                )
             conn.execute(table.delete().where(table.c.id == record_id))
             self._audit(
                 conn,
@@ -410,6 +434,98 @@ class Store:
                             f"{record_id} is referred to by {n} record(s) in "
                             f"{other.name}.{f.name}; delete or change those first"
                         )
+
+    # -- land release workflow (the rules are in remnant.workflow) ---------------------
+
+    def _apply_workflow(self, conn, inserts: gpd.GeoDataFrame) -> workflow.Applied:
+        areas = sorted({h for h in inserts["hazard_area"] if isinstance(h, str)})
+        stored = self._read_in(
+            conn, records.entity("hazard_areas"), schema.record_table("hazard_areas"), areas
+        )
+        acts = self._read_in(
+            conn,
+            records.entity("activities"),
+            schema.record_table("activities"),
+            areas,
+            column="hazard_area",
+        )
+        return workflow.apply_activities(
+            inserts, stored, acts[acts["outcome"].isin(workflow.RELEASED)]
+        )
+
+    def workflow_problems(self, activities: gpd.GeoDataFrame) -> list[workflow.ActivityProblem]:
+        """Why the workflow would refuse some of these activities (those not yet stored)."""
+        activities = activities.reset_index(drop=True)
+        with self.backend.engine.connect() as conn:
+            stored = set(conn.execute(sa.select(schema.record_table("activities").c.id)).scalars())
+            fresh = np.flatnonzero(~activities["id"].isin(stored).to_numpy())
+            applied = self._apply_workflow(conn, activities.iloc[fresh])
+        return [
+            workflow.ActivityProblem(int(fresh[p.position]), p.field, p.value, p.message)
+            for p in applied.problems
+        ]
+
+    def _move_areas(self, conn, moved: gpd.GeoDataFrame, at: str, user: str) -> None:
+        """Write the kind and status the workflow gave to areas, audited as updates."""
+        ent = records.entity("hazard_areas")
+        table = schema.record_table("hazard_areas")
+        before = self._read_in(conn, ent, table, moved["id"].tolist())
+        before = before.set_index("id", drop=False).loc[moved["id"]].reset_index(drop=True)
+        self._update_rows(conn, ent, table, moved)
+        self._audit(
+            conn,
+            at,
+            user,
+            "hazard_areas",
+            "update",
+            moved["id"].tolist(),
+            _json_rows(_plain_columns(ent, before)),
+            _json_rows(_plain_columns(ent, moved)),
+        )
+        self.backend.touch(conn, "hazard_areas")
+
+    def _refuse_workflow_changes(self, conn, layer: str, before, after) -> None:
+        """Refuse updates that would move an area on without the workflow."""
+        if layer not in ("activities", "hazard_areas") or after.empty:
+            return
+        before = before.set_index("id", drop=False)
+        problems = []
+        if layer == "activities":
+            for _, new in after.iterrows():
+                old = before.loc[new["id"]]
+                if not _moved_an_area(old):
+                    continue
+                for name in workflow.WORKFLOW_ACTIVITY_FIELDS:
+                    same = (
+                        old[name].equals(new[name])
+                        if name == "geometry"
+                        else (_plain_value(old[name]) == _plain_value(new[name]))
+                    )
+                    if not same:
+                        problems.append(
+                            Problem(
+                                f"activities/{new['id']}",
+                                None,
+                                name,
+                                None,
+                                "cannot change once recorded: it moved its hazard area on",
+                            )
+                        )
+        else:
+            acts = schema.record_table("activities")
+            worked = set(
+                conn.execute(
+                    sa.select(acts.c.hazard_area).where(
+                        acts.c.hazard_area.in_(after["id"].tolist())
+                    )
+                ).scalars()
+            )
+            for _, new in after.iterrows():
+                old = before.loc[new["id"]]
+                for name, why in workflow.area_change_problems(old, new, new["id"] in worked):
+                    problems.append(Problem(f"hazard_areas/{new['id']}", None, name, None, why))
+        if problems:
+            raise InvalidRecordsError(layer, problems)
 
     # -- derived tables --------------------------------------------------------------
 
@@ -511,7 +627,9 @@ class Store:
         with self.backend.engine.connect() as conn:
             return self._munition_keys(conn)
 
-    def _read_in(self, conn, ent, table, ids, *, with_version=False) -> gpd.GeoDataFrame:
+    def _read_in(
+        self, conn, ent, table, ids, *, with_version=False, column: str = "id"
+    ) -> gpd.GeoDataFrame:
         columns = [table.c[n] for n in ent.field_names]
         if with_version:
             columns.append(table.c.version)
@@ -519,7 +637,7 @@ class Store:
             columns.append(table.c[GEOMETRY_COLUMN])
         rows = []
         for chunk in _chunks(ids, 900):
-            rows += conn.execute(sa.select(*columns).where(table.c.id.in_(chunk))).all()
+            rows += conn.execute(sa.select(*columns).where(table.c[column].in_(chunk))).all()
         return self._frame(ent, rows, [c.name for c in columns])
 
     def _with_geometry(self, ent, plain: dict[str, list], frame) -> dict[str, list]:
@@ -555,6 +673,20 @@ class Store:
             "after": after if after is not None else [None] * n,
         }
         insert_rows(conn, schema.audit, columns)
+
+
+def _moved_an_area(activity) -> bool:
+    """Whether a stored activity took part in the land release workflow of an area."""
+    area = activity["hazard_area"]
+    return activity["type"] in workflow.WORKS_ON and isinstance(area, str)
+
+
+def _workflow_problems(inserts: gpd.GeoDataFrame, applied: workflow.Applied) -> list[Problem]:
+    ids = inserts["id"].to_numpy()
+    return [
+        Problem(f"activities/{ids[p.position]}", None, p.field, p.value, p.message)
+        for p in applied.problems
+    ]
 
 
 def _chunks(items: list, size: int):

@@ -1,0 +1,39 @@
+"""The report command: a Monitor-style HTML (and PDF) report on a store."""
+
+from __future__ import annotations
+
+import click
+
+from remnant.cli.options import overwrite_option, store_argument
+
+
+@click.command()
+@store_argument
+@click.option("--year", type=int, default=None, help="Report on this year (default: all).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--pdf", default=None, type=click.Path(dir_okay=False), help="Also write a PDF.")
+@click.option(
+    "--hazard",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A hazard map GeoTIFF (from remnant hazard) to draw on the map.",
+)
+@overwrite_option
+def report(store, year, out, pdf, hazard, overwrite) -> None:
+    """Write a Monitor-style report on STORE, as HTML and optionally PDF.
+
+    Casualties, contamination, land release, items destroyed, field dud rates, quality
+    management and CCM Article 7 tables, with a map and plots. The HTML is self-contained
+    (it opens offline); the PDF has the same content.
+    """
+    from rich.console import Console
+
+    from remnant.report import write_report
+    from remnant.store import open_store
+
+    with Console(stderr=True).status("computing the report's tables and figures…"):
+        write_report(open_store(store), out, pdf=pdf, year=year, hazard=hazard, overwrite=overwrite)
+    click.echo(f"wrote {out}" + (f" and {pdf}" if pdf else ""))
+
+
+COMMANDS = [report]

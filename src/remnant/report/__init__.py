@@ -1,0 +1,38 @@
+"""Reports in the manner of the Landmine / Cluster Munition Monitor and CCM Article 7.
+
+:func:`write_report` computes the content once (:mod:`remnant.report.content`) and writes
+it as a self-contained HTML file and, if asked, a PDF of the same content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from remnant.report.content import Report, build_report
+from remnant.report.html import render_html
+from remnant.report.pdf import write_pdf
+
+__all__ = ["Report", "build_report", "render_html", "write_pdf", "write_report"]
+
+
+def write_report(
+    store,
+    out: str | Path,
+    *,
+    pdf: str | Path | None = None,
+    year: int | None = None,
+    hazard: str | Path | None = None,
+    fit=None,
+    overwrite: bool = False,
+) -> Report:
+    """Write the report on ``store`` to ``out`` (HTML) and ``pdf``; return its content."""
+    from remnant.hazard.output import refuse_existing
+
+    targets = [Path(out), *([Path(pdf)] if pdf else [])]
+    for target in targets:
+        refuse_existing(target, overwrite)
+    report = build_report(store, year=year, hazard=hazard, fit=fit)
+    Path(out).write_text(render_html(report), "utf-8")
+    if pdf:
+        write_pdf(report, pdf)
+    return report

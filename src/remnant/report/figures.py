@@ -1,0 +1,134 @@
+"""The report's plots and map, drawn with matplotlib and kept as PNG bytes."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from remnant.report.content import Figure
+
+__all__ = ["area_map", "casualties", "land_release"]
+
+DPI = 130
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight")
+    _pyplot().close(fig)
+    return out.getvalue()
+
+
+def casualties(table: pd.DataFrame) -> list[Figure]:
+    """Killed and injured per year, stacked, with the children among them marked."""
+    if table.empty:
+        return []
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    years = table["year"].astype(int).astype(str)
+    ax.bar(years, table["killed"], color="#8c2d04", label="killed")
+    ax.bar(years, table["injured"], bottom=table["killed"], color="#fd8d3c", label="injured")
+    ax.plot(years, table["children"], "o", color="black", label="of whom children")
+    ax.set_ylabel("casualties")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("Casualties by year")
+    return [Figure("casualties_plot", "Casualties by year", _png(fig))]
+
+
+def land_release(table: pd.DataFrame) -> list[Figure]:
+    """km² cancelled, reduced and cleared per year, stacked."""
+    if table.empty:
+        return []
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    years = table["year"].astype(int).astype(str)
+    bottom = np.zeros(len(table))
+    for outcome, colour in (
+        ("cancelled", "#9ecae1"),
+        ("reduced", "#4292c6"),
+        ("cleared", "#08519c"),
+    ):
+        values = table[f"{outcome}_m2"].to_numpy() / 1e6
+        ax.bar(years, values, bottom=bottom, color=colour, label=outcome)
+        bottom += values
+    ax.set_ylabel("km² released")
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("Land released by year and outcome")
+    return [Figure("land_release_plot", "Land released by year", _png(fig))]
+
+
+def area_map(per_area, strikes, hazard) -> list[Figure]:
+    """Remaining hazard areas by kind, released land, strikes, and the hazard grid if given."""
+    if per_area.empty and strikes.empty:
+        return []
+    from remnant.hazard.grid import equal_area_crs
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    note = "No hazard map given (remnant report --hazard FILE draws one)."
+    if hazard is not None:
+        crs, note = _draw_hazard(ax, hazard, fig)
+    else:
+        frame = per_area if len(per_area) else strikes
+        lon, lat = frame.total_bounds.reshape(2, 2).mean(axis=0)
+        crs = equal_area_crs(lon, lat)
+    if len(per_area):
+        for kind, colour in (("SHA", "#fdae6b"), ("CHA", "#d62728")):
+            part = per_area[(per_area["kind"] == kind) & (per_area["remaining_m2"] >= 1.0)]
+            if len(part):
+                part.to_crs(crs).plot(
+                    ax=ax, facecolor="none", edgecolor=colour, linewidth=0.8, label=kind
+                )
+    if len(strikes):
+        s = strikes.to_crs(crs)
+        ax.scatter(s.geometry.x, s.geometry.y, s=4, c="#2ca02c", marker="+", linewidths=0.5)
+    handles = [
+        plt.Line2D([], [], color="#fdae6b", label="suspected hazardous area (remaining)"),
+        plt.Line2D([], [], color="#d62728", label="confirmed hazardous area (remaining)"),
+        plt.Line2D([], [], color="#2ca02c", marker="+", linestyle="", label="reported strike"),
+    ]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    ax.set_aspect("equal")
+    ax.ticklabel_format(style="plain", useOffset=False)
+    ax.tick_params(labelsize=6)
+    ax.set_title("Hazard areas as they remain")
+    return [Figure("map", "Map of hazard areas", _png(fig), note)]
+
+
+def _draw_hazard(ax, path, fig):
+    """The hazard GeoTIFF's band 1 (an overview for large grids), log colour scale."""
+    import rasterio
+    from matplotlib.colors import LogNorm
+    from rasterio.enums import Resampling
+
+    with rasterio.open(path) as src:
+        factor = max(1, int(np.ceil(max(src.width, src.height) / 1500)))
+        shape = (max(1, src.height // factor), max(1, src.width // factor))
+        band = src.read(1, out_shape=shape, masked=True, resampling=Resampling.average)
+        left, bottom, right, top = src.bounds
+        crs = src.crs.to_wkt()
+        cell = src.res[0] * factor
+    values = np.ma.masked_less_equal(band * factor**2, 1e-4)
+    vmax = max(float(values.max()) if values.count() else 1.0, 1e-3)
+    image = ax.imshow(
+        values, extent=(left, right, bottom, top), cmap="magma_r",
+        norm=LogNorm(vmin=max(vmax / 1e4, 1e-4), vmax=vmax), interpolation="nearest",
+    )  # fmt: skip
+    fig.colorbar(
+        image, ax=ax, shrink=0.7, label=f"expected unexploded items per {cell:,.0f} m cell"
+    )
+    return crs, f"Hazard map from {path} (cells aggregated to {cell:,.0f} m for the page)."
