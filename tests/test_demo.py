@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+import rasterio
 
 from remnant.demo import TRUE_DUD_RATES, build_demo, make_scenario
 from remnant.store import open_store
@@ -70,6 +71,12 @@ def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo)
     folder, result = demo
     for name in ("hazard.tif", "hazard.png", "dudrates.png", "truth.json", "report.pdf"):
         assert (folder / name).stat().st_size > 0
+    for name in ("population.tif", "landuse.gpkg", "plan/priorities.csv", "plan/plan.png"):
+        assert (folder / name).stat().st_size > 0
+    plan = result["plan"]
+    assert len(plan.inputs) == 4  # hazard, population, land use, accidents
+    averted = plan.averted(90.0)
+    assert all(averted["plan"] > averted[b] for b in averted if b != "plan")
     html = (folder / "report.html").read_text("utf-8")
     assert "SYNTHETIC DATA" in html
     for key in ("casualties", "contamination", "land_release", "dud_rates", "article7"):
@@ -83,4 +90,8 @@ def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo)
     assert all(r["source"].startswith("field posterior") for r in rates.values())
     truth = result["scenario"].truth
     left = truth["duds_total"] - truth["duds_found"]
-    assert float(hazard_map.expected.sum(dtype="float64")) == pytest.approx(left, rel=0.25)
+    assert hazard_map.remaining == pytest.approx(left, rel=0.25)
+    with rasterio.open(folder / "hazard.tif") as src:  # the cells hold what the sums say
+        assert src.read(1, masked=True).sum(dtype="float64") == pytest.approx(
+            hazard_map.remaining, rel=1e-4
+        )

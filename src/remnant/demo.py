@@ -406,6 +406,77 @@ def _quality_visits(activities: list[dict], rng, label: str) -> tuple[list[dict]
     return activities + visits, findings
 
 
+def synthetic_exposure(seed: int, folder: Path, *, overwrite: bool = False) -> tuple[Path, Path]:
+    """Write a SYNTHETIC population raster and land-use layer of the demo region.
+
+    Villages with lognormal populations spread over 200 m cells around their centres, a
+    thin rural background, and land-use polygons: houses around each village with a
+    school and a water point, farmland fields within 3 km, and roads between neighbours.
+    Returns the paths of ``population.tif`` and ``landuse.gpkg``.
+    """
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from remnant.hazard.output import refuse_existing
+
+    rng = np.random.default_rng(seed + 1000)
+    x0, y0 = ORIGIN
+    width, height = EXTENT
+    n = 28
+    vx = x0 + rng.uniform(0.03, 0.97, n) * width
+    vy = y0 + rng.uniform(0.05, 0.95, n) * height
+    people = rng.lognormal(np.log(900), 0.8, n).round()
+
+    cell = 200.0
+    cols, rows = int(width / cell), int(height / cell)
+    cx = x0 + (np.arange(cols) + 0.5) * cell
+    cy = y0 + height - (np.arange(rows) + 0.5) * cell
+    gx, gy = np.meshgrid(cx, cy)
+    grid = np.full((rows, cols), 0.5)  # rural background, people per cell
+    for x, y, p in zip(vx, vy, people, strict=True):
+        blob = np.exp(-((gx - x) ** 2 + (gy - y) ** 2) / (2 * 400.0**2))
+        grid += p * blob / blob.sum()
+    population = folder / "population.tif"
+    landuse = folder / "landuse.gpkg"
+    for path in (population, landuse):
+        refuse_existing(path, overwrite)
+    profile = {
+        "driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "float32",
+        "crs": CRS, "transform": from_origin(x0, y0 + height, cell, cell), "nodata": -1.0,
+        "compress": "deflate",
+    }  # fmt: skip
+    with rasterio.open(population, "w", **profile) as dst:
+        dst.write(grid.astype(np.float32), 1)
+        dst.update_tags(source=LABEL, units="people per cell")
+
+    villages = shapely.points(vx, vy)
+    pieces, classes = [], []
+    for v in villages:
+        pieces += [shapely.buffer(v, 500.0), shapely.box(v.x - 60, v.y - 40, v.x + 60, v.y + 40)]
+        classes += ["residential", "school"]
+        pieces.append(shapely.buffer(shapely.Point(v.x + 300, v.y - 250), 30.0))
+        classes.append("water_point")
+    fx = np.arange(x0, x0 + width, 500.0)
+    fy = np.arange(y0, y0 + height, 500.0)
+    fields = shapely.box(*np.meshgrid(fx, fy), *np.meshgrid(fx + 480.0, fy + 480.0))
+    fields = fields.ravel()
+    near = shapely.dwithin(fields[:, None], villages[None, :], 3000.0).any(axis=1)
+    farmed = fields[near & (rng.random(len(fields)) < 0.6)]
+    farmed = shapely.difference(farmed, shapely.union_all(pieces[::3]))
+    pieces += list(farmed)
+    classes += ["farmland"] * len(farmed)
+    # A road from each village to its nearest neighbour.
+    nearest = shapely.STRtree(villages).query_nearest(villages, exclusive=True, all_matches=False)
+    pairs = {tuple(sorted(p)) for p in nearest.T.tolist()}
+    for i, j in sorted(pairs):
+        pieces.append(shapely.buffer(shapely.LineString([villages[i], villages[j]]), 8.0))
+        classes.append("road")
+    frame = gpd.GeoDataFrame({"class": classes, "source": LABEL}, geometry=pieces, crs=CRS)
+    frame = frame[~frame.geometry.is_empty]
+    frame.to_file(landuse, layer="landuse", driver="GPKG")
+    return population, landuse
+
+
 def build_demo(
     folder: str | Path, *, seed: int = 7, overwrite: bool = False, maps: bool = True
 ) -> dict:
@@ -413,11 +484,13 @@ def build_demo(
 
     Writes ``remnant.gpkg`` (the records), ``truth.json`` (the hidden truth) and, with
     ``maps``, ``dudrates.png`` (field dud rates against priors and truth), ``hazard.tif``
-    and ``hazard.png`` (the hazard map from the fitted rates), ``report.html`` and
-    ``report.pdf`` (the Monitor-style report).
+    and ``hazard.png`` (the hazard map from the fitted rates), ``population.tif`` and
+    ``landuse.gpkg`` (synthetic exposure), ``plan/`` (priorities, schedule, plot for four
+    teams over a year), ``report.html`` and ``report.pdf`` (the Monitor-style report).
     """
     from remnant.dudrate import fit_store, forest_plot
     from remnant.hazard import write_hazard
+    from remnant.priority import write_plan
     from remnant.report import write_report
 
     folder = Path(folder)
@@ -440,6 +513,11 @@ def build_demo(
         store, 25.0, folder / "hazard.tif", png=folder / "hazard.png", samples=100, seed=seed,
         overwrite=overwrite, user=USER, fit=result["fit"],
         title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
+    )  # fmt: skip
+    population, landuse = synthetic_exposure(seed, folder, overwrite=overwrite)
+    result["plan"] = write_plan(
+        store, folder / "plan", teams=4, horizon=365.0, population=population,
+        landuse=landuse, hazard=folder / "hazard.tif", overwrite=overwrite,
     )  # fmt: skip
     write_report(
         store, folder / "report.html", pdf=folder / "report.pdf", hazard=folder / "hazard.tif",

@@ -27,8 +27,8 @@ from scipy.spatial import cKDTree
 from remnant.catalogue import UNKNOWN, Munition, SurveyFigures
 from remnant.hazard import engine
 from remnant.hazard.footprint import StrikeKernels, strike_kernels
-from remnant.hazard.grid import Grid
-from remnant.hazard.model import DudRate, _as_date, _epochs
+from remnant.hazard.grid import Grid, coverage
+from remnant.hazard.model import DudRate, _as_date, activity_epochs
 
 __all__ = [
     "DudRateFit",
@@ -125,12 +125,13 @@ def strike_evidence(strikes, activities, items, grid: Grid, catalogue, survey) -
     kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
     sxx, sxy, syy = kernels.covariance()
     searches = activities[activities["type"].isin(SEARCH_TYPES)] if len(activities) else activities
-    epochs, plan = _epochs(strikes, searches, grid, survey)
+    epochs, plan = activity_epochs(strikes, searches, grid.crs, survey)
     searched = np.zeros(len(kernels.x))
     survival = np.ones(grid.shape)
     for e in reversed(range(len(plan) + 1)):
         if e < len(plan):
-            rows, cols, share, d, _ = plan[e]
+            geometry, d = plan[e]
+            rows, cols, share = coverage(geometry, grid)
             survival[rows, cols] *= 1.0 - d * share
         chosen = np.flatnonzero(epochs == e)
         if len(chosen) and len(plan):

@@ -43,12 +43,13 @@ def _register() -> None:
         dudrate,
         hazard,
         landrelease,
+        plan,
         quality,
         records,
         report,
     )
 
-    for module in (records, catalogue, dudrate, hazard, landrelease, quality, report, demo):
+    for module in (records, catalogue, dudrate, hazard, landrelease, quality, report, plan, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -11,19 +11,34 @@ from rich.table import Table
 from remnant.cli.dudrate import show
 from remnant.cli.hazard import summary
 from remnant.cli.options import overwrite_option
+from remnant.cli.plan import show as show_plan
 
 
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False), default="demo")
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic scenario.")
+@click.option(
+    "--scale", type=click.Choice(["district", "national"]), default="district", show_default=True,
+    help="district: the full demo (models, plan, report); national: 600,000 km², 50,000 "
+    "strikes, mapped at 100 m tile by tile.",
+)  # fmt: skip
+@click.option(
+    "--scheduler", default=None, metavar="local|tcp://HOST:PORT",
+    help="With --scale national: map the tiles on Dask.",
+)  # fmt: skip
 @overwrite_option
-def demo(folder: str, seed: int, overwrite: bool) -> None:
+def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: bool) -> None:
     """Build a SYNTHETIC scenario in FOLDER (default ./demo) and summarise it.
 
     The store FOLDER/remnant.gpkg holds strikes, hazard areas, survey and clearance,
     items found, accidents and victims; FOLDER/truth.json the hidden truth behind them.
+    With --scale national, FOLDER/national.gpkg and its hazard map FOLDER/national.tif.
     """
     from remnant.demo import build_demo
+
+    if scale == "national":
+        _national(Path(folder), scheduler, overwrite)
+        return
 
     console = Console()
     with console.status("building the synthetic scenario, fitting dud rates, mapping…"):
@@ -56,7 +71,7 @@ def demo(folder: str, seed: int, overwrite: bool) -> None:
     summary(hazard_map, hazard_table, rates, Path(folder) / "hazard.tif")
     console.print(
         f"hidden truth (synthetic): {truth['duds_total'] - truth['duds_found']:,} duds remain; "
-        f"the map expects {float(hazard_map.expected.sum(dtype='float64')):,.0f} "
+        f"the map expects {hazard_map.remaining:,.0f} "
         "from the field dud rates fitted to what clearance found"
     )
     released = scenario.activities.groupby("outcome").size().to_dict()
@@ -65,6 +80,31 @@ def demo(folder: str, seed: int, overwrite: bool) -> None:
         f"{(scenario.hazard_areas['kind'] == 'SHA').sum()} SHA; activities by outcome: {released}; "
         f"duds found {truth['duds_found']} of {truth['duds_total']}"
     )
+    console.print("[bold]plan[/bold] for 4 teams over a year (demo/plan/):")
+    show_plan(result["plan"])
+    console.print(f"report: {Path(folder) / 'report.html'} and report.pdf")
+
+
+def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
+    from rich.progress import Progress
+
+    from remnant.hazard import write_hazard
+    from remnant.national import build_national
+
+    console = Console()
+    with console.status("building the synthetic national scenario…"):
+        store = build_national(folder, overwrite=overwrite)
+    console.print(
+        f"[bold]SYNTHETIC national scenario[/bold] in {folder.resolve()}: {store.counts()}"
+    )
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        tiles = bar.add_task("hazard map tiles (100 m)", total=None)
+        hazard_map, table, rates = write_hazard(
+            store, 100.0, folder / "national.tif", samples=0, overwrite=overwrite,
+            scheduler=scheduler, title="SYNTHETIC national scenario",
+            tile_progress=lambda n, total: bar.update(tiles, completed=n, total=total),
+        )  # fmt: skip
+    summary(hazard_map, table, rates, folder / "national.tif")
 
 
 COMMANDS = [demo]

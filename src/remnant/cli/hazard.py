@@ -40,24 +40,41 @@ from remnant.cli.options import overwrite_option, store_argument, user_option
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws."
 )
+@click.option(
+    "--tile", type=click.IntRange(min=256), default=1024, show_default=True,
+    help="Tile size in cells: memory is bounded by the tile, not the extent.",
+)  # fmt: skip
+@click.option(
+    "--scheduler", default=None, metavar="local|tcp://HOST:PORT",
+    help="Run the tiles on Dask: a LocalCluster here, or the scheduler at that address.",
+)  # fmt: skip
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Worker processes of the local Dask cluster (default: one per core).",
+)  # fmt: skip
 @overwrite_option
 @user_option
-def hazard(store, cell, out, png, samples, truncate, seed, overwrite, user):
+def hazard(store, cell, out, png, samples, truncate, seed, tile, scheduler, workers, overwrite,
+           user):  # fmt: skip
     """Map expected unexploded submunitions remaining per cell from STORE's strikes.
 
     Writes OUT (band 1: expected items per cell; band 2: probability of at least one), the
     per-hazard-area sums with 5th/50th/95th percentiles into the store's hazard_area_risk
-    layer, and with --png a map.
+    layer, and with --png a map. The grid is computed tile by tile, in this process or on
+    a Dask cluster (--scheduler), with the same result.
     """
     from remnant.hazard import write_hazard
     from remnant.store import open_store
 
     opened = open_store(store)
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Monte Carlo draws", total=samples or None)
+        tiles = bar.add_task("tiles", total=None)
+        draws = bar.add_task("Monte Carlo draws", total=samples or None)
         hazard_map, table, rates = write_hazard(
             opened, cell, out, png=png, samples=samples, truncate=truncate, seed=seed,
-            overwrite=overwrite, user=user, progress=lambda k: bar.advance(task, k),
+            overwrite=overwrite, user=user, progress=lambda k: bar.advance(draws, k),
+            tile=tile, scheduler=scheduler, workers=workers,
+            tile_progress=lambda n, total: bar.update(tiles, completed=n, total=total),
         )  # fmt: skip
     summary(hazard_map, table, rates, out)
 
@@ -73,7 +90,7 @@ def summary(hazard_map, table, rates, out) -> None:
     for key, r in rates.items():
         t.add_row(key, f"{r['mean']:.1%}", r["source"])
     console.print(t)
-    remaining = float(hazard_map.expected.sum(dtype="float64"))
+    remaining = hazard_map.remaining
     console.print(
         f"expected unexploded submunitions remaining on the grid: {remaining:,.0f} "
         f"(lost beyond kernel truncation {hazard_map.truncated:.3g}, off the grid "

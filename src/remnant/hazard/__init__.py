@@ -17,9 +17,17 @@ import pandas as pd
 from remnant.catalogue import default_survey
 from remnant.errors import ModelError
 from remnant.hazard.bands import area_bands
+from remnant.hazard.engine import losses
 from remnant.hazard.footprint import strike_kernels
 from remnant.hazard.grid import Grid, coverage, equal_area_crs
-from remnant.hazard.model import DudRate, HazardMap, area_sums, expected_items, prior_dud_rates
+from remnant.hazard.model import (
+    DudRate,
+    HazardMap,
+    area_sums,
+    expected_items,
+    prepare,
+    prior_dud_rates,
+)
 
 __all__ = [
     "DudRate",
@@ -36,32 +44,8 @@ __all__ = [
 ]
 
 
-def map_store(
-    store,
-    cell: float,
-    *,
-    samples: int = 200,
-    truncate: float = 4.0,
-    seed: int = 0,
-    progress=None,
-    field_rates: bool = True,
-    fit=None,
-):
-    """The hazard map of a store's strikes and activities, and its per-area table.
-
-    The grid is in an equal-area projection centred on the strikes and covers every
-    strike's kernel out to ``truncate`` σ (so nothing falls off it) and every hazard area.
-    With ``field_rates`` the dud rates are fitted to the store's clearance results
-    (:mod:`remnant.dudrate`) and each strike keeps its expected duds given what was found;
-    types without clearance data keep the catalogue prior. A ``fit`` already made
-    (:func:`remnant.dudrate.fit_store`) is used as it is.
-
-    Returns
-    -------
-    (HazardMap, DataFrame)
-        The map, and per hazard area: expected items remaining, P(any), and with
-        ``samples`` > 0 the Monte Carlo mean, 5th/50th/95th percentiles and P(any).
-    """
+def _store_inputs(store, cell: float, truncate: float, field_rates: bool, fit):
+    """A store's strikes, activities and areas on a grid covering them, and the fit."""
     strikes = store.read("strikes")
     if strikes.empty:
         raise ModelError(f"{store.backend} holds no strikes: nothing to map")
@@ -89,19 +73,18 @@ def map_store(
             max(bounds[3], ab[3]),
         ]
     grid = Grid.covering(bounds, cell, crs)
-    rates, weights = None, None
-    if field_rates and fit is None:
+    if field_rates and fit is None and len(store.read("items", limit=1)):
         from remnant.dudrate import fit_dud_rates
 
         fit = fit_dud_rates(strikes, activities, store.read("items"), grid, catalogue, survey)
-    if fit is not None:
-        rates, weights = fit.rates(), fit.strike_weights
-    hazard = expected_items(
-        strikes, grid, activities=activities, catalogue=catalogue, survey=survey, truncate=truncate,
-        rates=rates, strike_weights=weights,
+    prepared = prepare(
+        strikes, grid, activities=activities, catalogue=catalogue, survey=survey,
+        rates=fit.rates() if fit is not None else None, truncate=truncate,
     )  # fmt: skip
-    hazard.fit = fit
-    table = area_sums(hazard, areas)
+    return grid, prepared, areas, fit
+
+
+def _with_bands(hazard: HazardMap, table, areas, samples, seed, progress, cell) -> pd.DataFrame:
     if samples > 0 and len(areas):
         bands = area_bands(hazard, areas, samples=samples, seed=seed, progress=progress)
         table = table.merge(bands, on="hazard_area")
@@ -110,7 +93,43 @@ def map_store(
             table[column] = np.nan
     table["samples"] = samples
     table["cell_m"] = float(cell)
-    return hazard, pd.DataFrame(table)
+    return pd.DataFrame(table)
+
+
+def map_store(
+    store,
+    cell: float,
+    *,
+    samples: int = 200,
+    truncate: float = 4.0,
+    seed: int = 0,
+    progress=None,
+    field_rates: bool = True,
+    fit=None,
+):
+    """The hazard map of a store's strikes and activities in memory, and its per-area table.
+
+    The grid is in an equal-area projection centred on the strikes and covers every
+    strike's kernel out to ``truncate`` σ (so nothing falls off it) and every hazard area.
+    With ``field_rates`` the dud rates are fitted to the store's clearance results
+    (:mod:`remnant.dudrate`); types without clearance data keep the catalogue prior. A
+    ``fit`` already made (:func:`remnant.dudrate.fit_store`) is used as it is. For national
+    extents, :func:`write_hazard` computes the same map tile by tile.
+
+    Returns
+    -------
+    (HazardMap, DataFrame)
+        The map, and per hazard area: expected items remaining, P(any), and with
+        ``samples`` > 0 the Monte Carlo mean, 5th/50th/95th percentiles and P(any).
+    """
+    grid, prepared, areas, fit = _store_inputs(store, cell, truncate, field_rates, fit)
+    hazard = expected_items(
+        store.read("strikes"), grid, activities=store.read("activities"),
+        catalogue=store.catalogue(), rates=prepared.rates, truncate=truncate,
+    )  # fmt: skip
+    hazard.fit = fit
+    table = _with_bands(hazard, area_sums(hazard, areas), areas, samples, seed, progress, cell)
+    return hazard, table
 
 
 def write_hazard(
@@ -128,40 +147,70 @@ def write_hazard(
     title: str = "Expected unexploded submunitions per cell",
     field_rates: bool = True,
     fit=None,
+    tile: int = 1024,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    tile_progress=None,
 ):
-    """Map a store and write the results: the COG, the PNG, the hazard_area_risk layer.
+    """Map a store tile by tile and write the COG, the PNG and the hazard_area_risk layer.
 
-    Refuses before computing anything if an output exists and ``overwrite`` is false.
+    The map is computed in tiles of ``tile`` cells (:mod:`remnant.hazard.tiled`), here or
+    on Dask (``scheduler`` ``local`` or ``tcp://HOST:PORT``), so memory is bounded by the
+    tile, not the extent. Refuses before computing anything if an output exists and
+    ``overwrite`` is false.
 
     Returns
     -------
     (HazardMap, DataFrame, dict)
-        The map, the per-area table, and the dud rate used per munition type.
+        The map's accounting (``expected`` is None: the cells are in the COG), the
+        per-area table, and the dud rate used per munition type.
     """
-    from remnant.hazard.output import refuse_existing, write_cog, write_png
+    from remnant.hazard.output import refuse_existing, write_png
+    from remnant.hazard.tiled import TileJob, run_tiles
 
     for path in (out, png):
         if path is not None:
             refuse_existing(Path(path), overwrite)
-    hazard_map, table = map_store(
-        store, cell, samples=samples, truncate=truncate, seed=seed, progress=progress,
-        field_rates=field_rates, fit=fit,
-    )  # fmt: skip
-    used = set(hazard_map.kernels.munition)
+    grid, prepared, areas, fit = _store_inputs(store, cell, truncate, field_rates, fit)
+    used = set(prepared.kernels.munition)
     rates = {
         k: {"mean": r.mean, "alpha": r.alpha, "beta": r.beta, "source": r.source}
-        for k, r in hazard_map.rates.items()
+        for k, r in prepared.rates.items()
         if k in used
     }
-    write_cog(hazard_map, out, overwrite=overwrite, tags={"remnant_rates": json.dumps(rates)})
+    projected = areas.to_crs(grid.crs)
+    kernels = prepared.kernel_set()
+    job = TileJob(
+        grid, kernels, prepared.epochs, prepared.activities, projected.geometry.to_numpy(),
+        truncate,
+    )  # fmt: skip
+    result = run_tiles(
+        job, Path(out), size=tile, scheduler=scheduler, workers=workers,
+        tags={"remnant_rates": json.dumps(rates)}, progress=tile_progress,
+    )  # fmt: skip
+    truncated, outside = losses(kernels, grid, truncate)
+    hazard = HazardMap(
+        grid=grid, expected=None, total=float(prepared.weights.sum()), truncated=truncated,
+        outside=outside, removed=result.removed, rates=prepared.rates, kernels=prepared.kernels,
+        weights=prepared.weights, epochs=prepared.epochs, activities=prepared.activities, fit=fit,
+    )  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "hazard_area": projected["id"].to_numpy(),
+            "area_m2": projected.geometry.area.to_numpy(),
+            "expected": result.area_expected,
+            "p_any": -np.expm1(-result.area_expected),
+        }
+    )
+    table = _with_bands(hazard, table, areas, samples, seed, progress, cell)
     if png is not None:
         write_png(
-            hazard_map, png, areas=store.read("hazard_areas"), strikes=store.read("strikes"),
-            overwrite=overwrite, title=title,
+            out, png, areas=areas, strikes=store.read("strikes"), overwrite=overwrite,
+            title=title,
         )  # fmt: skip
     table["computed_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     table["rates"] = json.dumps(rates)
     store.replace_derived(
         "hazard_area_risk", table, user=user, note={"cell_m": cell, "samples": samples}
     )
-    return hazard_map, table, rates
+    return hazard, table, rates

@@ -47,8 +47,8 @@ def area_bands(
     k = hazard.kernels
     projected = areas.to_crs(hazard.grid.crs) if areas.crs else areas
     area_tree = shapely.STRtree(projected.geometry.to_numpy())
-    act_geoms = np.array([a[4] for a in hazard.activities], dtype=object)
-    act_d = np.array([a[3] for a in hazard.activities], dtype=float)
+    act_geoms = np.array([a[0] for a in hazard.activities], dtype=object)
+    act_d = np.array([a[1] for a in hazard.activities], dtype=float)
     act_tree = shapely.STRtree(act_geoms) if len(act_geoms) else None
     epochs = hazard.epochs if hazard.epochs is not None else np.zeros(len(k.x), np.int64)
     types = sorted(set(k.munition))

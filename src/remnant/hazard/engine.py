@@ -383,3 +383,14 @@ def kernel_dot(
         np.ascontiguousarray(values, dtype=np.float64), win, left, top, cell,
         kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy,
     )  # fmt: skip
+
+
+def losses(kernels: KernelSet, grid, truncate: float) -> tuple[float, float]:
+    """Weight lost beyond the truncation window, and weight falling off ``grid``."""
+    win = windows(kernels, grid.left, grid.top, grid.cell, truncate)
+    inside, on_grid = _window_masses(
+        win, grid.left, grid.top, grid.cell, grid.height, grid.width,
+        kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy,
+    )  # fmt: skip
+    w = kernels.weight
+    return float((w * (1 - inside)).sum()), float((w * (inside - on_grid)).sum())

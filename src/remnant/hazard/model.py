@@ -58,10 +58,13 @@ def prior_dud_rates(catalogue: dict[str, Munition]) -> dict[str, DudRate]:
 
 @dataclass
 class HazardMap:
-    """Expected items remaining per cell, and where the rest of the expected total went."""
+    """Expected items remaining per cell, and where the rest of the expected total went.
+
+    ``expected`` is None for a map computed tile by tile (its cells are in the COG).
+    """
 
     grid: Grid
-    expected: np.ndarray
+    expected: np.ndarray | None
     total: float
     truncated: float
     outside: float
@@ -72,6 +75,11 @@ class HazardMap:
     epochs: np.ndarray | None = None
     activities: list = field(default_factory=list)
     fit: object = None  # the field dud-rate fit behind the rates, when there was one
+
+    @property
+    def remaining(self) -> float:
+        """Expected items left on the grid: the total less truncation, off-grid and searched."""
+        return self.total - self.truncated - self.outside - self.removed
 
     @property
     def probability(self) -> np.ndarray:
@@ -89,7 +97,6 @@ def expected_items(
     rates: dict[str, DudRate] | None = None,
     truncate: float = 4.0,
     tile: int = 256,
-    strike_weights: np.ndarray | None = None,
 ) -> HazardMap:
     """Expected unexploded submunitions remaining per cell of ``grid``.
 
@@ -108,9 +115,6 @@ def expected_items(
         shipped survey figures, catalogue priors).
     truncate : float
         Kernel truncation in standard deviations; the mass beyond is reported.
-    strike_weights : array, optional
-        Expected duds per strike before the search's spatial thinning, in place of
-        n̄ K E[p]: the field dud-rate model's E[(N − k) p / (1 − p π) | k].
 
     Returns
     -------
@@ -137,6 +141,69 @@ def expected_items(
     >>> round(float(hazard.expected.sum()), 1), round(hazard.total, 1)
     (72.1, 72.1)
     """
+    prepared = prepare(
+        strikes, grid, activities=activities, catalogue=catalogue, survey=survey, rates=rates,
+        truncate=truncate,
+    )  # fmt: skip
+    k = prepared.kernels
+    sxx, sxy, syy = k.covariance()
+    out = np.zeros(grid.shape, np.float32)
+    truncated = outside = removed = 0.0
+    for e in range(len(prepared.activities) + 1):
+        chosen = prepared.epochs == e
+        if chosen.any():
+            some = engine.KernelSet(
+                k.x[chosen], k.y[chosen], sxx[chosen], sxy[chosen], syy[chosen],
+                prepared.weights[chosen],
+            )  # fmt: skip
+            part = engine.rasterize(
+                some, grid.shape, grid.left, grid.top, grid.cell, truncate=truncate, tile=tile,
+                out=out,
+            )  # fmt: skip
+            truncated += part["truncated"]
+            outside += part["outside"]
+        if e < len(prepared.activities):
+            geometry, d = prepared.activities[e]
+            rows, cols, share = coverage(geometry, grid)
+            before = out[rows, cols].astype(np.float64)
+            out[rows, cols] = before * (1.0 - d * share)
+            removed += float((before * d * share).sum())
+    return HazardMap(
+        grid=grid,
+        expected=out,
+        total=float(prepared.weights.sum()),
+        truncated=truncated,
+        outside=outside,
+        removed=removed,
+        rates=prepared.rates,
+        kernels=k,
+        weights=prepared.weights,
+        epochs=prepared.epochs,
+        activities=prepared.activities,
+    )
+
+
+@dataclass
+class Prepared:
+    """A map's inputs in the grid's CRS: kernels, expected duds per strike, epochs."""
+
+    kernels: StrikeKernels
+    weights: np.ndarray
+    epochs: np.ndarray
+    activities: list  # (geometry, detection probability) in start order
+    rates: dict[str, DudRate]
+
+    def kernel_set(self) -> engine.KernelSet:
+        """The kernels as the engine takes them."""
+        sxx, sxy, syy = self.kernels.covariance()
+        return engine.KernelSet(self.kernels.x, self.kernels.y, sxx, sxy, syy, self.weights)
+
+
+def prepare(
+    strikes, grid: Grid, *, activities=None, catalogue=None, survey=None, rates=None,
+    truncate: float = 4.0,
+) -> Prepared:  # fmt: skip
+    """Check and project the inputs of a map (see :func:`expected_items`)."""
     if strikes is None or len(strikes) == 0:
         raise ModelError("no strikes: nothing to map")
     if truncate <= 0:
@@ -158,76 +225,38 @@ def expected_items(
             f"{off.sum()} strike(s) lie outside the grid, e.g. {kernels.ids[off][0]}; "
             "make the grid cover every strike"
         )
-    sxx, sxy, syy = kernels.covariance()
-    epochs, plan = _epochs(strikes, activities, grid, survey)
-    out = np.zeros(grid.shape, np.float32)
-    truncated = outside = removed = 0.0
-    for e in range(len(plan) + 1):
-        chosen = epochs == e
-        if chosen.any():
-            some = engine.KernelSet(
-                kernels.x[chosen], kernels.y[chosen], sxx[chosen], sxy[chosen], syy[chosen],
-                weights[chosen],
-            )  # fmt: skip
-            part = engine.rasterize(
-                some, grid.shape, grid.left, grid.top, grid.cell, truncate=truncate, tile=tile,
-                out=out,
-            )  # fmt: skip
-            truncated += part["truncated"]
-            outside += part["outside"]
-        if e < len(plan):
-            rows, cols, share, d, _ = plan[e]
-            before = out[rows, cols].astype(np.float64)
-            out[rows, cols] = before * (1.0 - d * share)
-            removed += float((before * d * share).sum())
-    return HazardMap(
-        grid=grid,
-        expected=out,
-        total=float(weights.sum()),
-        truncated=truncated,
-        outside=outside,
-        removed=removed,
-        rates=rates,
-        kernels=kernels,
-        weights=weights,
-        epochs=epochs,
-        activities=plan,
-    )
+    epochs, order = activity_epochs(strikes, activities, grid.crs, survey)
+    return Prepared(kernels, weights, epochs, order, rates)
 
 
-def _epochs(strikes, activities, grid: Grid, survey: SurveyFigures):
+def activity_epochs(strikes, activities, crs, survey: SurveyFigures):
     """Order activities by start; give each strike the number of activities before it.
 
     A strike is reduced only by activities that started after it (an undated strike by
-    all of them: most records are of strikes long before the survey).
+    all of them: most records are of strikes long before the survey). Returns the epochs
+    and, in order, each searching activity's (geometry in ``crs``, detection probability).
     """
     n = len(strikes)
     if activities is None or len(activities) == 0:
         return np.zeros(n, np.int64), []
-    acts = activities.to_crs(grid.crs) if activities.crs else activities
+    acts = activities.to_crs(crs) if activities.crs else activities
     acts = acts.assign(begins=[_as_date(v) or dt.date.min for v in acts["start"]])
     acts = acts.sort_values("begins", kind="stable")
-    plan = []
+    order = []
     for a in acts.itertuples():
         d = survey.detection.get(a.type)
         if d is None:
             raise InputError(f"no detection probability for activity type {a.type!r}")
-        if d == 0:
-            continue
-        rows, cols, share = coverage(a.geometry, grid)
-        if len(rows):
-            plan.append((rows, cols, share, d, a.geometry, a.begins))
-    starts = np.array([p[5] for p in plan], dtype=object)
+        if d > 0:
+            order.append((a.geometry, d, a.begins))
+    starts = np.array([a[2] for a in order], dtype=object)
     dates = [_as_date(v) for v in strikes["date"]] if "date" in strikes else [None] * n
-    epochs = (
-        np.array(
-            [0 if d is None else int(np.searchsorted(starts, d, side="right")) for d in dates],
-            dtype=np.int64,
-        )
-        if len(plan)
-        else np.zeros(n, np.int64)
-    )
-    return epochs, [p[:5] for p in plan]
+    epochs = np.array(
+        [0 if d is None or not len(order) else int(np.searchsorted(starts, d, side="right"))
+         for d in dates],
+        dtype=np.int64,
+    )  # fmt: skip
+    return epochs, [a[:2] for a in order]
 
 
 def _as_date(value) -> dt.date | None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import rasterio
-import rasterio.shutil
 
 from remnant.errors import InputError
-from remnant.hazard.model import HazardMap
+from remnant.hazard.grid import Grid
 
-__all__ = ["refuse_existing", "write_cog", "write_png"]
+__all__ = ["read_coarse", "refuse_existing", "write_png"]
 
 NODATA = -1.0
 BANDS = (
@@ -28,49 +25,25 @@ def refuse_existing(path: Path, overwrite: bool) -> None:
         raise InputError("exists; pass --overwrite to replace it", file=path)
 
 
-def write_cog(hazard: HazardMap, path: str | Path, *, overwrite: bool = False, tags=None) -> Path:
-    """Write band 1 = Λ (expected items) and band 2 = P(any) as a COG in the grid's CRS.
+def read_coarse(cog: str | Path, pixels: int) -> tuple[np.ndarray, Grid]:
+    """Band 1 of a hazard COG with cells merged k × k (items summed) to at most ``pixels``."""
+    import pyproj
+    from rasterio.enums import Resampling
 
-    The file is written beside ``path`` and moved in place only when complete.
-    """
-    path = Path(path)
-    refuse_existing(path, overwrite)
-    grid = hazard.grid
-    profile = {
-        "driver": "GTiff",
-        "width": grid.width,
-        "height": grid.height,
-        "count": 2,
-        "dtype": "float32",
-        "crs": grid.crs.to_wkt(),
-        "transform": grid.transform,
-        "nodata": NODATA,
-        "tiled": True,
-        "blockxsize": 512,
-        "blockysize": 512,
-        "compress": "deflate",
-        "BIGTIFF": "IF_SAFER",
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".remnant-") as tmp:
-        plain = Path(tmp) / "plain.tif"
-        with rasterio.open(plain, "w", **profile) as dst:
-            dst.write(hazard.expected, 1)
-            dst.write(hazard.probability, 2)
-            for band, text in enumerate(BANDS, start=1):
-                dst.set_band_description(band, text)
-            dst.update_tags(**(tags or {}))
-        cog = Path(tmp) / path.name
-        rasterio.shutil.copy(
-            plain, cog, driver="COG", COMPRESS="DEFLATE", PREDICTOR="YES", BLOCKSIZE=512,
-            OVERVIEW_RESAMPLING="AVERAGE", BIGTIFF="IF_SAFER",
+    with rasterio.open(cog) as src:
+        k = max(1, -(-max(src.width, src.height) // pixels))
+        shape = (-(-src.height // k), -(-src.width // k))
+        band = src.read(1, out_shape=shape, resampling=Resampling.average, masked=True)
+        cell = src.res[0]
+        grid = Grid(
+            pyproj.CRS.from_wkt(src.crs.to_wkt()), src.bounds.left, src.bounds.top, cell * k,
+            shape[1], shape[0],
         )  # fmt: skip
-        os.replace(cog, path)
-    return path
+    return band.filled(0.0).astype(np.float64) * k * k, grid
 
 
 def write_png(
-    hazard: HazardMap,
+    cog: str | Path,
     path: str | Path,
     *,
     areas=None,
@@ -78,7 +51,11 @@ def write_png(
     title: str = "Expected unexploded submunitions per cell",
     overwrite: bool = False,
 ) -> Path:
-    """Draw band 1 on a log colour scale with hazard areas, strikes, a colour bar and a scale."""
+    """Draw the COG's band 1 on a log colour scale with areas, strikes, colour bar and scale.
+
+    Large grids are read at a coarser cell (whole multiples, items summed), so drawing
+    needs no more memory than the picture.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -87,9 +64,9 @@ def write_png(
 
     path = Path(path)
     refuse_existing(path, overwrite)
-    grid = hazard.grid
+    expected, grid = read_coarse(cog, 2000)
     left, bottom, right, top = grid.bounds
-    values = np.ma.masked_less_equal(hazard.expected, 1e-4)
+    values = np.ma.masked_less_equal(expected, 1e-4)
     fig, ax = plt.subplots(figsize=(10, 10 * grid.height / max(grid.width, 1) * 0.9 + 1), dpi=110)
     vmax = max(float(values.max()) if values.count() else 1.0, 1e-3)
     image = ax.imshow(

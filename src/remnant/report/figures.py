@@ -110,25 +110,20 @@ def area_map(per_area, strikes, hazard) -> list[Figure]:
 
 
 def _draw_hazard(ax, path, fig):
-    """The hazard GeoTIFF's band 1 (an overview for large grids), log colour scale."""
-    import rasterio
+    """The hazard GeoTIFF's band 1 (cells merged for large grids), log colour scale."""
     from matplotlib.colors import LogNorm
-    from rasterio.enums import Resampling
 
-    with rasterio.open(path) as src:
-        factor = max(1, int(np.ceil(max(src.width, src.height) / 1500)))
-        shape = (max(1, src.height // factor), max(1, src.width // factor))
-        band = src.read(1, out_shape=shape, masked=True, resampling=Resampling.average)
-        left, bottom, right, top = src.bounds
-        crs = src.crs.to_wkt()
-        cell = src.res[0] * factor
-    values = np.ma.masked_less_equal(band * factor**2, 1e-4)
+    from remnant.hazard.output import read_coarse
+
+    band, grid = read_coarse(path, 1500)
+    left, bottom, right, top = grid.bounds
+    values = np.ma.masked_less_equal(band, 1e-4)
     vmax = max(float(values.max()) if values.count() else 1.0, 1e-3)
     image = ax.imshow(
         values, extent=(left, right, bottom, top), cmap="magma_r",
         norm=LogNorm(vmin=max(vmax / 1e4, 1e-4), vmax=vmax), interpolation="nearest",
     )  # fmt: skip
-    fig.colorbar(
-        image, ax=ax, shrink=0.7, label=f"expected unexploded items per {cell:,.0f} m cell"
-    )
-    return crs, f"Hazard map from {path} (cells aggregated to {cell:,.0f} m for the page)."
+    label = f"expected unexploded items per {grid.cell:,.0f} m cell"
+    fig.colorbar(image, ax=ax, shrink=0.7, label=label)
+    note = f"Hazard map from {path} (cells merged to {grid.cell:,.0f} m for the page)."
+    return grid.crs, note
