@@ -125,6 +125,28 @@ def test_overlapping_strikes_of_different_types_share_nothing():
     assert fit.strike_weights[0] == pytest.approx((4 * 644 - 40) * rate / (1 - rate * d), rel=0.1)
 
 
+def test_finds_go_only_to_strikes_a_search_reached():
+    """An item found in a cleared box near two strikes of its type goes to the one whose
+    footprint the clearance reached; the other keeps its prior weight (it was 0 when a
+    share of the find made its likelihood impossible: found > 0 with π = 0)."""
+    s = strikes([(0, 0), (2800, 0)], ["m77_m26", "m77_m26"])
+    grid = Grid.covering((-3000, -3000, 6000, 3000), 20, CRS)
+    cleared = gpd.GeoDataFrame(
+        {"id": ["A1"], "type": ["clearance"], "start": [dt.date(2024, 1, 1)]},
+        geometry=[shapely.box(-600, -600, 600, 600)],
+        crs=CRS,
+    )
+    items = gpd.GeoDataFrame(
+        {"id": ["I1", "I2"], "munition": "m77_m26", "activity": "A1", "date": dt.date(2024, 2, 1)},
+        geometry=[shapely.Point(500, 0), shapely.Point(550, 50)], crs=CRS,
+    )  # fmt: skip
+    fit = fit_dud_rates(s, cleared, items, grid, default_catalogue(), default_survey())
+    assert fit.estimates["m77_m26"].found == pytest.approx(2)
+    mean = fit.estimates["m77_m26"].mean
+    assert fit.strike_weights[1] == pytest.approx(4 * 644 * mean, rel=1e-3)
+    assert fit.strike_weights[0] > 0
+
+
 def test_the_prior_only_matters_where_data_are_few():
     rng = np.random.default_rng(5)
     s = 200

@@ -144,17 +144,21 @@ def strike_evidence(strikes, activities, items, grid: Grid, catalogue, survey) -
                 np.ones(len(chosen)),
             )
             searched[chosen] = engine.kernel_dot(k, 1.0 - survival, grid.left, grid.top, grid.cell)
-    found, unattributed = _attribute(strikes, kernels, items, searches, grid, catalogue)
+    searched = np.clip(searched, 0.0, 1.0)
+    found, unattributed = _attribute(strikes, kernels, items, searches, grid, catalogue, searched)
     # An item count above what the largest carrier count could leave is kept at that bound.
     found = np.minimum(found, kernels.carriers_max * kernels.per_carrier)
-    return StrikeEvidence(kernels, np.clip(searched, 0.0, 1.0), found, unattributed)
+    return StrikeEvidence(kernels, searched, found, unattributed)
 
 
-def _attribute(strikes, kernels, items, searches, grid, catalogue) -> tuple[np.ndarray, int]:
+def _attribute(
+    strikes, kernels, items, searches, grid, catalogue, searched
+) -> tuple[np.ndarray, int]:
     """Share each found item between the strikes of its type that could have left it.
 
     Responsibility ∝ prior expected duds × footprint density at the item, among strikes of
-    the same type dated no later than the item.
+    the same type dated no later than the item whose footprints the searches reached
+    (π > 0: a strike no search reached cannot be the source of a find).
     """
     found = np.zeros(len(kernels.x))
     if items is None or len(items) == 0:
@@ -186,6 +190,7 @@ def _attribute(strikes, kernels, items, searches, grid, catalogue) -> tuple[np.n
             mine, tree.query_ball_point(np.column_stack([ix[mine], iy[mine]]), reach), strict=True
         ):
             s = of_type[np.asarray(near, dtype=np.int64)]
+            s = s[searched[s] > 0]
             if item_dates[i] is not None:
                 s = s[[strike_dates[j] is None or strike_dates[j] <= item_dates[i] for j in s]]
             if len(s) == 0:

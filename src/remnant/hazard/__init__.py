@@ -80,6 +80,7 @@ def _store_inputs(store, cell: float, truncate: float, field_rates: bool, fit):
     prepared = prepare(
         strikes, grid, activities=activities, catalogue=catalogue, survey=survey,
         rates=fit.rates() if fit is not None else None, truncate=truncate,
+        strike_weights=fit.strike_weights if fit is not None else None,
     )  # fmt: skip
     return grid, prepared, areas, fit
 
@@ -112,9 +113,10 @@ def map_store(
     The grid is in an equal-area projection centred on the strikes and covers every
     strike's kernel out to ``truncate`` σ (so nothing falls off it) and every hazard area.
     With ``field_rates`` the dud rates are fitted to the store's clearance results
-    (:mod:`remnant.dudrate`); types without clearance data keep the catalogue prior. A
-    ``fit`` already made (:func:`remnant.dudrate.fit_store`) is used as it is. For national
-    extents, :func:`write_hazard` computes the same map tile by tile.
+    (:mod:`remnant.dudrate`) and each strike keeps its expected duds given what was found;
+    types without clearance data keep the catalogue prior. A ``fit`` already made
+    (:func:`remnant.dudrate.fit_store`) is used as it is. For national extents,
+    :func:`write_hazard` computes the same map tile by tile.
 
     Returns
     -------
@@ -126,6 +128,7 @@ def map_store(
     hazard = expected_items(
         store.read("strikes"), grid, activities=store.read("activities"),
         catalogue=store.catalogue(), rates=prepared.rates, truncate=truncate,
+        strike_weights=prepared.weights,
     )  # fmt: skip
     hazard.fit = fit
     table = _with_bands(hazard, area_sums(hazard, areas), areas, samples, seed, progress, cell)

@@ -97,6 +97,7 @@ def expected_items(
     rates: dict[str, DudRate] | None = None,
     truncate: float = 4.0,
     tile: int = 256,
+    strike_weights: np.ndarray | None = None,
 ) -> HazardMap:
     """Expected unexploded submunitions remaining per cell of ``grid``.
 
@@ -115,6 +116,9 @@ def expected_items(
         shipped survey figures, catalogue priors).
     truncate : float
         Kernel truncation in standard deviations; the mass beyond is reported.
+    strike_weights : array, optional
+        Expected duds per strike before the search's spatial thinning, in place of
+        n̄ K E[p]: the field dud-rate model's E[(N − k) p / (1 − p π) | k].
 
     Returns
     -------
@@ -143,7 +147,7 @@ def expected_items(
     """
     prepared = prepare(
         strikes, grid, activities=activities, catalogue=catalogue, survey=survey, rates=rates,
-        truncate=truncate,
+        truncate=truncate, strike_weights=strike_weights,
     )  # fmt: skip
     k = prepared.kernels
     sxx, sxy, syy = k.covariance()
@@ -201,7 +205,7 @@ class Prepared:
 
 def prepare(
     strikes, grid: Grid, *, activities=None, catalogue=None, survey=None, rates=None,
-    truncate: float = 4.0,
+    truncate: float = 4.0, strike_weights=None,
 ) -> Prepared:  # fmt: skip
     """Check and project the inputs of a map (see :func:`expected_items`)."""
     if strikes is None or len(strikes) == 0:
@@ -213,11 +217,14 @@ def prepare(
     rates = rates or prior_dud_rates(catalogue)
     points = strikes.to_crs(grid.crs).geometry if strikes.crs else strikes.geometry
     kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
-    weights = (
-        kernels.carriers_mean
-        * kernels.per_carrier
-        * np.array([rates[k].mean for k in kernels.munition])
-    )
+    if strike_weights is not None:
+        weights = np.asarray(strike_weights, dtype=float)
+    else:
+        weights = (
+            kernels.carriers_mean
+            * kernels.per_carrier
+            * np.array([rates[k].mean for k in kernels.munition])
+        )
     left, bottom, right, top = grid.bounds
     off = (kernels.x < left) | (kernels.x > right) | (kernels.y < bottom) | (kernels.y > top)
     if off.any():
