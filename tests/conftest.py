@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
+import tempfile
+import uuid
+from pathlib import Path
 
 import pytest
 
+from helpers import PostgresCluster, apt_install
 from remnant.store import create_store
 
 
@@ -17,13 +19,42 @@ def store(tmp_path):
     return create_store(tmp_path / "store.gpkg")
 
 
+@pytest.fixture(params=["geopackage", "postgis"])
+def any_store(request, tmp_path):
+    """An empty store of each backend: the same tests run on both."""
+    if request.param == "geopackage":
+        return create_store(tmp_path / "store.gpkg")
+    return create_store(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The session's PostgreSQL cluster, stopped and removed at the end.
+
+    Its folder is made outside pytest's (private to root) so Debian's postgres user, as
+    which the server runs when the tests run as root, can reach it.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="remnant-pg-"))
+    cluster = PostgresCluster(folder)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(postgres):
+    """A fresh, empty database on the session's cluster; dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres.admin(f"CREATE DATABASE {name}")
+    yield f"{postgres.url}/{name}"
+    postgres.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def debian_tool(name: str, package: str) -> str:
     """The path of a Debian command, installed with apt-get when it is missing."""
     path = shutil.which(name)
-    if path is None and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+    if path is None:
+        apt_install(package)
         path = shutil.which(name)
     if path is None:
         pytest.fail(f"{name} (Debian package {package}) is needed and could not be installed")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -11,6 +16,54 @@ import shapely
 from remnant.errors import StoreBusyError
 from remnant.io import import_records
 from remnant.store import open_store
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL 15 + PostGIS cluster in a temporary folder, on loopback."""
+
+    def __init__(self, folder: Path):
+        postgis = Path("/usr/share/postgresql/15/extension/postgis.control")
+        if not (PG_BIN / "initdb").exists() or not postgis.exists():
+            apt_install("postgresql-15-postgis-3")
+        if not postgis.exists():
+            raise RuntimeError("PostgreSQL 15 with PostGIS 3 (postgresql-15-postgis-3) is needed")
+        self.folder, self.data = folder, folder / "data"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        if os.geteuid() == 0:  # initdb refuses root: run the cluster as Debian's postgres
+            shutil.chown(folder, "postgres")
+        self._run(PG_BIN / "initdb", "-D", self.data, "-U", "remnant", "--auth=trust", "-E", "UTF8")
+        self.start()
+        self.url = f"postgresql://remnant@127.0.0.1:{self.port}"
+
+    def _run(self, *args):
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *map(str, args)], check=True, capture_output=True)
+
+    def start(self):
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-w", "-l",
+                  self.folder / "log", "start")  # fmt: skip
+
+    def stop(self, mode: str = "fast"):
+        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+
+    def admin(self, sql: str):
+        import psycopg
+
+        with psycopg.connect(f"{self.url}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
+
+
+def apt_install(package: str) -> None:
+    """Install a Debian package (as root; elsewhere it must be installed already)."""
+    if os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
 
 
 def strike_rows(n: int = 5, **overrides) -> pd.DataFrame:

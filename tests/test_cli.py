@@ -82,7 +82,8 @@ def test_user_errors_exit_1_with_one_line_and_usage_errors_exit_2(capsys, tmp_pa
     code, _, err = run(capsys, "init", str(tmp_path / "store.txt"))
     assert (code, err.strip()) == (
         1,
-        f"error: {tmp_path / 'store.txt'}: a store is a GeoPackage file ending in .gpkg",
+        f"error: {tmp_path / 'store.txt'}: a store is a GeoPackage file ending in .gpkg "
+        "or a postgresql:// URL",
     )
 
 

@@ -7,6 +7,7 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -119,13 +120,15 @@ def test_gdal_reads_every_layer_of_a_populated_store(store, ogrinfo):
     assert f"Feature Count: {expected}" in out
 
 
-def test_bbox_read_uses_the_spatial_index(store):
+def test_bbox_read_uses_the_spatial_index(any_store):
+    store = any_store
     import_records(store, "hazard_areas", hazard_frame(5))
     got = store.read("hazard_areas", bbox=(35.05, 32.9, 35.25, 33.1))
     assert list(got["id"]) == ["H-1", "H-2"]
 
 
-def test_every_write_is_audited_and_history_shows_it(store):
+def test_every_write_is_audited_and_history_shows_it(any_store):
+    store = any_store
     import_records(store, "hazard_areas", hazard_frame(2), user="alice")
     rec = store.get("hazard_areas", "H-0")
     assert rec["version"] == 1
@@ -145,7 +148,8 @@ def test_every_write_is_audited_and_history_shows_it(store):
         store.get("hazard_areas", "H-1")
 
 
-def test_stale_update_is_a_conflict_not_a_lost_update(store):
+def test_stale_update_is_a_conflict_not_a_lost_update(any_store):
+    store = any_store
     import_records(store, "hazard_areas", hazard_frame(1))
     store.update("hazard_areas", "H-0", {"status": "worked_on"}, expected_version=1)
     with pytest.raises(ConflictError, match="was changed by someone else"):
@@ -153,7 +157,8 @@ def test_stale_update_is_a_conflict_not_a_lost_update(store):
     assert store.get("hazard_areas", "H-0")["status"] == "worked_on"
 
 
-def test_update_is_validated_and_ids_never_change(store):
+def test_update_is_validated_and_ids_never_change(any_store):
+    store = any_store
     import_records(store, "hazard_areas", hazard_frame(1))
     with pytest.raises(InvalidRecordsError) as info:
         store.update("hazard_areas", "H-0", {"status": "done"})
@@ -173,7 +178,8 @@ def test_audit_is_append_only(store):
         con.execute("DELETE FROM audit")
 
 
-def test_referenced_record_cannot_be_deleted(store):
+def test_referenced_record_cannot_be_deleted(any_store):
+    store = any_store
     scenario = populate(store)
     accident = scenario.victims["accident"].iloc[0]
     with pytest.raises(ConflictError, match=r"referred to by \d+ record\(s\) in victims\.accident"):
@@ -214,8 +220,14 @@ def test_writers_in_several_processes_take_turns(store):
     )
 
 
-def test_schema_version_checks_and_forward_migrations(store, monkeypatch):
-    path = store.backend.path
+def columns(store, table: str) -> list[str]:
+    with store.backend.engine.connect() as conn:
+        return [c["name"] for c in sa.inspect(conn).get_columns(table)]
+
+
+def test_schema_version_checks_and_forward_migrations(any_store, monkeypatch):
+    store = any_store
+    path = store.backend.location
     now, after = schema.SCHEMA_VERSION, schema.SCHEMA_VERSION + 1
     step = migrations.Migration(
         after,
@@ -232,8 +244,7 @@ def test_schema_version_checks_and_forward_migrations(store, monkeypatch):
     assert migrate_store(path, user="admin") == [after]
     assert open_store(path).schema_version() == after
     assert migrate_store(path) == []
-    cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(items)")]
-    assert "reviewed" in cols
+    assert "reviewed" in columns(store, "items")
     assert list(store.history("schema_version")["after"]) == [str(after)]
     monkeypatch.setattr(schema, "SCHEMA_VERSION", now)
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[: now - 1])
@@ -260,7 +271,9 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
     assert "nonconformities (None)" in out
 
 
-def test_a_failing_migration_changes_nothing(store, monkeypatch):
+def test_a_failing_migration_changes_nothing(any_store, monkeypatch):
+    store = any_store
+
     def broken(conn, backend):
         conn.exec_driver_sql("ALTER TABLE items ADD COLUMN half_done TEXT")
         raise RuntimeError("step failed")
@@ -273,9 +286,8 @@ def test_a_failing_migration_changes_nothing(store, monkeypatch):
         [*migrations.MIGRATIONS, migrations.Migration(now + 1, "broken", broken)],
     )
     with pytest.raises(RuntimeError, match="step failed"):
-        migrate_store(store.backend.path)
-    cols = [r[1] for r in sqlite3.connect(store.backend.path).execute("PRAGMA table_info(items)")]
-    assert "half_done" not in cols
+        migrate_store(store.backend.location)
+    assert "half_done" not in columns(store, "items")
     assert store.schema_version() == now
 
 

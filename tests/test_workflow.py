@@ -23,6 +23,12 @@ CRS = equal_area_crs(35.5, 33.3)
 DAY = dt.date(2024, 4, 1)
 
 
+@pytest.fixture
+def store(any_store):
+    """The workflow is the store's: every test here runs on both backends."""
+    return any_store
+
+
 def add_area(store, kind="SHA", box=(0, 0, 1000, 1000), area_id="H1"):
     frame = gpd.GeoDataFrame(
         {"id": [area_id], "kind": [kind], "status": ["open"]},
@@ -243,7 +249,7 @@ def test_record_activity_and_hand_over_from_the_command_line(store, capsys):
     from remnant.cli import main
 
     add_area(store, "SHA")
-    path = str(store.backend.path)
+    path = store.backend.location
     wkt = gpd.GeoSeries([shapely.box(0, 0, 1000, 1000)], crs=CRS).iloc[0].wkt
     args = ["activity", path, "--type", "NTS", "--area", "H1", "--organisation", "Org"]
     args += ["--start", "2024-05-02", "--wkt", wkt, "--crs", CRS.to_wkt(), "--user", "ana"]

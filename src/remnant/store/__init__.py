@@ -13,6 +13,7 @@ from pathlib import Path
 
 from remnant.errors import InputError, StoreError
 from remnant.store.geopackage import GeoPackageBackend
+from remnant.store.postgis import PostGISBackend
 from remnant.store.store import Store, WriteSummary, default_user
 
 __all__ = ["Store", "WriteSummary", "create_store", "default_user", "migrate_store", "open_store"]
@@ -21,16 +22,16 @@ __all__ = ["Store", "WriteSummary", "create_store", "default_user", "migrate_sto
 def _backend(location: str | Path):
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        raise InputError(
-            f"{text}: PostgreSQL stores are not available in this version; use a .gpkg file"
-        )
+        return PostGISBackend(text)
     if not text.lower().endswith(".gpkg"):
-        raise InputError(f"{text}: a store is a GeoPackage file ending in .gpkg")
+        raise InputError(
+            f"{text}: a store is a GeoPackage file ending in .gpkg or a postgresql:// URL"
+        )
     return GeoPackageBackend(text)
 
 
 def create_store(location: str | Path, *, overwrite: bool = False) -> Store:
-    """Create an empty store at ``location`` (a ``.gpkg`` path).
+    """Create an empty store at ``location`` (a ``.gpkg`` path or a ``postgresql://`` URL).
 
     Raises
     ------

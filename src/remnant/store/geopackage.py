@@ -44,6 +44,7 @@ class GeoPackageBackend:
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0):
         self.path = Path(path)
+        self.location = str(self.path)  # what open_store takes
         self.busy_timeout = busy_timeout
         self.engine = sa.create_engine(
             f"sqlite:///{self.path}",

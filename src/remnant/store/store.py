@@ -182,7 +182,15 @@ class Store:
                 rows = []
                 for chunk in _chunks(list(ids), 900):
                     rows += conn.execute(query.where(table.c.id.in_(chunk))).all()
-        return self._frame(ent, rows, [c.name for c in columns])
+        frame = self._frame(ent, rows, [c.name for c in columns])
+        if bbox is None:
+            return frame
+        # Spatial indexes hold single-precision boxes, each rounded its own way; the
+        # exact test of the envelope makes every backend return the same rows.
+        minx, miny, maxx, maxy = bbox
+        b = frame.geometry.bounds
+        keep = (b["minx"] <= maxx) & (b["maxx"] >= minx) & (b["miny"] <= maxy) & (b["maxy"] >= miny)
+        return frame[keep.to_numpy()].reset_index(drop=True)
 
     def _frame(self, ent: records.Entity, rows, names: list[str]) -> gpd.GeoDataFrame:
         frame = pd.DataFrame.from_records(rows, columns=names)
@@ -650,13 +658,14 @@ class Store:
     def _update_rows(self, conn, ent, table, frame) -> None:
         columns = self._with_geometry(ent, _plain_columns(ent, frame), frame)
         columns["key_id"] = columns.pop("id")
+        for f in ent.fields:  # dates as the column type takes them on every backend
+            if f.kind == "date":
+                columns[f.name] = [None if v is None else dt.date.fromisoformat(v)
+                                   for v in columns[f.name]]  # fmt: skip
         names = list(columns)
         params = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
         values = {c: sa.bindparam(c) for c in names if c != "key_id"}
         values["version"] = table.c.version + 1
-        for f in ent.fields:
-            if f.kind == "date" and f.name in values:
-                values[f.name] = sa.bindparam(f.name, type_=sa.Text)
         conn.execute(
             table.update().where(table.c.id == sa.bindparam("key_id")).values(values), params
         )
