@@ -61,6 +61,8 @@ GEOMETRY_TYPES = {
     "audit": "None",
     "catalogue": "None",
     "hazard_area_risk": "None",
+    "users": "None",
+    "reviews": "None",
 }
 
 
@@ -256,14 +258,15 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
     path = store.backend.path
     con = sqlite3.connect(path)
     con.executescript(
-        "DROP TABLE hazard_area_risk; DROP TABLE nonconformities;"
-        "DELETE FROM gpkg_contents WHERE table_name IN ('hazard_area_risk', 'nonconformities');"
+        "DROP TABLE hazard_area_risk; DROP TABLE nonconformities; DROP TABLE users;"
+        "DROP TABLE reviews; DELETE FROM gpkg_contents "
+        "WHERE table_name IN ('hazard_area_risk', 'nonconformities', 'users', 'reviews');"
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 3"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 4"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3]
+    assert migrate_store(path, user="admin") == [2, 3, 4]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout

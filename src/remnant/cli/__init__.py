@@ -47,9 +47,21 @@ def _register() -> None:
         quality,
         records,
         report,
+        web,
     )
 
-    for module in (records, catalogue, dudrate, hazard, landrelease, quality, report, plan, demo):
+    for module in (
+        records,
+        catalogue,
+        dudrate,
+        hazard,
+        landrelease,
+        quality,
+        report,
+        plan,
+        web,
+        demo,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

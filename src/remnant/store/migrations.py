@@ -39,9 +39,16 @@ def _add_nonconformities(conn: sa.Connection, backend) -> None:
     backend.register_table(conn, table)
 
 
+def _add_users(conn: sa.Connection, backend) -> None:
+    for table in (schema.users, schema.reviews):
+        table.create(conn)
+        backend.register_table(conn, table)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
     Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
+    Migration(4, "add the users and reviews tables (web API keys, approvals)", _add_users),
 ]
 
 

@@ -17,7 +17,7 @@ from remnant.records import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
@@ -151,6 +151,37 @@ hazard_area_risk = sa.Table(
 )
 
 DERIVED_TABLES = {"hazard_area_risk": hazard_area_risk}
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("role", sa.Text, nullable=False),  # viewer | editor | admin
+    sa.Column("key_id", sa.Text, nullable=False, unique=True),  # public half of the API key
+    sa.Column("salt", sa.Text, nullable=False),
+    sa.Column("key_hash", sa.Text, nullable=False),  # scrypt of the secret half
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("revoked_at", sa.Text),
+    sqlite_autoincrement=True,
+    comment="Web API users: role and a salted hash of their key (the key is shown once).",
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("layer", sa.Text, nullable=False),
+    sa.Column("record_id", sa.Text, nullable=False, index=True),
+    sa.Column("state", sa.Text, nullable=False),  # pending | approved | rejected
+    sa.Column("submitted_by", sa.Text, nullable=False),
+    sa.Column("submitted_at", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.Text),
+    sa.Column("note", sa.Text),
+    sqlite_autoincrement=True,
+    comment="Records entered through the web, awaiting or given an admin's approval.",
+)
 
 meta = sa.Table(
     "remnant_meta",

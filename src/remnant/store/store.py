@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import hashlib
+import hmac
 import logging
 import math
+import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +27,14 @@ import sqlalchemy as sa
 
 from remnant import records, workflow
 from remnant.catalogue import Munition, default_catalogue, entry_fields, munition_from_fields
-from remnant.errors import ConflictError, InvalidRecordsError, NotFoundError, Problem, StoreError
+from remnant.errors import (
+    ConflictError,
+    InputError,
+    InvalidRecordsError,
+    NotFoundError,
+    Problem,
+    StoreError,
+)
 from remnant.store import migrations, schema
 from remnant.store.schema import GEOMETRY_COLUMN
 from remnant.store.sql import insert_rows
@@ -535,6 +545,115 @@ class Store:
         if problems:
             raise InvalidRecordsError(layer, problems)
 
+    # -- web API users -----------------------------------------------------------------
+
+    def add_user(self, name: str, role: str, *, by: str | None = None) -> str:
+        """Add a web API user with ``role``; return their key (only its hash is kept)."""
+        if role not in ROLES:
+            raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        if not name or len(name) > 100 or not name.isprintable():
+            raise InputError(f"a user name is 1–100 printable characters, got {name!r}")
+        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        salt = secrets.token_hex(16)
+        row = {
+            "name": name, "role": role, "key_id": key_id, "salt": salt,
+            "key_hash": _hash_key(secret, salt), "created_at": now(), "revoked_at": None,
+        }  # fmt: skip
+        with self.transaction() as conn:
+            taken = conn.execute(
+                sa.select(schema.users.c.name).where(schema.users.c.name == name)
+            ).first()
+            if taken:
+                raise ConflictError(f"user {name!r} exists; revoke them or choose another name")
+            conn.execute(schema.users.insert(), [row])
+            public = {"name": name, "role": role, "key_id": key_id}
+            self._audit(conn, row["created_at"], by or default_user(), "users", "insert",
+                        [name], None, [orjson.dumps(public).decode()])  # fmt: skip
+        return f"{key_id}.{secret}"
+
+    def revoke_user(self, name: str, *, by: str | None = None) -> None:
+        """Revoke a user's key: it is refused from now on."""
+        u = schema.users
+        with self.transaction() as conn:
+            found = conn.execute(sa.select(u.c.revoked_at).where(u.c.name == name)).first()
+            if found is None:
+                raise NotFoundError(f"no user {name!r}")
+            at = now()
+            conn.execute(u.update().where(u.c.name == name).values(revoked_at=at))
+            self._audit(conn, at, by or default_user(), "users", "update", [name],
+                        [orjson.dumps({"revoked_at": None}).decode()],
+                        [orjson.dumps({"revoked_at": at}).decode()])  # fmt: skip
+
+    def users(self) -> pd.DataFrame:
+        """Users with role and when they were added or revoked (never their keys)."""
+        u = schema.users
+        with self.backend.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(u.c.name, u.c.role, u.c.created_at, u.c.revoked_at).order_by(u.c.fid)
+            ).all()
+        return pd.DataFrame.from_records(rows, columns=["name", "role", "created_at", "revoked_at"])
+
+    def authenticate(self, key: str | None) -> tuple[str, str] | None:
+        """(name, role) of the live user holding ``key``, or None."""
+        key_id, _, secret = (key or "").partition(".")
+        if not key_id or not secret:
+            return None
+        u = schema.users
+        with self.backend.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(u.c.name, u.c.role, u.c.salt, u.c.key_hash, u.c.revoked_at).where(
+                    u.c.key_id == key_id
+                )
+            ).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(_hash_key(secret, row.salt), row.key_hash):
+            return None
+        return row.name, row.role
+
+    def submit_for_review(self, layer: str, ids: list[str], user: str) -> None:
+        """Flag records an editor entered as waiting for an admin's approval."""
+        if not ids:
+            return
+        at = now()
+        with self.transaction() as conn:
+            conn.execute(
+                schema.reviews.insert(),
+                [{"layer": layer, "record_id": i, "state": "pending", "submitted_by": user,
+                  "submitted_at": at} for i in ids],
+            )  # fmt: skip
+
+    def reviews(self, state: str | None = None) -> pd.DataFrame:
+        """Review entries, oldest first (``state``: pending, approved or rejected)."""
+        r = schema.reviews
+        query = sa.select(*(c for c in r.c if c.name != "fid")).order_by(r.c.fid)
+        if state is not None:
+            query = query.where(r.c.state == state)
+        with self.backend.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame.from_records(rows, columns=[c.name for c in r.c if c.name != "fid"])
+
+    def decide(self, layer: str, record_id: str, approve: bool, *, by: str, note=None) -> None:
+        """Approve a pending record, or reject it (the record is deleted; audited)."""
+        r = schema.reviews
+        with self.backend.engine.connect() as conn:
+            pending = conn.execute(
+                sa.select(r.c.fid).where(
+                    r.c.layer == layer, r.c.record_id == record_id, r.c.state == "pending"
+                )
+            ).first()
+        if pending is None:
+            raise NotFoundError(f"no pending review of {layer}/{record_id}")
+        if not approve:
+            self.delete(layer, record_id, user=by)
+        with self.transaction() as conn:
+            conn.execute(
+                r.update().where(r.c.fid == pending.fid).values(
+                    state="approved" if approve else "rejected", decided_by=by,
+                    decided_at=now(), note=note,
+                )
+            )  # fmt: skip
+
     # -- derived tables --------------------------------------------------------------
 
     def replace_derived(
@@ -682,6 +801,15 @@ class Store:
             "after": after if after is not None else [None] * n,
         }
         insert_rows(conn, schema.audit, columns)
+
+
+ROLES = ("viewer", "editor", "admin")
+
+
+def _hash_key(secret: str, salt: str) -> str:
+    """The scrypt hash of an API key's secret half (RFC 7914; about 10 ms per check)."""
+    digest = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=2**12, r=8, p=1)
+    return digest.hex()
 
 
 def _moved_an_area(activity) -> bool:

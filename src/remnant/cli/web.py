@@ -1,0 +1,71 @@
+"""Commands of the web front door: serve a store, and manage its API users."""
+
+from __future__ import annotations
+
+import click
+
+from remnant.cli.options import store_argument, user_option
+
+
+@click.command()
+@store_argument
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (default loopback; 0.0.0.0: all networks).")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--hazard", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Hazard map COG (from remnant hazard) to serve as map tiles.")  # fmt: skip
+def serve(store, host, port, hazard) -> None:
+    """Serve STORE: the records API, OGC API – Features at /ogc and the dashboard at /."""
+    import uvicorn
+
+    from remnant.store import open_store
+    from remnant.web.app import create_app
+
+    app = create_app(open_store(store), hazard=hazard)
+    click.echo(f"serving {store} at http://{host}:{port}/ (OGC API: /ogc; API: /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@click.group()
+def users() -> None:
+    """Web API users: viewer (read), editor (write records), admin (manage users)."""
+
+
+@users.command("add")
+@store_argument
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@user_option
+def add(store, name, role, user) -> None:
+    """Add user NAME with ROLE and print their API key (shown once, stored hashed)."""
+    from remnant.store import open_store
+
+    key = open_store(store).add_user(name, role, by=user)
+    click.echo(f"added {name} ({role}); their API key, shown only now:")
+    click.echo(key)
+
+
+@users.command("revoke")
+@store_argument
+@click.argument("name")
+@user_option
+def revoke(store, name, user) -> None:
+    """Revoke user NAME's key at once."""
+    from remnant.store import open_store
+
+    open_store(store).revoke_user(name, by=user)
+    click.echo(f"revoked {name}")
+
+
+@users.command("list")
+@store_argument
+def list_(store) -> None:
+    """List users, roles and when they were added or revoked (never keys)."""
+    from remnant.store import open_store
+
+    for row in open_store(store).users().itertuples():
+        state = f"revoked {row.revoked_at}" if row.revoked_at else "active"
+        click.echo(f"{row.name}\t{row.role}\tadded {row.created_at}\t{state}")
+
+
+COMMANDS = [serve, users]

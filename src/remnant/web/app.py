@@ -1,0 +1,174 @@
+"""The web server: a thin FastAPI adapter over :mod:`remnant.web.handlers` and ``ogc``.
+
+Every route but the dashboard page, its static files and the API description needs a key
+(header ``X-API-Key``; the map tiles, fetched by the browser as images, take ``?key=``).
+Bodies over ``MAX_BODY`` bytes are refused before they are read; CORS is off.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import Body, FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from remnant.web import handlers, ogc
+from remnant.web.handlers import WebError, require
+
+__all__ = ["MAX_BODY", "create_app"]
+
+MAX_BODY = 2 * 2**20  # bytes: about 5,000 features of a typical survey polygon
+GEOJSON = "application/geo+json"
+
+
+def create_app(store, *, hazard: str | Path | None = None) -> FastAPI:
+    """The application serving ``store`` (and the hazard COG ``hazard`` as tiles)."""
+    app = FastAPI(
+        title="remnant",
+        description="Records, hazard maps and plans for clearing explosive ordnance. "
+        "Send your key as the X-API-Key header.",
+        version="1",
+    )
+    static = resources.files("remnant.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    tiles = None
+    if hazard is not None:
+        from remnant.web.tiles import HazardTiles
+
+        tiles = HazardTiles(hazard)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return JSONResponse({"detail": f"body over {MAX_BODY:,} bytes"}, status_code=413)
+        if request.method in ("POST", "PUT", "PATCH") and length is None:
+            body = await request.body()  # chunked: count what actually came
+            if len(body) > MAX_BODY:
+                return JSONResponse({"detail": f"body over {MAX_BODY:,} bytes"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError):
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+
+    def caller(request: Request):
+        key = request.headers.get("x-api-key") or request.query_params.get("key")
+        found = store.authenticate(key)
+        if key and found is None:
+            raise WebError(401, "this API key is unknown or revoked")
+        return found
+
+    def base(request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    def geojson(data) -> JSONResponse:
+        return JSONResponse(data, media_type=GEOJSON)
+
+    @app.get("/", include_in_schema=False)
+    def dashboard():
+        return FileResponse(str(static.joinpath("index.html")))
+
+    @app.get("/api/{layer}", summary="Records of a layer as GeoJSON")
+    def list_records(
+        layer: str, request: Request, bbox: str | None = None, datetime: str | None = None,
+        status: str | None = None, limit: int = 100, offset: int = 0,
+    ):  # fmt: skip
+        require(caller(request), "viewer")
+        features, matched = handlers.search(
+            store, layer, bbox=bbox, datetime=datetime, status=status, limit=limit, offset=offset
+        )
+        return geojson({"type": "FeatureCollection", "features": features,
+                        "numberMatched": matched, "numberReturned": len(features)})  # fmt: skip
+
+    @app.get("/api/{layer}/{record_id}", summary="One record as a GeoJSON Feature")
+    def get_record(layer: str, record_id: str, request: Request):
+        require(caller(request), "viewer")
+        return geojson(handlers.get_one(store, layer, record_id))
+
+    @app.post("/api/{layer}", status_code=201, summary="Add records (editor)")
+    def create_records(layer: str, request: Request, body: Any = Body(...)):  # noqa: B008
+        return handlers.create(store, caller(request), layer, body)
+
+    @app.put("/api/{layer}/{record_id}", summary="Change a record (editor; give its version)")
+    def update_record(layer: str, record_id: str, request: Request, body: Any = Body(...)):  # noqa: B008
+        return geojson(handlers.update(store, caller(request), layer, record_id, body))
+
+    @app.delete("/api/{layer}/{record_id}", status_code=204, summary="Delete a record (editor)")
+    def delete_record(layer: str, record_id: str, request: Request, version: int | None = None):
+        handlers.delete(store, caller(request), layer, record_id, version)
+        return Response(status_code=204)
+
+    @app.get("/reviews", summary="Records awaiting an admin's approval (admin)")
+    def list_reviews(request: Request, state: str | None = "pending"):
+        return handlers.reviews(store, caller(request), state)
+
+    @app.post("/reviews/{layer}/{record_id}", summary="Approve or reject a record (admin)")
+    def decide(layer: str, record_id: str, request: Request, body: Any = Body(...)):  # noqa: B008
+        return handlers.decide(store, caller(request), layer, record_id, body)
+
+    @app.get("/summary", summary="Land release figures and the areas with most items expected")
+    def summary(request: Request):
+        require(caller(request), "viewer")
+        from remnant.landrelease import release_statistics
+
+        released = release_statistics(store).to_dict("records")
+        risk = store.read_derived("hazard_area_risk")
+        top = (
+            risk.sort_values("expected", ascending=False)
+            .head(20)[["hazard_area", "area_m2", "expected", "p_any"]]
+            .to_dict("records")
+            if len(risk)
+            else []
+        )
+        return {"land_release": released, "priorities": top,
+                "hazard": tiles.legend() if tiles else None}  # fmt: skip
+
+    @app.get("/tiles/{z}/{x}/{y}.png", summary="Hazard map tile (Web Mercator)")
+    def tile(z: int, x: int, y: int, request: Request):
+        require(caller(request), "viewer")
+        if tiles is None:
+            raise WebError(404, "no hazard map is served (remnant serve --hazard FILE)")
+        try:
+            return Response(tiles.tile(z, x, y), media_type="image/png")
+        except ValueError as exc:
+            raise WebError(404, str(exc)) from None
+
+    @app.get("/ogc", summary="OGC API – Features landing page")
+    def landing(request: Request):
+        return ogc.landing(base(request))
+
+    @app.get("/ogc/conformance", summary="OGC API – Features conformance classes")
+    def conformance():
+        return ogc.conformance()
+
+    @app.get("/ogc/collections", summary="OGC API – Features collections")
+    def collections(request: Request):
+        require(caller(request), "viewer")
+        return ogc.collections(store, base(request))
+
+    @app.get("/ogc/collections/{cid}", summary="One collection")
+    def collection(cid: str, request: Request):
+        require(caller(request), "viewer")
+        return ogc.collection(store, base(request), cid)
+
+    @app.get("/ogc/collections/{cid}/items", summary="Features of a collection")
+    def items(
+        cid: str, request: Request, bbox: str | None = None, datetime: str | None = None,
+        limit: int = 10, offset: int = 0,
+    ):  # fmt: skip
+        require(caller(request), "viewer")
+        page = ogc.items(
+            store, base(request), cid, bbox=bbox, datetime=datetime, limit=limit, offset=offset
+        )
+        return geojson(page)
+
+    @app.get("/ogc/collections/{cid}/items/{fid}", summary="One feature")
+    def item(cid: str, fid: str, request: Request):
+        require(caller(request), "viewer")
+        return geojson(ogc.item(store, base(request), cid, fid))
+
+    return app

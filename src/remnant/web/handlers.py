@@ -1,0 +1,300 @@
+"""What the web API does, as plain functions over the library (no web framework here).
+
+Each handler takes a store, the caller (name and role, or None) and plain arguments, and
+returns JSON-ready data or raises a :class:`WebError` with the HTTP status and a message
+a person can act on. :mod:`remnant.web.app` only adapts these to HTTP, so everything
+here is tested without a server.
+
+Records travel as GeoJSON Features whose properties use the canonical field names of
+:mod:`remnant.records`; every write goes through the same validation and land release
+workflow as an import, and lands in the audit log under the caller's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from remnant import records
+from remnant.errors import RemnantError
+from remnant.io import InputTable, import_table
+
+__all__ = [
+    "COLLECTIONS",
+    "WebError",
+    "create",
+    "decide",
+    "delete",
+    "get_one",
+    "require",
+    "reviews",
+    "search",
+    "update",
+]
+
+ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+# Layers published as OGC API – Features collections (read-only).
+COLLECTIONS = ("strikes", "hazard_areas", "activities", "items", "accidents")
+MAX_LIMIT = 10_000
+
+
+class WebError(Exception):
+    """An HTTP error with a message for the person who made the request."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def require(caller: tuple[str, str] | None, role: str) -> str:
+    """The caller's name if they hold at least ``role``; 401 without a key, 403 without rights."""
+    if caller is None:
+        raise WebError(401, "an API key is needed (header X-API-Key); ask an admin for one")
+    name, has = caller
+    if ROLE_RANK[has] < ROLE_RANK[role]:
+        raise WebError(403, f"{name} is a {has}; this needs an {role} key")
+    return name
+
+
+def _layer(name: str) -> records.Entity:
+    if name not in records.ENTITIES:
+        raise WebError(404, f"no layer {name!r}; layers: {', '.join(records.ENTITIES)}")
+    return records.ENTITIES[name]
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, (str, bytes)) and pd.isna(value)):
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def feature(row: dict, ent: records.Entity) -> dict:
+    """One record as a GeoJSON Feature (properties: canonical fields and version)."""
+    props = {f: _plain(row.get(f)) for f in ent.field_names if f != "id"}
+    if "version" in row:
+        props["version"] = _plain(row["version"])
+    geometry = row.get("geometry")
+    return {
+        "type": "Feature",
+        "id": row["id"],
+        "geometry": None if geometry is None else shapely.geometry.mapping(geometry),
+        "properties": props,
+    }
+
+
+def _parse_bbox(bbox: str | None):
+    if not bbox:
+        return None
+    try:
+        values = [float(v) for v in bbox.split(",")]
+    except ValueError:
+        raise WebError(400, f"bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}") from None
+    if len(values) != 4 or values[0] > values[2] or values[1] > values[3]:
+        raise WebError(400, f"bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}")
+    return tuple(values)
+
+
+def _parse_datetime(value: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """An RFC 3339 date, or an interval ``a/b`` with ``..`` for an open end."""
+    if not value:
+        return None, None
+    parts = value.split("/")
+    if len(parts) > 2:
+        raise WebError(400, f"datetime must be a date or an interval a/b; got {value!r}")
+
+    def one(text):
+        if text in ("", ".."):
+            return None
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            raise WebError(400, f"datetime: {text!r} is not a date (YYYY-MM-DD)") from None
+
+    lo, hi = one(parts[0]), one(parts[-1])
+    return lo, hi
+
+
+def search(
+    store,
+    layer: str,
+    *,
+    bbox: str | None = None,
+    datetime: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """Features of ``layer`` by bbox, date (or interval) and status, and how many matched.
+
+    The count is before paging (``limit``, ``offset``).
+    """
+    ent = _layer(layer)
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise WebError(400, f"limit must be 1–{MAX_LIMIT:,} and offset ≥ 0")
+    frame = store.read(layer, bbox=_parse_bbox(bbox), with_version=True)
+    if bbox and not ent.geometry:
+        raise WebError(400, f"{layer} have no geometry to filter by bbox")
+    lo, hi = _parse_datetime(datetime)
+    if lo or hi:
+        column = next((f for f in ("date", "start") if f in ent.field_names), None)
+        if column is None:
+            raise WebError(400, f"{layer} have no date to filter by")
+        dates = frame[column]
+        keep = dates.map(
+            lambda d: isinstance(d, dt.date) and (lo is None or d >= lo) and (hi is None or d <= hi)
+        )
+        frame = frame[keep.to_numpy(bool)]
+    if status:
+        if "status" not in ent.field_names:
+            raise WebError(400, f"{layer} have no status to filter by")
+        frame = frame[frame["status"] == status]
+    return frame_features(frame.iloc[offset : offset + limit], ent), len(frame)
+
+
+def get_one(store, layer: str, record_id: str) -> dict:
+    """One record as a Feature, with its version for a later conditional update."""
+    ent = _layer(layer)
+    try:
+        return feature(store.get(layer, record_id), ent)
+    except RemnantError as exc:
+        raise WebError(exc.http_status, str(exc)) from None
+
+
+def _features(body) -> list[dict]:
+    if not isinstance(body, dict):
+        raise WebError(400, "the body must be a GeoJSON Feature or FeatureCollection")
+    if body.get("type") == "FeatureCollection":
+        items = body.get("features")
+    elif body.get("type") == "Feature":
+        items = [body]
+    else:
+        raise WebError(400, "the body must be a GeoJSON Feature or FeatureCollection")
+    if not isinstance(items, list) or not items:
+        raise WebError(400, "no features given")
+    return items
+
+
+def create(store, caller, layer: str, body) -> dict:
+    """Validate and store new records (an editor's); all or nothing, like an import."""
+    user = require(caller, "editor")
+    ent = _layer(layer)
+    items = _features(body)
+    rows, geometries = [], []
+    for i, f in enumerate(items, start=1):
+        props = f.get("properties") if isinstance(f, dict) else None
+        if not isinstance(props, dict):
+            raise WebError(400, f"feature {i}: properties must be an object")
+        row = {k: (v if v is None or isinstance(v, str) else json.dumps(v)
+                   if isinstance(v, (dict, list)) else str(v))
+               for k, v in props.items() if k != "version"}  # fmt: skip
+        if f.get("id") is not None:
+            row["id"] = str(f["id"])
+        rows.append(row)
+        geometries.append(_geometry(f.get("geometry"), i) if ent.geometry else None)
+    frame = pd.DataFrame(rows, dtype=object)
+    table = InputTable(
+        "request", frame, np.array(geometries, dtype=object) if ent.geometry else None,
+        np.arange(1, len(rows) + 1),
+    )  # fmt: skip
+    try:
+        report = import_table(store, table, layer, user=user)
+    except RemnantError as exc:
+        raise WebError(exc.http_status, _message(exc)) from None
+    if caller[1] == "editor":  # an admin's own records need no second look
+        store.submit_for_review(layer, report.written.inserted, user)
+    return {
+        "inserted": report.written.inserted,
+        "unchanged": report.written.unchanged,
+        "warnings": [str(w) for w in report.warnings],
+    }
+
+
+def _geometry(value, i: int):
+    if value is None:
+        return None
+    try:
+        return shapely.geometry.shape(value)
+    except (TypeError, ValueError, AttributeError, KeyError, shapely.errors.GEOSException):
+        raise WebError(400, f"feature {i}: geometry is not valid GeoJSON") from None
+
+
+def update(store, caller, layer: str, record_id: str, body) -> dict:
+    """Change fields of one record, refused if it changed since ``version`` (required)."""
+    user = require(caller, "editor")
+    _layer(layer)
+    if not isinstance(body, dict) or not isinstance(body.get("properties", {}), dict):
+        raise WebError(400, "the body must be a Feature with the properties to change")
+    props = dict(body.get("properties") or {})
+    version = props.pop("version", body.get("version"))
+    if not isinstance(version, int):
+        raise WebError(428, "give the version you read (properties.version) to update safely")
+    changes = dict(props)
+    if body.get("geometry") is not None:
+        changes["geometry"] = _geometry(body["geometry"], 1)
+    try:
+        store.update(layer, record_id, changes, user=user, expected_version=version)
+    except RemnantError as exc:
+        raise WebError(exc.http_status, _message(exc)) from None
+    return get_one(store, layer, record_id)
+
+
+def delete(store, caller, layer: str, record_id: str, version: int | None) -> None:
+    """Delete one record (an editor's), refused if it changed since ``version``."""
+    user = require(caller, "editor")
+    _layer(layer)
+    if version is None:
+        raise WebError(428, "give the version you read (?version=N) to delete safely")
+    try:
+        store.delete(layer, record_id, user=user, expected_version=version)
+    except RemnantError as exc:
+        raise WebError(exc.http_status, _message(exc)) from None
+
+
+def reviews(store, caller, state: str | None = "pending") -> list[dict]:
+    """Records waiting for (or given) an admin's decision."""
+    require(caller, "admin")
+    if state not in (None, "pending", "approved", "rejected"):
+        raise WebError(400, "state must be pending, approved or rejected")
+    frame = store.reviews(state)
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def decide(store, caller, layer: str, record_id: str, body) -> dict:
+    """An admin approves a record an editor entered, or rejects it (it is deleted)."""
+    user = require(caller, "admin")
+    _layer(layer)
+    decision = body.get("decision") if isinstance(body, dict) else None
+    if decision not in ("approve", "reject"):
+        raise WebError(400, 'the body must be {"decision": "approve" or "reject", "note": …}')
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise WebError(400, "note must be text")
+    try:
+        store.decide(layer, record_id, decision == "approve", by=user, note=note)
+    except RemnantError as exc:
+        raise WebError(exc.http_status, _message(exc)) from None
+    return {"layer": layer, "id": record_id, "decision": decision}
+
+
+def _message(exc: RemnantError) -> str:
+    report = getattr(exc, "report", None)
+    return report() if callable(report) else str(exc)
+
+
+def frame_features(frame: gpd.GeoDataFrame, ent) -> list[dict]:
+    """Features of a frame of records (used by the OGC API items)."""
+    rows = frame.to_dict("records")
+    if ent.geometry:
+        for row, geom in zip(rows, frame.geometry, strict=True):
+            row["geometry"] = geom
+    return [feature(r, ent) for r in rows]

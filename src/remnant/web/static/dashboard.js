@@ -1,0 +1,147 @@
+// remnant dashboard: the store's layers on a map, land release figures, and a form to
+// record an activity. Works offline: Leaflet is served from this package. Every string
+// from the store is put on the page as text, never as HTML.
+"use strict";
+
+const state = { key: sessionStorage.getItem("remnant-key") || "", layers: {} };
+const map = L.map("map").setView([0, 0], 2);
+const control = L.control.layers(null, {}, { collapsed: false }).addTo(map);
+
+function say(text, isError) {
+  const el = document.getElementById("message");
+  el.textContent = text;
+  el.className = isError ? "error" : "";
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({ "X-API-Key": state.key }, options.headers || {});
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const detail = body && body.detail ? body.detail : response.statusText;
+    throw new Error(`${response.status}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+  }
+  return body;
+}
+
+function popup(feature) {
+  const div = document.createElement("div");
+  const title = document.createElement("strong");
+  title.textContent = feature.id;
+  div.appendChild(title);
+  for (const [k, v] of Object.entries(feature.properties)) {
+    if (v === null) continue;
+    const line = document.createElement("div");
+    line.textContent = `${k}: ${v}`;
+    div.appendChild(line);
+  }
+  return div;
+}
+
+const STYLES = {
+  hazard_areas: { color: "#d62728", weight: 1.5, fillOpacity: 0.1 },
+  strikes: { radius: 3, color: "#2ca02c", weight: 1 },
+  items: { radius: 2, color: "#1f77b4", weight: 1 },
+};
+
+async function loadLayer(name, title) {
+  const data = await api(`/api/${name}?limit=10000`);
+  const layer = L.geoJSON(data, {
+    style: () => STYLES[name],
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, STYLES[name]),
+    onEachFeature: (f, l) => l.bindPopup(() => popup(f)),
+  });
+  layer.addTo(map);
+  control.addOverlay(layer, title);
+  state.layers[name] = layer;
+  return layer;
+}
+
+function fillTable(id, rows, columns) {
+  const body = document.querySelector(`#${id} tbody`);
+  body.replaceChildren();
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    for (const [key, fmt] of columns) {
+      const td = document.createElement("td");
+      td.textContent = fmt ? fmt(row[key]) : row[key];
+      tr.appendChild(td);
+    }
+    body.appendChild(tr);
+  }
+}
+
+const whole = (v) => (v === null || v === undefined ? "–" : Math.round(v).toLocaleString("en"));
+
+async function load() {
+  if (!state.key) {
+    say("Enter your API key to see the records.", false);
+    return;
+  }
+  try {
+    for (const layer of Object.values(state.layers)) {
+      map.removeLayer(layer);
+      control.removeLayer(layer);
+    }
+    state.layers = {};
+    const summary = await api("/summary");
+    if (summary.hazard) {
+      const tiles = L.tileLayer(`/tiles/{z}/{x}/{y}.png?key=${encodeURIComponent(state.key)}`,
+        { opacity: 0.8, maxZoom: 19 });
+      tiles.addTo(map);
+      control.addOverlay(tiles, "hazard map");
+      state.layers.tiles = tiles;
+      document.getElementById("legend").hidden = false;
+      document.getElementById("legend-min").textContent = summary.hazard.min.toPrecision(2);
+      document.getElementById("legend-max").textContent = summary.hazard.max.toPrecision(2);
+    }
+    const areas = await loadLayer("hazard_areas", "hazard areas");
+    await loadLayer("strikes", "strikes");
+    await loadLayer("items", "items found");
+    if (areas.getLayers().length) map.fitBounds(areas.getBounds());
+    fillTable("priorities", summary.priorities, [
+      ["hazard_area"], ["area_m2", (v) => whole(v / 1e4)], ["expected", whole], ["p_any", (v) => v.toFixed(2)],
+    ]);
+    fillTable("released", summary.land_release, [
+      ["year"], ["cancelled_m2", whole], ["reduced_m2", whole], ["cleared_m2", whole], ["released_m2", whole],
+    ]);
+    say("Layers loaded.", false);
+    document.body.dataset.loaded = "yes";
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+document.getElementById("key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.key = document.getElementById("key").value.trim();
+  sessionStorage.setItem("remnant-key", state.key);
+  load();
+});
+
+document.getElementById("activity-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const properties = {};
+  for (const [k, v] of form.entries()) if (k !== "geometry" && v !== "") properties[k] = v;
+  let geometry;
+  try {
+    geometry = JSON.parse(form.get("geometry"));
+  } catch (error) {
+    say("The polygon is not valid GeoJSON.", true);
+    return;
+  }
+  try {
+    const result = await api("/api/activities", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ type: "Feature", geometry, properties }),
+    });
+    say(`Recorded ${result.inserted.concat(result.unchanged).join(", ")}.`, false);
+    load();
+  } catch (error) {
+    say(`Refused: ${error.message}`, true);
+  }
+});
+
+load();

@@ -1,0 +1,323 @@
+"""The web front door: handlers without a server, then a real server read by GDAL."""
+
+import socket
+import subprocess
+import threading
+import time
+
+import httpx
+import pytest
+import shapely
+
+from remnant.web import handlers
+from remnant.web.handlers import WebError
+
+HOSTILE = "<img src=x onerror=alert(1)> ' OR 1=1; -- ذخائر"
+
+
+def box_feature(i=0, **props):
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.box(35 + i, 33, 35.01 + i, 33.01)),
+        "properties": {"kind": "SHA", "status": "open", **props},
+    }
+
+
+@pytest.fixture
+def keyed(any_store):
+    """A store of each backend with a viewer, an editor, an admin and a revoked editor."""
+    keys = {r: any_store.add_user(r, r, by="admin") for r in ("viewer", "editor", "admin")}
+    keys["revoked"] = any_store.add_user("gone", "editor")
+    any_store.revoke_user("gone")
+    return any_store, keys
+
+
+def test_roles_and_keys(keyed):
+    store, keys = keyed
+    assert store.authenticate(keys["viewer"]) == ("viewer", "viewer")
+    assert store.authenticate(keys["revoked"]) is None
+    assert store.authenticate(keys["editor"][:-1] + "x") is None
+    assert store.authenticate("nonsense") is None
+    body = box_feature(id="H1")
+    with pytest.raises(WebError) as info:
+        handlers.create(store, None, "hazard_areas", body)
+    assert info.value.status == 401
+    with pytest.raises(WebError) as info:
+        handlers.create(store, store.authenticate(keys["viewer"]), "hazard_areas", body)
+    assert (info.value.status, info.value.message) == (
+        403,
+        "viewer is a viewer; this needs an editor key",
+    )
+    assert store.counts()["hazard_areas"] == 0
+    out = handlers.create(store, store.authenticate(keys["editor"]), "hazard_areas", body)
+    assert out["inserted"] == ["H1"]
+    assert store.history("H1")["user"].tolist() == ["editor"]
+    assert "key_hash" not in store.users().columns
+    assert store.history("viewer")["after"].str.contains("key").sum() == 1  # key_id only
+    assert keys["viewer"].split(".")[1] not in store.history("viewer")["after"].iloc[0]
+
+
+def test_records_api_validates_versions_and_keeps_hostile_strings(keyed):
+    store, keys = keyed
+    editor = store.authenticate(keys["editor"])
+    bad = box_feature(id="H2", status="done")
+    with pytest.raises(WebError) as info:
+        handlers.create(
+            store, editor, "hazard_areas", {"type": "FeatureCollection", "features": [bad]}
+        )
+    assert info.value.status == 422
+    assert "request, row 1, field 'status'" in info.value.message
+    handlers.create(store, editor, "hazard_areas", box_feature(id="H3", notes=HOSTILE))
+    got = handlers.get_one(store, "hazard_areas", "H3")
+    assert got["properties"]["notes"] == HOSTILE
+    version = got["properties"]["version"]
+    with pytest.raises(WebError) as info:
+        handlers.update(
+            store, editor, "hazard_areas", "H3", {"properties": {"status": "worked_on"}}
+        )
+    assert info.value.status == 428
+    change = {"properties": {"status": "worked_on", "version": version}}
+    changed = handlers.update(store, editor, "hazard_areas", "H3", change)
+    assert changed["properties"]["version"] == version + 1
+    with pytest.raises(WebError) as info:  # someone else's edit came first
+        handlers.update(store, editor, "hazard_areas", "H3",
+                        {"properties": {"status": "open", "version": version}})  # fmt: skip
+    assert info.value.status == 409
+    _, matched = handlers.search(store, "hazard_areas", bbox="34.9,32.9,35.5,33.5")
+    assert matched == 1
+    with pytest.raises(WebError) as info:
+        handlers.search(store, "hazard_areas", bbox="1,2,3")
+    assert info.value.status == 400
+    with pytest.raises(WebError) as info:
+        handlers.delete(store, editor, "hazard_areas", "H3", None)
+    assert info.value.status == 428
+    handlers.delete(store, editor, "hazard_areas", "H3", version + 1)
+    assert store.counts()["hazard_areas"] == 0
+
+
+def test_editors_records_await_an_admins_decision(keyed):
+    store, keys = keyed
+    editor, admin = (store.authenticate(keys[r]) for r in ("editor", "admin"))
+    handlers.create(store, editor, "hazard_areas", box_feature(0, id="H1"))
+    handlers.create(store, editor, "hazard_areas", box_feature(1, id="H2"))
+    pending = handlers.reviews(store, admin)
+    assert [(r["record_id"], r["submitted_by"]) for r in pending] == [
+        ("H1", "editor"),
+        ("H2", "editor"),
+    ]
+    with pytest.raises(WebError) as info:
+        handlers.reviews(store, editor)
+    assert info.value.status == 403
+    handlers.decide(store, admin, "hazard_areas", "H1", {"decision": "approve"})
+    handlers.decide(store, admin, "hazard_areas", "H2", {"decision": "reject", "note": "duplicate"})
+    assert store.ids("hazard_areas") == {"H1"}
+    assert store.history("H2")["action"].tolist() == ["insert", "delete"]
+    assert store.history("H2")["user"].tolist() == ["editor", "admin"]
+    assert handlers.reviews(store, admin) == []
+    decided = handlers.reviews(store, admin, None)
+    assert [r["state"] for r in decided] == ["approved", "rejected"]
+    with pytest.raises(WebError) as info:
+        handlers.decide(store, admin, "hazard_areas", "H1", {"decision": "approve"})
+    assert info.value.status == 404
+    handlers.create(store, admin, "hazard_areas", box_feature(2, id="H3"))
+    assert handlers.reviews(store, admin) == []  # an admin's records need no review
+
+
+# -- a real server --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """uvicorn serving the synthetic demo (with its hazard map) on a free loopback port."""
+    import uvicorn
+
+    from remnant.demo import build_demo
+    from remnant.hazard import write_hazard
+    from remnant.web.app import create_app
+
+    folder = tmp_path_factory.mktemp("web")
+    store = build_demo(folder, seed=3, maps=False)["store"]
+    write_hazard(store, 100.0, folder / "hazard.tif", samples=0)
+    keys = {r: store.add_user(r, r) for r in ("viewer", "editor")}
+    port = free_port()
+    config = uvicorn.Config(create_app(store, hazard=folder / "hazard.tif"), host="127.0.0.1",
+                            port=port, log_level="warning")  # fmt: skip
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if running.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}", store, keys, folder
+    running.should_exit = True
+    thread.join(10)
+
+
+def test_gdal_reads_every_collection_over_ogc_api(server, ogrinfo):
+    url, store, keys, _ = server
+    header = ["--config", "GDAL_HTTP_HEADERS", f"X-API-Key: {keys['viewer']}"]
+    polygons = "Multi Polygon"
+    kinds = {"strikes": "Point", "hazard_areas": polygons, "activities": polygons,
+             "items": "Point", "accidents": "Point", "hazard_area_risk": polygons}  # fmt: skip
+    for layer, kind in kinds.items():
+        out = subprocess.run(
+            [ogrinfo, "-ro", "-so", *header, f"OAPIF:{url}/ogc", layer],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        count = store.counts()["hazard_areas" if layer == "hazard_area_risk" else layer]
+        assert f"Feature Count: {count}" in out, (layer, out)
+        assert f"Geometry: {kind}" in out, (layer, out)
+    refused = subprocess.run([ogrinfo, "-ro", "-so", f"OAPIF:{url}/ogc", "strikes"],
+                             capture_output=True, text=True)  # fmt: skip
+    assert refused.returncode != 0
+
+
+def test_server_refusals_limits_and_tiles(server):
+    url, store, keys, _ = server
+    assert httpx.get(f"{url}/api/strikes").status_code == 401
+    assert httpx.get(f"{url}/api/strikes", headers={"X-API-Key": "a.b"}).status_code == 401
+    viewer, editor = ({"X-API-Key": keys[r]} for r in ("viewer", "editor"))
+    assert httpx.get(f"{url}/api/strikes?limit=5", headers=viewer).json()["numberReturned"] == 5
+    body = {"type": "Feature", "properties": {}, "geometry": None}
+    for method, path in [("POST", "/api/victims"), ("PUT", "/api/strikes/STR-0001"),
+                         ("DELETE", "/api/strikes/STR-0001?version=1"),
+                         ("POST", "/reviews/strikes/STR-0001"), ("GET", "/reviews")]:  # fmt: skip
+        response = httpx.request(method, f"{url}{path}", json=body, headers=viewer)
+        assert response.status_code == 403, (method, path, response.text)
+        assert "needs an" in response.json()["detail"]
+    huge = b'{"type": "Feature", "properties": {"notes": "' + b"x" * (3 * 2**20) + b'"}}'
+    response = httpx.post(f"{url}/api/strikes", content=huge, headers=editor)
+    assert response.status_code == 413
+    assert httpx.get(f"{url}/openapi.json").json()["info"]["title"] == "remnant"
+    assert httpx.get(f"{url}/ogc/conformance").json()["conformsTo"]
+    legend = httpx.get(f"{url}/summary", headers=viewer).json()["hazard"]
+    assert legend["max"] > legend["min"] > 0
+    strikes = store.read("strikes")
+    lon, lat = strikes.geometry.x.mean(), strikes.geometry.y.mean()
+    import math
+
+    z = 10
+    x = int((lon + 180) / 360 * 2**z)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+    tile = httpx.get(f"{url}/tiles/{z}/{x}/{y}.png?key={keys['viewer']}", timeout=60)
+    assert tile.status_code == 200, tile.text
+    assert tile.content[:4] == b"\x89PNG"
+    assert httpx.get(f"{url}/tiles/{z}/{x}/{y}.png").status_code == 401
+
+
+# -- the dashboard in a real browser ---------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (installed by the test setup)."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import debian_tool
+
+    executable = debian_tool("chromium", "chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_dashboard(browser, url, key):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(url)
+    page.fill("#key", key)
+    page.click("#key-form button")
+    page.wait_for_selector("body[data-loaded=yes]", timeout=60_000)
+    return page
+
+
+def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, request):
+    url, store, keys, _ = server
+    page = open_dashboard(browser, url, keys["editor"])
+    paths = page.locator(".leaflet-overlay-pane path")
+    areas = store.counts()["hazard_areas"]
+    assert paths.count() >= areas
+    assert page.locator(".leaflet-tile-pane img").count() > 0  # the hazard tiles
+    assert page.locator("#priorities tbody tr").count() > 0
+    assert page.locator("#released tbody tr").count() > 0
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "dashboard.png"))
+    shown = paths.count()
+    page.get_by_label("hazard areas").uncheck()  # the layer toggle
+    assert paths.count() == shown - areas
+    page.get_by_label("hazard areas").check()
+    assert paths.count() == shown
+    # An editor records a spot task on a hazard area, from the form.
+    area = store.read("hazard_areas").iloc[0]
+    spot = shapely.geometry.mapping(area.geometry.representative_point().buffer(0.0005, 1))
+    page.select_option("select[name=type]", "EOD_spot")
+    page.fill("input[name=hazard_area]", area["id"])
+    page.select_option("select[name=outcome]", "none")
+    page.fill("input[name=organisation]", HOSTILE)
+    page.fill("input[name=start]", "2025-05-05")
+    page.fill("textarea[name=geometry]", __import__("json").dumps(spot))
+    before = store.ids("activities")
+    page.click("#activity-form button")
+    page.wait_for_function("document.getElementById('message').textContent.startsWith('Recorded')")
+    new = store.ids("activities") - before
+    assert len(new) == 1
+    record = store.get("activities", new.pop())
+    assert record["organisation"] == HOSTILE  # verbatim
+    assert store.history(record["id"])["user"].tolist() == ["editor"]
+    page.close()
+
+
+def test_dashboard_refuses_a_viewer_and_a_wrong_key(server, browser):
+    url, store, keys, _ = server
+    page = open_dashboard(browser, url, keys["viewer"])
+    before = store.counts()["activities"]
+    page.fill("input[name=hazard_area]", "HAZ-001")
+    page.fill("input[name=organisation]", "Org")
+    page.fill("input[name=start]", "2025-05-05")
+    page.fill("textarea[name=geometry]", '{"type": "Point", "coordinates": [0, 0]}')
+    page.click("#activity-form button")
+    page.wait_for_function("document.getElementById('message').textContent.startsWith('Refused')")
+    assert "403: viewer is a viewer; this needs an editor key" in page.inner_text("#message")
+    assert store.counts()["activities"] == before
+    page.fill("#key", "wrong.key")
+    page.click("#key-form button")
+    page.wait_for_function("document.getElementById('message').textContent.startsWith('401')")
+    page.close()
+
+
+# -- the API description, fuzzed -------------------------------------------------------------
+
+
+def test_no_request_the_description_allows_breaks_the_server(server):
+    """schemathesis: every operation of /openapi.json, with generated parameters and
+    bodies, as an editor; no answer may be a server error (bad input gets a 4xx)."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    url, _, keys, _ = server
+    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 12
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        def fuzz(case):
+            case.call_and_validate(base_url=url, headers={"X-API-Key": keys["editor"]},
+                                   checks=[not_a_server_error])  # fmt: skip
+
+        fuzz()
