@@ -249,3 +249,20 @@ def test_cog_is_valid_and_described(tmp_path, ogrinfo):
     ).stdout
     assert "LAYOUT=COG" in info
     assert "Overviews" in info
+
+
+def test_zonal_sums_weigh_cells_by_exact_coverage():
+    """exactextract's sums equal the cell-by-cell coverage shares, edges and all (to its
+    single-precision shares)."""
+    from remnant.hazard.grid import coverage, zonal_sums
+
+    grid = Grid.covering((-5000, -5000, 5000, 5000), 50, CRS)
+    rng = np.random.default_rng(0)
+    values = rng.random(grid.shape)
+    x, y = rng.uniform(-5500, 5500, (2, 200))  # some stick out of the grid
+    polygons = list(shapely.buffer(shapely.points(x, y), rng.uniform(10, 900, 200)))
+    polygons += [shapely.Polygon(), shapely.box(9000, 9000, 9100, 9100)]  # empty, off grid
+    want = [float((values[r, c] * s).sum()) for r, c, s in (coverage(p, grid) for p in polygons)]
+    got = zonal_sums(values, grid, np.array(polygons, dtype=object))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)  # float32 coverage shares
+    assert got[-2:].tolist() == [0.0, 0.0]

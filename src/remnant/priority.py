@@ -32,7 +32,7 @@ import shapely
 
 from remnant.catalogue import default_survey
 from remnant.errors import InputError
-from remnant.hazard.grid import Grid, coverage, equal_area_crs
+from remnant.hazard.grid import Grid, equal_area_crs, zonal_sums
 from remnant.schedule import averted_by_day, list_schedule, split
 from remnant.workflow import CLOSED, EMPTY_M2, remaining_areas
 
@@ -82,15 +82,6 @@ def _hazard_grid(store, hazard, cell: float, progress):
 
     hazard_map, _ = map_store(store, cell, samples=0, progress=progress)
     return hazard_map.expected.astype(np.float64), hazard_map.grid
-
-
-def _zonal(values: np.ndarray, grid: Grid, polygons) -> np.ndarray:
-    """Sum of ``values`` over each polygon (in the grid's CRS), cells weighted by coverage."""
-    out = np.zeros(len(polygons))
-    for i, poly in enumerate(polygons):
-        r, c, share = coverage(poly, grid)
-        out[i] = float((values[r, c] * share).sum())
-    return out
 
 
 def population_on_grid(path, grid: Grid) -> np.ndarray:
@@ -230,7 +221,7 @@ def rank(
 
     values, grid = _hazard_grid(store, hazard, cell, progress)
     in_grid = gpd.GeoSeries(projected.geometry, crs=crs).to_crs(grid.crs)
-    expected = _zonal(values, grid, in_grid.to_numpy())
+    expected = zonal_sums(values, grid, in_grid.to_numpy())
 
     inputs = ["hazard map" + (f" ({hazard})" if hazard else f" (computed at {cell:g} m)")]
     exposure = settings["exposure"]
@@ -238,7 +229,7 @@ def rank(
     people = np.ones(len(projected))
     if population is not None:
         coarse = _aggregate(grid, _native_cell(population, grid))
-        people = _zonal(population_on_grid(population, coarse), coarse, reach.to_crs(grid.crs))
+        people = zonal_sums(population_on_grid(population, coarse), coarse, reach.to_crs(grid.crs))
         inputs.append(f"population ({population}, within {exposure['reach_m']:,.0f} m)")
     weights = {k: v for k, v in settings["land_use_weight"].items() if k != "source"}
     weights.update(landuse_weights or {})

@@ -23,7 +23,7 @@ from remnant.catalogue import Munition, SurveyFigures, default_catalogue, defaul
 from remnant.errors import InputError, ModelError
 from remnant.hazard import engine
 from remnant.hazard.footprint import StrikeKernels, strike_kernels
-from remnant.hazard.grid import Grid, coverage
+from remnant.hazard.grid import Grid, coverage, zonal_sums
 
 __all__ = ["DudRate", "HazardMap", "area_sums", "expected_items", "prior_dud_rates"]
 
@@ -282,16 +282,13 @@ def _as_date(value) -> dt.date | None:
 def area_sums(hazard: HazardMap, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """Expected items remaining and P(any) per area, cells weighted by exact coverage."""
     projected = areas.to_crs(hazard.grid.crs) if areas.crs else areas
-    rows = []
-    for a in projected.itertuples():
-        r, c, share = coverage(a.geometry, hazard.grid)
-        expected = float((hazard.expected[r, c].astype(np.float64) * share).sum())
-        rows.append(
-            {
-                "hazard_area": a.id,
-                "area_m2": float(a.geometry.area),
-                "expected": expected,
-                "p_any": float(-np.expm1(-expected)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["hazard_area", "area_m2", "expected", "p_any"])
+    expected = zonal_sums(hazard.expected, hazard.grid, projected.geometry.to_numpy())
+    return pd.DataFrame(
+        {
+            "hazard_area": projected["id"].to_numpy(),
+            "area_m2": projected.geometry.area.to_numpy(),
+            "expected": expected,
+            "p_any": -np.expm1(-expected),
+        },
+        columns=["hazard_area", "area_m2", "expected", "p_any"],
+    )

@@ -28,7 +28,7 @@ import rasterio
 import rasterio.shutil
 
 from remnant.hazard import engine
-from remnant.hazard.grid import Grid, coverage
+from remnant.hazard.grid import Grid, coverage, zonal_sums
 
 __all__ = ["TileJob", "TiledResult", "run_tiles", "tile_windows"]
 
@@ -111,10 +111,9 @@ def compute_tile(job: TileJob, window) -> tuple[tuple, np.ndarray | None, np.nda
             before = out[rows, cols].astype(np.float64)
             out[rows, cols] = before * (1.0 - d * share)
             removed += float((before * d * share).sum())
-    for i, area in enumerate(job.areas):
-        if _overlaps(area.bounds, box):
-            rows, cols, share = coverage(area, sub)
-            sums[i] = float((out[rows, cols].astype(np.float64) * share).sum())
+    here = [i for i, area in enumerate(job.areas) if _overlaps(area.bounds, box)]
+    if here:
+        sums[here] = zonal_sums(out, sub, job.areas[here])
     return window, out, sums, removed
 
 
