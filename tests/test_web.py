@@ -280,6 +280,39 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     page.close()
 
 
+def test_hostile_strings_are_shown_as_text_in_the_dashboard(server, browser):
+    url, _, keys, _ = server
+    editor = {"X-API-Key": keys["editor"]}
+    body = box_feature(20, id="H-HOSTILE", name=HOSTILE, notes=HOSTILE)
+    assert httpx.post(f"{url}/api/hazard_areas", json=body, headers=editor).status_code == 201
+    page = open_dashboard(browser, url, keys["viewer"])
+    page.evaluate("""() => {
+        window.alerted = false;
+        window.alert = () => { window.alerted = true; };
+        state.layers.hazard_areas.getLayers()
+            .find((l) => l.feature.id === "H-HOSTILE").openPopup();
+    }""")
+    popup = page.locator(".leaflet-popup-content")
+    assert HOSTILE in popup.inner_text()
+    assert popup.locator("img").count() == 0  # the <img> came out as text, not an element
+    assert page.evaluate("window.alerted") is False
+    page.close()
+
+
+def test_cors_is_off(server):
+    url, _, keys, _ = server
+    origin = "https://elsewhere.example"
+    response = httpx.get(
+        f"{url}/api/strikes?limit=1", headers={"X-API-Key": keys["viewer"], "Origin": origin}
+    )
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+    preflight = httpx.options(
+        f"{url}/api/strikes", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
 def test_dashboard_refuses_a_viewer_and_a_wrong_key(server, browser):
     url, store, keys, _ = server
     page = open_dashboard(browser, url, keys["viewer"])
