@@ -186,6 +186,23 @@ def test_population_land_use_and_accidents_raise_exposure(areas_store, tmp_path)
     assert len(inputs) == 4
 
 
+def test_a_land_use_layer_without_classes_is_refused_by_name(areas_store, tmp_path):
+    from remnant.errors import InputError
+
+    hazard = write_hazard_tif(tmp_path / "hazard.tif")
+    landuse = tmp_path / "lu.gpkg"
+    gpd.GeoDataFrame({"kind": ["farm"]}, geometry=[shapely.box(0, 0, 9, 9)], crs=CRS).to_file(
+        landuse
+    )
+    with pytest.raises(InputError, match=r"lu\.gpkg: the land-use layer needs a 'class' column"):
+        rank(areas_store, hazard=hazard, landuse=landuse)
+    gpd.GeoDataFrame({"class": ["quarry"]}, geometry=[shapely.box(0, 0, 9, 9)], crs=CRS).to_file(
+        landuse, mode="w"
+    )
+    with pytest.raises(InputError, match="land-use classes without a weight: quarry"):
+        rank(areas_store, hazard=hazard, landuse=landuse)
+
+
 def test_plan_command_writes_the_three_outputs(areas_store, tmp_path, capsys):
     hazard = write_hazard_tif(tmp_path / "hazard.tif")
     out = tmp_path / "plan"

@@ -26,6 +26,7 @@ import shapely
 from remnant.catalogue import default_catalogue, default_survey
 from remnant.io import import_records
 from remnant.store import create_store
+from remnant.workflow import polygonal
 
 __all__ = ["Scenario", "build_demo", "make_scenario"]
 
@@ -353,13 +354,6 @@ NONCONFORMITIES = {
 }
 
 
-def _polygons(geom):
-    """The polygonal parts of a geometry as a MultiPolygon, or None if it has none."""
-    parts = shapely.get_parts(geom)
-    parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
-    return shapely.multipolygons(parts) if len(parts) else None
-
-
 def _quality_visits(activities: list[dict], rng, label: str) -> tuple[list[dict], list[dict]]:
     """Post-clearance QA visits on half the cleared lots, some finding non-conformities."""
     visits, findings = [], []
@@ -369,8 +363,8 @@ def _quality_visits(activities: list[dict], rng, label: str) -> tuple[list[dict]
         # The inspectors sample about a tenth of the lot, around its middle.
         centre = shapely.point_on_surface(a["geometry"])
         half = (0.1 * a["geometry"].area) ** 0.5 / 2
-        sample = _polygons(a["geometry"].intersection(shapely.buffer(centre, half, cap_style=3)))
-        if sample is None:
+        sample = polygonal(a["geometry"].intersection(shapely.buffer(centre, half, cap_style=3)))
+        if sample.is_empty:
             continue
         day = a["end"] + dt.timedelta(days=int(rng.integers(7, 30)))
         visit = {

@@ -22,6 +22,7 @@ from remnant.demo import CARRIERS, SOURCES, TYPE_SHARES, USER
 from remnant.hazard.grid import equal_area_crs
 from remnant.io import import_records
 from remnant.store import create_store
+from remnant.workflow import polygonal
 
 __all__ = ["build_national", "national_scenario"]
 
@@ -115,7 +116,7 @@ def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.
             "outcome": np.where(kind == "clearance", "cleared", "reduced"),
             "source": LABEL,
         },
-        geometry=[shapely.multipolygons(shapely.get_parts(g)) for g in worked[keep]],
+        geometry=[polygonal(g) for g in worked[keep]],
         crs=CRS,
     )
     return {

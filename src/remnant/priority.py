@@ -33,8 +33,9 @@ import shapely
 from remnant.catalogue import default_survey
 from remnant.errors import InputError
 from remnant.hazard.grid import Grid, equal_area_crs, zonal_sums
+from remnant.landrelease import activities_with_area, remaining
 from remnant.schedule import averted_by_day, list_schedule, split
-from remnant.workflow import CLOSED, EMPTY_M2, remaining_areas
+from remnant.workflow import CLOSED, EMPTY_M2
 
 __all__ = ["Plan", "defaults", "make_plan", "rank", "write_plan"]
 
@@ -137,10 +138,11 @@ def _aggregate(grid: Grid, cell: float) -> Grid:
     )
 
 
-def _landuse(areas: gpd.GeoDataFrame, landuse, weights: dict) -> tuple[np.ndarray, np.ndarray]:
+def _landuse(areas: gpd.GeoDataFrame, landuse, weights: dict, file: str = ""):
     """Area-weighted land-use weight and farmland m² per area (in the areas' CRS).
 
-    Land the layer does not cover counts with the area's own recorded land use.
+    Land the layer does not cover counts with the area's own recorded land use; ``file``
+    names the layer in errors.
     """
     own = areas["land_use"].fillna("unknown").map(lambda k: weights.get(k, weights["unknown"]))
     if landuse is None:
@@ -148,13 +150,13 @@ def _landuse(areas: gpd.GeoDataFrame, landuse, weights: dict) -> tuple[np.ndarra
         return own.to_numpy(float), farm
     lu = landuse.to_crs(areas.crs)
     if "class" not in lu:
-        raise InputError("the land-use layer needs a 'class' column", file="landuse")
+        raise InputError("the land-use layer needs a 'class' column", file=file)
     unknown = sorted(set(lu["class"]) - set(weights))
     if unknown:
         raise InputError(
             f"land-use classes without a weight: {', '.join(map(str, unknown))}; "
             "give them with --landuse-weight CLASS=W",
-            file="landuse",
+            file=file,
         )
     lu_w = lu["class"].map(weights).to_numpy(float)
     tree = shapely.STRtree(lu.geometry.to_numpy())
@@ -174,8 +176,6 @@ def _landuse(areas: gpd.GeoDataFrame, landuse, weights: dict) -> tuple[np.ndarra
 
 def _productivity(store, given: dict[str, float], settings: dict) -> tuple[dict, dict]:
     """m² per team-day per method: given, else measured in the store, else the default."""
-    from remnant.landrelease import activities_with_area
-
     acts = activities_with_area(store)
     acts = acts[acts["team_days"].notna() & (acts["team_days"] > 0)]
     rates, sources = {}, {}
@@ -210,7 +210,7 @@ def rank(
     Returns the table (best first) and the list of inputs the exposure used.
     """
     settings = defaults()
-    areas = remaining_areas(store.read("hazard_areas"), store.read("activities"))
+    areas = remaining(store)
     areas = areas[~areas["status"].isin(CLOSED) & (areas["remaining_m2"] >= EMPTY_M2)]
     if areas.empty:
         raise InputError(f"{store.backend} has no open hazard area with land left to release")
@@ -241,7 +241,7 @@ def rank(
         inputs.append(f"land use ({landuse})")
     elif projected["land_use"].notna().any():
         inputs.append("land use (the areas' own land_use)")
-    lu_weight, farmland = _landuse(projected, lu_frame, weights)
+    lu_weight, farmland = _landuse(projected, lu_frame, weights, str(landuse or ""))
     accidents = store.read("accidents")
     today = today or dt.date.today()
     since = dt.date(today.year - exposure["accident_years"], today.month, min(today.day, 28))

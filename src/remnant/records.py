@@ -22,7 +22,7 @@ from pyproj import Geod
 from remnant.catalogue import UNKNOWN
 from remnant.errors import NotFoundError, Problem
 
-__all__ = ["ENTITIES", "Entity", "Field", "ValidationResult", "entity", "validate"]
+__all__ = ["ENTITIES", "Entity", "Field", "ValidationResult", "entity", "join_note", "validate"]
 
 log = logging.getLogger(__name__)
 
@@ -497,7 +497,7 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
             )
             reported = m.notna() & pd.Series(unknown)
             typed.loc[reported, "notes"] = [
-                _join_note(note, f"munition reported as {key!r}")
+                join_note(note, f"munition reported as {key!r}")
                 for note, key in zip(typed.loc[reported, "notes"], m[reported], strict=True)
             ]
             typed.loc[unknown, "munition"] = UNKNOWN
@@ -535,7 +535,8 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
         out.add(no_depth, "depth_cm", None, "clearance needs the depth it was cleared to")
 
 
-def _join_note(note, extra: str) -> str:
+def join_note(note, extra: str) -> str:
+    """A record's notes with ``extra`` added (or ``extra`` alone where there were none)."""
     return extra if note is None or pd.isna(note) else f"{note}; {extra}"
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from remnant.hazard.grid import equal_area_crs
+from remnant.records import join_note
 
 __all__ = [
     "RELEASED",
@@ -35,6 +36,7 @@ __all__ = [
     "Applied",
     "apply_activities",
     "area_change_problems",
+    "polygonal",
     "remaining_areas",
 ]
 
@@ -166,14 +168,14 @@ def apply_activities(
             )
             continue
         if outside > 0.01:  # clip the digitising sliver, and say so
-            poly = _polygonal(shapely.intersection(poly, within))
+            poly = polygonal(shapely.intersection(poly, within))
             geometry[i] = gpd.GeoSeries([poly], crs=crs).to_crs(4326).iloc[0]
-            notes[i] = _join(notes[i], f"clipped by {outside:,.0f} m² to {area_id}")
+            notes[i] = join_note(notes[i], f"clipped by {outside:,.0f} m² to {area_id}")
         if kind not in WORKS_ON:
             continue
         outcome = row["outcome"]
         if outcome in RELEASED:
-            remaining[area_id] = _polygonal(shapely.difference(remaining[area_id], poly))
+            remaining[area_id] = polygonal(shapely.difference(remaining[area_id], poly))
         before = (area["kind"], area["status"])
         if outcome == "confirmed":
             state.at[area_id, "kind"] = "CHA"
@@ -201,15 +203,14 @@ def _refusal(kind: str, area) -> str | None:
     return None
 
 
-def _polygonal(geom):
-    """The polygons of a geometry (a cut may leave lines or points on shared edges)."""
+def polygonal(geom):
+    """The polygons of a geometry as one (Multi)Polygon, empty if it has none.
+
+    A cut or an intersection may leave lines or points on shared edges; they are dropped.
+    """
     parts = shapely.get_parts(shapely.make_valid(geom))
     parts = parts[np.isin(shapely.get_type_id(parts), [3, 6])]
     return shapely.multipolygons(shapely.get_parts(parts)) if len(parts) else shapely.Polygon()
-
-
-def _join(note, extra: str) -> str:
-    return extra if note is None or pd.isna(note) else f"{note}; {extra}"
 
 
 def area_change_problems(before: dict, after: dict, worked: bool) -> list[tuple[str, str]]:
@@ -273,7 +274,7 @@ def remaining_areas(areas: gpd.GeoDataFrame, activities: gpd.GeoDataFrame) -> gp
     ).reindex(index=out["id"], columns=list(RELEASED))
     cut = acts.dissolve(by="hazard_area").geometry if len(acts) else gpd.GeoSeries(crs=crs)
     left = [
-        _polygonal(shapely.difference(g, cut[h])) if h in cut.index else g
+        polygonal(shapely.difference(g, cut[h])) if h in cut.index else g
         for h, g in zip(out["id"], projected.geometry, strict=True)
     ]
     left = gpd.GeoSeries(left, crs=crs)

@@ -8,14 +8,15 @@ from remnant.cli.options import overwrite_option, store_argument
 
 
 def _pairs(values, option: str) -> dict[str, float]:
+    """``NAME=NUMBER`` options as a dict, every number positive."""
     out = {}
     for value in values:
-        key, sep, number = value.partition("=")
+        key, _, number = value.partition("=")
         try:
             out[key.strip()] = float(number)
         except ValueError:
-            sep = ""
-        if not sep or out[key.strip()] <= 0:
+            out[key.strip()] = float("nan")
+        if not out[key.strip()] > 0:  # also refuses a missing or non-numeric value (NaN)
             raise click.BadParameter(
                 f"expected NAME=POSITIVE_NUMBER, got {value!r}", param_hint=option
             )

@@ -191,7 +191,7 @@ def write_hazard(
         job, Path(out), size=tile, scheduler=scheduler, workers=workers,
         tags={"remnant_rates": json.dumps(rates)}, progress=tile_progress,
     )  # fmt: skip
-    truncated, outside = losses(kernels, grid, truncate)
+    truncated, outside = losses(kernels, grid.shape, grid.left, grid.top, grid.cell, truncate)
     hazard = HazardMap(
         grid=grid, expected=None, total=float(prepared.weights.sum()), truncated=truncated,
         outside=outside, removed=result.removed, rates=prepared.rates, kernels=prepared.kernels,

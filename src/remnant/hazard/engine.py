@@ -327,15 +327,12 @@ def rasterize(
             left, top, cell, tile,
             kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy, kernels.weight,
         )  # fmt: skip
-    inside, on_grid = _window_masses(
-        win, left, top, cell, ny, nx, kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy
-    )
-    w = kernels.weight
+    truncated, outside = losses(kernels, shape, left, top, cell, truncate, win=win)
     return {
         "grid": grid,
-        "total": float(w.sum()),
-        "truncated": float((w * (1 - inside)).sum()),
-        "outside": float((w * (inside - on_grid)).sum()),
+        "total": float(kernels.weight.sum()),
+        "truncated": truncated,
+        "outside": outside,
         "cell_updates": int(
             ((clipped[:, 1] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 2]))[on].sum()
         ),
@@ -385,11 +382,17 @@ def kernel_dot(
     )  # fmt: skip
 
 
-def losses(kernels: KernelSet, grid, truncate: float) -> tuple[float, float]:
-    """Weight lost beyond the truncation window, and weight falling off ``grid``."""
-    win = windows(kernels, grid.left, grid.top, grid.cell, truncate)
+def losses(
+    kernels: KernelSet, shape, left: float, top: float, cell: float, truncate: float, *, win=None
+) -> tuple[float, float]:
+    """Weight lost beyond the truncation window, and weight falling off a grid of ``shape``.
+
+    ``win``: the kernels' windows (:func:`windows`) when already computed.
+    """
+    if win is None:
+        win = windows(kernels, left, top, cell, truncate)
     inside, on_grid = _window_masses(
-        win, grid.left, grid.top, grid.cell, grid.height, grid.width,
+        win, left, top, cell, shape[0], shape[1],
         kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy,
     )  # fmt: skip
     w = kernels.weight

@@ -15,7 +15,6 @@ its task is run again elsewhere.
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import tempfile
@@ -29,12 +28,9 @@ import rasterio.shutil
 
 from remnant.hazard import engine
 from remnant.hazard.grid import Grid, coverage, zonal_sums
+from remnant.hazard.output import BANDS, NODATA
 
 __all__ = ["TileJob", "TiledResult", "run_tiles", "tile_windows"]
-
-log = logging.getLogger(__name__)
-
-NODATA = -1.0
 
 
 @dataclass
@@ -156,8 +152,6 @@ def run_tiles(
     LocalCluster of ``workers`` processes; ``tcp://HOST:PORT`` on that Dask cluster
     (``client``: an open Dask client to use instead). Tasks that fail are retried twice.
     """
-    from remnant.hazard.output import BANDS
-
     size = max(256, math.ceil(size / 256) * 256)  # whole engine tiles: same order
     windows = tile_windows(job.grid, size)
     grid = job.grid
