@@ -264,9 +264,9 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 4"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 5"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout

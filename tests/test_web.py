@@ -50,8 +50,9 @@ def test_roles_and_keys(keyed):
     )
     assert store.counts()["hazard_areas"] == 0
     out = handlers.create(store, store.authenticate(keys["editor"]), "hazard_areas", body)
-    assert out["inserted"] == ["H1"]
-    assert store.history("H1")["user"].tolist() == ["editor"]
+    assert (out["inserted"], out["pending"]) == ([], ["H1"])
+    assert store.counts()["hazard_areas"] == 0  # quarantined until an admin approves
+    assert store.history("H1")[["user", "action"]].values.tolist() == [["editor", "propose insert"]]
     assert "key_hash" not in store.users().columns
     assert store.history("viewer")["after"].str.contains("key").sum() == 1  # key_id only
     assert keys["viewer"].split(".")[1] not in store.history("viewer")["after"].iloc[0]
@@ -59,7 +60,7 @@ def test_roles_and_keys(keyed):
 
 def test_records_api_validates_versions_and_keeps_hostile_strings(keyed):
     store, keys = keyed
-    editor = store.authenticate(keys["editor"])
+    editor = store.authenticate(keys["admin"])  # an admin's writes apply at once
     bad = box_feature(id="H2", status="done")
     with pytest.raises(WebError) as info:
         handlers.create(
@@ -101,18 +102,27 @@ def test_editors_records_await_an_admins_decision(keyed):
     handlers.create(store, editor, "hazard_areas", box_feature(0, id="H1"))
     handlers.create(store, editor, "hazard_areas", box_feature(1, id="H2"))
     pending = handlers.reviews(store, admin)
-    assert [(r["record_id"], r["submitted_by"]) for r in pending] == [
-        ("H1", "editor"),
-        ("H2", "editor"),
+    assert [(r["record_id"], r["action"], r["submitted_by"]) for r in pending] == [
+        ("H1", "insert", "editor"),
+        ("H2", "insert", "editor"),
     ]
+    assert pending[0]["proposal"]["kind"] == "SHA"
+    assert store.counts()["hazard_areas"] == 0  # invisible to maps, rates, plans, reports
     with pytest.raises(WebError) as info:
         handlers.reviews(store, editor)
     assert info.value.status == 403
+    with pytest.raises(WebError) as info:  # one pending change per record
+        handlers.create(store, editor, "hazard_areas", box_feature(0, id="H1"))
+    assert info.value.status == 409
     handlers.decide(store, admin, "hazard_areas", "H1", {"decision": "approve"})
     handlers.decide(store, admin, "hazard_areas", "H2", {"decision": "reject", "note": "duplicate"})
     assert store.ids("hazard_areas") == {"H1"}
-    assert store.history("H2")["action"].tolist() == ["insert", "delete"]
-    assert store.history("H2")["user"].tolist() == ["editor", "admin"]
+    assert store.history("H1")[["user", "action"]].values.tolist() == [
+        ["editor", "propose insert"],
+        ["editor", "insert"],
+        ["admin", "approve"],
+    ]
+    assert store.history("H2")["action"].tolist() == ["propose insert", "reject"]
     assert handlers.reviews(store, admin) == []
     decided = handlers.reviews(store, admin, None)
     assert [r["state"] for r in decided] == ["approved", "rejected"]
@@ -121,6 +131,42 @@ def test_editors_records_await_an_admins_decision(keyed):
     assert info.value.status == 404
     handlers.create(store, admin, "hazard_areas", box_feature(2, id="H3"))
     assert handlers.reviews(store, admin) == []  # an admin's records need no review
+    assert store.ids("hazard_areas") == {"H1", "H3"}
+
+    # An editor's update and delete of a record wait too, and are judged again on approval.
+    out = handlers.update(store, editor, "hazard_areas", "H3",
+                          {"properties": {"status": "worked_on", "version": 1}})  # fmt: skip
+    assert out == {"pending": ["H3"]}
+    assert store.get("hazard_areas", "H3")["status"] == "open"
+    assert handlers.delete(store, editor, "hazard_areas", "H1", 1) is False
+    assert store.ids("hazard_areas") == {"H1", "H3"}
+    handlers.decide(store, admin, "hazard_areas", "H3", {"decision": "approve"})
+    assert store.get("hazard_areas", "H3")["status"] == "worked_on"
+    handlers.update(store, admin, "hazard_areas", "H1", {"properties": {"name": "x", "version": 1}})
+    with pytest.raises(WebError) as info:  # changed since the editor read it
+        handlers.decide(store, admin, "hazard_areas", "H1", {"decision": "approve"})
+    assert info.value.status == 409
+    handlers.decide(store, admin, "hazard_areas", "H1", {"decision": "reject"})  # no dead end
+    assert store.ids("hazard_areas") == {"H1", "H3"}
+
+
+def test_a_rejected_land_release_activity_never_moved_its_area(keyed):
+    store, keys = keyed
+    editor, admin = (store.authenticate(keys[r]) for r in ("editor", "admin"))
+    handlers.create(store, admin, "hazard_areas", box_feature(0, id="H1"))
+    nts = box_feature(0, id="A1", type="NTS", organisation="T", start="2024-01-01",
+                      hazard_area="H1", outcome="cancelled")  # fmt: skip
+    del nts["properties"]["kind"], nts["properties"]["status"]
+    handlers.create(store, editor, "activities", nts)
+    assert store.get("hazard_areas", "H1")["status"] == "open"  # not closed by a proposal
+    assert store.counts()["activities"] == 0
+    handlers.decide(store, admin, "activities", "A1", {"decision": "reject"})
+    assert store.get("hazard_areas", "H1")["status"] == "open"
+    handlers.create(store, editor, "activities", {**nts, "id": "A2"} | {
+        "properties": {**nts["properties"], "id": "A2"}})  # fmt: skip
+    handlers.decide(store, admin, "activities", "A2", {"decision": "approve"})
+    assert store.get("hazard_areas", "H1")["status"] == "closed"
+    assert store.history("A2")["user"].tolist() == ["editor", "editor", "admin"]
 
 
 # -- a real server --------------------------------------------------------------------------
@@ -144,17 +190,18 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("web")
     store = build_demo(folder, seed=3, maps=False)["store"]
     write_hazard(store, 100.0, folder / "hazard.tif", samples=0)
-    keys = {r: store.add_user(r, r) for r in ("viewer", "editor")}
+    keys = {r: store.add_user(r, r) for r in ("viewer", "editor", "admin")}
     port = free_port()
     config = uvicorn.Config(create_app(store, hazard=folder / "hazard.tif"), host="127.0.0.1",
                             port=port, log_level="warning")  # fmt: skip
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
-    for _ in range(100):
+    for _ in range(300):
         if running.started:
             break
         time.sleep(0.1)
+    assert running.started, "the server did not start"
     yield f"http://127.0.0.1:{port}", store, keys, folder
     running.should_exit = True
     thread.join(10)
@@ -210,6 +257,28 @@ def test_server_refusals_limits_and_tiles(server):
     assert tile.status_code == 200, tile.text
     assert tile.content[:4] == b"\x89PNG"
     assert httpx.get(f"{url}/tiles/{z}/{x}/{y}.png").status_code == 401
+
+
+def test_key_only_in_the_header_links_encoded_and_pages_hardened(server):
+    url, _, keys, _ = server
+    viewer = {"X-API-Key": keys["viewer"]}
+    assert httpx.get(f"{url}/api/strikes?key={keys['viewer']}").status_code == 401
+    page = httpx.get(f"{url}/", headers={"Host": "evil.example"})
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert httpx.get(f"{url}/docs").status_code == 404  # its scripts would come from the web
+    items = httpx.get(
+        f"{url}/ogc/collections/strikes/items",
+        params={"datetime": "2000-01-01/..", "limit": 2},
+        headers={**viewer, "Host": "evil.example"},
+    ).json()
+    hrefs = [link["href"] for link in items["links"]]
+    assert all(h.startswith(url) for h in hrefs)  # not the Host header's
+    assert all("datetime=2000-01-01%2F.." in h for h in hrefs)
+    sneaky = httpx.get(f"{url}/ogc/collections/strikes/items",
+                       params={"datetime": "2000-01-01&key=x"}, headers=viewer)  # fmt: skip
+    assert sneaky.status_code == 400
 
 
 # -- the dashboard in a real browser ---------------------------------------------------------
@@ -271,20 +340,26 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     page.fill("textarea[name=geometry]", __import__("json").dumps(spot))
     before = store.ids("activities")
     page.click("#activity-form button")
-    page.wait_for_function("document.getElementById('message').textContent.startsWith('Recorded')")
-    new = store.ids("activities") - before
-    assert len(new) == 1
-    record = store.get("activities", new.pop())
+    page.wait_for_selector("#message:has-text('Submitted')")
+    assert store.ids("activities") == before  # waits for an admin
+    pending = store.reviews("pending")
+    assert pending["layer"].tolist() == ["activities"]
+    record_id = pending["record_id"].iloc[0]
+    store.decide("activities", record_id, True, by="admin")
+    record = store.get("activities", record_id)
     assert record["organisation"] == HOSTILE  # verbatim
-    assert store.history(record["id"])["user"].tolist() == ["editor"]
+    assert store.history(record["id"])["user"].tolist() == ["editor", "editor", "admin"]
     page.close()
 
 
 def test_hostile_strings_are_shown_as_text_in_the_dashboard(server, browser):
     url, _, keys, _ = server
-    editor = {"X-API-Key": keys["editor"]}
+    editor, admin = ({"X-API-Key": keys[r]} for r in ("editor", "admin"))
     body = box_feature(20, id="H-HOSTILE", name=HOSTILE, notes=HOSTILE)
-    assert httpx.post(f"{url}/api/hazard_areas", json=body, headers=editor).status_code == 201
+    assert httpx.post(f"{url}/api/hazard_areas", json=body, headers=editor).status_code == 202
+    decision = {"decision": "approve"}
+    response = httpx.post(f"{url}/reviews/hazard_areas/H-HOSTILE", json=decision, headers=admin)
+    assert response.status_code == 200, response.text
     page = open_dashboard(browser, url, keys["viewer"])
     page.evaluate("""() => {
         window.alerted = false;
@@ -322,12 +397,12 @@ def test_dashboard_refuses_a_viewer_and_a_wrong_key(server, browser):
     page.fill("input[name=start]", "2025-05-05")
     page.fill("textarea[name=geometry]", '{"type": "Point", "coordinates": [0, 0]}')
     page.click("#activity-form button")
-    page.wait_for_function("document.getElementById('message').textContent.startsWith('Refused')")
+    page.wait_for_selector("#message:has-text('Refused')")
     assert "403: viewer is a viewer; this needs an editor key" in page.inner_text("#message")
     assert store.counts()["activities"] == before
     page.fill("#key", "wrong.key")
     page.click("#key-form button")
-    page.wait_for_function("document.getElementById('message').textContent.startsWith('401')")
+    page.wait_for_selector("#message:has-text('401')")
     page.close()
 
 

@@ -23,14 +23,14 @@ import pyproj
 import shapely
 
 from remnant import records
-from remnant.errors import ConflictError, InputError, InvalidRecordsError, Problem
+from remnant.errors import ConflictError, InputError, Problem
+from remnant.gate import Submission
 from remnant.store import Store, WriteSummary
 from remnant.store.schema import DERIVED_TABLES
 
 __all__ = [
     "FORMATS",
     "ImportReport",
-    "InputTable",
     "export_layer",
     "import_fields",
     "import_file",
@@ -55,17 +55,6 @@ LON_NAMES, LAT_NAMES = ("lon", "longitude", "x"), ("lat", "latitude", "y")
 # KML carries styling fields that are not data, and a name and description that are.
 _KML_STYLING = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude"}
 _KML_STYLING |= {"visibility", "draworder", "icon", "snippet"}
-
-
-@dataclass
-class InputTable:
-    """One input file's records as read: raw values, geometries in EPSG:4326, row numbers."""
-
-    file: str
-    frame: pd.DataFrame
-    geometry: np.ndarray | None
-    rows: np.ndarray
-    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -142,7 +131,7 @@ def read_table(
     encoding: str | None = None,
     source_layer: str | None = None,
     ignore_extra: bool = False,
-) -> InputTable:
+) -> Submission:
     """Read a file's records for ``layer`` with canonical column names, geometry in EPSG:4326.
 
     Parameters
@@ -168,7 +157,7 @@ def read_table(
     InputError
         For a file that cannot be used at all: missing, unreadable, too large, of unknown
         type, encoding or CRS, without a required column. Row-level problems are returned
-        in ``InputTable.problems`` and by :func:`remnant.records.validate`.
+        in ``Submission.problems`` and by :func:`remnant.records.validate`.
     """
     path = Path(path)
     name = path.name
@@ -191,7 +180,7 @@ def read_table(
     return table
 
 
-def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> InputTable:
+def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> Submission:
     name = path.name
     try:
         with open(path, newline="", encoding=encoding or "utf-8-sig") as fh:
@@ -221,7 +210,7 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> InputTable:
         raise InputError(f"column(s) named twice: {', '.join(repeated)}", file=name)
     frame.columns = [c.strip() for c in header]
     rows = np.arange(2, len(frame) + 2)  # row 1 is the header
-    table = InputTable(name, frame, None, rows)
+    table = Submission(name, frame, None, rows)
     if ent.geometry is None:
         return table
     lower = {c.lower(): c for c in frame.columns}
@@ -244,7 +233,7 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> InputTable:
     return table
 
 
-def _points_from_columns(table: InputTable, lon: str, lat: str) -> np.ndarray:
+def _points_from_columns(table: Submission, lon: str, lat: str) -> np.ndarray:
     xy = []
     for column in (lon, lat):
         raw = table.frame[column]
@@ -258,7 +247,7 @@ def _points_from_columns(table: InputTable, lon: str, lat: str) -> np.ndarray:
     return np.where(np.isnan(xy[0]) | np.isnan(xy[1]), None, geoms)
 
 
-def _geometries_from_wkt(table: InputTable, column: str) -> np.ndarray:
+def _geometries_from_wkt(table: Submission, column: str) -> np.ndarray:
     raw = table.frame[column].str.strip().to_numpy(object)
     raw[raw == ""] = None
     geoms = shapely.from_wkt(raw, on_invalid="ignore")
@@ -279,7 +268,7 @@ def _to_wgs84(geoms: np.ndarray, source: pyproj.CRS) -> np.ndarray:
         )
 
 
-def _read_vector(path: Path, ent, fmt: str, crs, encoding, source_layer) -> InputTable:
+def _read_vector(path: Path, ent, fmt: str, crs, encoding, source_layer) -> Submission:
     name = path.name
     try:
         meta, _, wkb, values = pyogrio.raw.read(path, layer=source_layer, encoding=encoding)
@@ -289,7 +278,7 @@ def _read_vector(path: Path, ent, fmt: str, crs, encoding, source_layer) -> Inpu
         {column: _plain_column(v) for column, v in zip(meta["fields"], values, strict=True)}
     )
     rows = np.arange(1, len(frame) + 1)
-    table = InputTable(name, frame, None, rows)
+    table = Submission(name, frame, None, rows)
     if ent.geometry is None:
         return table
     if wkb is None:
@@ -321,7 +310,7 @@ def _plain_column(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _canonical_columns(table: InputTable, ent, mapping, fmt, ignore_extra) -> None:
+def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> None:
     """Rename the table's columns to canonical field names; refuse unknown or missing ones."""
     frame = table.frame
     missing = [src for src in mapping if src not in frame.columns]
@@ -428,16 +417,8 @@ def import_file(
 def import_records(
     store: Store, layer: str, frame, *, name: str = "records", **options
 ) -> ImportReport:
-    """Validate and store records given as a (Geo)DataFrame with canonical columns (EPSG:4326)."""
-    ent = records.entity(layer)
-    geometry = None
-    if ent.geometry is not None:
-        geometry = (
-            frame.geometry.to_crs(4326).to_numpy() if frame.crs else frame.geometry.to_numpy()
-        )
-    values = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
-    table = InputTable(name, values, geometry, np.arange(1, len(frame) + 1))
-    return import_table(store, table, layer, **options)
+    """Validate and store records given as a (Geo)DataFrame with canonical columns."""
+    return import_table(store, Submission.of(layer, frame, file=name), layer, **options)
 
 
 def import_fields(
@@ -455,7 +436,7 @@ def import_fields(
     """
     ent = records.entity(layer)
     file = "arguments"
-    table = InputTable(file, pd.DataFrame([values], dtype=object), None, np.array([1]))
+    table = Submission(file, pd.DataFrame([values], dtype=object), None, np.array([1]))
     if ent.geometry:
         table.frame["geometry"] = [wkt]
         table.geometry = _to_wgs84(_geometries_from_wkt(table, "geometry"), _crs(crs, file))
@@ -465,7 +446,7 @@ def import_fields(
 
 def import_table(
     store: Store,
-    table: InputTable,
+    table: Submission,
     layer: str,
     *,
     user: str | None = None,
@@ -473,87 +454,31 @@ def import_table(
     skip_invalid: bool = False,
     rejects: Path | None = None,
 ) -> ImportReport:
-    """Validate records as read and write the good ones in one transaction.
+    """Offer records as read to the store's gate and write what it admits, all or nothing.
 
     Records already stored with the same values are left as they are, so a file imported
     twice adds nothing; ``update`` lets changed values replace stored ones (audited).
+    With ``skip_invalid`` the refused rows go to ``rejects`` with their problems.
     """
     if len(table.rows) == 0:
         raise InputError("has no records", file=table.file)
-    result = records.validate(
-        layer,
-        table.frame,
-        table.geometry,
-        file=table.file,
-        rows=table.rows,
-        munitions=store.munition_keys(),
-    )
-    problems = _merge(table.problems, result.problems)
-    problems += _reference_problems(store, layer, table.file, result)
-    if layer == "activities":
-        problems += _workflow_problems(store, table.file, result, {p.row for p in problems})
-    bad_rows = {p.row for p in problems}
-    if problems and not skip_invalid:
-        raise InvalidRecordsError(table.file, problems)
-    good = result.records[~np.isin(result.rows, sorted(bad_rows))]
     try:
-        written = store.write(layer, good, user=user, update=update)
+        written = store.write(layer, table, user=user, update=update, skip_invalid=skip_invalid)
     except ConflictError as exc:
-        raise ConflictError(f"{table.file}: {exc}; nothing was written") from None
+        raise ConflictError(f"{exc}; nothing was written") from None
+    bad_rows = {p.row for p in written.problems}
     report = ImportReport(
-        table.file, layer, len(table.rows), written, len(bad_rows), result.warnings
+        table.file, layer, len(table.rows), written, len(bad_rows), written.warnings
     )
-    if problems:
+    if written.problems:
         report.rejects_file = _write_rejects(
-            rejects or Path(table.file + ".rejects.csv"), table, problems
+            rejects or Path(table.file + ".rejects.csv"), table, written.problems
         )
     log.info("%s", report)
     return report
 
 
-def _merge(read_problems: list[Problem], problems: list[Problem]) -> list[Problem]:
-    """Problems of reading and of validation, without 'no geometry' where reading said why."""
-    unreadable = {p.row for p in read_problems}
-    return read_problems + [
-        p
-        for p in problems
-        if not (p.field == "geometry" and p.row in unreadable and "no geometry" in p.message)
-    ]
-
-
-def _reference_problems(store: Store, layer: str, file: str, result) -> list[Problem]:
-    """Rows that refer to records (an accident, an activity …) the store does not hold."""
-    problems = []
-    for f in records.entity(layer).fields:
-        if f.references is None:
-            continue
-        known = store.ids(f.references)
-        values = result.records[f.name]
-        missing = values.notna().to_numpy() & ~values.isin(known).to_numpy()
-        problems += [
-            Problem(
-                file,
-                int(result.rows[i]),
-                f.name,
-                values.iat[i],
-                f"no such record in {f.references}",
-            )
-            for i in np.flatnonzero(missing)
-        ]
-    return problems
-
-
-def _workflow_problems(store: Store, file: str, result, bad_rows: set) -> list[Problem]:
-    """Activities the land release workflow refuses (see :mod:`remnant.workflow`)."""
-    ok = np.flatnonzero(~np.isin(result.rows, sorted(bad_rows)))
-    rows = result.rows[ok]
-    return [
-        Problem(file, int(rows[p.position]), p.field, p.value, p.message)
-        for p in store.workflow_problems(result.records.iloc[ok])
-    ]
-
-
-def _write_rejects(rejects: Path, table: InputTable, problems: list[Problem]) -> Path:
+def _write_rejects(rejects: Path, table: Submission, problems: list[Problem]) -> Path:
     """The bad rows as read, each with its row number and problems, beside the input."""
     by_row: dict[int, list[str]] = {}
     for p in problems:

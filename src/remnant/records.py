@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -28,6 +29,15 @@ log = logging.getLogger(__name__)
 
 EARLIEST_DATE = dt.date(1940, 1, 1)
 MAX_VERTEX_GAP_M = 5_000.0  # GICHD geocheck: consecutive vertices more than 5 km apart
+# Limits that keep one record from costing the store, the maps or the web server more than
+# a record can be worth: a survey polygon has hundreds of vertices, a note a few lines.
+MAX_VERTICES = 100_000
+MAX_TEXT = 10_000  # characters in one text value
+MAX_ID = 200  # characters in an id
+MAX_INTEGER = 2**31 - 1  # what every backend's integer column holds
+# Control characters other than tab, line feed and carriage return: never data.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_ID = re.compile(r"[\x00-\x1f\x7f]")
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -404,6 +414,9 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
 
     Returns the typed values and which were blank (None, NaN or only white space).
     """
+    compound = np.array([isinstance(v, (list, tuple, dict, set, bytes)) for v in raw], dtype=bool)
+    out.add(compound, f.name, raw, "must be a single value, not a list or object")
+    raw = np.where(compound, None, raw)
     stripped = _stripped(raw)
     blank = pd.isna(stripped) | (stripped == "")
     if f.kind == "text":
@@ -418,17 +431,25 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
             bad = ~blank & ~np.isin(values, f.choices)
             out.add(bad, f.name, raw, f"must be one of: {', '.join(f.choices)}")
             values[bad] = None
-        return pd.Series(values, dtype=object), blank
+        _check_text(f, values, blank, out)
+        return pd.Series(values, dtype=object), blank & ~compound
     if f.kind in ("integer", "real"):
         stripped[blank] = None
-        v = pd.to_numeric(pd.Series(stripped), errors="coerce").to_numpy(float, copy=True)
+        v = _numbers(stripped)
         bad = ~blank & np.isnan(v)
         out.add(bad, f.name, raw, "is not a number")
+        infinite = ~blank & np.isinf(v)
+        out.add(infinite, f.name, raw, "is not a finite number")
+        bad |= infinite
+        lowest, highest = f.minimum, f.maximum
         if f.kind == "integer":
-            frac = ~blank & ~bad & (v % 1 != 0)
+            with np.errstate(invalid="ignore"):
+                frac = ~blank & ~bad & (v % 1 != 0)
             out.add(frac, f.name, raw, "must be a whole number")
             bad |= frac
-        for limit, below, word in ((f.minimum, True, "less"), (f.maximum, False, "more")):
+            lowest = -MAX_INTEGER if lowest is None else lowest
+            highest = MAX_INTEGER if highest is None else highest
+        for limit, below, word in ((lowest, True, "less"), (highest, False, "more")):
             if limit is not None:
                 off = ~blank & ~bad & ((v < limit) if below else (v > limit))
                 out.add(off, f.name, raw, f"must not be {word} than {limit:g}")
@@ -450,6 +471,45 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         out.add(bad, f.name, raw, "must be true or false (also yes/no, 1/0)")
         return pd.Series(values, dtype=object), blank
     raise ValueError(f"field {f.name}: unknown kind {f.kind!r}")
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers from text or numbers as floats; NaN where a value is not a number.
+
+    Booleans are not numbers (JSON's ``true`` is not 1), and text is read as decimal
+    notation only, so ``0x10`` or ``1_000`` are refused as they are in a spreadsheet.
+    """
+    out = np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        if v is None or isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float, np.integer, np.floating)) or (
+            isinstance(v, str) and _DECIMAL.fullmatch(v)
+        ):
+            try:
+                out[i] = float(v)
+            except OverflowError:  # an integer beyond any float
+                out[i] = np.inf
+    return out
+
+
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", re.I)
+
+
+def _check_text(f: Field, values: np.ndarray, blank: np.ndarray, out: _Collector) -> None:
+    """Refuse control characters and over-long values; an id must be short and one line."""
+    limit, control = (MAX_ID, _CONTROL_IN_ID) if f.name == "id" else (MAX_TEXT, _CONTROL)
+    for i in np.flatnonzero(~blank):
+        v = values[i]
+        if v is None:
+            continue
+        if len(v) > limit:
+            out.add_one(i, f.name, v, f"is {len(v):,} characters long, over the limit of {limit:,}")
+        elif control.search(v):
+            out.add_one(i, f.name, v, "holds a control character (such as NUL); remove it")
+        else:
+            continue
+        values[i] = None
 
 
 def _parse_date(v) -> dt.date | None:
@@ -546,6 +606,18 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
         raise ValueError(f"{n} rows but {len(geoms)} geometries")
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     out.add(missing, "geometry", None, "has no geometry (give lon/lat, wkt or a geometry)")
+    vertices = shapely.get_num_coordinates(geoms)
+    many = vertices > MAX_VERTICES
+    out.add(many, "geometry", vertices, f"has more than {MAX_VERTICES:,} vertices; simplify it")
+    xyz, of = shapely.get_coordinates(np.where(many, None, geoms), include_z=True,
+                                      return_index=True)  # fmt: skip
+    nonfinite = np.zeros(n, bool)
+    np.logical_or.at(nonfinite, of, ~np.isfinite(xyz[:, :2]).all(axis=1))
+    out.add(nonfinite, "geometry", None, "coordinates must be finite numbers (not NaN or infinity)")
+    missing |= many | nonfinite
+    with_z = ~missing & shapely.has_z(geoms)
+    out.add(with_z, "geometry", None, "height (z) dropped: records are 2-D", warning=True)
+    geoms = np.where(with_z, shapely.force_2d(geoms), geoms)
     types = shapely.get_type_id(geoms)
     if ent.geometry == "POINT":
         wrong = ~missing & (types != shapely.GeometryType.POINT)

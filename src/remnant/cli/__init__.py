@@ -47,11 +47,13 @@ def _register() -> None:
         quality,
         records,
         report,
+        review,
         web,
     )
 
     for module in (
         records,
+        review,
         catalogue,
         dudrate,
         hazard,

@@ -187,4 +187,24 @@ def migrate(store: str, user: str | None) -> None:
     click.echo(f"applied migrations {steps}" if steps else "already up to date")
 
 
-COMMANDS = [init, info, import_, export, history, copy, migrate]
+@click.command()
+@store_argument
+def verify(store: str) -> None:
+    """Check STORE against its audit log: triggers, the hash chain, every record's values.
+
+    Exits 1 if anything was altered, deleted or written past the audit; edits made in
+    QGIS or with GDAL are audited as user 'external' and listed, not counted as errors
+    unless they break a rule.
+    """
+    from remnant.store.verify import verify as check
+
+    findings = check(open_store(store))
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(f.severity == "error" for f in findings)
+    if errors:
+        raise click.ClickException(f"{errors} problem(s): {store} is not what its audit says")
+    click.echo(f"ok: {store} is what its audit log says it is")
+
+
+COMMANDS = [init, info, import_, export, history, copy, migrate, verify]

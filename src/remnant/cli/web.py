@@ -14,15 +14,17 @@ from remnant.cli.options import store_argument, user_option
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--hazard", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Hazard map COG (from remnant hazard) to serve as map tiles.")  # fmt: skip
-def serve(store, host, port, hazard) -> None:
+@click.option("--base-url", default=None, metavar="URL",
+              help="Address clients reach the service at, for links (behind a proxy).")  # fmt: skip
+def serve(store, host, port, hazard, base_url) -> None:
     """Serve STORE: the records API, OGC API – Features at /ogc and the dashboard at /."""
     import uvicorn
 
     from remnant.store import open_store
     from remnant.web.app import create_app
 
-    app = create_app(open_store(store), hazard=hazard)
-    click.echo(f"serving {store} at http://{host}:{port}/ (OGC API: /ogc; API: /docs)")
+    app = create_app(open_store(store), hazard=hazard, base_url=base_url)
+    click.echo(f"serving {store} at http://{host}:{port}/ (OGC API: /ogc; API: /openapi.json)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -182,10 +182,33 @@ class GeoPackageBackend:
     def protect_audit(self, conn: sa.Connection, table: str) -> None:
         """Make ``table`` append-only: updates and deletes abort."""
         for action in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(_audit_guard(table, action))
+
+    def watch_edits(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Audit edits of ``table`` made outside remnant (QGIS, GDAL, sqlite3) as ``external``."""
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {WRITER} (marker INTEGER)")
+        for name, statement in _external_triggers(table).items():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")  # a migration makes it anew
+            conn.exec_driver_sql(statement)
+
+    def mark_writer(self, conn: sa.Connection, on: bool) -> None:
+        """Say, inside the transaction only, that remnant itself is writing (or no longer)."""
+        if conn.exec_driver_sql(f"SELECT 1 FROM sqlite_master WHERE name = '{WRITER}'").first():
             conn.exec_driver_sql(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                f"INSERT INTO {WRITER} VALUES (1)" if on else f"DELETE FROM {WRITER}"
             )
+
+    def expected_triggers(self, tables) -> dict[str, str]:
+        """Every trigger the store's integrity rests on, by name, as it must read."""
+        out = {f"audit_no_{a.lower()}": _audit_guard("audit", a) for a in ("UPDATE", "DELETE")}
+        for table in tables:
+            out |= _external_triggers(table)
+        return out
+
+    def present_triggers(self, conn: sa.Connection) -> dict[str, str]:
+        """The triggers in the file, by name."""
+        rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return dict(rows.all())
 
     def touch(self, conn: sa.Connection, table: str, bounds=None) -> None:
         """Record a change of ``table`` in gpkg_contents (last_change, extent)."""
@@ -242,6 +265,43 @@ class GeoPackageBackend:
         """GeoPackage blobs to shapely geometries (None stays None)."""
         wkb = [None if b is None else bytes(b[_blob_header_size(b) :]) for b in blobs]
         return shapely.from_wkb(np.array(wkb, dtype=object))
+
+
+WRITER = "remnant_writer"  # holds a row only inside remnant's own write transactions
+
+
+def _audit_guard(table: str, action: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+    )
+
+
+def _external_triggers(table: sa.Table) -> dict[str, str]:
+    """Triggers writing an ``external`` audit entry for each change made outside remnant."""
+    names = [c.name for c in table.c if c.name not in ("fid", "version", GEOMETRY_COLUMN)]
+
+    def row(which: str) -> str:
+        pairs = [f"'{n}', {which}.{n}" for n in names]
+        if GEOMETRY_COLUMN in table.c:
+            pairs.append(f"'geometry_blob', hex({which}.{GEOMETRY_COLUMN})")
+        return f"json_object({', '.join(pairs)})"
+
+    out = {}
+    for action, id_of, before, after in (
+        ("insert", "NEW", "NULL", row("NEW")),
+        ("update", "NEW", row("OLD"), row("NEW")),
+        ("delete", "OLD", row("OLD"), "NULL"),
+    ):
+        name = f"{table.name}_external_{action}"
+        out[name] = (
+            f"CREATE TRIGGER {name} AFTER {action.upper()} ON {table.name} "
+            f"WHEN NOT EXISTS (SELECT 1 FROM {WRITER}) BEGIN "
+            "INSERT INTO audit (at, user, entity, record_id, action, before, after) VALUES ("
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'external', "
+            f"'{table.name}', {id_of}.id, '{action}', {before}, {after}); END"
+        )
+    return out
 
 
 def _blob_header_size(blob: bytes) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from remnant.errors import StoreError
-from remnant.store import schema
+from remnant.store import audit, schema
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,30 @@ def _add_users(conn: sa.Connection, backend) -> None:
         backend.register_table(conn, table)
 
 
+def _version_5(conn: sa.Connection, backend) -> None:
+    # Reviews become proposals (action, the record as proposed, the version it was read
+    # at); those made before were already written, which a NULL proposal says. A table
+    # made by migration 4 of this release has the columns already.
+    have = {c["name"] for c in sa.inspect(conn).get_columns("reviews")}
+    for column, kind in (("action", "TEXT"), ("proposal", "TEXT"), ("expected_version", "INTEGER")):
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE reviews ADD COLUMN {column} {kind}")
+    conn.exec_driver_sql("UPDATE reviews SET action = 'insert'")
+    # Audit entries are chained by hash from now on (earlier ones are folded into the
+    # first new entry's hash), and edits made outside remnant are audited.
+    if "hash" not in {c["name"] for c in sa.inspect(conn).get_columns("audit")}:
+        conn.exec_driver_sql("ALTER TABLE audit ADD COLUMN hash TEXT")
+    for table in schema.RECORD_TABLES.values():
+        backend.watch_edits(conn, table)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
     Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
     Migration(4, "add the users and reviews tables (web API keys, approvals)", _add_users),
+    Migration(
+        5, "proposals wait for review; audit chained by hash; outside edits audited", _version_5
+    ),
 ]
 
 
@@ -77,18 +97,6 @@ def migrate(store, *, user: str, at: str, migrations: list[Migration] | None = N
                 .where(schema.meta.c.key == "schema_version")
                 .values(value=str(target))
             )
-            conn.execute(
-                schema.audit.insert(),
-                [
-                    {
-                        "at": at,
-                        "user": user,
-                        "entity": "remnant_meta",
-                        "record_id": "schema_version",
-                        "action": "update",
-                        "before": str(current),
-                        "after": str(target),
-                    }
-                ],
-            )
+            audit.append(conn, at, user, "remnant_meta", "update", ["schema_version"],
+                         [str(current)], [str(target)])  # fmt: skip
     return [m.version for m in pending]

@@ -54,6 +54,8 @@ class PostGISBackend:
         """Drop remnant's tables (used by ``init --overwrite``); other tables stay."""
         with self.engine.begin() as conn:
             metadata.drop_all(conn)
+            conn.exec_driver_sql("DROP FUNCTION IF EXISTS audit_append_only() CASCADE")
+            conn.exec_driver_sql("DROP FUNCTION IF EXISTS remnant_external_audit() CASCADE")
 
     def begin_write(self, conn: sa.Connection) -> None:
         """Take the store's write lock, waiting up to the busy timeout for other writers."""
@@ -92,13 +94,39 @@ class PostGISBackend:
     def protect_audit(self, conn: sa.Connection, table: str) -> None:
         """Make ``table`` append-only: updates and deletes raise."""
         conn.exec_driver_sql(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
+            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $${_APPEND_ONLY_BODY.format(table=table)}$$"
         )
         conn.exec_driver_sql(
             f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
         )
+
+    def watch_edits(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Audit edits of ``table`` made outside remnant (psql, QGIS, GDAL) as ``external``."""
+        conn.exec_driver_sql(_EXTERNAL_FUNCTION)
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table.name}_external ON {table.name}")
+        conn.exec_driver_sql(_external_trigger(table.name))
+
+    def mark_writer(self, conn: sa.Connection, on: bool) -> None:
+        """Say, for this transaction only, that remnant itself is writing."""
+        if on:
+            conn.exec_driver_sql("SET LOCAL remnant.writer = 'on'")
+
+    def expected_triggers(self, tables) -> dict[str, str]:
+        """Every trigger the store's integrity rests on, by name, with its function's body."""
+        out = {"audit_no_change": _APPEND_ONLY_BODY.format(table="audit")}
+        for table in tables:
+            out[f"{table.name}_external"] = _EXTERNAL_BODY
+        return out
+
+    def present_triggers(self, conn: sa.Connection) -> dict[str, str]:
+        """The triggers in the database, by name, with their function's body."""
+        rows = conn.exec_driver_sql(
+            "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE NOT t.tgisinternal"
+        )
+        return dict(rows.all())
 
     def touch(self, conn: sa.Connection, table: str, bounds=None) -> None:
         """Nothing to record: PostgreSQL keeps no layer extents of its own."""
@@ -120,6 +148,35 @@ class PostGISBackend:
         return shapely.from_wkb(
             np.array([None if b is None else bytes(b) for b in blobs], dtype=object)
         )
+
+
+_APPEND_ONLY_BODY = " BEGIN RAISE EXCEPTION '{table} is append-only'; END "
+_EXTERNAL_BODY = """
+BEGIN
+  IF current_setting('remnant.writer', true) IS DISTINCT FROM 'on' THEN
+    INSERT INTO audit (at, "user", entity, record_id, action, before, after) VALUES (
+      to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'external', TG_TABLE_NAME,
+      CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, lower(TG_OP),
+      CASE WHEN TG_OP = 'INSERT' THEN NULL
+           ELSE (to_jsonb(OLD) - 'fid' - 'version')::text END,
+      CASE WHEN TG_OP = 'DELETE' THEN NULL
+           ELSE (to_jsonb(NEW) - 'fid' - 'version')::text END);
+  END IF;
+  RETURN NULL;
+END
+"""
+_EXTERNAL_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION remnant_external_audit() RETURNS trigger LANGUAGE plpgsql "
+    f"AS $${_EXTERNAL_BODY}$$"
+)
+
+
+def _external_trigger(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_external AFTER INSERT OR UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION remnant_external_audit()"
+    )
 
 
 def _first_line(exc: Exception) -> str:

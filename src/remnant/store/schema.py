@@ -17,7 +17,7 @@ from remnant.records import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
@@ -125,6 +125,7 @@ audit = sa.Table(
     sa.Column("action", sa.Text, nullable=False),  # insert | update | delete
     sa.Column("before", sa.Text),  # JSON
     sa.Column("after", sa.Text),  # JSON
+    sa.Column("hash", sa.Text),  # SHA-256 chain (remnant.store.audit); NULL: written outside
     sqlite_autoincrement=True,
     comment="Append-only log of every change: when, who, what, before and after.",
 )
@@ -179,8 +180,11 @@ reviews = sa.Table(
     sa.Column("decided_by", sa.Text),
     sa.Column("decided_at", sa.Text),
     sa.Column("note", sa.Text),
+    sa.Column("action", sa.Text),  # insert | update | delete
+    sa.Column("proposal", sa.Text),  # JSON: the record as the gate admitted it (not delete)
+    sa.Column("expected_version", sa.Integer),  # the version an update or delete was based on
     sqlite_autoincrement=True,
-    comment="Records entered through the web, awaiting or given an admin's approval.",
+    comment="Editors' inserts, updates and deletes, waiting for or given an admin's decision.",
 )
 
 meta = sa.Table(

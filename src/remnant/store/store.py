@@ -16,7 +16,7 @@ import math
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from remnant import records, workflow
+from remnant import gate, records
 from remnant.catalogue import Munition, default_catalogue, entry_fields, munition_from_fields
 from remnant.errors import (
     ConflictError,
@@ -35,7 +35,8 @@ from remnant.errors import (
     Problem,
     StoreError,
 )
-from remnant.store import migrations, schema
+from remnant.store import audit, migrations, review, schema
+from remnant.store.audit import now
 from remnant.store.schema import GEOMETRY_COLUMN
 from remnant.store.sql import insert_rows
 
@@ -54,11 +55,17 @@ def default_user() -> str:
 
 @dataclass(frozen=True)
 class WriteSummary:
-    """What one write did: ids inserted, updated, and left as they were."""
+    """What one write did: ids inserted, updated, and left as they were.
+
+    ``problems`` are the reasons records were not written (with ``skip_invalid``),
+    ``warnings`` values accepted with a change (unknown munition keys, heights dropped).
+    """
 
     inserted: list[str]
     updated: list[str]
     unchanged: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
@@ -90,6 +97,8 @@ class Store:
                 if table is not schema.meta:
                     self.backend.register_table(conn, table)
             self.backend.protect_audit(conn, schema.audit.name)
+            for table in schema.RECORD_TABLES.values():
+                self.backend.watch_edits(conn, table)
             conn.execute(
                 schema.meta.insert(),
                 [{"key": "schema_version", "value": str(schema.SCHEMA_VERSION)}],
@@ -134,7 +143,9 @@ class Store:
         with self.backend.engine.connect() as conn:
             self.backend.begin_write(conn)
             try:
+                self.backend.mark_writer(conn, True)  # not an edit made outside remnant
                 yield conn
+                self.backend.mark_writer(conn, False)
             except BaseException:
                 conn.rollback()
                 raise
@@ -195,12 +206,64 @@ class Store:
         frame = self._frame(ent, rows, [c.name for c in columns])
         if bbox is None:
             return frame
-        # Spatial indexes hold single-precision boxes, each rounded its own way; the
-        # exact test of the envelope makes every backend return the same rows.
-        minx, miny, maxx, maxy = bbox
-        b = frame.geometry.bounds
-        keep = (b["minx"] <= maxx) & (b["maxx"] >= minx) & (b["miny"] <= maxy) & (b["maxy"] >= miny)
-        return frame[keep.to_numpy()].reset_index(drop=True)
+        return frame[_meets(frame.geometry.to_numpy(), bbox)].reset_index(drop=True)
+
+    def search(
+        self,
+        layer: str,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        dates: tuple[dt.date | None, dt.date | None] = (None, None),
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of records (with versions) by bbox, date interval and status, and the count.
+
+        Filters and paging run in the database, so a page costs what it holds, not the
+        layer: the count is the database's, and only with ``bbox`` are the index's
+        candidates tested exactly (an envelope that meets the box) before paging.
+        ``dates`` filters on ``date`` (``start`` for activities), both ends included.
+        """
+        ent = records.entity(layer)
+        table = schema.record_table(layer)
+        where = []
+        lo, hi = dates
+        if lo or hi:
+            column = next((f for f in ("date", "start") if f in ent.field_names), None)
+            if column is None:
+                raise InputError(f"{layer} have no date to filter by", field="datetime")
+            where += [table.c[column] >= lo] if lo else []
+            where += [table.c[column] <= hi] if hi else []
+        if status is not None:
+            if "status" not in ent.field_names:
+                raise InputError(f"{layer} have no status to filter by", field="status")
+            where.append(table.c.status == status)
+        if bbox is not None:
+            if not ent.geometry:
+                raise InputError(f"{layer} have no geometry to filter by bbox", field="bbox")
+            where.append(self.backend.bbox_filter(table, bbox))
+        with self.backend.engine.connect() as conn:
+            if bbox is None:
+                matched = conn.execute(
+                    sa.select(sa.func.count()).select_from(table).where(*where)
+                ).scalar_one()
+                fids = conn.execute(
+                    sa.select(table.c.fid).where(*where).order_by(table.c.fid)
+                    .limit(limit).offset(offset)
+                ).scalars().all()  # fmt: skip
+            else:
+                found = conn.execute(
+                    sa.select(table.c.fid, table.c[GEOMETRY_COLUMN]).where(*where)
+                    .order_by(table.c.fid)
+                ).all()  # fmt: skip
+                geoms = self.backend.decode_geometries([r[1] for r in found])
+                keep = _meets(geoms, bbox)
+                chosen = [r[0] for r, k in zip(found, keep, strict=True) if k]
+                matched = len(chosen)
+                fids = chosen[offset : offset + limit]
+            page = self._read_in(conn, ent, table, fids, with_version=True, column="fid")
+        return page, matched
 
     def _frame(self, ent: records.Entity, rows, names: list[str]) -> gpd.GeoDataFrame:
         frame = pd.DataFrame.from_records(rows, columns=names)
@@ -259,82 +322,85 @@ class Store:
     def write(
         self,
         layer: str,
-        new: gpd.GeoDataFrame,
+        offered: gate.Submission | pd.DataFrame,
         *,
         user: str | None = None,
         update: bool = False,
+        skip_invalid: bool = False,
     ) -> WriteSummary:
-        """Insert validated records; existing ids are left, updated, or refused.
+        """Check records at the gate and write those it admits, in one transaction.
 
-        A record whose id is already stored with the same values is left unchanged (so
-        importing a file twice adds nothing). One stored with other values is updated
-        when ``update`` is true, and otherwise the whole write is refused with a
-        :class:`~remnant.errors.ConflictError` naming the ids and fields.
-
-        ``new`` must have passed :func:`remnant.records.validate`.
+        ``offered`` is a :class:`~remnant.gate.Submission` or a (Geo)DataFrame with
+        canonical columns (geometry in its own CRS, else EPSG:4326). Any problem refuses
+        the whole write with :class:`~remnant.errors.InvalidRecordsError`, unless
+        ``skip_invalid``: then the admitted records are written and the summary lists
+        the problems of the others. A record whose id is already stored with the same
+        values is left unchanged (so importing a file twice adds nothing); one stored with
+        other values is updated when ``update`` is true, and otherwise the whole write
+        is refused with a :class:`~remnant.errors.ConflictError` naming the ids and fields.
         """
+        if not isinstance(offered, gate.Submission):
+            offered = gate.Submission.of(layer, offered)
+        with self.transaction() as conn:
+            verdict = self._admit(conn, layer, offered, update=update, partial=skip_invalid)
+            self._apply(conn, layer, verdict, user or default_user())
+        return WriteSummary(
+            inserted=verdict.inserts["id"].tolist(),
+            updated=verdict.updates["id"].tolist(),
+            unchanged=verdict.unchanged,
+            problems=verdict.problems,
+            warnings=verdict.warnings,
+        )
+
+    def _admit(self, conn, layer, offered, *, update=False, partial=False) -> gate.Verdict:
+        """The gate's verdict, refusing the whole write on any problem unless ``partial``."""
+        verdict = gate.admit(_View(self, conn), layer, offered, update=update)
+        if verdict.problems and not partial:
+            raise InvalidRecordsError(offered.file, verdict.problems)
+        return verdict
+
+    def _change(self, conn, layer, record_id, changes, expected_version) -> gate.Verdict:
+        """The gate's verdict on changing one record (refused on any problem)."""
         ent = records.entity(layer)
         table = schema.record_table(layer)
-        user = user or default_user()
-        new = new.reset_index(drop=True)
-        with self.transaction() as conn:
-            stored = set(conn.execute(sa.select(table.c.id)).scalars())
-            old = self._read_in(conn, ent, table, [i for i in new["id"] if i in stored])
-            is_old = new["id"].isin(old["id"]).to_numpy()
-            old = old.set_index("id", drop=False).loc[new.loc[is_old, "id"]].reset_index(drop=True)
-            diffs = _differences(ent, old, new[is_old].reset_index(drop=True))
-            changed = np.zeros(len(new), bool)
-            changed[np.flatnonzero(is_old)[[i for i in range(len(diffs)) if diffs[i]]]] = True
-            if changed.any() and not update:
-                shown = [f"{old.at[i, 'id']} ({', '.join(d)})" for i, d in enumerate(diffs) if d]
-                raise ConflictError(
-                    f"{len(shown)} record(s) already stored with other values, "
-                    f"use update to change them: {'; '.join(shown[:5])}"
-                    + (" …" if len(shown) > 5 else "")
-                )
-            at = now()
-            inserts = new[~is_old]
-            updates = new[changed]
-            self._refuse_workflow_changes(conn, layer, old[[bool(d) for d in diffs]], updates)
-            moved = None
-            if layer == "activities" and len(inserts):
-                applied = self._apply_workflow(conn, inserts)
-                if applied.problems:
-                    raise InvalidRecordsError("activities", _workflow_problems(inserts, applied))
-                inserts, moved = applied.activities, applied.areas
-            if len(inserts):
-                plain = _plain_columns(ent, inserts)
-                self.backend.insert_rows(
-                    conn,
-                    table,
-                    self._with_geometry(ent, plain, inserts),
-                    inserts.geometry.to_numpy() if ent.geometry else None,
-                )
-                self._audit(conn, at, user, layer, "insert", plain["id"], None, _json_rows(plain))
-            if moved is not None and len(moved):
-                self._move_areas(conn, moved, at, user)
-            if len(updates):
-                before = old[[bool(d) for d in diffs]]
-                plain = _plain_columns(ent, updates)
-                self._update_rows(conn, ent, table, updates)
-                self._audit(
-                    conn,
-                    at,
-                    user,
-                    layer,
-                    "update",
-                    plain["id"],
-                    _json_rows(_plain_columns(ent, before)),
-                    _json_rows(plain),
-                )
-            if len(inserts) or len(updates):
-                bounds = new.total_bounds if ent.geometry and len(new) else None
-                self.backend.touch(conn, layer, bounds)
-        return WriteSummary(
-            inserted=inserts["id"].tolist(),
-            updated=updates["id"].tolist(),
-            unchanged=new.loc[is_old & ~changed, "id"].tolist(),
-        )
+        before = self._current(conn, ent, table, record_id, expected_version)
+        return self._admit(conn, layer, gate.change(layer, before, changes), update=True)
+
+    def _let_go(self, conn, layer, record_id, expected_version) -> gpd.GeoDataFrame:
+        """The record to delete, once the gate lets it go."""
+        ent = records.entity(layer)
+        table = schema.record_table(layer)
+        before = self._current(conn, ent, table, record_id, expected_version)
+        gate.admit_delete(_View(self, conn), layer, before)
+        return before
+
+    def _apply(self, conn, layer: str, verdict: gate.Verdict, user: str) -> None:
+        """Write what the gate admitted, with its audit entries."""
+        ent = records.entity(layer)
+        table = schema.record_table(layer)
+        at = now()
+        inserts, updates = verdict.inserts, verdict.updates
+        if len(inserts):
+            plain = gate.plain_columns(ent, inserts)
+            self.backend.insert_rows(
+                conn,
+                table,
+                self._with_geometry(ent, plain, inserts),
+                inserts.geometry.to_numpy() if ent.geometry else None,
+            )
+            self._audit(conn, at, user, layer, "insert", plain["id"], None, _json_rows(plain))
+        if verdict.moved is not None and len(verdict.moved):
+            self._move_areas(conn, verdict.moved, at, user)
+        if len(updates):
+            plain = gate.plain_columns(ent, updates)
+            self._update_rows(conn, ent, table, updates)
+            before = _json_rows(gate.plain_columns(ent, verdict.before))
+            self._audit(conn, at, user, layer, "update", plain["id"], before, _json_rows(plain))
+        if len(inserts) or len(updates):
+            bounds = None
+            if ent.geometry:
+                bounds = pd.concat([inserts.geometry, updates.geometry]).total_bounds
+            self.backend.touch(conn, layer, bounds)
 
     def update(
         self,
@@ -345,53 +411,15 @@ class Store:
         user: str | None = None,
         expected_version: int | None = None,
     ) -> dict:
-        """Change fields of one record, validated like an import; return the new record.
+        """Change fields of one record, checked at the gate like any write; return it.
 
         ``expected_version`` (from :meth:`get`) makes the update conditional: if another
         user changed the record since, a :class:`~remnant.errors.ConflictError` is raised
         rather than their change being lost.
         """
-        ent = records.entity(layer)
-        table = schema.record_table(layer)
-        unknown = set(changes) - set(ent.field_names) - {"geometry"}
-        if unknown:
-            raise InvalidRecordsError(
-                layer,
-                [
-                    Problem(layer, None, k, None, "is not a field of this layer")
-                    for k in sorted(unknown)
-                ],
-            )
-        if "id" in changes and changes["id"] != record_id:
-            raise ConflictError(f"{record_id}: ids never change (asked for {changes['id']!r})")
         with self.transaction() as conn:
-            before = self._current(conn, ent, table, record_id, expected_version)
-            merged = before.drop(columns="version").iloc[0].to_dict()
-            merged.update(changes)
-            frame = pd.DataFrame([{k: v for k, v in merged.items() if k != "geometry"}])
-            result = records.validate(
-                ent,
-                frame,
-                [merged.get("geometry")] if ent.geometry else None,
-                file=f"{layer}/{record_id}",
-                munitions=self._munition_keys(conn),
-            )
-            if result.problems:
-                raise InvalidRecordsError(f"{layer}/{record_id}", result.problems)
-            after = result.records
-            self._refuse_workflow_changes(conn, layer, before, after)
-            self._update_rows(conn, ent, table, after)
-            self._audit(
-                conn,
-                now(),
-                user or default_user(),
-                layer,
-                "update",
-                [record_id],
-                _json_rows(_plain_columns(ent, before)),
-                _json_rows(_plain_columns(ent, after)),
-            )
-            self.backend.touch(conn, layer, after.total_bounds if ent.geometry else None)
+            verdict = self._change(conn, layer, record_id, changes, expected_version)
+            self._apply(conn, layer, verdict, user or default_user())
         return self.get(layer, record_id)
 
     def delete(
@@ -402,29 +430,20 @@ class Store:
         user: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        """Delete one record; the audit log keeps what it held."""
+        """Delete one record the gate lets go; the audit log keeps what it held."""
+        with self.transaction() as conn:
+            before = self._let_go(conn, layer, record_id, expected_version)
+            self._remove(conn, layer, before, user or default_user())
+
+    def _remove(self, conn, layer: str, before: gpd.GeoDataFrame, user: str) -> None:
+        """Delete the record ``before`` holds, with its audit entry."""
         ent = records.entity(layer)
         table = schema.record_table(layer)
-        with self.transaction() as conn:
-            before = self._current(conn, ent, table, record_id, expected_version)
-            self._refuse_if_referenced(conn, layer, record_id)
-            if layer == "activities" and _moved_an_area(before.iloc[0]):
-                raise ConflictError(
-                    f"{record_id} moved hazard area {before.at[0, 'hazard_area']} on "
-                    "(land release workflow); it cannot be deleted"
-                )
-            conn.execute(table.delete().where(table.c.id == record_id))
-            self._audit(
-                conn,
-                now(),
-                user or default_user(),
-                layer,
-                "delete",
-                [record_id],
-                _json_rows(_plain_columns(ent, before)),
-                None,
-            )
-            self.backend.touch(conn, layer)
+        record_id = before.at[0, "id"]
+        conn.execute(table.delete().where(table.c.id == record_id))
+        before_json = _json_rows(gate.plain_columns(ent, before))
+        self._audit(conn, now(), user, layer, "delete", [record_id], before_json, None)
+        self.backend.touch(conn, layer)
 
     def _current(self, conn, ent, table, record_id: str, expected_version: int | None):
         """The stored record, refusing a stale ``expected_version`` (optimistic locking)."""
@@ -438,50 +457,6 @@ class Store:
                 f"you had {expected_version}); reload it and apply your change again"
             )
         return before
-
-    def _refuse_if_referenced(self, conn, layer: str, record_id: str) -> None:
-        for other in records.ENTITIES.values():
-            for f in other.fields:
-                if f.references == layer:
-                    t = schema.record_table(other.name)
-                    n = conn.execute(
-                        sa.select(sa.func.count()).where(t.c[f.name] == record_id)
-                    ).scalar_one()
-                    if n:
-                        raise ConflictError(
-                            f"{record_id} is referred to by {n} record(s) in "
-                            f"{other.name}.{f.name}; delete or change those first"
-                        )
-
-    # -- land release workflow (the rules are in remnant.workflow) ---------------------
-
-    def _apply_workflow(self, conn, inserts: gpd.GeoDataFrame) -> workflow.Applied:
-        areas = sorted({h for h in inserts["hazard_area"] if isinstance(h, str)})
-        stored = self._read_in(
-            conn, records.entity("hazard_areas"), schema.record_table("hazard_areas"), areas
-        )
-        acts = self._read_in(
-            conn,
-            records.entity("activities"),
-            schema.record_table("activities"),
-            areas,
-            column="hazard_area",
-        )
-        return workflow.apply_activities(
-            inserts, stored, acts[acts["outcome"].isin(workflow.RELEASED)]
-        )
-
-    def workflow_problems(self, activities: gpd.GeoDataFrame) -> list[workflow.ActivityProblem]:
-        """Why the workflow would refuse some of these activities (those not yet stored)."""
-        activities = activities.reset_index(drop=True)
-        with self.backend.engine.connect() as conn:
-            stored = set(conn.execute(sa.select(schema.record_table("activities").c.id)).scalars())
-            fresh = np.flatnonzero(~activities["id"].isin(stored).to_numpy())
-            applied = self._apply_workflow(conn, activities.iloc[fresh])
-        return [
-            workflow.ActivityProblem(int(fresh[p.position]), p.field, p.value, p.message)
-            for p in applied.problems
-        ]
 
     def _move_areas(self, conn, moved: gpd.GeoDataFrame, at: str, user: str) -> None:
         """Write the kind and status the workflow gave to areas, audited as updates."""
@@ -497,53 +472,10 @@ class Store:
             "hazard_areas",
             "update",
             moved["id"].tolist(),
-            _json_rows(_plain_columns(ent, before)),
-            _json_rows(_plain_columns(ent, moved)),
+            _json_rows(gate.plain_columns(ent, before)),
+            _json_rows(gate.plain_columns(ent, moved)),
         )
         self.backend.touch(conn, "hazard_areas")
-
-    def _refuse_workflow_changes(self, conn, layer: str, before, after) -> None:
-        """Refuse updates that would move an area on without the workflow."""
-        if layer not in ("activities", "hazard_areas") or after.empty:
-            return
-        before = before.set_index("id", drop=False)
-        problems = []
-        if layer == "activities":
-            for _, new in after.iterrows():
-                old = before.loc[new["id"]]
-                if not _moved_an_area(old):
-                    continue
-                for name in workflow.WORKFLOW_ACTIVITY_FIELDS:
-                    same = (
-                        old[name].equals(new[name])
-                        if name == "geometry"
-                        else (_plain_value(old[name]) == _plain_value(new[name]))
-                    )
-                    if not same:
-                        problems.append(
-                            Problem(
-                                f"activities/{new['id']}",
-                                None,
-                                name,
-                                None,
-                                "cannot change once recorded: it moved its hazard area on",
-                            )
-                        )
-        else:
-            acts = schema.record_table("activities")
-            worked = set(
-                conn.execute(
-                    sa.select(acts.c.hazard_area).where(
-                        acts.c.hazard_area.in_(after["id"].tolist())
-                    )
-                ).scalars()
-            )
-            for _, new in after.iterrows():
-                old = before.loc[new["id"]]
-                for name, why in workflow.area_change_problems(old, new, new["id"] in worked):
-                    problems.append(Problem(f"hazard_areas/{new['id']}", None, name, None, why))
-        if problems:
-            raise InvalidRecordsError(layer, problems)
 
     # -- web API users -----------------------------------------------------------------
 
@@ -611,48 +543,35 @@ class Store:
             return None
         return row.name, row.role
 
-    def submit_for_review(self, layer: str, ids: list[str], user: str) -> None:
-        """Flag records an editor entered as waiting for an admin's approval."""
-        if not ids:
-            return
-        at = now()
-        with self.transaction() as conn:
-            conn.execute(
-                schema.reviews.insert(),
-                [{"layer": layer, "record_id": i, "state": "pending", "submitted_by": user,
-                  "submitted_at": at} for i in ids],
-            )  # fmt: skip
+    def propose(
+        self,
+        layer: str,
+        action: str,
+        *,
+        user: str,
+        offered: gate.Submission | pd.DataFrame | None = None,
+        record_id: str | None = None,
+        changes: dict | None = None,
+        expected_version: int | None = None,
+    ) -> list[str]:
+        """Put an insert, update or delete before an admin instead of applying it.
+
+        The gate judges it now (the same verdict as a write) and again on approval; until
+        then the store's records, and so every map, rate, plan and report, are unchanged.
+        See :mod:`remnant.store.review`.
+        """
+        return review.propose(
+            self, layer, action, user=user, offered=offered, record_id=record_id,
+            changes=changes, expected_version=expected_version,
+        )  # fmt: skip
 
     def reviews(self, state: str | None = None) -> pd.DataFrame:
-        """Review entries, oldest first (``state``: pending, approved or rejected)."""
-        r = schema.reviews
-        query = sa.select(*(c for c in r.c if c.name != "fid")).order_by(r.c.fid)
-        if state is not None:
-            query = query.where(r.c.state == state)
-        with self.backend.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return pd.DataFrame.from_records(rows, columns=[c.name for c in r.c if c.name != "fid"])
+        """Proposals, oldest first (``state``: pending, approved or rejected)."""
+        return review.listing(self, state)
 
     def decide(self, layer: str, record_id: str, approve: bool, *, by: str, note=None) -> None:
-        """Approve a pending record, or reject it (the record is deleted; audited)."""
-        r = schema.reviews
-        with self.backend.engine.connect() as conn:
-            pending = conn.execute(
-                sa.select(r.c.fid).where(
-                    r.c.layer == layer, r.c.record_id == record_id, r.c.state == "pending"
-                )
-            ).first()
-        if pending is None:
-            raise NotFoundError(f"no pending review of {layer}/{record_id}")
-        if not approve:
-            self.delete(layer, record_id, user=by)
-        with self.transaction() as conn:
-            conn.execute(
-                r.update().where(r.c.fid == pending.fid).values(
-                    state="approved" if approve else "rejected", decided_by=by,
-                    decided_at=now(), note=note,
-                )
-            )  # fmt: skip
+        """Approve a pending proposal (applied through the gate) or reject it; audited."""
+        review.decide(self, layer, record_id, approve, by=by, note=note)
 
     # -- derived tables --------------------------------------------------------------
 
@@ -764,7 +683,8 @@ class Store:
             columns.append(table.c[GEOMETRY_COLUMN])
         rows = []
         for chunk in _chunks(ids, 900):
-            rows += conn.execute(sa.select(*columns).where(table.c[column].in_(chunk))).all()
+            query = sa.select(*columns).where(table.c[column].in_(chunk)).order_by(table.c.fid)
+            rows += conn.execute(query).all()
         return self._frame(ent, rows, [c.name for c in columns])
 
     def _with_geometry(self, ent, plain: dict[str, list], frame) -> dict[str, list]:
@@ -775,7 +695,7 @@ class Store:
         return columns
 
     def _update_rows(self, conn, ent, table, frame) -> None:
-        columns = self._with_geometry(ent, _plain_columns(ent, frame), frame)
+        columns = self._with_geometry(ent, gate.plain_columns(ent, frame), frame)
         columns["key_id"] = columns.pop("id")
         for f in ent.fields:  # dates as the column type takes them on every backend
             if f.kind == "date":
@@ -790,17 +710,7 @@ class Store:
         )
 
     def _audit(self, conn, at, user, layer, action, ids, before, after) -> None:
-        n = len(ids)
-        columns = {
-            "at": [at] * n,
-            "user": [user] * n,
-            "entity": [layer] * n,
-            "record_id": list(ids),
-            "action": [action] * n,
-            "before": before if before is not None else [None] * n,
-            "after": after if after is not None else [None] * n,
-        }
-        insert_rows(conn, schema.audit, columns)
+        audit.append(conn, at, user, layer, action, ids, before, after)
 
 
 ROLES = ("viewer", "editor", "admin")
@@ -812,18 +722,16 @@ def _hash_key(secret: str, salt: str) -> str:
     return digest.hex()
 
 
-def _moved_an_area(activity) -> bool:
-    """Whether a stored activity took part in the land release workflow of an area."""
-    area = activity["hazard_area"]
-    return activity["type"] in workflow.WORKS_ON and isinstance(area, str)
+def _meets(geoms: np.ndarray, bbox) -> np.ndarray:
+    """Which geometries' envelopes meet ``bbox``, exactly.
 
-
-def _workflow_problems(inserts: gpd.GeoDataFrame, applied: workflow.Applied) -> list[Problem]:
-    ids = inserts["id"].to_numpy()
-    return [
-        Problem(f"activities/{ids[p.position]}", None, p.field, p.value, p.message)
-        for p in applied.problems
-    ]
+    Spatial indexes hold single-precision boxes, each rounded its own way; this exact
+    test of the candidates makes every backend return the same rows.
+    """
+    minx, miny, maxx, maxy = bbox
+    b = shapely.bounds(np.asarray(geoms, dtype=object))
+    with np.errstate(invalid="ignore"):
+        return (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
 
 
 def _chunks(items: list, size: int):
@@ -831,42 +739,8 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def now() -> str:
-    """The time of a change for the audit log: UTC, ISO 8601, milliseconds."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-GEOMETRY_TOLERANCE = 1e-9  # degrees (≈ 0.1 mm): what file formats keep of a coordinate
-
-
-def _plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
-    """Canonical columns as lists of plain values: None when missing, dates as ISO text.
-
-    One representation serves the driver, the audit log's JSON and comparisons.
-    """
-    columns = {}
-    for f in ent.fields:
-        values = frame[f.name].astype(object).to_numpy()
-        missing = pd.isna(values)
-        if f.kind == "date":
-            out = [None if m else v.isoformat() for v, m in zip(values, missing, strict=True)]
-        elif f.kind == "integer":
-            out = [None if m else int(v) for v, m in zip(values, missing, strict=True)]
-        elif f.kind == "real":
-            out = [None if m else float(v) for v, m in zip(values, missing, strict=True)]
-        elif f.kind == "boolean":
-            out = [None if m else bool(v) for v, m in zip(values, missing, strict=True)]
-        else:
-            out = [None if m else v for v, m in zip(values, missing, strict=True)]
-        columns[f.name] = out
-    if ent.geometry:
-        wkt = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
-        columns["geometry"] = list(wkt)
-    return columns
 
 
 def _plain_value(value):
@@ -885,20 +759,15 @@ def _json_rows(columns: dict[str, list]) -> list[str]:
     ]
 
 
-def _differences(ent: records.Entity, old: pd.DataFrame, new: pd.DataFrame) -> list[list[str]]:
-    """Per row pair, the names of the fields whose values differ (aligned frames)."""
-    a, b = _plain_columns(ent, old), _plain_columns(ent, new)
-    diffs: list[list[str]] = [[] for _ in range(len(new))]
-    for name in ent.field_names:
-        for i, (x, y) in enumerate(zip(a[name], b[name], strict=True)):
-            if x != y:
-                diffs[i].append(name)
-    if ent.geometry and len(new):
-        same = shapely.equals_exact(
-            shapely.normalize(old.geometry.to_numpy()),
-            shapely.normalize(new.geometry.to_numpy()),
-            GEOMETRY_TOLERANCE,
-        )
-        for i in np.flatnonzero(~same):
-            diffs[i].append("geometry")
-    return diffs
+class _View:
+    """The store as the gate reads it, through one (write) transaction's connection."""
+
+    def __init__(self, store: Store, conn: sa.Connection):
+        self.store, self.conn = store, conn
+
+    def munition_keys(self) -> set[str]:
+        return self.store._munition_keys(self.conn)
+
+    def records(self, layer: str, ids: list[str], column: str = "id") -> gpd.GeoDataFrame:
+        ent = records.entity(layer)
+        return self.store._read_in(self.conn, ent, schema.record_table(layer), ids, column=column)

@@ -1,8 +1,9 @@
 """The web server: a thin FastAPI adapter over :mod:`remnant.web.handlers` and ``ogc``.
 
 Every route but the dashboard page, its static files and the API description needs a key
-(header ``X-API-Key``; the map tiles, fetched by the browser as images, take ``?key=``).
-Bodies over ``MAX_BODY`` bytes are refused before they are read; CORS is off.
+in the header ``X-API-Key`` (only the map tiles, fetched by the browser as images, also
+take ``?key=``). Bodies over ``MAX_BODY`` bytes are refused; CORS is off; every response
+carries a content security policy and refuses framing and MIME sniffing.
 """
 
 from __future__ import annotations
@@ -22,15 +23,30 @@ __all__ = ["MAX_BODY", "create_app"]
 
 MAX_BODY = 2 * 2**20  # bytes: about 5,000 features of a typical survey polygon
 GEOJSON = "application/geo+json"
+SECURITY_HEADERS = {
+    # The dashboard runs only its own scripts; Leaflet's inline styles and the tiles'
+    # data: images are the only other sources it needs.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
-def create_app(store, *, hazard: str | Path | None = None) -> FastAPI:
-    """The application serving ``store`` (and the hazard COG ``hazard`` as tiles)."""
+def create_app(store, *, hazard: str | Path | None = None, base_url: str | None = None) -> FastAPI:
+    """The application serving ``store`` (and the hazard COG ``hazard`` as tiles).
+
+    ``base_url`` is the address clients reach the service at, used in every link; by
+    default the address the server listens on. Links never echo a request's Host header.
+    """
     app = FastAPI(
         title="remnant",
         description="Records, hazard maps and plans for clearing explosive ordnance. "
         "Send your key as the X-API-Key header.",
         version="1",
+        docs_url=None,  # the interactive pages load their scripts from the internet
+        redoc_url=None,
     )
     static = resources.files("remnant.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -51,19 +67,31 @@ def create_app(store, *, hazard: str | Path | None = None) -> FastAPI:
                 return JSONResponse({"detail": f"body over {MAX_BODY:,} bytes"}, status_code=413)
         return await call_next(request)
 
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError):
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
 
-    def caller(request: Request):
-        key = request.headers.get("x-api-key") or request.query_params.get("key")
+    def caller(request: Request, *, image: bool = False):
+        """Who calls, by the X-API-Key header (tiles, fetched as images: also ``?key=``)."""
+        key = request.headers.get("x-api-key")
+        if key is None and image:
+            key = request.query_params.get("key")
         found = store.authenticate(key)
         if key and found is None:
             raise WebError(401, "this API key is unknown or revoked")
         return found
 
     def base(request: Request) -> str:
-        return str(request.base_url).rstrip("/")
+        if base_url:
+            return base_url.rstrip("/")
+        server = request.scope.get("server") or ("127.0.0.1", 8000)
+        return f"{request.url.scheme}://{server[0]}:{server[1]}"
 
     def geojson(data) -> JSONResponse:
         return JSONResponse(data, media_type=GEOJSON)
@@ -89,18 +117,22 @@ def create_app(store, *, hazard: str | Path | None = None) -> FastAPI:
         require(caller(request), "viewer")
         return geojson(handlers.get_one(store, layer, record_id))
 
-    @app.post("/api/{layer}", status_code=201, summary="Add records (editor)")
+    @app.post("/api/{layer}", status_code=201,
+              summary="Add records (an editor's wait for review: 202)")  # fmt: skip
     def create_records(layer: str, request: Request, body: Any = Body(...)):  # noqa: B008
-        return handlers.create(store, caller(request), layer, body)
+        out = handlers.create(store, caller(request), layer, body)
+        return JSONResponse(out, status_code=202 if out["pending"] else 201)
 
-    @app.put("/api/{layer}/{record_id}", summary="Change a record (editor; give its version)")
+    @app.put("/api/{layer}/{record_id}", summary="Change a record (editor's: 202, for review)")
     def update_record(layer: str, record_id: str, request: Request, body: Any = Body(...)):  # noqa: B008
-        return geojson(handlers.update(store, caller(request), layer, record_id, body))
+        out = handlers.update(store, caller(request), layer, record_id, body)
+        return JSONResponse(out, status_code=202) if "pending" in out else geojson(out)
 
-    @app.delete("/api/{layer}/{record_id}", status_code=204, summary="Delete a record (editor)")
+    @app.delete("/api/{layer}/{record_id}", status_code=204,
+                summary="Delete a record (editor's: 202, for review)")  # fmt: skip
     def delete_record(layer: str, record_id: str, request: Request, version: int | None = None):
-        handlers.delete(store, caller(request), layer, record_id, version)
-        return Response(status_code=204)
+        done = handlers.delete(store, caller(request), layer, record_id, version)
+        return Response(status_code=204 if done else 202)
 
     @app.get("/reviews", summary="Records awaiting an admin's approval (admin)")
     def list_reviews(request: Request, state: str | None = "pending"):
@@ -129,7 +161,7 @@ def create_app(store, *, hazard: str | Path | None = None) -> FastAPI:
 
     @app.get("/tiles/{z}/{x}/{y}.png", summary="Hazard map tile (Web Mercator)")
     def tile(z: int, x: int, y: int, request: Request):
-        require(caller(request), "viewer")
+        require(caller(request, image=True), "viewer")
         if tiles is None:
             raise WebError(404, "no hazard map is served (remnant serve --hazard FILE)")
         try:

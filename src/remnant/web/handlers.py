@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import geopandas as gpd
 import numpy as np
@@ -21,8 +22,9 @@ import pandas as pd
 import shapely
 
 from remnant import records
-from remnant.errors import RemnantError
-from remnant.io import InputTable, import_table
+from remnant.errors import InputError, RemnantError
+from remnant.gate import Submission
+from remnant.io import import_table
 
 __all__ = [
     "COLLECTIONS",
@@ -99,7 +101,12 @@ def _parse_bbox(bbox: str | None):
         values = [float(v) for v in bbox.split(",")]
     except ValueError:
         raise WebError(400, f"bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}") from None
-    if len(values) != 4 or values[0] > values[2] or values[1] > values[3]:
+    if (
+        len(values) != 4
+        or not all(math.isfinite(v) for v in values)
+        or values[0] > values[2]
+        or values[1] > values[3]
+    ):
         raise WebError(400, f"bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}")
     return tuple(values)
 
@@ -116,7 +123,9 @@ def _parse_datetime(value: str | None) -> tuple[dt.date | None, dt.date | None]:
         if text in ("", ".."):
             return None
         try:
-            return dt.date.fromisoformat(text[:10])
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         except ValueError:
             raise WebError(400, f"datetime: {text!r} is not a date (YYYY-MM-DD)") from None
 
@@ -136,29 +145,19 @@ def search(
 ) -> tuple[list[dict], int]:
     """Features of ``layer`` by bbox, date (or interval) and status, and how many matched.
 
-    The count is before paging (``limit``, ``offset``).
+    The count is before paging (``limit``, ``offset``); both are the store's work.
     """
     ent = _layer(layer)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise WebError(400, f"limit must be 1–{MAX_LIMIT:,} and offset ≥ 0")
-    frame = store.read(layer, bbox=_parse_bbox(bbox), with_version=True)
-    if bbox and not ent.geometry:
-        raise WebError(400, f"{layer} have no geometry to filter by bbox")
-    lo, hi = _parse_datetime(datetime)
-    if lo or hi:
-        column = next((f for f in ("date", "start") if f in ent.field_names), None)
-        if column is None:
-            raise WebError(400, f"{layer} have no date to filter by")
-        dates = frame[column]
-        keep = dates.map(
-            lambda d: isinstance(d, dt.date) and (lo is None or d >= lo) and (hi is None or d <= hi)
-        )
-        frame = frame[keep.to_numpy(bool)]
-    if status:
-        if "status" not in ent.field_names:
-            raise WebError(400, f"{layer} have no status to filter by")
-        frame = frame[frame["status"] == status]
-    return frame_features(frame.iloc[offset : offset + limit], ent), len(frame)
+    try:
+        page, matched = store.search(
+            layer, bbox=_parse_bbox(bbox), dates=_parse_datetime(datetime), status=status,
+            limit=limit, offset=offset,
+        )  # fmt: skip
+    except InputError as exc:
+        raise WebError(400, str(exc)) from None
+    return frame_features(page, ent), matched
 
 
 def get_one(store, layer: str, record_id: str) -> dict:
@@ -185,7 +184,7 @@ def _features(body) -> list[dict]:
 
 
 def create(store, caller, layer: str, body) -> dict:
-    """Validate and store new records (an editor's); all or nothing, like an import."""
+    """Offer new records to the store's gate (an editor's); all or nothing, like an import."""
     user = require(caller, "editor")
     ent = _layer(layer)
     items = _features(body)
@@ -194,29 +193,37 @@ def create(store, caller, layer: str, body) -> dict:
         props = f.get("properties") if isinstance(f, dict) else None
         if not isinstance(props, dict):
             raise WebError(400, f"feature {i}: properties must be an object")
-        row = {k: (v if v is None or isinstance(v, str) else json.dumps(v)
-                   if isinstance(v, (dict, list)) else str(v))
-               for k, v in props.items() if k != "version"}  # fmt: skip
+        row = {k: _as_input(v) for k, v in props.items() if k != "version"}
         if f.get("id") is not None:
-            row["id"] = str(f["id"])
+            row["id"] = _as_input(f["id"])
         rows.append(row)
         geometries.append(_geometry(f.get("geometry"), i) if ent.geometry else None)
-    frame = pd.DataFrame(rows, dtype=object)
-    table = InputTable(
-        "request", frame, np.array(geometries, dtype=object) if ent.geometry else None,
+    offered = Submission(
+        "request",
+        pd.DataFrame(rows, dtype=object),
+        np.array(geometries, dtype=object) if ent.geometry else None,
         np.arange(1, len(rows) + 1),
-    )  # fmt: skip
+    )
     try:
-        report = import_table(store, table, layer, user=user)
+        if caller[1] == "editor":  # quarantined until an admin approves
+            pending = store.propose(layer, "insert", user=user, offered=offered)
+            return {"inserted": [], "unchanged": [], "pending": pending, "warnings": []}
+        report = import_table(store, offered, layer, user=user)
     except RemnantError as exc:
         raise WebError(exc.http_status, _message(exc)) from None
-    if caller[1] == "editor":  # an admin's own records need no second look
-        store.submit_for_review(layer, report.written.inserted, user)
     return {
         "inserted": report.written.inserted,
         "unchanged": report.written.unchanged,
+        "pending": [],
         "warnings": [str(w) for w in report.warnings],
     }
+
+
+def _as_input(value):
+    """A JSON value as the gate reads values: NaN and infinities as the text a file holds."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def _geometry(value, i: int):
@@ -224,8 +231,17 @@ def _geometry(value, i: int):
         return None
     try:
         return shapely.geometry.shape(value)
-    except (TypeError, ValueError, AttributeError, KeyError, shapely.errors.GEOSException):
-        raise WebError(400, f"feature {i}: geometry is not valid GeoJSON") from None
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        shapely.errors.ShapelyError,
+    ):
+        raise WebError(
+            422, f"request, row {i}, field 'geometry': is not a GeoJSON geometry"
+        ) from None
 
 
 def update(store, caller, layer: str, record_id: str, body) -> dict:
@@ -236,28 +252,40 @@ def update(store, caller, layer: str, record_id: str, body) -> dict:
         raise WebError(400, "the body must be a Feature with the properties to change")
     props = dict(body.get("properties") or {})
     version = props.pop("version", body.get("version"))
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise WebError(428, "give the version you read (properties.version) to update safely")
-    changes = dict(props)
+    changes = {k: _as_input(v) for k, v in props.items()}
     if body.get("geometry") is not None:
         changes["geometry"] = _geometry(body["geometry"], 1)
     try:
+        if caller[1] == "editor":
+            store.propose(layer, "update", user=user, record_id=record_id, changes=changes,
+                          expected_version=version)  # fmt: skip
+            return {"pending": [record_id]}
         store.update(layer, record_id, changes, user=user, expected_version=version)
     except RemnantError as exc:
         raise WebError(exc.http_status, _message(exc)) from None
     return get_one(store, layer, record_id)
 
 
-def delete(store, caller, layer: str, record_id: str, version: int | None) -> None:
-    """Delete one record (an editor's), refused if it changed since ``version``."""
+def delete(store, caller, layer: str, record_id: str, version: int | None) -> bool:
+    """Delete one record, refused if it changed since ``version``; True if it is done now.
+
+    An editor's delete waits for an admin (False); an admin's is done at once.
+    """
     user = require(caller, "editor")
     _layer(layer)
     if version is None:
         raise WebError(428, "give the version you read (?version=N) to delete safely")
     try:
+        if caller[1] == "editor":
+            store.propose(layer, "delete", user=user, record_id=record_id,
+                          expected_version=version)  # fmt: skip
+            return False
         store.delete(layer, record_id, user=user, expected_version=version)
     except RemnantError as exc:
         raise WebError(exc.http_status, _message(exc)) from None
+    return True
 
 
 def reviews(store, caller, state: str | None = "pending") -> list[dict]:
@@ -266,11 +294,14 @@ def reviews(store, caller, state: str | None = "pending") -> list[dict]:
     if state not in (None, "pending", "approved", "rejected"):
         raise WebError(400, "state must be pending, approved or rejected")
     frame = store.reviews(state)
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    out = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    for row in out:
+        row["proposal"] = None if row["proposal"] is None else json.loads(row["proposal"])
+    return out
 
 
 def decide(store, caller, layer: str, record_id: str, body) -> dict:
-    """An admin approves a record an editor entered, or rejects it (it is deleted)."""
+    """An admin approves an editor's proposal (applied now) or rejects it (nothing applied)."""
     user = require(caller, "admin")
     _layer(layer)
     decision = body.get("decision") if isinstance(body, dict) else None

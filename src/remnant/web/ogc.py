@@ -6,6 +6,8 @@ Plain functions returning JSON-ready dicts; ``base`` is the URL the service is r
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from remnant import records
 from remnant.web.handlers import COLLECTIONS, WebError, search
 
@@ -97,11 +99,13 @@ def items(store, base: str, cid: str, *, bbox=None, datetime=None, limit=10, off
     features, matched = search(store, layer, bbox=bbox, datetime=when, limit=limit, offset=offset)
     if cid == RISK:
         features = _with_risk(store, features)
-    query = "".join(f"&{k}={v}" for k, v in (("bbox", bbox), ("datetime", datetime)) if v)
-    here = f"{base}/ogc/collections/{cid}/items?limit={limit}{query}"
-    links = [{"href": f"{here}&offset={offset}", "rel": "self", "type": GEOJSON}]
+    here = f"{base}/ogc/collections/{quote(cid)}/items?"
+    query = {"limit": limit, **{k: v for k, v in (("bbox", bbox), ("datetime", datetime)) if v}}
+    links = [{"href": here + urlencode({**query, "offset": offset}), "rel": "self",
+              "type": GEOJSON}]  # fmt: skip
     if offset + len(features) < matched:
-        links.append({"href": f"{here}&offset={offset + limit}", "rel": "next", "type": GEOJSON})
+        links.append({"href": here + urlencode({**query, "offset": offset + limit}),
+                      "rel": "next", "type": GEOJSON})  # fmt: skip
     return {
         "type": "FeatureCollection",
         "features": features,

@@ -137,7 +137,11 @@ document.getElementById("activity-form").addEventListener("submit", async (event
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ type: "Feature", geometry, properties }),
     });
-    say(`Recorded ${result.inserted.concat(result.unchanged).join(", ")}.`, false);
+    if (result.pending.length) {
+      say(`Submitted ${result.pending.join(", ")} for review: an admin approves it before it counts.`, false);
+    } else {
+      say(`Recorded ${result.inserted.concat(result.unchanged).join(", ")}.`, false);
+    }
     load();
   } catch (error) {
     say(`Refused: ${error.message}`, true);

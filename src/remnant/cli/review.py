@@ -1,0 +1,62 @@
+"""Commands on editors' proposals: list them, approve or reject one."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from remnant.cli.options import store_argument, user_option
+from remnant.records import ENTITIES
+from remnant.store import default_user, open_store
+
+
+@click.group()
+def review() -> None:
+    """Editors' inserts, updates and deletes waiting for an admin (quarantined until then)."""
+
+
+@review.command("list")
+@store_argument
+@click.option("--state", type=click.Choice(["pending", "approved", "rejected", "all"]),
+              default="pending", show_default=True)  # fmt: skip
+def list_(store: str, state: str) -> None:
+    """List proposals: layer, record, action, who proposed it and when, and the decision."""
+    frame = open_store(store).reviews(None if state == "all" else state)
+    if frame.empty:
+        click.echo(f"no {'' if state == 'all' else state + ' '}proposals")
+        return
+    table = Table(title=f"{state} proposals in {store}")
+    columns = ["layer", "record_id", "action", "submitted_by", "submitted_at", "state",
+               "decided_by", "note"]  # fmt: skip
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in frame[columns].itertuples(index=False):
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+def _decision(approve: bool):
+    @click.command(
+        "approve" if approve else "reject",
+        help="Approve the pending proposal for record ID of LAYER: it is judged again and applied."
+        if approve
+        else "Reject the pending proposal for record ID of LAYER: nothing is applied.",
+    )
+    @store_argument
+    @click.argument("layer", type=click.Choice(list(ENTITIES)))
+    @click.argument("record_id", metavar="ID")
+    @click.option("--note", default=None, help="Why, for the record.")
+    @user_option
+    def decide(store: str, layer: str, record_id: str, note: str | None, user: str | None):
+        opened = open_store(store)
+        opened.decide(layer, record_id, approve, by=user or default_user(), note=note)
+        click.echo(f"{'approved' if approve else 'rejected'} {layer}/{record_id}")
+
+    return decide
+
+
+review.add_command(_decision(True))
+review.add_command(_decision(False))
+
+COMMANDS = [review]

@@ -1,0 +1,369 @@
+"""The one gate every write passes, whatever door it came through.
+
+A file import, the web API, a command, a form submission or a library call hands the
+store a :class:`Submission` — the values as that door read them — and the store asks
+:func:`admit` (or :func:`admit_delete`) for the verdict inside its write transaction, so
+what is checked is what is written. The gate owns, in this order:
+
+1. field rules (:func:`remnant.records.validate`: types, ranges, enumerations, dates,
+   geometry, text and vertex limits, ids, outcomes, clearance depth);
+2. references to other records (an item's activity, a victim's accident …), and on
+   delete the records that refer to the one deleted;
+3. the land release workflow (:mod:`remnant.workflow`): new activities applied to their
+   areas, and the fields recorded work freezes.
+
+Doors only map the verdict back to their own terms: a file's row numbers, HTTP statuses.
+
+>>> import pandas as pd, shapely
+>>> class Empty:  # a store holding nothing
+...     def munition_keys(self): return set()
+...     def records(self, layer, ids, column="id"): return Submission.empty(layer)
+>>> offered = Submission.of("strikes", pd.DataFrame({"source_class": ["media"],
+...     "carriers": [[1, 2]]}), [shapely.Point(float("nan"), 33)])
+>>> for p in admit(Empty(), "strikes", offered).problems: print(p)
+records, row 1, field 'carriers': must be a single value, not a list or object (value '[1, 2]')
+records, row 1, field 'geometry': coordinates must be finite numbers (not NaN or infinity)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from remnant import records, workflow
+from remnant.errors import ConflictError, Problem
+
+__all__ = [
+    "GEOMETRY_TOLERANCE",
+    "StoreView",
+    "Submission",
+    "Verdict",
+    "admit",
+    "admit_delete",
+    "change",
+    "differences",
+    "plain_columns",
+]
+
+GEOMETRY_TOLERANCE = 1e-9  # degrees (≈ 0.1 mm): what file formats keep of a coordinate
+
+
+class StoreView(Protocol):
+    """What the gate reads of the store, inside the write transaction."""
+
+    def munition_keys(self) -> set[str]:
+        """Keys of the default catalogue and of the store's own entries."""
+        ...
+
+    def records(self, layer: str, ids: list[str], column: str = "id") -> gpd.GeoDataFrame:
+        """Stored records of ``layer`` whose ``column`` is one of ``ids``."""
+        ...
+
+
+@dataclass
+class Submission:
+    """Records offered for writing, as one door read them.
+
+    ``frame`` holds values as read (text, numbers, dates, booleans or missing), one
+    column per canonical field; ``geometry`` one shapely geometry per row in EPSG:4326
+    (None where a row has none); ``rows`` each row's number in the input, by which
+    problems are reported; ``problems`` what reading already found wrong.
+    """
+
+    file: str
+    frame: pd.DataFrame
+    geometry: np.ndarray | None
+    rows: np.ndarray
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, layer: str, frame: pd.DataFrame, geometry=None, *, file: str = "records"):
+        """Records given as a (Geo)DataFrame: geometry from ``geometry`` or the frame's own."""
+        ent = records.entity(layer)
+        if ent.geometry and geometry is None and isinstance(frame, gpd.GeoDataFrame):
+            geo = frame.geometry.to_crs(4326) if frame.crs else frame.geometry
+            geometry = geo.to_numpy()
+        values = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        return cls(
+            file,
+            values.reset_index(drop=True),
+            None if not ent.geometry else np.asarray(geometry, dtype=object),
+            np.arange(1, len(values) + 1),
+        )
+
+    @staticmethod
+    def empty(layer: str) -> gpd.GeoDataFrame:
+        """No records of ``layer``, with its columns."""
+        ent = records.entity(layer)
+        frame = pd.DataFrame({name: pd.Series(dtype=object) for name in ent.field_names})
+        if not ent.geometry:
+            return gpd.GeoDataFrame(frame)
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=4326).values, crs=4326)
+
+
+@dataclass
+class Verdict:
+    """What may be written, and every reason the rest may not.
+
+    ``inserts`` are new records and ``updates`` changed ones (typed, canonical, polygons
+    clipped by the workflow), ``before`` the stored versions of ``updates`` (aligned);
+    ``unchanged`` ids of records stored with the same values; ``moved`` the hazard areas
+    whose kind or status the accepted activities changed (with their new values).
+    """
+
+    inserts: gpd.GeoDataFrame
+    updates: gpd.GeoDataFrame
+    before: gpd.GeoDataFrame
+    unchanged: list[str]
+    moved: gpd.GeoDataFrame | None
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = False) -> Verdict:
+    """The verdict on records offered for ``layer``: field rules, references, workflow.
+
+    Records whose id is stored with other values are changes: allowed with ``update``
+    (and then checked against the fields the workflow freezes), otherwise the whole
+    write is refused with a :class:`~remnant.errors.ConflictError` naming them.
+    """
+    result = records.validate(
+        layer,
+        offered.frame,
+        offered.geometry,
+        file=offered.file,
+        rows=offered.rows,
+        munitions=view.munition_keys(),
+    )
+    problems = _merge(offered.problems, result.problems) + _unknown_fields(layer, offered)
+    good, rows = result.records, result.rows
+    problems += _reference_problems(view, layer, offered.file, good, rows)
+    stored = view.records(layer, good["id"].tolist())
+    is_old = good["id"].isin(stored["id"]).to_numpy()
+    stored = stored.set_index("id", drop=False).loc[good.loc[is_old, "id"]]
+    stored = stored.reset_index(drop=True)
+    diffs = differences(records.entity(layer), stored, good[is_old].reset_index(drop=True))
+    changed = np.zeros(len(good), bool)
+    changed[np.flatnonzero(is_old)[[bool(d) for d in diffs]]] = True
+    if changed.any() and not update:
+        shown = [f"{stored.at[i, 'id']} ({', '.join(d)})" for i, d in enumerate(diffs) if d]
+        raise ConflictError(
+            f"{offered.file}: {len(shown)} record(s) already stored with other values, "
+            f"use update to change them: {'; '.join(shown[:5])}" + (" …" if len(shown) > 5 else "")
+        )
+    before = stored[[bool(d) for d in diffs]].reset_index(drop=True)
+    updates = good[changed].reset_index(drop=True)
+    problems += _frozen_problems(view, layer, offered.file, before, updates, rows[changed])
+    new = ~is_old
+    inserts, moved = good[new].reset_index(drop=True), None
+    if layer == "activities":
+        bad = {p.row for p in problems}
+        fresh = new & ~np.isin(rows, sorted(bad))
+        inserts, moved, refused = _apply_workflow(view, good[fresh], rows[fresh], offered.file)
+        problems += refused
+    bad = {p.row for p in problems}
+    ok_insert = ~np.isin(_rows_of(good, rows, inserts), sorted(bad))
+    ok_update = ~np.isin(rows[changed], sorted(bad))
+    return Verdict(
+        inserts=inserts[ok_insert].reset_index(drop=True),
+        updates=updates[ok_update].reset_index(drop=True),
+        before=before[ok_update].reset_index(drop=True),
+        unchanged=good.loc[is_old & ~changed, "id"].tolist(),
+        moved=moved,
+        problems=problems,
+        warnings=result.warnings,
+    )
+
+
+def change(layer: str, before: gpd.GeoDataFrame, changes: dict) -> Submission:
+    """One stored record with ``changes`` applied, offered as a submission of one row.
+
+    Raises
+    ------
+    ConflictError
+        For a change of id (ids never change).
+    """
+    ent = records.entity(layer)
+    record_id = before.at[0, "id"]
+    name = f"{layer}/{record_id}"
+    if "id" in changes and changes["id"] != record_id:
+        raise ConflictError(f"{record_id}: ids never change (asked for {changes['id']!r})")
+    merged = before.drop(columns=["version"], errors="ignore").iloc[0].to_dict()
+    merged.update(changes)
+    geometry = np.array([merged.pop("geometry", None)], dtype=object) if ent.geometry else None
+    return Submission(name, pd.DataFrame([merged], dtype=object), geometry, np.array([1]))
+
+
+def _rows_of(good: gpd.GeoDataFrame, rows: np.ndarray, subset: gpd.GeoDataFrame) -> np.ndarray:
+    """The input rows of the records in ``subset`` (matched by id)."""
+    position = dict(zip(good["id"], rows, strict=True))
+    return np.array([position[i] for i in subset["id"]], dtype=int)
+
+
+def admit_delete(view: StoreView, layer: str, before: gpd.GeoDataFrame) -> None:
+    """Refuse deleting a record others refer to, or an activity that moved its area on.
+
+    Raises
+    ------
+    ConflictError
+        Naming what holds the record.
+    """
+    record = before.iloc[0]
+    for other in records.ENTITIES.values():
+        for f in other.fields:
+            if f.references == layer:
+                n = len(view.records(other.name, [record["id"]], column=f.name))
+                if n:
+                    raise ConflictError(
+                        f"{record['id']} is referred to by {n} record(s) in "
+                        f"{other.name}.{f.name}; delete or change those first"
+                    )
+    if layer == "activities" and _moved_an_area(record):
+        raise ConflictError(
+            f"{record['id']} moved hazard area {record['hazard_area']} on "
+            "(land release workflow); it cannot be deleted"
+        )
+
+
+def _unknown_fields(layer: str, offered: Submission) -> list[Problem]:
+    """Values given for names that are not fields of ``layer`` (never silently dropped)."""
+    known = set(records.entity(layer).field_names)
+    problems = []
+    for column in offered.frame.columns:
+        if column in known:
+            continue
+        given = offered.frame[column].map(lambda v: not _missing(v)).to_numpy(bool)
+        problems += [
+            Problem(offered.file, int(offered.rows[i]), str(column), None,
+                    "is not a field of this layer")
+            for i in np.flatnonzero(given)
+        ]  # fmt: skip
+    return problems
+
+
+def _merge(read_problems: list[Problem], problems: list[Problem]) -> list[Problem]:
+    """Problems of reading and of the rules, without 'no geometry' where reading said why."""
+    unreadable = {p.row for p in read_problems}
+    return read_problems + [
+        p
+        for p in problems
+        if not (p.field == "geometry" and p.row in unreadable and "no geometry" in p.message)
+    ]
+
+
+def _reference_problems(view: StoreView, layer: str, file: str, good, rows) -> list[Problem]:
+    """Values that name a record (an accident, an activity …) the store does not hold."""
+    problems = []
+    for f in records.entity(layer).fields:
+        if f.references is None:
+            continue
+        values = good[f.name]
+        named = sorted({v for v in values if isinstance(v, str)})
+        known = set(view.records(f.references, named)["id"]) if named else set()
+        missing = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+        problems += [
+            Problem(file, int(rows[i]), f.name, values.iat[i], f"no such record in {f.references}")
+            for i in np.flatnonzero(missing)
+        ]
+    return problems
+
+
+def _moved_an_area(activity) -> bool:
+    """Whether a stored activity took part in the land release workflow of an area."""
+    area = activity["hazard_area"]
+    return activity["type"] in workflow.WORKS_ON and isinstance(area, str)
+
+
+def _frozen_problems(view, layer: str, file: str, before, after, rows) -> list[Problem]:
+    """Changes that would move an area on without the workflow, or rewrite recorded work."""
+    problems: list[Problem] = []
+    if layer not in ("activities", "hazard_areas") or after.empty:
+        return problems
+    old_by_id = before.set_index("id", drop=False)
+    if layer == "activities":
+        for row, (_, new) in zip(rows, after.iterrows(), strict=True):
+            old = old_by_id.loc[new["id"]]
+            if not _moved_an_area(old):
+                continue
+            for name in workflow.WORKFLOW_ACTIVITY_FIELDS:
+                same = (
+                    old[name].equals(new[name])
+                    if name == "geometry"
+                    else _same_value(old[name], new[name])
+                )
+                if not same:
+                    problems.append(
+                        Problem(file, int(row), name, None,
+                                "cannot change once recorded: it moved its hazard area on")
+                    )  # fmt: skip
+        return problems
+    worked = set(view.records("activities", after["id"].tolist(), column="hazard_area")[
+        "hazard_area"])  # fmt: skip
+    for row, (_, new) in zip(rows, after.iterrows(), strict=True):
+        old = old_by_id.loc[new["id"]]
+        for name, why in workflow.area_change_problems(old, new, new["id"] in worked):
+            problems.append(Problem(file, int(row), name, None, why))
+    return problems
+
+
+def _same_value(a, b) -> bool:
+    missing_a, missing_b = _missing(a), _missing(b)
+    return (missing_a and missing_b) or (not missing_a and not missing_b and a == b)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _apply_workflow(view: StoreView, new: gpd.GeoDataFrame, rows: np.ndarray, file: str):
+    """New activities applied to their areas: (accepted, areas moved, problems)."""
+    areas = sorted({h for h in new["hazard_area"] if isinstance(h, str)})
+    stored = view.records("hazard_areas", areas)
+    done = view.records("activities", areas, column="hazard_area")
+    applied = workflow.apply_activities(new, stored, done[done["outcome"].isin(workflow.RELEASED)])
+    problems = [
+        Problem(file, int(rows[p.position]), p.field, p.value, p.message) for p in applied.problems
+    ]
+    return applied.activities, applied.areas, problems
+
+
+def plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
+    """Canonical columns as lists of plain values: None when missing, dates as ISO text.
+
+    One representation serves the driver, the audit log's JSON and comparisons.
+    """
+    columns = {}
+    for f in ent.fields:
+        values = frame[f.name].astype(object).to_numpy()
+        missing = pd.isna(values)
+        convert = {"date": lambda v: v.isoformat(), "integer": int, "real": float,
+                   "boolean": bool}.get(f.kind, lambda v: v)  # fmt: skip
+        columns[f.name] = [None if m else convert(v) for v, m in zip(values, missing, strict=True)]
+    if ent.geometry:
+        wkt = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
+        columns["geometry"] = list(wkt)
+    return columns
+
+
+def differences(ent: records.Entity, old: pd.DataFrame, new: pd.DataFrame) -> list[list[str]]:
+    """Per row pair, the names of the fields whose values differ (aligned frames)."""
+    a, b = plain_columns(ent, old), plain_columns(ent, new)
+    diffs: list[list[str]] = [[] for _ in range(len(new))]
+    for name in ent.field_names:
+        for i, (x, y) in enumerate(zip(a[name], b[name], strict=True)):
+            if x != y:
+                diffs[i].append(name)
+    if ent.geometry and len(new):
+        same = shapely.equals_exact(
+            shapely.normalize(old.geometry.to_numpy()),
+            shapely.normalize(new.geometry.to_numpy()),
+            GEOMETRY_TOLERANCE,
+        )
+        for i in np.flatnonzero(~same):
+            diffs[i].append("geometry")
+    return diffs

@@ -1,0 +1,171 @@
+"""Review that quarantines: an editor's inserts, updates and deletes wait for an admin.
+
+A proposal is judged by the gate when it is made (the editor hears at once what is
+wrong, with the same verdict as any write) and stored in the ``reviews`` table with the
+record as the gate admitted it — not in the record tables, so nothing pending reaches a
+hazard map, a dud-rate fit, a plan, the statistics or a report. On approval the gate
+judges it again against the store as it is then, and it is applied in the same
+transaction as the decision, under the editor's name; a rejection applies nothing. Each
+proposal and decision is audited (entity ``reviews``), so ``remnant history ID`` shows
+who proposed what and who decided. One record has at most one pending proposal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from remnant import gate, records
+from remnant.errors import ConflictError, InputError, NotFoundError
+from remnant.store import schema
+from remnant.store.audit import now
+
+__all__ = ["ACTIONS", "decide", "listing", "propose"]
+
+ACTIONS = ("insert", "update", "delete")
+STATES = ("pending", "approved", "rejected")
+
+
+def propose(store, layer: str, action: str, *, user: str, offered=None, record_id=None,
+            changes=None, expected_version=None) -> list[str]:  # fmt: skip
+    """Judge a change at the gate and queue it for an admin; return the ids it concerns.
+
+    ``insert`` takes ``offered`` (a submission or frame); ``update`` takes ``record_id``,
+    ``changes`` and ``expected_version``; ``delete`` takes ``record_id`` and
+    ``expected_version``. Raises what the same write would raise.
+    """
+    if action not in ACTIONS:
+        raise InputError(f"a proposal is one of {', '.join(ACTIONS)}, not {action!r}")
+    ent = records.entity(layer)
+    with store.transaction() as conn:
+        if action == "insert":
+            if not isinstance(offered, gate.Submission):
+                offered = gate.Submission.of(layer, offered)
+            admitted = store._admit(conn, layer, offered).inserts
+            version = None
+        elif action == "update":
+            verdict = store._change(conn, layer, record_id, changes, expected_version)
+            admitted = verdict.updates
+            version = _version(conn, layer, record_id)
+        else:
+            admitted = store._let_go(conn, layer, record_id, expected_version)
+            version = int(admitted.at[0, "version"])
+        if admitted.empty:
+            return []
+        ids = admitted["id"].tolist()
+        _refuse_pending(conn, layer, ids)
+        plain = gate.plain_columns(ent, admitted)
+        names = list(plain)
+        proposals = [orjson.dumps(dict(zip(names, row, strict=True))).decode()
+                     for row in zip(*plain.values(), strict=True)]  # fmt: skip
+        at = now()
+        conn.execute(
+            schema.reviews.insert(),
+            [{"layer": layer, "record_id": i, "state": "pending", "submitted_by": user,
+              "submitted_at": at, "action": action,
+              "proposal": None if action == "delete" else p, "expected_version": version}
+             for i, p in zip(ids, proposals, strict=True)],
+        )  # fmt: skip
+        store._audit(conn, at, user, "reviews", f"propose {action}", ids, None, proposals)
+    return ids
+
+
+def _version(conn, layer: str, record_id: str) -> int:
+    table = schema.record_table(layer)
+    return conn.execute(sa.select(table.c.version).where(table.c.id == record_id)).scalar_one()
+
+
+def _refuse_pending(conn, layer: str, ids: list[str]) -> None:
+    r = schema.reviews
+    waiting = conn.execute(
+        sa.select(r.c.record_id).where(
+            r.c.layer == layer, r.c.state == "pending", r.c.record_id.in_(ids)
+        )
+    ).scalars().all()  # fmt: skip
+    if waiting:
+        raise ConflictError(
+            f"{', '.join(sorted(waiting)[:5])}: a change is already waiting for review; "
+            "ask an admin to decide it first"
+        )
+
+
+def listing(store, state: str | None = None) -> pd.DataFrame:
+    """Proposals, oldest first, optionally of one ``state``."""
+    if state is not None and state not in STATES:
+        raise InputError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+    r = schema.reviews
+    columns = [c for c in r.c if c.name != "fid"]
+    query = sa.select(*columns).order_by(r.c.fid)
+    if state is not None:
+        query = query.where(r.c.state == state)
+    with store.backend.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
+
+
+def decide(store, layer: str, record_id: str, approve: bool, *, by: str, note=None) -> None:
+    """Apply a pending proposal through the gate, or reject it; record who decided."""
+    r = schema.reviews
+    with store.transaction() as conn:
+        pending = conn.execute(
+            sa.select(r).where(
+                r.c.layer == layer, r.c.record_id == record_id, r.c.state == "pending"
+            )
+        ).first()  # fmt: skip
+        if pending is None:
+            raise NotFoundError(f"no pending review of {layer}/{record_id}")
+        if pending.proposal is None and pending.action == "insert":
+            _settle_applied(store, conn, pending, approve, by)
+        elif approve:
+            _apply(store, conn, pending)
+        at = now()
+        conn.execute(
+            r.update().where(r.c.fid == pending.fid).values(
+                state="approved" if approve else "rejected", decided_by=by, decided_at=at,
+                note=note,
+            )
+        )  # fmt: skip
+        decision = orjson.dumps({"action": pending.action, "note": note}).decode()
+        store._audit(conn, at, by, "reviews", "approve" if approve else "reject",
+                     [record_id], None, [decision])  # fmt: skip
+
+
+def _settle_applied(store, conn, pending, approve: bool, by: str) -> None:
+    """Settle a review from schema version 4, whose record was written when entered.
+
+    Approval keeps the record; rejection deletes it, if the gate lets it go.
+    """
+    if not approve:
+        before = store._let_go(conn, pending.layer, pending.record_id, None)
+        store._remove(conn, pending.layer, before, by)
+
+
+def _apply(store, conn, pending) -> None:
+    """Apply an approved proposal as its author, judged by the gate as the store is now."""
+    layer, action, user = pending.layer, pending.action, pending.submitted_by
+    if action == "delete":
+        before = store._let_go(conn, layer, pending.record_id, pending.expected_version)
+        store._remove(conn, layer, before, user)
+        return
+    values = orjson.loads(pending.proposal)
+    ent = records.entity(layer)
+    geometry = None
+    if ent.geometry:
+        geometry = np.array([shapely.from_wkt(values.pop("geometry"))], dtype=object)
+    if action == "update":
+        values.pop("id")
+        if geometry is not None:
+            values["geometry"] = geometry[0]
+        verdict = store._change(conn, layer, pending.record_id, values, pending.expected_version)
+    else:
+        offered = gate.Submission(
+            f"{layer}/{pending.record_id} (proposed by {user})",
+            pd.DataFrame([values], dtype=object),
+            geometry,
+            np.array([1]),
+        )
+        verdict = store._admit(conn, layer, offered)
+    store._apply(conn, layer, verdict, user)

@@ -1,0 +1,368 @@
+"""Every door, one verdict: a hostile corpus offered through the CLI import, the web API
+(POST, PUT, DELETE) and library calls gets the same answer from the one gate, and
+nothing it refuses is written."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from remnant import cli
+from remnant.errors import ConflictError, InvalidRecordsError
+from remnant.web import handlers
+from remnant.web.handlers import WebError
+
+NAN, INF = float("nan"), float("inf")
+T = np.linspace(0, 2 * np.pi, 200_000)
+HERE = shapely.Point(35.5, 33.3)
+SQUARE = shapely.box(35.0, 33.0, 35.01, 33.01)
+STRIKE = {"munition": "m77_m26", "carriers": 2, "source_class": "eod_report", "date": "2023-06-01"}
+CSV_OK, NOT_CSV = True, False  # whether a CSV file can hold the case's values as they are
+
+
+def strike(geometry=HERE, **values):
+    return "strikes", {**STRIKE, **values}, geometry
+
+
+# (name, layer, values, geometry, fields the verdict must name, representable in CSV)
+CORPUS = [
+    ("nan point", *strike(shapely.Point(NAN, NAN)), {"geometry"}, CSV_OK),
+    ("infinite point", *strike(shapely.Point(INF, 33)), {"geometry"}, CSV_OK),
+    ("empty point", *strike(shapely.Point()), {"geometry"}, CSV_OK),
+    ("no geometry", *strike(None), {"geometry"}, CSV_OK),
+    ("polygon for a point", *strike(SQUARE), {"geometry"}, CSV_OK),
+    ("latitude out of range", *strike(shapely.Point(35, 95)), {"geometry"}, CSV_OK),
+    ("lon and lat swapped", *strike(shapely.Point(33.3, 135.5)), {"geometry"}, CSV_OK),
+    ("integer 10^30", *strike(carriers=10**30), {"carriers"}, CSV_OK),
+    ("integer 2^63", *strike(carriers=2**63), {"carriers"}, CSV_OK),
+    ("integer 1e308", *strike(carriers=1e308), {"carriers"}, CSV_OK),
+    ("integer beyond floats", *strike(carriers=10**400), {"carriers"}, NOT_CSV),
+    ("infinite number", *strike(carriers="inf"), {"carriers"}, CSV_OK),
+    ("NaN as text", *strike(carriers="NaN"), {"carriers"}, CSV_OK),
+    ("fraction for a whole number", *strike(carriers=1.5), {"carriers"}, CSV_OK),
+    ("words for a number", *strike(carriers="two"), {"carriers"}, CSV_OK),
+    ("boolean for a number", *strike(carriers=True), {"carriers"}, NOT_CSV),
+    ("hex number", *strike(carriers="0x10"), {"carriers"}, CSV_OK),
+    ("list value", *strike(notes=[1, 2]), {"notes"}, NOT_CSV),
+    ("object value", *strike(notes={"a": 1}), {"notes"}, NOT_CSV),
+    ("NUL byte", *strike(notes="a\x00b"), {"notes"}, NOT_CSV),
+    ("terminal escape", *strike(notes="\x1b[31mred"), {"notes"}, CSV_OK),
+    ("50,000-character note", *strike(notes="x" * 50_000), {"notes"}, CSV_OK),
+    ("300-character id", *strike(id="S" * 300), {"id"}, CSV_OK),
+    ("id with a line break", *strike(id="S-1\nS-2"), {"id"}, CSV_OK),
+    ("enumeration", *strike(source_class="Media"), {"source_class"}, CSV_OK),
+    ("azimuth over 360", *strike(azimuth_deg=400), {"azimuth_deg"}, CSV_OK),
+    ("future date", *strike(date="2091-01-01"), {"date"}, CSV_OK),
+    ("date before 1940", *strike(date="1939-12-31"), {"date"}, CSV_OK),
+    ("not a date", *strike(date="2024-13-45"), {"date"}, CSV_OK),
+    (
+        "carrier range reversed",
+        *strike(carriers=None, carriers_min=5, carriers_max=2),
+        {"carriers_min"},
+        CSV_OK,
+    ),
+    ("unknown field", *strike(colour="red"), {"colour"}, NOT_CSV),
+    (
+        "negative count",
+        "accidents",
+        {"date": "2023-01-01", "killed": -1},
+        HERE,
+        {"killed"},
+        CSV_OK,
+    ),
+    (
+        "broken reference",
+        "victims",
+        {"accident": "ACC-404", "outcome": "killed"},
+        None,
+        {"accident"},
+        CSV_OK,
+    ),
+    (
+        "outcome the type cannot have",
+        "activities",
+        {"type": "EOD_spot", "organisation": "T", "start": "2023-01-01", "outcome": "cleared"},
+        SQUARE,
+        {"outcome"},
+        CSV_OK,
+    ),
+    (
+        "clearance without depth",
+        "activities",
+        {
+            "type": "clearance",
+            "organisation": "T",
+            "start": "2023-01-01",
+            "hazard_area": "H-C",
+            "outcome": "cleared",
+        },
+        SQUARE,
+        {"depth_cm"},
+        CSV_OK,
+    ),
+    (
+        "NTS on a confirmed area",
+        "activities",
+        {
+            "type": "NTS",
+            "organisation": "T",
+            "start": "2023-01-01",
+            "hazard_area": "H-C",
+            "outcome": "cancelled",
+        },
+        SQUARE,
+        {"hazard_area"},
+        CSV_OK,
+    ),
+    (
+        "work outside its area",
+        "activities",
+        {
+            "type": "clearance",
+            "organisation": "T",
+            "start": "2023-01-01",
+            "hazard_area": "H-C",
+            "outcome": "cleared",
+            "depth_cm": 20,
+        },
+        shapely.box(36, 33, 36.01, 33.01),
+        {"geometry"},
+        CSV_OK,
+    ),
+    (
+        "bow-tie polygon",
+        "hazard_areas",
+        {"kind": "SHA", "status": "open"},
+        shapely.Polygon([(35, 33), (35.01, 33.01), (35.01, 33), (35, 33.01)]),
+        {"geometry"},
+        CSV_OK,
+    ),
+    (
+        "200,000 vertices",
+        "hazard_areas",
+        {"kind": "SHA", "status": "open"},
+        shapely.Polygon(35 + 0.01 * np.c_[np.cos(T), np.sin(T)]),
+        {"geometry"},
+        CSV_OK,
+    ),
+    (
+        "status outside the list",
+        "hazard_areas",
+        {"kind": "SHA", "status": "Open"},
+        SQUARE,
+        {"status"},
+        CSV_OK,
+    ),
+]
+
+
+@pytest.fixture
+def programme(store):
+    """A store with an accident, a confirmed area and an editor and admin on the web."""
+    store.write(
+        "accidents",
+        gpd.GeoDataFrame(
+            {"id": ["ACC-1"], "date": ["2023-01-01"], "killed": [1]}, geometry=[HERE], crs=4326
+        ),
+    )
+    store.write(
+        "hazard_areas",
+        gpd.GeoDataFrame(
+            {"id": ["H-C"], "kind": ["CHA"], "status": ["open"]}, geometry=[SQUARE], crs=4326
+        ),
+    )
+    store.write(
+        "victims", pd.DataFrame({"id": ["V-1"], "accident": ["ACC-1"], "outcome": ["killed"]})
+    )
+    store.write("strikes", gpd.GeoDataFrame({"id": ["S-OK"], **{k: [v] for k, v in
+                                                                   STRIKE.items()}},
+                                            geometry=[HERE], crs=4326))  # fmt: skip
+    admin = store.authenticate(store.add_user("admin", "admin"))
+    return store, admin
+
+
+def verdict(lines: str) -> set[tuple[str, str]]:
+    """(field, message) pairs from problem lines 'FILE, row N, field 'F': MESSAGE (value …)'."""
+    found = set()
+    for line in lines.splitlines():
+        m = re.search(r"field '([^']+)': (.*)$", line)
+        if m:
+            found.add((m[1], m[2].rsplit(" (value ", 1)[0]))
+    return found
+
+
+def state(store) -> tuple:
+    return store.counts(), len(store.history_tail() or {}), _audit_rows(store)
+
+
+def _audit_rows(store) -> int:
+    import sqlalchemy as sa
+
+    from remnant.store import schema
+
+    with store.backend.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(schema.audit)).scalar_one()
+
+
+def through_library(store, layer, values, geometry) -> set:
+    frame = pd.DataFrame([values], dtype=object)
+    if layer != "victims":
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([geometry], crs=4326).values,
+                                 crs=4326)  # fmt: skip
+    with pytest.raises(InvalidRecordsError) as info:
+        store.write(layer, frame)
+    with pytest.raises(InvalidRecordsError) as proposed:  # an editor's proposal, too
+        store.propose(layer, "insert", user="editor", offered=frame)
+    assert verdict(proposed.value.report()) == verdict(info.value.report())
+    return verdict(info.value.report())
+
+
+def through_api(store, admin, layer, values, geometry) -> set:
+    feature = {
+        "type": "Feature",
+        "properties": values,
+        "geometry": None if geometry is None else shapely.geometry.mapping(geometry),
+    }
+    with pytest.raises(WebError) as info:
+        handlers.create(store, admin, layer, feature)
+    assert info.value.status == 422, info.value.message
+    return verdict(info.value.message)
+
+
+def through_cli(store, tmp_path, capsys, layer, values, geometry) -> set:
+    row = dict(values)
+    if layer != "victims":
+        row["wkt"] = "" if geometry is None else shapely.to_wkt(geometry, rounding_precision=-1)
+    path = tmp_path / "offered.csv"
+    pd.DataFrame([row]).to_csv(path, index=False)
+    capsys.readouterr()
+    code = cli.main(["import", str(store.backend.path), str(path), "--layer", layer])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    return verdict(err)
+
+
+@pytest.mark.parametrize(("name", "layer", "values", "geometry", "fields", "csv"), CORPUS,
+                         ids=[c[0] for c in CORPUS])  # fmt: skip
+def test_every_door_gives_the_same_verdict(programme, tmp_path, capsys, name, layer, values,
+                                           geometry, fields, csv):  # fmt: skip
+    store, admin = programme
+    before = state(store)
+    library = through_library(store, layer, values, geometry)
+    assert {f for f, _ in library} == fields, library
+    assert through_api(store, admin, layer, values, geometry) == library
+    if csv:
+        assert through_cli(store, tmp_path, capsys, layer, values, geometry) == library
+    assert state(store) == before  # nothing written, not even an audit entry
+
+
+UPDATES = [
+    ("carriers", 10**30, "carriers"),
+    ("carriers", "1e400", "carriers"),
+    ("notes", [1, 2], "notes"),
+    ("notes", {"a": 1}, "notes"),
+    ("notes", "a\x00b", "notes"),
+    ("id_typo", "x", "id_typo"),
+    ("source_class", None, "source_class"),
+    ("geometry", shapely.Point(NAN, NAN), "geometry"),
+    ("geometry", SQUARE, "geometry"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "field"), UPDATES)
+def test_updates_get_the_same_verdict_from_the_api_and_the_library(programme, name, value,
+                                                                   field):  # fmt: skip
+    store, admin = programme
+    before = state(store)
+    with pytest.raises(InvalidRecordsError) as info:
+        store.update("strikes", "S-OK", {name: value})
+    library = verdict(info.value.report())
+    assert {f for f, _ in library} == {field}
+    version = store.get("strikes", "S-OK")["version"]
+    body = {"properties": {"version": version}}
+    if name == "geometry":
+        body["geometry"] = shapely.geometry.mapping(value)
+    else:
+        body["properties"][name] = value
+    with pytest.raises(WebError) as web:
+        handlers.update(store, admin, "strikes", "S-OK", body)
+    assert web.value.status == 422
+    assert verdict(web.value.message) == library
+    assert state(store) == before
+
+
+def test_references_are_checked_on_update_and_delete_through_every_door(programme):
+    store, admin = programme
+    with pytest.raises(InvalidRecordsError) as info:  # the web PUT path, once accepted
+        store.update("victims", "V-1", {"accident": "ACC-404"})
+    assert verdict(info.value.report()) == {("accident", "no such record in accidents")}
+    with pytest.raises(WebError) as web:
+        handlers.update(store, admin, "victims", "V-1",
+                        {"properties": {"accident": "ACC-404", "version": 1}})  # fmt: skip
+    assert verdict(web.value.message) == {("accident", "no such record in accidents")}
+    with pytest.raises(ConflictError, match="referred to by 1 record"):
+        store.delete("accidents", "ACC-1")
+    with pytest.raises(WebError) as web:
+        handlers.delete(store, admin, "accidents", "ACC-1", 1)
+    assert web.value.status == 409
+    assert "referred to by 1 record" in web.value.message
+    assert store.ids("accidents") == {"ACC-1"}
+
+
+def test_a_version_must_be_a_number_not_true(programme):
+    store, admin = programme
+    with pytest.raises(WebError) as web:
+        handlers.update(store, admin, "strikes", "S-OK",
+                        {"properties": {"notes": "x", "version": True}})  # fmt: skip
+    assert web.value.status == 428
+
+
+@pytest.mark.parametrize(
+    ("layer", "query"),
+    [("victims", {"bbox": "0,0,1,1"}), ("nonconformities", {"bbox": "0,0,1,1"}),
+     ("strikes", {"bbox": "nan,0,1,1"}), ("victims", {"datetime": "2020-01-01"}),
+     ("strikes", {"status": "open"}), ("strikes", {"datetime": "2020-01-01/x"})],
+)  # fmt: skip
+def test_searches_the_store_cannot_answer_are_client_errors(programme, layer, query):
+    store, _ = programme
+    with pytest.raises(WebError) as web:
+        handlers.search(store, layer, **query)
+    assert web.value.status == 400
+
+
+def test_the_api_pages_in_the_store(programme):
+    store, admin = programme
+    features = [{"type": "Feature", "properties": {**STRIKE, "notes": str(i)},
+                 "geometry": shapely.geometry.mapping(shapely.Point(35 + i / 100, 33))}
+                for i in range(30)]  # fmt: skip
+    handlers.create(store, admin, "strikes", {"type": "FeatureCollection", "features": features})
+    page, matched = handlers.search(store, "strikes", limit=10, offset=25)
+    assert (len(page), matched) == (6, 31)
+    page, matched = handlers.search(store, "strikes", bbox="35.095,32,35.145,34", limit=2)
+    assert matched == 5
+    assert [f["properties"]["notes"] for f in page] == ["10", "11"]
+    page, matched = handlers.search(store, "strikes", datetime="2023-06-01/..", limit=1)
+    assert matched == 31
+
+
+def test_review_from_the_command_line(programme, capsys):
+    store, _ = programme
+    path = str(store.backend.path)
+    store.propose("strikes", "update", user="editor", record_id="S-OK",
+                  changes={"notes": "three carriers, says the EOD report"},
+                  expected_version=1)  # fmt: skip
+    with pytest.raises(ConflictError, match="already waiting for review"):
+        store.propose("strikes", "delete", user="editor", record_id="S-OK", expected_version=1)
+    capsys.readouterr()
+    assert cli.main(["review", "list", path]) == 0
+    assert "S-OK" in capsys.readouterr().out
+    assert store.get("strikes", "S-OK")["notes"] is None  # quarantined
+    assert cli.main(["review", "approve", path, "strikes", "S-OK", "-u", "ana"]) == 0
+    assert store.get("strikes", "S-OK")["notes"] == "three carriers, says the EOD report"
+    assert cli.main(["review", "reject", path, "strikes", "S-OK"]) == 1  # nothing pending
+    assert "no pending review" in capsys.readouterr().err
