@@ -111,6 +111,9 @@ def test_editors_records_await_an_admins_decision(keyed):
     with pytest.raises(WebError) as info:
         handlers.reviews(store, editor)
     assert info.value.status == 403
+    with pytest.raises(WebError) as info:
+        handlers.reviews(store, admin, "maybe")
+    assert info.value.status == 400
     with pytest.raises(WebError) as info:  # one pending change per record
         handlers.create(store, editor, "hazard_areas", box_feature(0, id="H1"))
     assert info.value.status == 409

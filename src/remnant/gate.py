@@ -14,13 +14,16 @@ what is checked is what is written. The gate owns, in this order:
 
 Doors only map the verdict back to their own terms: a file's row numbers, HTTP statuses.
 
->>> import pandas as pd, shapely
->>> class Empty:  # a store holding nothing
-...     def munition_keys(self): return set()
-...     def records(self, layer, ids, column="id"): return Submission.empty(layer)
+>>> import pathlib, tempfile, pandas as pd, shapely
+>>> from remnant.errors import InvalidRecordsError
+>>> from remnant.store import create_store
+>>> store = create_store(pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg")
 >>> offered = Submission.of("strikes", pd.DataFrame({"source_class": ["media"],
 ...     "carriers": [[1, 2]]}), [shapely.Point(float("nan"), 33)])
->>> for p in admit(Empty(), "strikes", offered).problems: print(p)
+>>> try:
+...     store.write("strikes", offered)
+... except InvalidRecordsError as refused:
+...     print(refused.report())
 records, row 1, field 'carriers': must be a single value, not a list or object (value '[1, 2]')
 records, row 1, field 'geometry': coordinates must be finite numbers (not NaN or infinity)
 """
@@ -95,15 +98,6 @@ class Submission:
             None if not ent.geometry else np.asarray(geometry, dtype=object),
             np.arange(1, len(values) + 1),
         )
-
-    @staticmethod
-    def empty(layer: str) -> gpd.GeoDataFrame:
-        """No records of ``layer``, with its columns."""
-        ent = records.entity(layer)
-        frame = pd.DataFrame({name: pd.Series(dtype=object) for name in ent.field_names})
-        if not ent.geometry:
-            return gpd.GeoDataFrame(frame)
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=4326).values, crs=4326)
 
 
 @dataclass
@@ -237,7 +231,7 @@ def _unknown_fields(layer: str, offered: Submission) -> list[Problem]:
     for column in offered.frame.columns:
         if column in known:
             continue
-        given = offered.frame[column].map(lambda v: not _missing(v)).to_numpy(bool)
+        given = offered.frame[column].map(lambda v: not records.missing(v)).to_numpy(bool)
         problems += [
             Problem(offered.file, int(offered.rows[i]), str(column), None,
                     "is not a field of this layer")
@@ -312,12 +306,8 @@ def _frozen_problems(view, layer: str, file: str, before, after, rows) -> list[P
 
 
 def _same_value(a, b) -> bool:
-    missing_a, missing_b = _missing(a), _missing(b)
+    missing_a, missing_b = records.missing(a), records.missing(b)
     return (missing_a and missing_b) or (not missing_a and not missing_b and a == b)
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _apply_workflow(view: StoreView, new: gpd.GeoDataFrame, rows: np.ndarray, file: str):

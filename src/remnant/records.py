@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import re
 from dataclasses import dataclass
 
@@ -23,7 +24,16 @@ from pyproj import Geod
 from remnant.catalogue import UNKNOWN
 from remnant.errors import NotFoundError, Problem
 
-__all__ = ["ENTITIES", "Entity", "Field", "ValidationResult", "entity", "join_note", "validate"]
+__all__ = [
+    "ENTITIES",
+    "Entity",
+    "Field",
+    "ValidationResult",
+    "entity",
+    "join_note",
+    "missing",
+    "validate",
+]
 
 log = logging.getLogger(__name__)
 
@@ -476,24 +486,25 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
 def _numbers(values: np.ndarray) -> np.ndarray:
     """Numbers from text or numbers as floats; NaN where a value is not a number.
 
-    Booleans are not numbers (JSON's ``true`` is not 1), and text is read as decimal
-    notation only, so ``0x10`` or ``1_000`` are refused as they are in a spreadsheet.
+    Text is read in decimal notation only (``0x10`` and ``1_000`` are not numbers, as in
+    a spreadsheet); booleans are not numbers (JSON's ``true`` is not 1); an integer beyond
+    any float is infinite.
+
+    >>> _numbers(np.array(["2.5", "0x10", True, 10**400, None], dtype=object)).tolist()
+    [2.5, nan, nan, inf, nan]
     """
     out = np.full(len(values), np.nan)
-    for i, v in enumerate(values):
-        if v is None or isinstance(v, bool):
-            continue
-        if isinstance(v, (int, float, np.integer, np.floating)) or (
-            isinstance(v, str) and _DECIMAL.fullmatch(v)
-        ):
+    text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if text.any():
+        out[text] = pd.to_numeric(pd.Series(values[text]), errors="coerce").to_numpy(float)
+    for i in np.flatnonzero(~text):
+        v = values[i]
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
             try:
                 out[i] = float(v)
-            except OverflowError:  # an integer beyond any float
+            except OverflowError:
                 out[i] = np.inf
     return out
-
-
-_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", re.I)
 
 
 def _check_text(f: Field, values: np.ndarray, blank: np.ndarray, out: _Collector) -> None:
@@ -593,6 +604,15 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
             out.add_one(i, "outcome", outcomes[i], f"a {kinds[i]} activity can only be {allowed}")
         no_depth = ((typed["type"] == "clearance") & typed["depth_cm"].isna()).to_numpy(bool)
         out.add(no_depth, "depth_cm", None, "clearance needs the depth it was cleared to")
+
+
+def missing(value) -> bool:
+    """Whether a value stands for "not given": None, pandas' NA or a float NaN.
+
+    >>> [missing(v) for v in (None, float("nan"), pd.NA, 0, "", [1])]
+    [True, True, True, False, False, False]
+    """
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def join_note(note, extra: str) -> str:

@@ -9,6 +9,7 @@ from rich.table import Table
 from remnant.cli.options import store_argument, user_option
 from remnant.records import ENTITIES
 from remnant.store import default_user, open_store
+from remnant.store.review import STATES
 
 
 @click.group()
@@ -18,7 +19,7 @@ def review() -> None:
 
 @review.command("list")
 @store_argument
-@click.option("--state", type=click.Choice(["pending", "approved", "rejected", "all"]),
+@click.option("--state", type=click.Choice([*STATES, "all"]),
               default="pending", show_default=True)  # fmt: skip
 def list_(store: str, state: str) -> None:
     """List proposals: layer, record, action, who proposed it and when, and the decision."""

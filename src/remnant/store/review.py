@@ -23,7 +23,7 @@ from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import schema
 from remnant.store.audit import now
 
-__all__ = ["ACTIONS", "decide", "listing", "propose"]
+__all__ = ["ACTIONS", "STATES", "decide", "listing", "propose"]
 
 ACTIONS = ("insert", "update", "delete")
 STATES = ("pending", "approved", "rejected")

@@ -12,7 +12,6 @@ import getpass
 import hashlib
 import hmac
 import logging
-import math
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -285,7 +284,7 @@ class Store:
         if frame.empty:
             raise NotFoundError(f"no record {record_id!r} in {layer}")
         row = frame.iloc[0].to_dict()
-        return {k: (None if _missing(v) else v) for k, v in row.items()}
+        return {k: (None if records.missing(v) else v) for k, v in row.items()}
 
     def ids(self, layer: str) -> set[str]:
         """Every id in ``layer``."""
@@ -739,13 +738,9 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _plain_value(value):
     """A value the driver takes: numpy scalars as Python ones, NaN and NA as None."""
-    if _missing(value):
+    if records.missing(value):
         return None
     return value.item() if isinstance(value, np.generic) else value
 

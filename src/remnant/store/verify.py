@@ -79,7 +79,7 @@ def _triggers(backend, conn) -> list[Finding]:
 def _chain(entries) -> list[Finding]:
     out, running, external = [], GENESIS, []
     for e in entries:
-        running = link(running, e[1:8])
+        running = link(running, tuple(getattr(e, c) for c in CONTENT))
         where = f"audit entry {e.fid} ({e.at}, {e.user}, {e.entity} {e.record_id} {e.action})"
         if e.hash is None:
             if e.user != "external":

@@ -291,9 +291,10 @@ def delete(store, caller, layer: str, record_id: str, version: int | None) -> bo
 def reviews(store, caller, state: str | None = "pending") -> list[dict]:
     """Records waiting for (or given) an admin's decision."""
     require(caller, "admin")
-    if state not in (None, "pending", "approved", "rejected"):
-        raise WebError(400, "state must be pending, approved or rejected")
-    frame = store.reviews(state)
+    try:
+        frame = store.reviews(state)
+    except InputError as exc:
+        raise WebError(400, str(exc)) from None
     out = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
     for row in out:
         row["proposal"] = None if row["proposal"] is None else json.loads(row["proposal"])
