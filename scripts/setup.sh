@@ -1,16 +1,44 @@
 #!/usr/bin/env bash
-# Install what remnant needs on a fresh Debian machine: GDAL's command-line tools (the
-# tests check our files with Debian's ogrinfo) and the locked Python environment (.venv).
+# Install what remnant needs on a fresh Debian machine, then the locked Python environment
+# (.venv, with its bytecode compiled once here rather than on every run).
+#   bash scripts/setup.sh         GDAL's command-line tools (ogrinfo checks our files)
+#   bash scripts/setup.sh --test  also what the tests use: PostgreSQL 15 + PostGIS 3,
+#                                 Chromium (dashboard tests) and Poppler (PDF pages)
+# Everything is installed before any test starts. When another package manager holds the
+# dpkg lock, apt-get waits for it (up to 20 minutes) instead of failing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v ogrinfo >/dev/null 2>&1; then
-    sudo=""
+wanted=(ogrinfo:gdal-bin)
+if [ "${1:-}" = "--test" ]; then
+    wanted+=(/usr/lib/postgresql/15/bin/initdb:postgresql-15-postgis-3
+             /usr/share/postgresql/15/extension/postgis.control:postgresql-15-postgis-3
+             chromium:chromium pdftoppm:poppler-utils)
+fi
+missing=()
+for pair in "${wanted[@]}"; do
+    tool=${pair%%:*} package=${pair#*:}
+    if ! command -v "$tool" >/dev/null 2>&1 && [ ! -e "$tool" ]; then
+        [[ " ${missing[*]-} " == *" $package "* ]] || missing+=("$package")
+    fi
+done
+
+apt() {  # apt-get, waiting for a lock another package manager holds
+    local sudo="" tries=0
     [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gdal-bin >/dev/null
+    until DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=1200 -qq "$@"; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 120 ] || return 1
+        echo "setup: apt-get $1 failed (lock held?); trying again in 10 s" >&2
+        sleep 10
+    done
+}
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    apt update
+    apt install -y "${missing[@]}" >/dev/null
 fi
 
 python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 export UV_PYTHON_DOWNLOADS=never  # use the machine's Python; nothing is fetched but packages
-python3 -m uv sync --locked --quiet
+python3 -m uv sync --locked --quiet --compile-bytecode

@@ -2,7 +2,7 @@
 # Install everything, then check formatting and lint and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest "$@"

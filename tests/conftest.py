@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PostgresCluster, apt_install
+from helpers import PostgresCluster
 from remnant.store import create_store
 
 
@@ -51,13 +51,10 @@ def pg_url(postgres):
 
 
 def debian_tool(name: str, package: str) -> str:
-    """The path of a Debian command, installed with apt-get when it is missing."""
+    """The path of a Debian command that `bash scripts/setup.sh --test` installs."""
     path = shutil.which(name)
     if path is None:
-        apt_install(package)
-        path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} (Debian package {package}) is needed and could not be installed")
+        pytest.fail(f"{name} (Debian package {package}) is needed: bash scripts/setup.sh --test")
     return path
 
 

@@ -26,9 +26,10 @@ class PostgresCluster:
     def __init__(self, folder: Path):
         postgis = Path("/usr/share/postgresql/15/extension/postgis.control")
         if not (PG_BIN / "initdb").exists() or not postgis.exists():
-            apt_install("postgresql-15-postgis-3")
-        if not postgis.exists():
-            raise RuntimeError("PostgreSQL 15 with PostGIS 3 (postgresql-15-postgis-3) is needed")
+            raise RuntimeError(
+                "PostgreSQL 15 with PostGIS 3 (postgresql-15-postgis-3) is needed: "
+                "bash scripts/setup.sh --test installs it"
+            )
         self.folder, self.data = folder, folder / "data"
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -56,14 +57,6 @@ class PostgresCluster:
 
         with psycopg.connect(f"{self.url}/postgres", autocommit=True) as conn:
             conn.execute(sql)
-
-
-def apt_install(package: str) -> None:
-    """Install a Debian package (as root; elsewhere it must be installed already)."""
-    if os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
 
 
 def strike_rows(n: int = 5, **overrides) -> pd.DataFrame:
