@@ -79,13 +79,16 @@ def main() -> None:
     worst, pymc_time, our_time = 0.0, 0.0, 0.0
     for t in TYPES[: args.pymc_types]:
         start = time.perf_counter()
-        draws, ess = nuts_dud_rate(*data[t], draws=args.draws, tune=args.tune)
+        draws, checks = nuts_dud_rate(*data[t], draws=args.draws, tune=args.tune)
         seconds = time.perf_counter() - start
         pymc_time += seconds
         our_time += ours[t]
         diff = abs(draws.mean() - means[t][0])
         worst = max(worst, diff)
-        print(f"PyMC NUTS {t}: {seconds:.1f} s for 2 × {args.draws} draws (ESS of mu {ess:.0f})")
+        print(
+            f"PyMC NUTS {t}: {seconds:.1f} s for 2 × {args.draws} draws (mu: ESS "
+            f"{checks['ess']:.0f}, R-hat {checks['rhat']:.3f}, {checks['divergences']} divergent)"
+        )
         print(f"  mean {draws.mean():.4f}, difference from remnant {diff:.4f}")
     if pymc_time:
         print(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from remnant.hazard import write_hazard
+from remnant.mapping import write_hazard
 from remnant.national import build_national
 
 

@@ -26,7 +26,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from remnant.hazard import equal_area_crs
+from remnant.grid import equal_area_crs
 from remnant.io import import_records
 from remnant.priority import make_plan, rank
 from remnant.schedule import (

@@ -42,3 +42,4 @@ fi
 python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 export UV_PYTHON_DOWNLOADS=never  # use the machine's Python; nothing is fetched but packages
 python3 -m uv sync --locked --quiet --compile-bytecode
+.venv/bin/python -m compileall -q src >/dev/null  # our own modules too (an editable install)

@@ -123,8 +123,9 @@ def import_one_area(path, k):
 
 
 def nuts_dud_rate(lo, hi, per_carrier, searched, found, prior, *, draws=3000, tune=2000, seed=1):
-    """μ's posterior draws, and their effective sample size, from PyMC's NUTS on the same
-    hierarchical model as remnant.dudrate: the independent reference (a test dependency)."""
+    """μ's posterior draws from PyMC's NUTS on the same hierarchical model as remnant.dudrate
+    (the independent reference, a test dependency), and the checks that it converged:
+    effective sample size, R-hat and divergent transitions, for the caller to assert."""
     import arviz as az
     import numpy as np
     import pymc as pm
@@ -146,7 +147,12 @@ def nuts_dud_rate(lo, hi, per_carrier, searched, found, prior, *, draws=3000, tu
             "carriers", pm.math.logsumexp(pm.math.stack(terms), axis=0) - np.log(hi - lo + 1)
         )
         trace = pm.sample(
-            draws=draws, tune=tune, chains=2, cores=2, target_accept=0.95, random_seed=seed,
+            draws=draws, tune=tune, chains=2, cores=2, target_accept=0.99, random_seed=seed,
             progressbar=False, compute_convergence_checks=False,
         )  # fmt: skip
-    return trace.posterior["mu"].values.ravel(), float(az.ess(trace, var_names=["mu"])["mu"])
+    checks = {
+        "ess": float(az.ess(trace, var_names=["mu"])["mu"]),
+        "rhat": float(az.rhat(trace, var_names=["mu"])["mu"]),
+        "divergences": int(trace.sample_stats["diverging"].values.sum()),
+    }
+    return trace.posterior["mu"].values.ravel(), checks

@@ -246,3 +246,14 @@ def test_release_stats_command(capsys, tmp_path):
     table = pd.read_csv(tmp_path / "r.csv")
     sums = table[["cancelled_m2", "reduced_m2", "cleared_m2"]].sum(axis=1)
     assert (sums - table["released_m2"]).abs().max() < 1e-6
+
+
+def test_tables_fit_an_80_column_terminal_without_cutting_values(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run(capsys, "catalogue", "list")
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "…" not in out  # values fold onto more lines rather than being cut
+    from remnant.catalogue import default_catalogue
+
+    assert all(key in out for key in default_catalogue())  # identifiers stay whole

@@ -28,10 +28,14 @@ def test_grid_posterior_agrees_with_nuts(name):
         case["lo"], case["hi"], np.full(len(case["lo"]), float(case["per_carrier"])),
         case["searched"], case["found"], PRIOR,
     )  # fmt: skip
-    draws, _ = nuts_dud_rate(
+    draws, checks = nuts_dud_rate(
         case["lo"], case["hi"], np.full(len(case["lo"]), float(case["per_carrier"])),
         case["searched"], case["found"], PRIOR,
     )  # fmt: skip
+    # The reference counts only if it converged.
+    assert checks["rhat"] < 1.01
+    assert checks["ess"] > 1000
+    assert checks["divergences"] == 0
     assert mean == pytest.approx(draws.mean(), abs=0.005)
     assert lo90 == pytest.approx(np.quantile(draws, 0.05), abs=0.01)
     assert hi90 == pytest.approx(np.quantile(draws, 0.95), abs=0.01)

@@ -13,10 +13,10 @@ from scipy import integrate
 
 from remnant.catalogue import default_catalogue, default_survey
 from remnant.errors import InputError, ModelError
-from remnant.hazard import Grid, area_bands, area_sums, equal_area_crs, expected_items
+from remnant.grid import Grid, coverage, equal_area_crs
+from remnant.hazard import area_bands, area_sums, expected_items
 from remnant.hazard.engine import KernelSet, rasterize
 from remnant.hazard.footprint import strike_kernels
-from remnant.hazard.grid import coverage
 from remnant.hazard.model import DudRate, prepare
 from remnant.hazard.tiled import TileJob, run_tiles
 
@@ -171,15 +171,26 @@ def test_clearance_reduces_by_one_minus_d_inside_and_nothing_outside():
 
 def test_footprint_covariances():
     cat, survey = default_catalogue(), default_survey()
-    frame = strikes_frame([(0, 0), (0, 0)], azimuth_deg=[0.0, None], carriers_max=[1, 1])
-    k = strike_kernels(frame, np.zeros(2), np.zeros(2), cat, survey)
-    sa, sb = 200 / 4, 100 / 4  # M26: 200 × 100 m
-    assert (k.footprint_yy[0], k.footprint_xx[0], k.footprint_xy[0]) == (sa**2, sb**2, 0.0)
-    assert k.footprint_xx[1] == k.footprint_yy[1] == (sa**2 + sb**2) / 2
+    frame = strikes_frame([(0, 0)] * 3, azimuth_deg=[0.0, 90.0, None], carriers_max=[1, 1, 1])
+    k = strike_kernels(frame, np.zeros(3), np.zeros(3), cat, survey)
+    m26 = cat["m77_m26"]
+    length, width = m26.footprint_length_m, m26.footprint_width_m
+
+    def within(half, var):  # share of one carrier's submunitions within ±half on an axis
+        return math.erf(half / math.sqrt(2 * var))
+
+    # A published footprint holds about 95 % of a carrier's submunitions (docs/catalogue.md):
+    # azimuth 0 lays the length north–south, 90 east–west (clockwise from north).
+    assert within(length / 2, k.footprint_yy[0]) == pytest.approx(0.954, abs=0.002)
+    assert within(width / 2, k.footprint_xx[0]) == pytest.approx(0.954, abs=0.002)
+    assert within(length / 2, k.footprint_xx[1]) == pytest.approx(0.954, abs=0.002)
+    assert k.footprint_xy[:2].tolist() == [0.0, 0.0]
+    # Unknown azimuth: the same spread on both axes, the average over directions.
+    assert k.footprint_xx[2] == k.footprint_yy[2] == (k.footprint_xx[0] + k.footprint_yy[0]) / 2
     volley = strikes_frame([(0, 0)], carriers_min=[2], carriers_max=[6])
     kv = strike_kernels(volley, np.zeros(1), np.zeros(1), cat, survey)
     assert kv.footprint_xx[0] == pytest.approx(
-        (sa**2 + sb**2) / 2 + survey.carrier_spread_m["rocket"] ** 2
+        k.footprint_xx[2] + survey.carrier_spread_m["rocket"] ** 2
     )
     assert kv.carriers_mean[0] == 4
     assert kv.location_var[0] == 400.0
@@ -254,7 +265,7 @@ def test_cog_is_valid_and_described(tmp_path, ogrinfo):
 def test_zonal_sums_weigh_cells_by_exact_coverage():
     """exactextract's sums equal the cell-by-cell coverage shares, edges and all (to its
     single-precision shares)."""
-    from remnant.hazard.grid import coverage, zonal_sums
+    from remnant.grid import coverage, zonal_sums
 
     grid = Grid.covering((-5000, -5000, 5000, 5000), 50, CRS)
     rng = np.random.default_rng(0)

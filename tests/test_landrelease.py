@@ -5,7 +5,7 @@ import pytest
 import shapely
 
 from remnant.errors import InputError
-from remnant.hazard import equal_area_crs
+from remnant.grid import equal_area_crs
 from remnant.io import import_records
 from remnant.landrelease import items_by_type, productivity, release_statistics
 
@@ -95,5 +95,5 @@ def test_grouping_and_items(store):
     found = items_by_type(store).set_index("munition")
     assert (found.loc["m77_m26", "found"], found.loc["m77_m26", "destroyed"]) == (2, 1)
     assert (found.loc["bl755", "found"], found.loc["bl755", "destroyed"]) == (1, 1)
-    with pytest.raises(InputError, match="--by must be one of year, organisation"):
+    with pytest.raises(InputError, match="by='colour' must be one of year, organisation"):
         release_statistics(store, by="colour")

@@ -12,8 +12,9 @@ import shapely
 from hypothesis import given, settings
 from rasterio.transform import from_origin
 
+from remnant.catalogue import default_survey
 from remnant.cli import main
-from remnant.hazard import Grid, equal_area_crs
+from remnant.grid import Grid, equal_area_crs
 from remnant.io import import_records
 from remnant.priority import make_plan, population_on_grid, rank
 from remnant.schedule import (
@@ -135,14 +136,21 @@ def areas_store(store):
 
 def test_ranking_terms_and_the_hazard_alone_note(areas_store, tmp_path):
     hazard = write_hazard_tif(tmp_path / "hazard.tif")
-    table, inputs = rank(areas_store, hazard=hazard, productivity={"clearance": 2000.0})
+    weights = {"farmland": 0.7, "forest": 0.2}
+    table, inputs = rank(
+        areas_store, hazard=hazard, productivity={"clearance": 2000.0}, landuse_weights=weights
+    )
     table = table.set_index("hazard_area")
     # 20 ha at 0.01 items per 100 m² cell: 20 items in each area.
     assert table["expected_items"].tolist() == pytest.approx([20.0] * 3, rel=1e-5)
-    assert table.loc["FARM", "landuse_weight"] == 0.8
-    assert table.loc["FOREST", "landuse_weight"] == 0.3
-    assert table.loc["FOREST", "team_days"] == pytest.approx(200_000 / (2000 * 0.5), rel=1e-5)
-    assert table.loc["FARM", "priority"] == pytest.approx(0.99 * 0.8 * 20 / 20 / 100, rel=1e-5)
+    assert table.loc["FARM", "landuse_weight"] == 0.7
+    assert table.loc["FOREST", "landuse_weight"] == 0.2
+    # Forest is slower ground: more team-days than open farmland of the same size.
+    assert table.loc["FOREST", "team_days"] > table.loc["FARM", "team_days"]
+    assert table.loc["FARM", "team_days"] == pytest.approx(200_000 / 2000, rel=1e-5)
+    # Harm averted per team-day: d × weight × items per hectare / team-days.
+    d = default_survey().detection["clearance"]
+    assert table.loc["FARM", "priority"] == pytest.approx(d * 0.7 * 20 / 20 / 100, rel=1e-5)
     assert table.index[0] in ("FARM", "FAR")
     assert "land use (the areas' own land_use)" in inputs
 
@@ -174,12 +182,15 @@ def test_population_land_use_and_accidents_raise_exposure(areas_store, tmp_path)
         gpd.GeoDataFrame({"id": ["A1"], "date": [dt.date.today() - dt.timedelta(days=100)],
                           "killed": [1]}, geometry=[shapely.Point(6600, 200)], crs=CRS),
     )  # fmt: skip
-    table, inputs = rank(areas_store, hazard=hazard, population=pop, landuse=landuse)
+    table, inputs = rank(
+        areas_store, hazard=hazard, population=pop, landuse=landuse,
+        landuse_weights={"school": 1.0, "farmland": 0.6},
+    )  # fmt: skip
     table = table.set_index("hazard_area")
     assert table.loc["FARM", "population_within_reach"] == pytest.approx(2000, rel=1e-3)
     assert table.loc["FAR", "population_within_reach"] == pytest.approx(0, abs=1e-6)
-    # FARM: half school (1.0), half unmapped farmland by its own land use (0.8).
-    assert table.loc["FARM", "landuse_weight"] == pytest.approx(0.9, rel=1e-6)
+    # FARM: half school (1.0), half unmapped farmland by its own land use (0.6).
+    assert table.loc["FARM", "landuse_weight"] == pytest.approx(0.8, rel=1e-6)
     assert table.loc["FAR", "farmland_ha"] == pytest.approx(20.0, rel=1e-5)
     assert table.loc["FAR", "accidents_near"] == 1
     assert table.index[0] == "FARM"

@@ -14,6 +14,7 @@ from remnant.io import import_records
 from remnant.store import create_store, open_store
 from remnant.store.copy import copy_tables, table_digest
 from remnant.store.schema import metadata
+from remnant.store.verify import verify
 
 
 def populated(location):
@@ -69,27 +70,26 @@ def test_eight_concurrent_editors_lose_nothing(any_store):
     assert audit["user"].tolist() == ["w3"]
 
 
-def test_a_server_killed_mid_transaction_shows_nothing_partial(postgres, pg_url):
+def test_a_server_killed_mid_transaction_shows_nothing_partial(postgres, pg_url, monkeypatch):
     store = create_store(pg_url)
     import_records(store, "hazard_areas", hazard_frame(2))
     before = store.counts()
     started, go_on = threading.Event(), threading.Event()
     failure = []
+    mark = store.backend.mark_writer
+
+    def pause_before_commit(conn, on):
+        """remnant's own write path, held after its records and audit, before the commit."""
+        mark(conn, on)
+        if not on:
+            started.set()
+            go_on.wait(30)
+
+    monkeypatch.setattr(store.backend, "mark_writer", pause_before_commit)
 
     def half_written():
-        """Insert a record and its audit entry in one transaction, then wait."""
         try:
-            with store.transaction() as conn:
-                conn.exec_driver_sql(
-                    "INSERT INTO hazard_areas (id, kind, status) VALUES ('H-2', 'CHA', 'open')"
-                )
-                conn.exec_driver_sql(
-                    'INSERT INTO audit (at, "user", entity, record_id, action) '
-                    "VALUES ('now', 'x', 'hazard_areas', 'H-2', 'insert')"
-                )
-                started.set()
-                go_on.wait(30)
-                conn.exec_driver_sql("SELECT 1")
+            import_records(store, "hazard_areas", hazard_frame(3).iloc[2:], user="crash")
         except Exception as exc:  # the server went away under it
             failure.append(exc)
 
@@ -106,6 +106,7 @@ def test_a_server_killed_mid_transaction_shows_nothing_partial(postgres, pg_url)
     assert reopened.counts() == before
     assert "H-2" not in reopened.ids("hazard_areas")
     assert reopened.history("H-2").empty
+    assert [f.message for f in verify(reopened) if f.severity == "error"] == []
     import_records(reopened, "hazard_areas", hazard_frame(3))  # and it works on
     assert reopened.counts()["hazard_areas"] == 3
 

@@ -11,7 +11,7 @@ import shapely
 from matplotlib.image import imread
 
 from remnant.cli import main
-from remnant.hazard import equal_area_crs
+from remnant.grid import equal_area_crs
 from remnant.io import import_records
 
 CRS = equal_area_crs(35.5, 33.3)

@@ -27,7 +27,7 @@ from remnant.store.geopackage import GeoPackageBackend
 def test_create_refuses_to_overwrite(tmp_path):
     path = tmp_path / "a.gpkg"
     create_store(path)
-    with pytest.raises(StoreError, match="exists; pass --overwrite"):
+    with pytest.raises(StoreError, match="exists; pass overwrite=True"):
         create_store(path)
     create_store(path, overwrite=True)
 

@@ -3,7 +3,6 @@
 import datetime as dt
 import os
 import signal
-import threading
 
 import geopandas as gpd
 import numpy as np
@@ -12,7 +11,8 @@ import rasterio
 import rasterio.errors
 import shapely
 
-from remnant.hazard import Grid, area_sums, equal_area_crs, expected_items
+from remnant.grid import Grid, equal_area_crs
+from remnant.hazard import area_sums, expected_items
 from remnant.hazard.model import prepare
 from remnant.hazard.tiled import TileJob, run_tiles
 
@@ -117,10 +117,7 @@ def test_a_killed_worker_neither_corrupts_nor_truncates_the_map(case, cluster, t
             os.kill(pids[0], signal.SIGKILL)
             killed.append(pids[0])
 
-    lock = threading.Lock()
-    with lock:
-        result = run_tiles(job, tmp_path / "dask.tif", size=256, client=cluster,
-                           progress=kill_one)  # fmt: skip
+    result = run_tiles(job, tmp_path / "dask.tif", size=256, client=cluster, progress=kill_one)
     assert killed
     a, b = read(tmp_path / "here.tif"), read(tmp_path / "dask.tif")
     assert np.abs(a - b).max() <= 1e-6 * float(a.max())

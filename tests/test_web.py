@@ -187,7 +187,7 @@ def server(tmp_path_factory):
     import uvicorn
 
     from remnant.demo import build_demo
-    from remnant.hazard import write_hazard
+    from remnant.mapping import write_hazard
     from remnant.web.app import create_app
 
     folder = tmp_path_factory.mktemp("web")

@@ -17,12 +17,14 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from remnant import records
 from remnant.catalogue import default_catalogue, default_survey
 from remnant.io import import_records
 from remnant.store import create_store
@@ -120,7 +122,9 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     p = rng.beta(rate_mean * TRUE_CONCENTRATION, (1 - rate_mean) * TRUE_CONCENTRATION)
 
     # Every submunition of every carrier, and which of them failed.
-    dud_x, dud_y, dud_strike = [], [], []
+    parts_x: list[np.ndarray] = []
+    parts_y: list[np.ndarray] = []
+    parts_strike: list[np.ndarray] = []
     for s in range(n_strikes):
         m = catalogue[types[s]]
         for _ in range(carriers[s]):
@@ -132,11 +136,11 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
             x = cx[s] + ox + along * np.sin(a) + across * np.cos(a)
             y = cy[s] + oy + along * np.cos(a) - across * np.sin(a)
             failed = rng.random(k) < p[s]
-            dud_x.append(x[failed])
-            dud_y.append(y[failed])
-            dud_strike.append(np.full(failed.sum(), s))
-    dud_x, dud_y = np.concatenate(dud_x), np.concatenate(dud_y)
-    dud_strike = np.concatenate(dud_strike)
+            parts_x.append(x[failed])
+            parts_y.append(y[failed])
+            parts_strike.append(np.full(failed.sum(), s))
+    dud_x, dud_y = np.concatenate(parts_x), np.concatenate(parts_y)
+    dud_strike = np.concatenate(parts_strike)
 
     known_count = rng.random(n_strikes) > 0.2
     known_azimuth = (classes == "surveyed") & (rng.random(n_strikes) < 0.7)
@@ -146,7 +150,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
             "id": ids,
             "date": dates,
             "munition": types,
-            "carriers": np.where(known_count, carriers, None),
+            "carriers": records.blanked(carriers, ~known_count),
             "carriers_min": np.where(known_count, carriers, np.maximum(1, carriers - 2)),
             "carriers_max": np.where(known_count, carriers, carriers + 3),
             "azimuth_deg": np.where(known_azimuth, azimuth.round(0), np.nan),
@@ -197,7 +201,8 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
 
     # Activities: NTS on suspected areas; technical survey and clearance on part of the
     # confirmed ones. Clearance covers a band of the area; found items come from the duds.
-    activities, items = [], []
+    activities: list[dict] = []
+    items: list[dict] = []
     dud_points = shapely.points(dud_x, dud_y)
     found = np.zeros(len(dud_x), bool)
     day = dt.date(2024, 3, 1)
@@ -246,16 +251,17 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
                 )
         day += dt.timedelta(days=int(rng.integers(1, 6)))
     activities, nonconformities = _quality_visits(activities, rng, label)
-    activities = gpd.GeoDataFrame(activities, geometry="geometry", crs=CRS)
-    items = gpd.GeoDataFrame(items, geometry="geometry", crs=CRS)
+    activity_frame = gpd.GeoDataFrame(activities, geometry="geometry", crs=CRS)
+    item_frame = gpd.GeoDataFrame(items, geometry="geometry", crs=CRS)
 
     # Accidents at duds that nobody found, and the people they hurt.
     remaining = np.flatnonzero(~found)
     chosen = rng.choice(remaining, size=min(14, len(remaining)), replace=False)
-    accidents, victims = [], []
+    accidents: list[dict] = []
+    victims: list[dict] = []
     for j, i in enumerate(sorted(chosen)):
         people = int(rng.integers(1, 4))
-        outcome = rng.choice(["killed", "injured"], people, p=[0.3, 0.7])
+        fates = rng.choice(["killed", "injured"], people, p=[0.3, 0.7])
         acc_id = f"ACC-{j + 1:03d}"
         accidents.append(
             {
@@ -265,14 +271,14 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
                     dt.date.today(),
                 ),
                 "munition": types[dud_strike[i]],
-                "killed": int((outcome == "killed").sum()),
-                "injured": int((outcome == "injured").sum()),
+                "killed": int((fates == "killed").sum()),
+                "injured": int((fates == "injured").sum()),
                 "source": label,
                 "notes": None,
                 "geometry": dud_points[i],
             }
         )
-        for o in outcome:
+        for o in fates:
             child = rng.random() < 0.45
             victims.append(
                 {
@@ -289,7 +295,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
                     "notes": None,
                 }
             )
-    accidents = gpd.GeoDataFrame(accidents, geometry="geometry", crs=CRS)
+    accident_frame = gpd.GeoDataFrame(accidents, geometry="geometry", crs=CRS)
     truth = {
         "label": label,
         "seed": seed,
@@ -313,9 +319,9 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     return Scenario(
         strikes=strikes.to_crs(4326),
         hazard_areas=hazard_areas.to_crs(4326),
-        activities=activities.to_crs(4326),
-        items=items.to_crs(4326),
-        accidents=accidents.to_crs(4326),
+        activities=activity_frame.to_crs(4326),
+        items=item_frame.to_crs(4326),
+        accidents=accident_frame.to_crs(4326),
         victims=pd.DataFrame(victims),
         nonconformities=pd.DataFrame(nonconformities),
         truth=truth,
@@ -356,7 +362,8 @@ NONCONFORMITIES = {
 
 def _quality_visits(activities: list[dict], rng, label: str) -> tuple[list[dict], list[dict]]:
     """Post-clearance QA visits on half the cleared lots, some finding non-conformities."""
-    visits, findings = [], []
+    visits: list[dict] = []
+    findings: list[dict] = []
     for a in activities:
         if a["type"] != "clearance" or rng.random() > 0.5:
             continue
@@ -411,7 +418,7 @@ def synthetic_exposure(seed: int, folder: Path, *, overwrite: bool = False) -> t
     import rasterio
     from rasterio.transform import from_origin
 
-    from remnant.hazard.output import refuse_existing
+    from remnant.outputs import refuse_existing
 
     rng = np.random.default_rng(seed + 1000)
     x0, y0 = ORIGIN
@@ -432,8 +439,7 @@ def synthetic_exposure(seed: int, folder: Path, *, overwrite: bool = False) -> t
         grid += p * blob / blob.sum()
     population = folder / "population.tif"
     landuse = folder / "landuse.gpkg"
-    for path in (population, landuse):
-        refuse_existing(path, overwrite)
+    refuse_existing(population, landuse, overwrite=overwrite)
     profile = {
         "driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "float32",
         "crs": CRS, "transform": from_origin(x0, y0 + height, cell, cell), "nodata": -1.0,
@@ -482,8 +488,8 @@ def build_demo(
     ``landuse.gpkg`` (synthetic exposure), ``plan/`` (priorities, schedule, plot for four
     teams over a year), ``report.html`` and ``report.pdf`` (the Monitor-style report).
     """
-    from remnant.dudrate import fit_store, forest_plot
-    from remnant.hazard import write_hazard
+    from remnant.dudrate import forest_plot
+    from remnant.mapping import fit_store, write_hazard
     from remnant.priority import write_plan
     from remnant.report import write_report
 
@@ -494,18 +500,18 @@ def build_demo(
     for layer, frame in scenario.layers().items():
         import_records(store, layer, frame, name=f"demo {layer}", user=USER)
     (folder / "truth.json").write_text(json.dumps(scenario.truth, indent=1), "utf-8")
-    result = {"store": store, "scenario": scenario, "counts": store.counts()}
+    result: dict[str, Any] = {"store": store, "scenario": scenario, "counts": store.counts()}
     if not maps:
         return result
-    result["fit"] = fit_store(store)
+    result["fit"] = fit = fit_store(store)
     forest_plot(
-        result["fit"], store.catalogue(), folder / "dudrates.png",
+        fit, store.catalogue(), folder / "dudrates.png",
         truth=scenario.truth["true_dud_rates"],
         title="SYNTHETIC demo: field dud rates against catalogue priors and the hidden truth",
     )  # fmt: skip
     result["hazard"] = write_hazard(
         store, 25.0, folder / "hazard.tif", png=folder / "hazard.png", samples=100, seed=seed,
-        overwrite=overwrite, user=USER, fit=result["fit"],
+        overwrite=overwrite, user=USER, fit=fit,
         title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
     )  # fmt: skip
     population, landuse = synthetic_exposure(seed, folder, overwrite=overwrite)

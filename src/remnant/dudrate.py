@@ -1,4 +1,4 @@
-"""Field dud rates per submunition type from clearance results (DESIGN §4).
+"""Field dud rates per submunition type from clearance results (docs/dud-rate-model.md).
 
 For strike s of type m: N_s = n_s K_m submunitions (n_s uniform over its carrier range),
 π_s the chance that one of its duds was found — the share of its footprint mass that
@@ -25,16 +25,16 @@ from scipy import special
 from scipy.spatial import cKDTree
 
 from remnant.catalogue import UNKNOWN, Munition, SurveyFigures
+from remnant.grid import Grid, coverage
 from remnant.hazard import engine
-from remnant.hazard.footprint import StrikeKernels, strike_kernels
-from remnant.hazard.grid import Grid, coverage
-from remnant.hazard.model import DudRate, _as_date, activity_epochs
+from remnant.hazard.footprint import StrikeKernels, projected_kernels
+from remnant.hazard.model import DudRate, activity_epochs
+from remnant.records import as_date
 
 __all__ = [
     "DudRateFit",
     "TypeEstimate",
     "fit_dud_rates",
-    "fit_store",
     "forest_plot",
     "posterior_mu",
     "strike_evidence",
@@ -119,10 +119,15 @@ class StrikeEvidence:
     unattributed: int
 
 
-def strike_evidence(strikes, activities, items, grid: Grid, catalogue, survey) -> StrikeEvidence:
-    """π_s and k_s for every strike, from the search polygons and the items they found."""
-    points = strikes.to_crs(grid.crs).geometry
-    kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
+def strike_evidence(
+    strikes, activities, items, grid: Grid, catalogue, survey, kernels: StrikeKernels | None = None
+) -> StrikeEvidence:
+    """π_s and k_s for every strike, from the search polygons and the items they found.
+
+    ``kernels``: the strikes' kernels in the grid's CRS, when already built.
+    """
+    if kernels is None:
+        kernels = projected_kernels(strikes, grid.crs, catalogue, survey)
     sxx, sxy, syy = kernels.covariance()
     searches = activities[activities["type"].isin(SEARCH_TYPES)] if len(activities) else activities
     epochs, plan = activity_epochs(strikes, searches, grid.crs, survey)
@@ -168,8 +173,8 @@ def _attribute(
         return found, 0
     pts = useful.to_crs(grid.crs).geometry
     ix, iy = pts.x.to_numpy(), pts.y.to_numpy()
-    item_dates = [_as_date(v) for v in useful["date"]]
-    strike_dates = [_as_date(v) for v in strikes["date"]]
+    item_dates = [as_date(v) for v in useful["date"]]
+    strike_dates = [as_date(v) for v in strikes["date"]]
     sxx, sxy, syy = kernels.covariance()
     det = sxx * syy - sxy**2
     prior = (
@@ -310,13 +315,15 @@ def _quantile(values, mass, q) -> float:
 
 
 def fit_dud_rates(
-    strikes, activities, items, grid: Grid, catalogue: dict[str, Munition], survey: SurveyFigures
-) -> DudRateFit:
+    strikes, activities, items, grid: Grid, catalogue: dict[str, Munition], survey: SurveyFigures,
+    kernels: StrikeKernels | None = None,
+) -> DudRateFit:  # fmt: skip
     """Fit the field dud rate of every type fired, and each strike's expected duds left.
 
     Types without informative strikes keep the catalogue prior and say so (``data`` false).
+    ``kernels``: the strikes' kernels in the grid's CRS, when already built.
     """
-    ev = strike_evidence(strikes, activities, items, grid, catalogue, survey)
+    ev = strike_evidence(strikes, activities, items, grid, catalogue, survey, kernels)
     k = ev.kernels
     weights = np.zeros(len(k.x))
     estimates = {}
@@ -349,7 +356,10 @@ def fit_dud_rates(
 
 
 def _weights(k: StrikeKernels, ev: StrikeEvidence, rows, mu: float, kappa: float) -> np.ndarray:
-    """E[(N − k) p / (1 − p π) | k] per strike at the type's fitted (μ, κ) (DESIGN §4)."""
+    """E[(N − k) p / (1 − p π) | k] per strike at the type's fitted (μ, κ).
+
+    See docs/dud-rate-model.md, "What the hazard map takes from it".
+    """
     logprior = _log_beta_weights(np.array([mu * kappa]), np.array([(1 - mu) * kappa]))[0]
     p = P_NODES[None, :]
     out = np.zeros(len(rows))
@@ -372,34 +382,6 @@ def _weights(k: StrikeKernels, ev: StrikeEvidence, rows, mu: float, kappa: float
             value = np.where(p * pi < 1, (total - kk) * p / (1 - p * pi), 0.0)
         out[i] = float((w * value).sum() / w.sum())
     return out
-
-
-def fit_store(store, *, cell: float = 20.0) -> DudRateFit:
-    """Fit the field dud rates of a store's strikes from its clearance results."""
-    from remnant.catalogue import default_survey
-    from remnant.errors import ModelError
-    from remnant.hazard.grid import equal_area_crs
-
-    strikes = store.read("strikes")
-    if strikes.empty:
-        raise ModelError(f"{store.backend} holds no strikes: no dud rates to fit")
-    lon, lat = strikes.total_bounds.reshape(2, 2).mean(axis=0).tolist()
-    crs = equal_area_crs(lon, lat)
-    catalogue, survey = store.catalogue(), default_survey()
-    points = strikes.to_crs(crs).geometry
-    kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
-    sxx, _, syy = kernels.covariance()
-    rx, ry = 4 * np.sqrt(sxx), 4 * np.sqrt(syy)
-    bounds = (
-        (kernels.x - rx).min(),
-        (kernels.y - ry).min(),
-        (kernels.x + rx).max(),
-        (kernels.y + ry).max(),
-    )
-    grid = Grid.covering(bounds, cell, crs)
-    return fit_dud_rates(
-        strikes, store.read("activities"), store.read("items"), grid, catalogue, survey
-    )
 
 
 def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=None, title=None):

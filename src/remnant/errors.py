@@ -22,9 +22,30 @@ __all__ = [
 
 
 class RemnantError(Exception):
-    """Root of every error remnant raises on purpose."""
+    """Root of every error remnant raises on purpose.
+
+    A message may name the argument that would change the outcome as ``{option}``, given
+    by ``option``: Python callers see the argument's name, the command line shows its
+    flag (:meth:`render`).
+
+    >>> error = RemnantError("out.tif exists; pass {option} to replace it", option="overwrite")
+    >>> str(error)
+    'out.tif exists; pass overwrite=True to replace it'
+    >>> error.render("--overwrite")
+    'out.tif exists; pass --overwrite to replace it'
+    """
 
     http_status = 500
+
+    def __init__(self, message: str = "", *, option: str | None = None, value: str = "True"):
+        self.option, self.template, self.value = option, message, value
+        super().__init__(self.render())
+
+    def render(self, flag: str | None = None) -> str:
+        """The message, naming the option as ``flag`` (a CLI flag) or as the argument."""
+        if self.option is None:
+            return self.template
+        return self.template.replace("{option}", flag or f"{self.option}={self.value}")
 
 
 class InputError(RemnantError, ValueError):
@@ -40,7 +61,7 @@ class InputError(RemnantError, ValueError):
 
     http_status = 422
 
-    def __init__(self, message: str, *, file=None, row=None, field=None):
+    def __init__(self, message: str, *, file=None, row=None, field=None, option=None, value="True"):
         self.file, self.row, self.field = file, row, field
         where = ", ".join(
             part
@@ -51,7 +72,7 @@ class InputError(RemnantError, ValueError):
             )
             if part
         )
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(f"{where}: {message}" if where else message, option=option, value=value)
 
 
 @dataclass(frozen=True)
@@ -116,7 +137,7 @@ class NotFoundError(StoreError, KeyError):
     http_status = 404
 
     def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
+        return self.render()
 
 
 class ConflictError(StoreError):

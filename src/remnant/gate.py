@@ -30,8 +30,9 @@ records, row 1, field 'geometry': coordinates must be finite numbers (not NaN or
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -331,8 +332,10 @@ def plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
     for f in ent.fields:
         values = frame[f.name].astype(object).to_numpy()
         missing = pd.isna(values)
-        convert = {"date": lambda v: v.isoformat(), "integer": int, "real": float,
-                   "boolean": bool}.get(f.kind, lambda v: v)  # fmt: skip
+        converters: dict[str, Callable[[Any], object]] = {
+            "date": lambda v: v.isoformat(), "integer": int, "real": float, "boolean": bool,
+        }  # fmt: skip
+        convert = converters.get(f.kind, lambda v: v)
         columns[f.name] = [None if m else convert(v) for v, m in zip(values, missing, strict=True)]
     if ent.geometry:
         wkt = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
@@ -354,6 +357,6 @@ def differences(ent: records.Entity, old: pd.DataFrame, new: pd.DataFrame) -> li
             shapely.normalize(new.geometry.to_numpy()),
             GEOMETRY_TOLERANCE,
         )
-        for i in np.flatnonzero(~same):
-            diffs[i].append("geometry")
+        for j in np.flatnonzero(~same):
+            diffs[j].append("geometry")
     return diffs

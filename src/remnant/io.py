@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import shapely
 from remnant import records
 from remnant.errors import ConflictError, InputError, Problem
 from remnant.gate import Submission
+from remnant.outputs import refuse_existing, written_beside
 from remnant.store import Store, WriteSummary
 from remnant.store.schema import DERIVED_TABLES
 
@@ -103,7 +102,7 @@ def parse_mapping(pairs) -> dict[str, str]:
     for pair in pairs or ():
         src, sep, dst = pair.partition("=")
         if not sep or not src.strip() or not dst.strip():
-            raise InputError(f"--map takes SOURCE=FIELD, got {pair!r}")
+            raise InputError(f"a column mapping is SOURCE=FIELD, got {pair!r}")
         mapping[src.strip()] = dst.strip()
     return mapping
 
@@ -198,8 +197,10 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> Submission:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise InputError(
             f"line {line} is not valid {encoding or 'UTF-8'} (byte 0x{exc.object[exc.start]:02x}); "
-            "pass the file's encoding, for example --encoding cp1252",
+            "give the file's encoding with {option}",
             file=name,
+            option="encoding",
+            value="'cp1252'",
         ) from None
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}", file=name, field="encoding") from None
@@ -226,7 +227,7 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> Submission:
         table.frame = frame.drop(columns=[wkt])
     else:
         raise InputError(
-            "no geometry: give lon and lat columns (or x and y with --crs), or a wkt column",
+            "no geometry: give lon and lat columns (or x and y and the CRS), or a wkt column",
             file=name,
         )
     table.geometry = _to_wgs84(table.geometry, source_crs)
@@ -244,7 +245,7 @@ def _points_from_columns(table: Submission, lon: str, lat: str) -> np.ndarray:
             )
         xy.append(values)
     geoms = shapely.points(xy[0], xy[1])
-    return np.where(np.isnan(xy[0]) | np.isnan(xy[1]), None, geoms)
+    return records.blanked(geoms, np.isnan(xy[0]) | np.isnan(xy[1]))
 
 
 def _geometries_from_wkt(table: Submission, column: str) -> np.ndarray:
@@ -291,11 +292,17 @@ def _read_vector(path: Path, ent, fmt: str, crs, encoding, source_layer) -> Subm
     file_crs = meta.get("crs")
     if file_crs and crs is not None and not _crs(crs, name).equals(_crs(file_crs, name)):
         raise InputError(
-            f"the file says its CRS is {file_crs}, but --crs says {crs}", file=name, field="crs"
+            f"the file says its CRS is {file_crs}, but the CRS given is {crs}",
+            file=name,
+            field="crs",
         )
     if not file_crs and crs is None:
         raise InputError(
-            "the file has no CRS; give it with --crs, e.g. --crs EPSG:4326", file=name, field="crs"
+            "the file has no CRS; give it with {option}",
+            file=name,
+            field="crs",
+            option="crs",
+            value="'EPSG:4326'",
         )
     table.geometry = _to_wgs84(geoms, _crs(file_crs or crs, name))
     return table
@@ -316,7 +323,10 @@ def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> No
     missing = [src for src in mapping if src not in frame.columns]
     if missing:
         raise InputError(
-            f"--map names column(s) not in the file: {', '.join(missing)}", file=table.file
+            f"{{option}} names column(s) not in the file: {', '.join(missing)}",
+            file=table.file,
+            option="mapping",
+            value="{…}",
         )
     frame = frame.rename(columns=mapping)
     known = set(ent.field_names)
@@ -333,15 +343,16 @@ def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> No
     if extra and not ignore_extra:
         raise InputError(
             f"column(s) not in the {ent.name} layer: {', '.join(extra)}; "
-            f"map them with --map COLUMN=FIELD or pass --ignore-extra "
+            f"map them to fields or pass {{option}} to leave them out "
             f"(fields: {', '.join(ent.field_names)})",
             file=table.file,
+            option="ignore_extra",
         )
     table.frame = frame.drop(columns=extra)
     absent = [f.name for f in ent.fields if f.required and f.name not in table.frame.columns]
     if absent:
         raise InputError(
-            f"required column(s) missing: {', '.join(absent)} (use --map if they have other names)",
+            f"required column(s) missing: {', '.join(absent)} (map them if they have other names)",
             file=table.file,
         )
 
@@ -399,7 +410,9 @@ def import_file(
     path = Path(path)
     rejects = path.with_name(path.name + ".rejects.csv")
     if skip_invalid and rejects.exists() and not overwrite:
-        raise InputError(f"{rejects} exists; remove it or pass --overwrite", file=path.name)
+        raise InputError(
+            f"{rejects} exists; remove it or pass {{option}}", file=path.name, option="overwrite"
+        )
     table = read_table(
         path,
         layer,
@@ -480,7 +493,7 @@ def import_table(
 
 def _write_rejects(rejects: Path, table: Submission, problems: list[Problem]) -> Path:
     """The bad rows as read, each with its row number and problems, beside the input."""
-    by_row: dict[int, list[str]] = {}
+    by_row: dict[int | None, list[str]] = {}
     for p in problems:
         by_row.setdefault(p.row, []).append(
             str(p).split(": ", 1)[-1] if p.field is None else f"{p.field}: {p.message}"
@@ -518,12 +531,10 @@ def export_layer(store: Store, layer: str, path: str | Path, *, overwrite: bool 
         path = Path(path)
         if _format(path) != "CSV":
             raise InputError(f"{layer} exports as CSV only", file=path.name)
-        if path.exists() and not overwrite:
-            raise InputError("exists; pass --overwrite to replace it", file=path)
+        refuse_existing(path, overwrite=overwrite)
         frame = store.read_derived(layer)
-        with tempfile.TemporaryDirectory(dir=path.parent, prefix=".remnant-") as tmp:
-            frame.to_csv(Path(tmp) / path.name, index=False)
-            os.replace(Path(tmp) / path.name, path)
+        with written_beside(path) as folder:
+            frame.to_csv(folder / path.name, index=False)
         return len(frame)
     frame = table_for_export(store, layer)
     write_table(frame, layer, path, overwrite=overwrite)
@@ -545,27 +556,23 @@ def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False)
         if fmt == "ESRI Shapefile"
         else [path]
     )
-    if any(p.exists() for p in siblings) and not overwrite:
-        raise InputError("exists; pass --overwrite to replace it", file=path)
+    refuse_existing(*siblings, overwrite=overwrite)
     if ent.geometry is None and fmt in ("KML", "ESRI Shapefile"):
         raise InputError(
             f"{layer} have no geometry: export them as CSV, GeoJSON or GeoPackage", file=path.name
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".remnant-") as tmp:
-        target = Path(tmp) / path.name
+    with written_beside(path) as folder:
+        target = folder / path.name
         if fmt == "CSV":
             _write_csv(frame, ent, target)
         else:
             out = frame
             if fmt == "ESRI Shapefile":
                 out = frame.rename(columns=shapefile_names(ent))
-            kwargs = {"layer": layer} if fmt == "GPKG" else {}
+            kwargs: dict[str, str | None] = {"layer": layer} if fmt == "GPKG" else {}
             if ent.geometry is None:
                 kwargs["geometry_type"] = None
             pyogrio.write_dataframe(out, target, driver=fmt, **kwargs)
-        for produced in Path(tmp).iterdir():
-            os.replace(produced, path.with_name(produced.name))
 
 
 def _write_csv(frame, ent: records.Entity, target: Path) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from remnant.errors import InputError, ModelError
-from remnant.hazard.grid import equal_area_crs
+from remnant.grid import equal_area_crs
 from remnant.workflow import EMPTY_M2, remaining_areas
 
 __all__ = [
@@ -54,7 +54,7 @@ def release_statistics(store, *, year: int | None = None, by: str = "year") -> p
         were written past the validation).
     """
     if by not in BY:
-        raise InputError(f"--by must be one of {', '.join(BY)}, got {by!r}")
+        raise InputError(f"{{option}} must be one of {', '.join(BY)}", option="by", value=repr(by))
     acts = activities_with_area(store, year)
     columns = [by, *(f"{o}_m2" for o in OUTCOMES), "released_m2", "activities"]
     if acts.empty:

@@ -19,7 +19,7 @@ import shapely
 
 from remnant.catalogue import default_catalogue
 from remnant.demo import CARRIERS, SOURCES, TYPE_SHARES, USER
-from remnant.hazard.grid import equal_area_crs
+from remnant.grid import equal_area_crs
 from remnant.io import import_records
 from remnant.store import create_store
 from remnant.workflow import polygonal

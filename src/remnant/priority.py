@@ -1,4 +1,4 @@
-"""Rank hazard areas by harm averted per team-day and plan the teams (DESIGN §6).
+"""Rank hazard areas by harm averted per team-day and plan the teams (docs/prioritisation.md).
 
 For each open hazard area h (what remains of it after land release):
 
@@ -27,12 +27,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from remnant.catalogue import default_survey
 from remnant.errors import InputError
-from remnant.hazard.grid import Grid, equal_area_crs, zonal_sums
+from remnant.grid import Grid, equal_area_crs, zonal_sums
 from remnant.landrelease import activities_with_area, remaining
 from remnant.schedule import averted_by_day, list_schedule, split
 from remnant.workflow import CLOSED, EMPTY_M2
@@ -74,15 +73,12 @@ def _hazard_grid(store, hazard, cell: float, progress):
         import rasterio
 
         with rasterio.open(hazard) as src:
-            a, b, c, d, e, f = tuple(src.transform)[:6]
-            if b or d or abs(a + e) > 1e-9 * abs(a):
-                raise InputError("needs a north-up grid of square cells", file=str(hazard))
-            grid = Grid(pyproj.CRS.from_wkt(src.crs.to_wkt()), c, f, a, src.width, src.height)
+            grid = Grid.of_raster(src)
             return src.read(1, masked=True).filled(0.0).astype(np.float64), grid
-    from remnant.hazard import map_store
+    from remnant.mapping import map_store
 
     hazard_map, _ = map_store(store, cell, samples=0, progress=progress)
-    return hazard_map.expected.astype(np.float64), hazard_map.grid
+    return np.asarray(hazard_map.expected, np.float64), hazard_map.grid
 
 
 def population_on_grid(path, grid: Grid) -> np.ndarray:
@@ -155,8 +151,10 @@ def _landuse(areas: gpd.GeoDataFrame, landuse, weights: dict, file: str = ""):
     if unknown:
         raise InputError(
             f"land-use classes without a weight: {', '.join(map(str, unknown))}; "
-            "give them with --landuse-weight CLASS=W",
+            "give them with {option}",
             file=file,
+            option="landuse_weights",
+            value="{class: weight}",
         )
     lu_w = lu["class"].map(weights).to_numpy(float)
     tree = shapely.STRtree(lu.geometry.to_numpy())
@@ -313,7 +311,7 @@ def make_plan(
 ) -> Plan:
     """Schedule ``teams`` over ``horizon`` days in priority order; compare the baselines."""
     if teams < 1:
-        raise InputError(f"--teams must be at least 1, got {teams}")
+        raise InputError("{option} must be at least 1", option="teams", value=str(teams))
     if not horizon > 0:
         raise InputError(f"--days must be positive, got {horizon}")
     parts = split(priorities["team_days"].to_numpy(), max_part_days)
@@ -389,12 +387,11 @@ def plot_plan(plan: Plan, path) -> Path:
 
 def write_plan(store, out, *, teams: int, horizon: float = 365.0, overwrite=False, **options):
     """Rank, schedule and write ``priorities.csv``, ``schedule.csv`` and ``plan.png``."""
-    from remnant.hazard.output import refuse_existing
+    from remnant.outputs import refuse_existing
 
     out = Path(out)
     names = ("priorities.csv", "schedule.csv", "plan.png")
-    for name in names:
-        refuse_existing(out / name, overwrite)
+    refuse_existing(*(out / name for name in names), overwrite=overwrite)
     plan_options = {k: options.pop(k) for k in ("max_part_days", "seed") if k in options}
     priorities, inputs = rank(store, **options)
     plan = make_plan(priorities, inputs, teams=teams, horizon=horizon, **plan_options)

@@ -1,9 +1,9 @@
 """The records remnant keeps, and the one set of rules every record must pass.
 
-Entities follow DESIGN §2 and the GICHD minimum data requirements: strikes, hazard areas,
-survey and clearance activities, items found, accidents and victims. Import, export, the
-store and the web API all use the canonical field names defined here, and every record
-that enters the store, from whatever door, goes through :func:`validate`.
+Entities follow the GICHD minimum data requirements (docs/data-dictionary.md): strikes,
+hazard areas, survey and clearance activities, items found, accidents and victims.
+Import, export, the store and the web API all use the canonical field names defined here,
+and every record that enters the store, from whatever door, goes through :func:`validate`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import shapely
 from pyproj import Geod
 
 from remnant.catalogue import UNKNOWN
-from remnant.errors import NotFoundError, Problem
+from remnant.entities import ALLOWED_OUTCOMES, ENTITIES, Entity, Field, entity
+from remnant.errors import Problem
 
 __all__ = [
     "ENTITIES",
@@ -49,252 +50,6 @@ MAX_INTEGER = 2**31 - 1  # what every backend's integer column holds
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_IN_ID = re.compile(r"[\x00-\x1f\x7f]")
 _GEOD = Geod(ellps="WGS84")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One attribute of an entity.
-
-    ``kind`` is one of ``text``, ``integer``, ``real``, ``date``, ``boolean``;
-    ``choices`` restricts a text field to an enumeration; ``references`` names the entity
-    whose ``id`` the value must be.
-    """
-
-    name: str
-    kind: str = "text"
-    required: bool = False
-    choices: tuple[str, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    references: str | None = None
-    doc: str = ""
-
-
-@dataclass(frozen=True)
-class Entity:
-    """A kind of record: its layer name, id prefix, geometry type and fields."""
-
-    name: str
-    prefix: str
-    geometry: str | None  # "POINT", "MULTIPOLYGON" or None for a table without geometry
-    fields: tuple[Field, ...]
-    doc: str
-
-    @property
-    def field_names(self) -> list[str]:
-        """Canonical column names, ``id`` first."""
-        return [f.name for f in self.fields]
-
-    def field(self, name: str) -> Field:
-        """The field called ``name``."""
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise NotFoundError(
-            f"{self.name} has no field {name!r}; fields: {', '.join(self.field_names)}"
-        )
-
-
-def _common_tail() -> tuple[Field, ...]:
-    return (
-        Field("source", doc="where the record comes from: report, informant, dataset"),
-        Field("notes"),
-    )
-
-
-_ID = Field("id", doc="stable identifier; made from the record's content when not given")
-_MUNITION = Field("munition", doc="catalogue key; unknown keys are kept as 'unknown'")
-SOURCE_CLASSES = ("surveyed", "eod_report", "military_record", "nts_informant", "media", "other")
-
-ENTITIES: dict[str, Entity] = {
-    e.name: e
-    for e in (
-        Entity(
-            "strikes",
-            "STR",
-            "POINT",
-            (
-                _ID,
-                Field("date", "date"),
-                _MUNITION,
-                Field("carriers", "integer", minimum=1, doc="number of carriers, when known"),
-                Field("carriers_min", "integer", minimum=1),
-                Field("carriers_max", "integer", minimum=1),
-                Field("azimuth_deg", "real", minimum=0, maximum=360),
-                Field("source_class", required=True, choices=SOURCE_CLASSES),
-                Field("accuracy_m", "real", minimum=0, maximum=100_000),
-                Field("confidence", choices=("low", "medium", "high")),
-                *_common_tail(),
-            ),
-            "One attack with one or more carriers; the point is the reported impact centre.",
-        ),
-        Entity(
-            "hazard_areas",
-            "HAZ",
-            "MULTIPOLYGON",
-            (
-                _ID,
-                Field("name"),
-                Field("kind", required=True, choices=("SHA", "CHA")),
-                Field(
-                    "status", required=True, choices=("open", "worked_on", "closed", "handed_over")
-                ),
-                Field("date", "date", doc="date the area was recorded"),
-                Field("evidence"),
-                Field(
-                    "land_use",
-                    choices=(
-                        "farmland",
-                        "pasture",
-                        "forest",
-                        "residential",
-                        "infrastructure",
-                        "water",
-                        "other",
-                        "unknown",
-                    ),
-                ),
-                Field("beneficiaries", "integer", minimum=0),
-                *_common_tail(),
-            ),
-            "A suspected (SHA) or confirmed (CHA) hazardous area.",
-        ),
-        Entity(
-            "activities",
-            "ACT",
-            "MULTIPOLYGON",
-            (
-                _ID,
-                Field("type", required=True, choices=("NTS", "TS", "clearance", "EOD_spot", "QA")),
-                Field("organisation", required=True),
-                Field("start", "date", required=True),
-                Field("end", "date"),
-                Field(
-                    "method",
-                    choices=("manual", "mechanical", "dog", "bac", "visual", "mixed", "other"),
-                ),
-                Field("depth_cm", "real", minimum=0, maximum=1_000),
-                Field("hazard_area", references="hazard_areas"),
-                Field("outcome", choices=("cancelled", "reduced", "cleared", "confirmed", "none")),
-                Field("team_days", "real", minimum=0),
-                *_common_tail(),
-            ),
-            "Survey, clearance or quality work over a polygon, with its land-release outcome.",
-        ),
-        Entity(
-            "items",
-            "ITM",
-            "POINT",
-            (
-                _ID,
-                Field("date", "date"),
-                _MUNITION,
-                Field(
-                    "category",
-                    choices=("submunition", "bomb", "projectile", "rocket", "mine", "other"),
-                ),
-                Field("state", choices=("live", "dud", "fragment")),
-                Field("depth_cm", "real", minimum=0, maximum=1_000),
-                Field("activity", references="activities"),
-                Field("destroyed", "boolean"),
-                *_common_tail(),
-            ),
-            "An explosive item found, recorded where it was found.",
-        ),
-        Entity(
-            "accidents",
-            "ACC",
-            "POINT",
-            (
-                _ID,
-                Field("date", "date", required=True),
-                _MUNITION,
-                Field("killed", "integer", minimum=0),
-                Field("injured", "integer", minimum=0),
-                *_common_tail(),
-            ),
-            "An explosion that killed or injured people.",
-        ),
-        Entity(
-            "victims",
-            "VIC",
-            None,
-            (
-                _ID,
-                Field("accident", required=True, references="accidents"),
-                Field("outcome", required=True, choices=("killed", "injured")),
-                Field("civilian", "boolean"),
-                Field("sex", choices=("female", "male", "unknown")),
-                Field("age_group", choices=("child", "adult", "unknown")),
-                Field(
-                    "activity_at_time",
-                    choices=(
-                        "farming",
-                        "herding",
-                        "collecting",
-                        "travelling",
-                        "playing",
-                        "tampering",
-                        "household",
-                        "demining",
-                        "other",
-                        "unknown",
-                    ),
-                ),
-                *_common_tail(),
-            ),
-            "A person killed or injured in an accident (children: under 18).",
-        ),
-        Entity(
-            "nonconformities",
-            "NCR",
-            None,
-            (
-                _ID,
-                Field("activity", required=True, references="activities", doc="the QA visit"),
-                Field("inspected", references="activities", doc="the work found wanting"),
-                Field("date", "date", required=True),
-                Field(
-                    "type",
-                    required=True,
-                    choices=(
-                        "missed_item",
-                        "insufficient_depth",
-                        "boundary_marking",
-                        "procedure",
-                        "documentation",
-                        "safety",
-                        "other",
-                    ),
-                ),
-                Field("severity", required=True, choices=("minor", "major", "critical")),
-                Field("description"),
-                Field("corrective_action"),
-                Field("closed_on", "date", doc="when the corrective action was verified"),
-                *_common_tail(),
-            ),
-            "A non-conformity a quality assurance visit found (IMAS 07.40 / 07.42 / 09.20).",
-        ),
-    )
-}
-
-# Outcomes each activity type may produce (IMAS 07.11): NTS cancels or confirms, TS
-# reduces or confirms, clearance clears; spot tasks and QA release no land.
-ALLOWED_OUTCOMES = {
-    "NTS": ("cancelled", "confirmed", "none"),
-    "TS": ("reduced", "confirmed", "none"),
-    "clearance": ("cleared", "none"),
-    "EOD_spot": ("none",),
-    "QA": ("none",),
-}
-
-
-def entity(name: str) -> Entity:
-    """The entity called ``name`` (a layer name such as ``strikes``)."""
-    try:
-        return ENTITIES[name]
-    except KeyError:
-        raise NotFoundError(f"no layer {name!r}; layers: {', '.join(ENTITIES)}") from None
 
 
 @dataclass
@@ -426,7 +181,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
     """
     compound = np.array([isinstance(v, (list, tuple, dict, set, bytes)) for v in raw], dtype=bool)
     out.add(compound, f.name, raw, "must be a single value, not a list or object")
-    raw = np.where(compound, None, raw)
+    raw = blanked(raw, compound)
     stripped = _stripped(raw)
     blank = pd.isna(stripped) | (stripped == "")
     if f.kind == "text":
@@ -523,8 +278,25 @@ def _check_text(f: Field, values: np.ndarray, blank: np.ndarray, out: _Collector
         values[i] = None
 
 
-def _parse_date(v) -> dt.date | None:
-    """A date from a date, a datetime or ISO 8601 text; None if it is none of those."""
+def blanked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A copy of an object array with None where ``mask`` is true.
+
+    >>> blanked(np.array(["a", "b"], object), np.array([True, False])).tolist()
+    [None, 'b']
+    """
+    out = np.array(values, dtype=object, copy=True)
+    out[mask] = None
+    return out
+
+
+def as_date(v) -> dt.date | None:
+    """A date from a date, a datetime or ISO 8601 text; None if it is none of those.
+
+    >>> as_date("2023-06-01"), as_date("2023-06-01T10:00:00Z"), as_date(float("nan"))
+    (datetime.date(2023, 6, 1), datetime.date(2023, 6, 1), None)
+    """
+    if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return None
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, dt.date):
@@ -540,7 +312,7 @@ def _parse_date(v) -> dt.date | None:
 
 def _coerce_dates(f, raw, stripped, blank, out, today) -> pd.Series:
     values = np.array(
-        [None if b else _parse_date(v) for v, b in zip(stripped, blank, strict=False)], dtype=object
+        [None if b else as_date(v) for v, b in zip(stripped, blank, strict=False)], dtype=object
     )
     bad = ~blank & pd.isna(values)
     out.add(bad, f.name, raw, "is not a date (write it as YYYY-MM-DD)")
@@ -629,8 +401,7 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
     vertices = shapely.get_num_coordinates(geoms)
     many = vertices > MAX_VERTICES
     out.add(many, "geometry", vertices, f"has more than {MAX_VERTICES:,} vertices; simplify it")
-    xyz, of = shapely.get_coordinates(np.where(many, None, geoms), include_z=True,
-                                      return_index=True)  # fmt: skip
+    xyz, of = shapely.get_coordinates(blanked(geoms, many), include_z=True, return_index=True)
     nonfinite = np.zeros(n, bool)
     np.logical_or.at(nonfinite, of, ~np.isfinite(xyz[:, :2]).all(axis=1))
     out.add(nonfinite, "geometry", None, "coordinates must be finite numbers (not NaN or infinity)")
@@ -647,7 +418,7 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
         geoms[poly] = shapely.multipolygons(geoms[poly], indices=np.arange(len(poly)))
         wrong = ~missing & ~np.isin(types, [shapely.GeometryType.POLYGON, 6])
     names = np.array([g.geom_type if g is not None else None for g in geoms], object)
-    out.add(wrong, "geometry", names, f"must be a {ent.geometry.lower()}")
+    out.add(wrong, "geometry", names, f"must be a {str(ent.geometry).lower()}")
     ok = _check_coordinates(geoms, ~missing & ~wrong, out)
     if ent.geometry == "MULTIPOLYGON":
         _check_polygons(geoms, ok, out)
@@ -656,7 +427,7 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
 
 def _check_coordinates(geoms: np.ndarray, ok: np.ndarray, out: _Collector) -> np.ndarray:
     """Report coordinates outside EPSG:4326's range; return which geometries are in it."""
-    bounds = shapely.bounds(np.where(ok, geoms, None))
+    bounds = shapely.bounds(blanked(geoms, ~ok))
     with np.errstate(invalid="ignore"):
         bad_lon = ok & ((bounds[:, 0] < -180) | (bounds[:, 2] > 180))
         bad_lat = ok & ((bounds[:, 1] < -90) | (bounds[:, 3] > 90))
@@ -676,7 +447,7 @@ def _check_coordinates(geoms: np.ndarray, ok: np.ndarray, out: _Collector) -> np
         (bad_lon | bad_lat) & ~swapped,
         "geometry",
         text,
-        "coordinates out of range for EPSG:4326 (is the CRS right? use --crs)",
+        "coordinates out of range for EPSG:4326 (is the file's CRS right?)",
     )
     return ok & ~(bad_lon | bad_lat)
 
@@ -695,7 +466,7 @@ def _check_polygons(geoms: np.ndarray, ok: np.ndarray, out: _Collector):
     np.logical_or.at(few, ring_geom, distinct < 3)
     out.add(_expand(few, idx, n), "geometry", None, "a ring has fewer than 3 vertices")
     valid = shapely.is_valid(g)
-    reasons = shapely.is_valid_reason(np.where(valid, None, g))
+    reasons = shapely.is_valid_reason(blanked(g, valid))
     out.add(
         _expand(~valid & ~few, idx, n),
         "geometry",
@@ -751,20 +522,22 @@ def _ids(ent: Entity, typed: pd.DataFrame, geoms: np.ndarray | None) -> pd.Serie
 
 
 def _check_duplicates(ent: Entity, typed: pd.DataFrame, geoms, out: _Collector):
-    first = {}
+    first: dict[object, int] = {}
     dup_of = np.full(len(typed), -1)
     for i, key in enumerate(typed["id"]):
         dup_of[i] = first.setdefault(key, i)
     repeat = dup_of != np.arange(len(typed))
     ids = typed["id"].to_numpy()
-    for i in np.flatnonzero(repeat):
-        out.add_one(i, "id", ids[i], f"repeats the id of row {out.rows[dup_of[i]]}")
+    for j in np.flatnonzero(repeat):
+        out.add_one(j, "id", ids[j], f"repeats the id of row {out.rows[dup_of[j]]}")
     if ent.geometry == "MULTIPOLYGON" and geoms is not None:
         keys = shapely.to_wkb(shapely.normalize(geoms))
-        seen = {}
+        seen: dict[bytes, int] = {}
         for i, k in enumerate(keys):
             if k is None or repeat[i]:
                 continue
-            j = seen.setdefault(k, i)
-            if j != i:
-                out.add_one(i, "geometry", None, f"duplicates the geometry of row {out.rows[j]}")
+            first_at = seen.setdefault(k, i)
+            if first_at != i:
+                out.add_one(
+                    i, "geometry", None, f"duplicates the geometry of row {out.rows[first_at]}"
+                )

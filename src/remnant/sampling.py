@@ -1,6 +1,6 @@
 """Post-clearance inspection sampling: plans, their operating characteristic, what they say.
 
-What an accepted sample really says about the land is the point (DESIGN §5).
+What an accepted sample really says about the land is the point (docs/prioritisation.md).
 
 A cleared lot of ``lot_area`` m² is cut into units of ``sample_unit`` m²; a unit is
 *nonconforming* if it still holds an item. A single sampling plan inspects n units and
@@ -26,6 +26,7 @@ import numpy as np
 from scipy import stats
 
 from remnant.errors import InputError
+from remnant.poisson import p_any
 
 __all__ = ["Plan", "binomial_plan", "hypergeometric_plan", "oc_curve", "what_acceptance_says"]
 
@@ -140,7 +141,7 @@ def what_acceptance_says(plan: Plan, expected_items: float) -> dict:
     """
     if not (math.isfinite(expected_items) and expected_items >= 0):
         raise InputError(f"expected items must be a number ≥ 0, got {expected_items!r}")
-    q = -math.expm1(-expected_items / plan.units)
+    q = float(p_any(expected_items / plan.units))
     d = np.arange(plan.units + 1)
     prior = stats.binom.pmf(d, plan.units, q)
     accept = plan.accept_probability(d)

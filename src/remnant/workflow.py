@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from remnant.hazard.grid import equal_area_crs
+from remnant.grid import equal_area_crs
 from remnant.records import join_note
 
 __all__ = [

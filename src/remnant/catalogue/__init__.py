@@ -13,6 +13,10 @@ from importlib import resources
 
 from remnant.errors import InputError, NotFoundError
 
+# Where a strike's report came from; each class has a location σ in survey.toml.
+SOURCE_CLASSES = ("surveyed", "eod_report", "military_record", "nts_informant", "media", "other")
+MAX_SIGMA_M = 100_000  # the largest location or spread σ, metres, a figure or record may give
+
 __all__ = [
     "UNKNOWN",
     "Munition",
@@ -247,8 +251,8 @@ def parse_survey(text: str, *, file: str = "survey.toml") -> SurveyFigures:
     out, sources = {}, {}
     for table, field_name, high in (
         ("detection", "probability", 1.0),
-        ("location_accuracy", "sigma_m", 1e6),
-        ("carrier_spread", "sigma_m", 1e6),
+        ("location_accuracy", "sigma_m", MAX_SIGMA_M),
+        ("carrier_spread", "sigma_m", MAX_SIGMA_M),
     ):
         entries = data.get(table)
         if not isinstance(entries, dict) or not entries:
@@ -266,6 +270,22 @@ def parse_survey(text: str, *, file: str = "survey.toml") -> SurveyFigures:
             values[name] = float(value)
             sources[f"{table}.{name}"] = str(entry.get("source", ""))
         out[table] = values
+    classes = set(out["location_accuracy"])
+    if classes != set(SOURCE_CLASSES):
+        missing = ", ".join(sorted(set(SOURCE_CLASSES) - classes)) or "none"
+        unknown = ", ".join(sorted(classes - set(SOURCE_CLASSES))) or "none"
+        raise InputError(
+            "[location_accuracy.NAME] must give exactly the source classes "
+            f"{', '.join(SOURCE_CLASSES)}; missing: {missing}, unknown: {unknown}",
+            file=file,
+            field="location_accuracy",
+        )
+    if "unknown" not in out["carrier_spread"]:
+        raise InputError(
+            "[carrier_spread.unknown] is needed, for munitions of no known delivery",
+            file=file,
+            field="carrier_spread",
+        )
     return SurveyFigures(out["detection"], out["location_accuracy"], out["carrier_spread"], sources)
 
 

@@ -71,6 +71,18 @@ def _register() -> None:
 _register()
 
 
+FLAGS = {"mapping": "--map", "landuse_weights": "--landuse-weight"}
+
+
+def flag(option: str) -> str:
+    """The command-line flag of a library argument.
+
+    >>> flag("ignore_extra"), flag("mapping")
+    ('--ignore-extra', '--map')
+    """
+    return FLAGS.get(option, "--" + option.replace("_", "-"))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 user error, 2 usage error)."""
     try:
@@ -88,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     except RemnantError as exc:
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {exc.render(flag(exc.option)) if exc.option else exc}", err=True)
         return 1
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from remnant.catalogue import default_catalogue, lookup, parse_catalogue
 from remnant.cli.options import user_option
+from remnant.cli.tables import new_table
 from remnant.errors import InputError
 
 store_option = click.option(
@@ -34,19 +34,10 @@ def catalogue() -> None:
 def list_(store) -> None:
     """List the catalogue's entries."""
     entries, name = _catalogue(store)
-    table = Table(title=f"munition catalogue ({name})")
-    for column in (
-        "key",
-        "name",
-        "delivery",
-        "per carrier",
-        "footprint m",
-        "prior mean",
-        "prior 90 %",
-    ):
-        table.add_column(column)
+    columns = ("key", "name", "delivery", "per carrier", "footprint m", "prior mean", "prior 90 %")
+    t = new_table(f"munition catalogue ({name})", columns, right=columns[3:], whole={"key"})
     for m in entries.values():
-        table.add_row(
+        t.add_row(
             m.key,
             m.name,
             m.delivery,
@@ -55,7 +46,7 @@ def list_(store) -> None:
             f"{m.prior_mean:.1%}",
             f"{m.prior_q05:.1%}–{m.prior_q95:.1%}",
         )
-    Console().print(table)
+    Console().print(t)
 
 
 @catalogue.command()

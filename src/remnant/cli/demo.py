@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from remnant.cli.dudrate import show
 from remnant.cli.hazard import summary
 from remnant.cli.options import overwrite_option
 from remnant.cli.plan import show as show_plan
+from remnant.cli.tables import new_table
 
 
 @click.command()
@@ -45,18 +45,17 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
         result = build_demo(folder, seed=seed, overwrite=overwrite)
     scenario, counts = result["scenario"], result["counts"]
     console.print(f"[bold]SYNTHETIC demo[/bold] (seed {seed}) in {Path(folder).resolve()}")
-    table = Table(title="records in remnant.gpkg (all synthetic)")
-    table.add_column("layer")
-    table.add_column("records", justify="right")
+    table = new_table(
+        "records in remnant.gpkg (all synthetic)", ("layer", "records"), right={"records"}
+    )
     for layer, n in counts.items():
         table.add_row(layer, str(n))
     console.print(table)
     truth = scenario.truth
     by_type = scenario.strikes["munition"].value_counts()
     found = scenario.items["munition"].value_counts()
-    table = Table(title="strikes by type, with the hidden true dud rates")
-    for column in ("munition", "strikes", "duds (hidden)", "found", "true dud rate (hidden)"):
-        table.add_column(column, justify="right" if column != "munition" else "left")
+    columns = ("munition", "strikes", "duds (hidden)", "found", "true dud rate (hidden)")
+    table = new_table("strikes by type, with the hidden true dud rates", columns, right=columns[1:])
     for key, rate in truth["true_dud_rates"].items():
         table.add_row(
             key,
@@ -88,7 +87,7 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
 def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
     from rich.progress import Progress
 
-    from remnant.hazard import write_hazard
+    from remnant.mapping import write_hazard
     from remnant.national import build_national
 
     console = Console()

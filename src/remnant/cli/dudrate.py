@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from remnant.cli.options import csv_option, overwrite_option, store_argument
+from remnant.cli.tables import new_table
 
 
 @click.command()
@@ -26,15 +26,12 @@ def dudrate(store: str, csv_path: str | None, png: str | None, overwrite: bool) 
     its type found there and the detection probability of the search; prints the posterior
     mean and 90 % credible interval next to the catalogue's published ranges.
     """
-    from pathlib import Path
-
-    from remnant.dudrate import fit_store, forest_plot
-    from remnant.hazard.output import refuse_existing
+    from remnant.dudrate import forest_plot
+    from remnant.mapping import fit_store
+    from remnant.outputs import refuse_existing
     from remnant.store import open_store
 
-    for path in (csv_path, png):
-        if path:
-            refuse_existing(Path(path), overwrite)
+    refuse_existing(csv_path, png, overwrite=overwrite)
     opened = open_store(store)
     with Console(stderr=True).status("fitting field dud rates…"):
         fit = fit_store(opened)
@@ -47,7 +44,6 @@ def dudrate(store: str, csv_path: str | None, png: str | None, overwrite: bool) 
 
 def show(fit, catalogue, truth=None) -> None:
     """Print the estimates per type beside the catalogue's ranges (and a hidden truth)."""
-    table = Table(title="field dud rates (posterior mean, 90 % credible interval)")
     columns = [
         "type",
         "strikes",
@@ -61,8 +57,8 @@ def show(fit, catalogue, truth=None) -> None:
     ]
     if truth:
         columns.append("hidden truth")
-    for column in columns:
-        table.add_column(column, justify="left" if column == "type" else "right")
+    table = new_table("field dud rates (posterior mean, 90 % credible interval)", columns,
+                   right=columns[1:])  # fmt: skip
     for kind, e in fit.estimates.items():
         m = catalogue[kind]
         row = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from remnant.cli.options import overwrite_option, store_argument, user_option
+from remnant.cli.tables import new_table
 
 
 @click.command()
@@ -63,7 +63,7 @@ def hazard(store, cell, out, png, samples, truncate, seed, tile, scheduler, work
     layer, and with --png a map. The grid is computed tile by tile, in this process or on
     a Dask cluster (--scheduler), with the same result.
     """
-    from remnant.hazard import write_hazard
+    from remnant.mapping import write_hazard
     from remnant.store import open_store
 
     opened = open_store(store)
@@ -84,9 +84,7 @@ def summary(hazard_map, table, rates, out) -> None:
     console = Console()
     g = hazard_map.grid
     console.print(f"wrote {out}: {g.height:,} × {g.width:,} cells of {g.cell:g} m")
-    t = Table(title="dud rates used")
-    for column in ("munition", "mean", "source"):
-        t.add_column(column)
+    t = new_table("dud rates used", ("munition", "mean", "source"), right={"mean"})
     for key, r in rates.items():
         t.add_row(key, f"{r['mean']:.1%}", r["source"])
     console.print(t)

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from remnant.cli.options import csv_option, overwrite_option, store_argument, user_option
-from remnant.landrelease import BY
-from remnant.records import ENTITIES
+from remnant.cli.tables import new_table
+from remnant.entities import ENTITIES
 
 _ACTIVITY = ENTITIES["activities"]
 
 
+def _choices(name: str) -> tuple[str, ...]:
+    return _ACTIVITY.field(name).choices or ()
+
+
 @click.command()
 @store_argument
-@click.option("--type", "kind", required=True, type=click.Choice(_ACTIVITY.field("type").choices))
+@click.option("--type", "kind", required=True, type=click.Choice(_choices("type")))
 @click.option("--area", "hazard_area", default=None, metavar="ID", help="The hazard area's id.")
-@click.option("--outcome", required=True, type=click.Choice(_ACTIVITY.field("outcome").choices))
+@click.option("--outcome", required=True, type=click.Choice(_choices("outcome")))
 @click.option("--organisation", required=True)
 @click.option("--start", required=True, metavar="YYYY-MM-DD")
 @click.option("--end", default=None, metavar="YYYY-MM-DD")
-@click.option("--method", default=None, type=click.Choice(_ACTIVITY.field("method").choices))
+@click.option("--method", default=None, type=click.Choice(_choices("method")))
 @click.option("--depth-cm", default=None, help="Depth searched or cleared to (clearance: needed).")
 @click.option("--team-days", default=None)
 @click.option("--wkt", required=True, help="The polygon worked, as WKT.")
@@ -77,7 +80,8 @@ def hand_over(store, area_id, user) -> None:
 @click.command("release-stats")
 @store_argument
 @click.option("--year", type=int, default=None, help="Only activities ending in this year.")
-@click.option("--by", type=click.Choice(BY), default="year", show_default=True, help="Group by.")
+@click.option("--by", default="year", show_default=True,
+              help="Group by year, organisation, method, hazard_area or month.")  # fmt: skip
 @csv_option
 @overwrite_option
 def release_stats(store, year, by, csv_path, overwrite) -> None:
@@ -86,9 +90,6 @@ def release_stats(store, year, by, csv_path, overwrite) -> None:
     From STORE's activities: m² cancelled, reduced and cleared (and released, their sum),
     items found and destroyed per munition, and m² per team-day per method.
     """
-    from pathlib import Path
-
-    from remnant.hazard.output import refuse_existing
     from remnant.landrelease import (
         by_kind,
         items_by_type,
@@ -96,10 +97,10 @@ def release_stats(store, year, by, csv_path, overwrite) -> None:
         release_statistics,
         remaining,
     )
+    from remnant.outputs import refuse_existing
     from remnant.store import open_store
 
-    if csv_path:
-        refuse_existing(Path(csv_path), overwrite)
+    refuse_existing(csv_path, overwrite=overwrite)
     opened = open_store(store)
     table = release_statistics(opened, year=year, by=by)
     console = Console()
@@ -112,9 +113,8 @@ def release_stats(store, year, by, csv_path, overwrite) -> None:
 
 
 def _print(console, title, frame) -> None:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    right = {str(c) for c in frame.columns if frame[c].dtype != object}
+    table = new_table(title, [str(c) for c in frame.columns], right=right)
     for row in frame.itertuples(index=False):
         table.add_row(*(_number(v) if isinstance(v, float) else str(v) for v in row))
     console.print(table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from remnant.records import ENTITIES
+from remnant.entities import ENTITIES
 
 store_argument = click.argument("store", metavar="STORE")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from remnant.cli.options import overwrite_option
+from remnant.cli.tables import new_table
 
 
 @click.command("qa-plan")
@@ -72,25 +72,21 @@ def qa_plan(lot_area, sample_unit, confidence, tolerated, c, png, store, lot, ce
     in the manner of ISO 2859-1 rest on. With --store and --lot it also shows what an
     accepted sample says about the residual contamination the hazard model expects there.
     """
-    from pathlib import Path
-
     from remnant.errors import InputError
-    from remnant.hazard.output import refuse_existing
+    from remnant.outputs import refuse_existing
     from remnant.sampling import binomial_plan, hypergeometric_plan, oc_curve, what_acceptance_says
 
-    if png:
-        refuse_existing(Path(png), overwrite)
+    refuse_existing(png, overwrite=overwrite)
     if (store is None) != (lot is None):
         raise InputError("--store and --lot go together")
     exact = hypergeometric_plan(lot_area, sample_unit, confidence, tolerated, c=c)
     approx = binomial_plan(lot_area, sample_unit, confidence, tolerated, c=c)
     console = Console()
-    table = Table(
-        title=f"lot of {exact.units:,} units of {sample_unit:g} m²; "
-        f"reject more than {tolerated} bad units at {confidence:.0%}"
+    table = new_table(
+        f"lot of {exact.units:,} units of {sample_unit:g} m²; "
+        f"reject more than {tolerated} bad units at {confidence:.0%}",
+        ("plan", "inspect n units", "accept if bad ≤", "area inspected"),
     )
-    for column in ("plan", "inspect n units", "accept if bad ≤", "area inspected"):
-        table.add_column(column)
     for plan in (exact, approx):
         table.add_row(plan.method, f"{plan.n:,}", str(plan.c), f"{plan.sampled_share:.1%}")
     console.print(table)
@@ -111,7 +107,8 @@ def qa_plan(lot_area, sample_unit, confidence, tolerated, c, png, store, lot, ce
 def _lot_expected_items(store, lot: str, cell: float) -> float:
     import geopandas as gpd
 
-    from remnant.hazard import area_sums, map_store
+    from remnant.hazard import area_sums
+    from remnant.mapping import map_store
     from remnant.store import open_store
 
     opened = open_store(store)

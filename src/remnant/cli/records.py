@@ -6,13 +6,9 @@ import json
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-from remnant import io
 from remnant.cli.options import layer_option, overwrite_option, store_argument, user_option
-from remnant.records import ENTITIES
-from remnant.store import create_store, migrate_store, open_store
-from remnant.store.schema import DERIVED_TABLES
+from remnant.cli.tables import new_table
 
 
 @click.command()
@@ -20,6 +16,8 @@ from remnant.store.schema import DERIVED_TABLES
 @overwrite_option
 def init(store: str, overwrite: bool) -> None:
     """Create an empty record store (a GeoPackage file STORE.gpkg)."""
+    from remnant.store import create_store
+
     created = create_store(store, overwrite=overwrite)
     click.echo(f"created {created.backend} (schema version {created.schema_version()})")
 
@@ -28,10 +26,11 @@ def init(store: str, overwrite: bool) -> None:
 @store_argument
 def info(store: str) -> None:
     """Show how many records of each kind STORE holds."""
+    from remnant.store import open_store
+
     opened = open_store(store)
-    table = Table(title=f"{opened.backend} (schema version {opened.schema_version()})")
-    table.add_column("layer")
-    table.add_column("records", justify="right")
+    title = f"{opened.backend} (schema version {opened.schema_version()})"
+    table = new_table(title, ("layer", "records"), right={"records"})
     for layer, count in opened.counts().items():
         table.add_row(layer, f"{count:,}")
     Console().print(table)
@@ -89,6 +88,9 @@ def import_(
     All or nothing: a file with a bad row is refused whole, with every problem listed by
     row and field, unless --skip-invalid. Importing the same file again adds nothing.
     """
+    from remnant import io
+    from remnant.store import open_store
+
     with Console(stderr=True).status(f"reading, checking and storing {file}…"):
         report = io.import_file(
             open_store(store),
@@ -116,12 +118,15 @@ def import_(
     "--layer",
     "-l",
     required=True,
-    type=click.Choice([*ENTITIES, *DERIVED_TABLES]),
-    help="Which kind of record, or a model's output table (as CSV).",
+    help="Which kind of record (as for import), or a model's output table such as "
+    "hazard_area_risk (as CSV).",
 )
 @overwrite_option
 def export(store: str, out: str, layer: str, overwrite: bool) -> None:
     """Export every record of LAYER to OUT (.csv, .geojson, .gpkg, .kml or .shp)."""
+    from remnant import io
+    from remnant.store import open_store
+
     count = io.export_layer(open_store(store), layer, out, overwrite=overwrite)
     click.echo(f"wrote {count} {layer} to {out}")
 
@@ -132,6 +137,8 @@ def export(store: str, out: str, layer: str, overwrite: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON lines.")
 def history(store: str, record_id: str, as_json: bool) -> None:
     """Show every change to record ID: when, who, what, before and after."""
+    from remnant.store import open_store
+
     entries = open_store(store).history(record_id)
     if entries.empty:
         raise click.ClickException(f"no history for {record_id!r} in {store}")
@@ -139,9 +146,7 @@ def history(store: str, record_id: str, as_json: bool) -> None:
         for row in entries.to_dict("records"):
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(title=f"history of {record_id}")
-    for column in ("at", "user", "action", "changes"):
-        table.add_column(column)
+    table = new_table(f"history of {record_id}", ("at", "user", "action", "changes"))
     for row in entries.itertuples():
         table.add_row(row.at, row.user, row.action, _changes(row.before, row.after))
     Console().print(table)
@@ -164,15 +169,15 @@ def copy(source: str, target: str, overwrite: bool) -> None:
     Records, catalogue, derived tables and the audit log are copied in one transaction
     and verified table by table (row counts and SHA-256 digests) before it commits.
     """
+    from remnant.store import create_store, open_store
     from remnant.store.copy import copy_tables
 
     origin = open_store(source)
     created = create_store(target, overwrite=overwrite)
     with Console(stderr=True).status(f"copying {origin.backend} to {created.backend}…"):
         copied = copy_tables(origin, created)
-    table = Table(title=f"copied {origin.backend} → {created.backend} (verified)")
-    for column in ("table", "rows", "sha256"):
-        table.add_column(column, justify="right" if column == "rows" else "left")
+    title = f"copied {origin.backend} → {created.backend} (verified)"
+    table = new_table(title, ("table", "rows", "sha256"), right={"rows"})
     for c in copied:
         table.add_row(c.name, f"{c.rows:,}", c.sha256[:16] + "…")
     Console().print(table)
@@ -183,6 +188,8 @@ def copy(source: str, target: str, overwrite: bool) -> None:
 @user_option
 def migrate(store: str, user: str | None) -> None:
     """Bring STORE's schema up to this version of remnant (forward only, in one transaction)."""
+    from remnant.store import migrate_store
+
     steps = migrate_store(store, user=user)
     click.echo(f"applied migrations {steps}" if steps else "already up to date")
 
@@ -196,6 +203,7 @@ def verify(store: str) -> None:
     QGIS or with GDAL are audited as user 'external' and listed, not counted as errors
     unless they break a rule.
     """
+    from remnant.store import open_store
     from remnant.store.verify import verify as check
 
     findings = check(open_store(store))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from remnant.cli.options import store_argument, user_option
-from remnant.records import ENTITIES
-from remnant.store import default_user, open_store
-from remnant.store.review import STATES
+from remnant.cli.tables import new_table
+from remnant.entities import ENTITIES
 
 
 @click.group()
@@ -19,19 +17,19 @@ def review() -> None:
 
 @review.command("list")
 @store_argument
-@click.option("--state", type=click.Choice([*STATES, "all"]),
-              default="pending", show_default=True)  # fmt: skip
+@click.option("--state", default="pending", show_default=True,
+              help="pending, approved, rejected or all")  # fmt: skip
 def list_(store: str, state: str) -> None:
     """List proposals: layer, record, action, who proposed it and when, and the decision."""
+    from remnant.store import open_store
+
     frame = open_store(store).reviews(None if state == "all" else state)
     if frame.empty:
         click.echo(f"no {'' if state == 'all' else state + ' '}proposals")
         return
-    table = Table(title=f"{state} proposals in {store}")
     columns = ["layer", "record_id", "action", "submitted_by", "submitted_at", "state",
                "decided_by", "note"]  # fmt: skip
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
+    table = new_table(f"{state} proposals in {store}", [c.replace("_", " ") for c in columns])
     for row in frame[columns].itertuples(index=False):
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)
@@ -50,6 +48,8 @@ def _decision(approve: bool):
     @click.option("--note", default=None, help="Why, for the record.")
     @user_option
     def decide(store: str, layer: str, record_id: str, note: str | None, user: str | None):
+        from remnant.store import default_user, open_store
+
         opened = open_store(store)
         opened.decide(layer, record_id, approve, by=user or default_user(), note=note)
         click.echo(f"{'approved' if approve else 'rejected'} {layer}/{record_id}")

@@ -36,7 +36,7 @@ def users() -> None:
 @users.command("add")
 @store_argument
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@click.option("--role", required=True, help="viewer, editor or admin (see remnant users)")
 @user_option
 def add(store, name, role, user) -> None:
     """Add user NAME with ROLE and print their API key (shown once, stored hashed)."""

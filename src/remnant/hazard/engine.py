@@ -24,6 +24,8 @@ import numpy as np
 
 __all__ = ["KernelSet", "kernel_dot", "rasterize", "rect_mass"]
 
+TRUNCATE = 4.0  # kernels are cut at this many standard deviations; the mass beyond is reported
+
 SQRT2 = math.sqrt(2.0)
 MEHLER_MAX_RHO = 0.5  # up to this correlation, the separable series; beyond, quadrature
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -69,6 +71,11 @@ class KernelSet:
 
     def __len__(self) -> int:
         return len(self.x)
+
+    def subset(self, chosen) -> KernelSet:
+        """The kernels at indices (or where the mask) ``chosen``."""
+        parts = (self.x, self.y, self.sxx, self.sxy, self.syy, self.weight)
+        return KernelSet(*(a[chosen] for a in parts))
 
 
 @numba.njit(cache=True, inline="always")
@@ -281,7 +288,7 @@ def rasterize(
     top: float,
     cell: float,
     *,
-    truncate: float = 4.0,
+    truncate: float = TRUNCATE,
     tile: int = 256,
     out: np.ndarray | None = None,
 ) -> dict:
@@ -368,7 +375,7 @@ def kernel_dot(
     top: float,
     cell: float,
     *,
-    truncate: float = 4.0,
+    truncate: float = TRUNCATE,
 ) -> np.ndarray:
     """Per kernel, Σ over cells of (its probability mass in the cell) × ``values`` there.
 

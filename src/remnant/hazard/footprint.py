@@ -1,4 +1,4 @@
-"""From strike records to Gaussian kernels: where one strike's submunitions lie (DESIGN §3).
+"""From strike records to Gaussian kernels: where one strike's submunitions lie.
 
 One submunition of strike s lands with density N(x; μ_s, Σ_s), where
 
@@ -21,7 +21,7 @@ import pandas as pd
 from remnant.catalogue import UNKNOWN, Munition, SurveyFigures
 from remnant.errors import InputError
 
-__all__ = ["StrikeKernels", "strike_kernels"]
+__all__ = ["StrikeKernels", "projected_kernels", "strike_kernels"]
 
 
 @dataclass
@@ -58,6 +58,14 @@ class StrikeKernels:
         )
 
 
+def projected_kernels(
+    strikes, crs, catalogue: dict[str, Munition], survey: SurveyFigures
+) -> StrikeKernels:
+    """The kernels of ``strikes`` (a GeoDataFrame) with their centres projected to ``crs``."""
+    points = strikes.to_crs(crs).geometry if strikes.crs else strikes.geometry
+    return strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
+
+
 def strike_kernels(
     strikes: pd.DataFrame,
     x: np.ndarray,
@@ -69,7 +77,6 @@ def strike_kernels(
 
     ``strikes`` has the store's strike columns. Unknown munition keys use ``unknown``.
     """
-    n = len(strikes)
     keys = strikes["munition"].fillna(UNKNOWN).to_numpy(object)
     keys = np.array([k if k in catalogue else UNKNOWN for k in keys], dtype=object)
     entries = [catalogue[k] for k in keys]
@@ -101,17 +108,11 @@ def strike_kernels(
     fxx = fxx + np.where(several, spread**2, 0.0)
     fyy = fyy + np.where(several, spread**2, 0.0)
     accuracy = pd.to_numeric(strikes["accuracy_m"], errors="coerce").to_numpy(float)
-    by_class = (
-        np.array(
-            [
-                survey.location_sigma_m.get(str(v), survey.location_sigma_m["other"])
-                for v in strikes["source_class"]
-            ],
-            float,
-        )
-        if n
-        else np.zeros(0)
-    )
+    classes = strikes["source_class"].astype(str).to_numpy()
+    unknown = sorted(set(classes) - set(survey.location_sigma_m))
+    if unknown:
+        raise InputError(f"unknown source class(es) of strikes: {', '.join(unknown)}")
+    by_class = np.array([survey.location_sigma_m[v] for v in classes], float)
     sigma_loc = np.where(np.isnan(accuracy), by_class, accuracy)
     return StrikeKernels(
         ids=strikes["id"].to_numpy(object),

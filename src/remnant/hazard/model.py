@@ -1,4 +1,6 @@
-"""The hazard map: expected unexploded submunitions still on the ground, per cell (DESIGN §3).
+"""The hazard map: expected unexploded submunitions still on the ground, per cell.
+
+The model, its assumptions and its sources are in docs/hazard-model.md.
 
     Λ_c = Σ_s E[D_s] · ∫_c f_s(x) dx · Π_{a ∋ c, a after s} (1 − d_a)
 
@@ -11,6 +13,7 @@ P_c = 1 − exp(−Λ_c) is the probability that the cell holds at least one.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -21,11 +24,25 @@ import pandas as pd
 
 from remnant.catalogue import Munition, SurveyFigures, default_catalogue, default_survey
 from remnant.errors import InputError, ModelError
+from remnant.grid import Grid, coverage, zonal_sums
 from remnant.hazard import engine
-from remnant.hazard.footprint import StrikeKernels, strike_kernels
-from remnant.hazard.grid import Grid, coverage, zonal_sums
+from remnant.hazard.engine import TRUNCATE
+from remnant.hazard.footprint import StrikeKernels, projected_kernels
+from remnant.poisson import p_any
+from remnant.records import as_date
 
-__all__ = ["DudRate", "HazardMap", "area_sums", "expected_items", "prior_dud_rates"]
+__all__ = [
+    "TRUNCATE",
+    "DudRate",
+    "HazardMap",
+    "Prepared",
+    "accumulate",
+    "area_sums",
+    "expected_items",
+    "map_prepared",
+    "prepare",
+    "prior_dud_rates",
+]
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +91,6 @@ class HazardMap:
     weights: np.ndarray
     epochs: np.ndarray | None = None
     activities: list = field(default_factory=list)
-    fit: object = None  # the field dud-rate fit behind the rates, when there was one
 
     @property
     def remaining(self) -> float:
@@ -84,7 +100,7 @@ class HazardMap:
     @property
     def probability(self) -> np.ndarray:
         """P(at least one item) per cell: 1 − exp(−Λ)."""
-        return -np.expm1(-self.expected.astype(np.float64)).astype(np.float32)
+        return p_any(self.expected).astype(np.float32)
 
 
 def expected_items(
@@ -95,7 +111,7 @@ def expected_items(
     catalogue: dict[str, Munition] | None = None,
     survey: SurveyFigures | None = None,
     rates: dict[str, DudRate] | None = None,
-    truncate: float = 4.0,
+    truncate: float = TRUNCATE,
     tile: int = 256,
     strike_weights: np.ndarray | None = None,
 ) -> HazardMap:
@@ -134,7 +150,7 @@ def expected_items(
     Examples
     --------
     >>> import geopandas as gpd, shapely
-    >>> from remnant.hazard.grid import Grid, equal_area_crs
+    >>> from remnant.grid import Grid, equal_area_crs
     >>> crs = equal_area_crs(35.5, 33.3)
     >>> strikes = gpd.GeoDataFrame({"id": ["S1"], "munition": ["m77_m26"],
     ...     "carriers_min": [1], "carriers_max": [1], "azimuth_deg": [None],
@@ -149,29 +165,16 @@ def expected_items(
         strikes, grid, activities=activities, catalogue=catalogue, survey=survey, rates=rates,
         truncate=truncate, strike_weights=strike_weights,
     )  # fmt: skip
-    k = prepared.kernels
-    sxx, sxy, syy = k.covariance()
+    return map_prepared(prepared, grid, truncate=truncate, tile=tile)
+
+
+def map_prepared(prepared: Prepared, grid: Grid, *, truncate: float = TRUNCATE, tile: int = 256):
+    """The :class:`HazardMap` of inputs already checked and projected by :func:`prepare`."""
     out = np.zeros(grid.shape, np.float32)
-    truncated = outside = removed = 0.0
-    for e in range(len(prepared.activities) + 1):
-        chosen = prepared.epochs == e
-        if chosen.any():
-            some = engine.KernelSet(
-                k.x[chosen], k.y[chosen], sxx[chosen], sxy[chosen], syy[chosen],
-                prepared.weights[chosen],
-            )  # fmt: skip
-            part = engine.rasterize(
-                some, grid.shape, grid.left, grid.top, grid.cell, truncate=truncate, tile=tile,
-                out=out,
-            )  # fmt: skip
-            truncated += part["truncated"]
-            outside += part["outside"]
-        if e < len(prepared.activities):
-            geometry, d = prepared.activities[e]
-            rows, cols, share = coverage(geometry, grid)
-            before = out[rows, cols].astype(np.float64)
-            out[rows, cols] = before * (1.0 - d * share)
-            removed += float((before * d * share).sum())
+    truncated, outside, removed = accumulate(
+        prepared.kernel_set(), prepared.epochs, prepared.activities, grid, out,
+        truncate=truncate, tile=tile,
+    )  # fmt: skip
     return HazardMap(
         grid=grid,
         expected=out,
@@ -180,11 +183,42 @@ def expected_items(
         outside=outside,
         removed=removed,
         rates=prepared.rates,
-        kernels=k,
+        kernels=prepared.kernels,
         weights=prepared.weights,
         epochs=prepared.epochs,
         activities=prepared.activities,
     )
+
+
+def accumulate(
+    kernels: engine.KernelSet, epochs, activities, grid: Grid, out: np.ndarray, *,
+    truncate: float = TRUNCATE, tile: int = 256,
+) -> tuple[float, float, float]:  # fmt: skip
+    """Add the kernels to ``out`` epoch by epoch, each epoch's activity thinning its cells.
+
+    The strikes of epoch e (those before activity e) are rasterised, then activity e
+    multiplies the cells it covers by (1 − d × share), and so on: a strike is reduced
+    only by the activities after it (docs/hazard-model.md, "Searches"). ``grid`` may be a
+    tile of the whole map: activities off it change nothing. Returns the expected items
+    lost to truncation, off the grid, and removed by the activities.
+    """
+    truncated = outside = removed = 0.0
+    for e in range(len(activities) + 1):
+        chosen = np.flatnonzero(epochs == e)
+        if len(chosen):
+            part = engine.rasterize(
+                kernels.subset(chosen), grid.shape, grid.left, grid.top, grid.cell,
+                truncate=truncate, tile=tile, out=out,
+            )  # fmt: skip
+            truncated += part["truncated"]
+            outside += part["outside"]
+        if e < len(activities):
+            geometry, d = activities[e]
+            rows, cols, share = coverage(geometry, grid)
+            before = out[rows, cols].astype(np.float64)
+            out[rows, cols] = before * (1.0 - d * share)
+            removed += float((before * d * share).sum())
+    return truncated, outside, removed
 
 
 @dataclass
@@ -205,9 +239,12 @@ class Prepared:
 
 def prepare(
     strikes, grid: Grid, *, activities=None, catalogue=None, survey=None, rates=None,
-    truncate: float = 4.0, strike_weights=None,
+    truncate: float = TRUNCATE, strike_weights=None, kernels: StrikeKernels | None = None,
 ) -> Prepared:  # fmt: skip
-    """Check and project the inputs of a map (see :func:`expected_items`)."""
+    """Check and project the inputs of a map (see :func:`expected_items`).
+
+    ``kernels``: the strikes' kernels in the grid's CRS when already built.
+    """
     if strikes is None or len(strikes) == 0:
         raise ModelError("no strikes: nothing to map")
     if truncate <= 0:
@@ -215,8 +252,8 @@ def prepare(
     catalogue = catalogue or default_catalogue()
     survey = survey or default_survey()
     rates = rates or prior_dud_rates(catalogue)
-    points = strikes.to_crs(grid.crs).geometry if strikes.crs else strikes.geometry
-    kernels = strike_kernels(strikes, points.x.to_numpy(), points.y.to_numpy(), catalogue, survey)
+    if kernels is None:
+        kernels = projected_kernels(strikes, grid.crs, catalogue, survey)
     if strike_weights is not None:
         weights = np.asarray(strike_weights, dtype=float)
     else:
@@ -247,7 +284,7 @@ def activity_epochs(strikes, activities, crs, survey: SurveyFigures):
     if activities is None or len(activities) == 0:
         return np.zeros(n, np.int64), []
     acts = activities.to_crs(crs) if activities.crs else activities
-    acts = acts.assign(begins=[_as_date(v) or dt.date.min for v in acts["start"]])
+    acts = acts.assign(begins=[as_date(v) or dt.date.min for v in acts["start"]])
     acts = acts.sort_values("begins", kind="stable")
     order = []
     for a in acts.itertuples():
@@ -256,31 +293,20 @@ def activity_epochs(strikes, activities, crs, survey: SurveyFigures):
             raise InputError(f"no detection probability for activity type {a.type!r}")
         if d > 0:
             order.append((a.geometry, d, a.begins))
-    starts = np.array([a[2] for a in order], dtype=object)
-    dates = [_as_date(v) for v in strikes["date"]] if "date" in strikes else [None] * n
+    starts = [a[2] for a in order]
+    dates = [as_date(v) for v in strikes["date"]] if "date" in strikes else [None] * n
     epochs = np.array(
-        [0 if d is None or not len(order) else int(np.searchsorted(starts, d, side="right"))
+        [0 if d is None or not order else bisect.bisect_right(starts, d)
          for d in dates],
         dtype=np.int64,
     )  # fmt: skip
     return epochs, [a[:2] for a in order]
 
 
-def _as_date(value) -> dt.date | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def area_sums(hazard: HazardMap, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """Expected items remaining and P(any) per area, cells weighted by exact coverage."""
+    if hazard.expected is None:
+        raise ModelError("the map was computed tile by tile: its per-area sums came with it")
     projected = areas.to_crs(hazard.grid.crs) if areas.crs else areas
     expected = zonal_sums(hazard.expected, hazard.grid, projected.geometry.to_numpy())
     return pd.DataFrame(
@@ -288,7 +314,7 @@ def area_sums(hazard: HazardMap, areas: gpd.GeoDataFrame) -> pd.DataFrame:
             "hazard_area": projected["id"].to_numpy(),
             "area_m2": projected.geometry.area.to_numpy(),
             "expected": expected,
-            "p_any": -np.expm1(-expected),
+            "p_any": p_any(expected),
         },
         columns=["hazard_area", "area_m2", "expected", "p_any"],
     )

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from remnant.errors import InputError
-from remnant.hazard.grid import Grid
+from remnant.grid import Grid
+from remnant.mapstyle import COLOURMAP, FLOOR, hazard_norm
+from remnant.outputs import refuse_existing
 
-__all__ = ["read_coarse", "refuse_existing", "write_png"]
+__all__ = ["read_coarse", "write_png"]
 
 NODATA = -1.0
 BANDS = (
@@ -19,26 +20,14 @@ BANDS = (
 )
 
 
-def refuse_existing(path: Path, overwrite: bool) -> None:
-    """Refuse to replace an existing output unless asked to."""
-    if path.exists() and not overwrite:
-        raise InputError("exists; pass --overwrite to replace it", file=path)
-
-
 def read_coarse(cog: str | Path, pixels: int) -> tuple[np.ndarray, Grid]:
     """Band 1 of a hazard COG with cells merged k × k (items summed) to at most ``pixels``."""
-    import pyproj
     from rasterio.enums import Resampling
 
     with rasterio.open(cog) as src:
         k = max(1, -(-max(src.width, src.height) // pixels))
-        shape = (-(-src.height // k), -(-src.width // k))
-        band = src.read(1, out_shape=shape, resampling=Resampling.average, masked=True)
-        cell = src.res[0]
-        grid = Grid(
-            pyproj.CRS.from_wkt(src.crs.to_wkt()), src.bounds.left, src.bounds.top, cell * k,
-            shape[1], shape[0],
-        )  # fmt: skip
+        grid = Grid.of_raster(src, k)
+        band = src.read(1, out_shape=grid.shape, resampling=Resampling.average, masked=True)
     return band.filled(0.0).astype(np.float64) * k * k, grid
 
 
@@ -60,18 +49,16 @@ def write_png(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
 
     path = Path(path)
-    refuse_existing(path, overwrite)
+    refuse_existing(path, overwrite=overwrite)
     expected, grid = read_coarse(cog, 2000)
     left, bottom, right, top = grid.bounds
-    values = np.ma.masked_less_equal(expected, 1e-4)
+    values = np.ma.masked_less_equal(expected, FLOOR)
     fig, ax = plt.subplots(figsize=(10, 10 * grid.height / max(grid.width, 1) * 0.9 + 1), dpi=110)
-    vmax = max(float(values.max()) if values.count() else 1.0, 1e-3)
     image = ax.imshow(
-        values, extent=(left, right, bottom, top), cmap="magma_r",
-        norm=LogNorm(vmin=max(vmax / 1e4, 1e-4), vmax=vmax), interpolation="nearest",
+        values, extent=(left, right, bottom, top), cmap=COLOURMAP,
+        norm=hazard_norm(values.max() if values.count() else 1.0), interpolation="nearest",
     )  # fmt: skip
     if areas is not None and len(areas):
         areas.to_crs(grid.crs).boundary.plot(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,12 @@ import numpy as np
 import rasterio
 import rasterio.shutil
 
+from remnant.grid import Grid, zonal_sums
 from remnant.hazard import engine
-from remnant.hazard.grid import Grid, coverage, zonal_sums
+from remnant.hazard.model import accumulate
 from remnant.hazard.output import BANDS, NODATA
+from remnant.outputs import written_beside
+from remnant.poisson import p_any
 
 __all__ = ["TileJob", "TiledResult", "run_tiles", "tile_windows"]
 
@@ -42,7 +44,7 @@ class TileJob:
     epochs: np.ndarray  # per kernel: how many activities came before its strike
     activities: list  # (geometry in the grid's CRS, detection probability), in start order
     areas: np.ndarray  # hazard area polygons in the grid's CRS
-    truncate: float = 4.0
+    truncate: float = engine.TRUNCATE
 
 
 @dataclass
@@ -86,27 +88,10 @@ def compute_tile(job: TileJob, window) -> tuple[tuple, np.ndarray | None, np.nda
     if not near.any():
         return window, None, sums, 0.0
     out = np.zeros(sub.shape, np.float32)
-    epochs = job.epochs[near]
-    removed = 0.0
+    _, _, removed = accumulate(
+        k.subset(near), job.epochs[near], job.activities, sub, out, truncate=job.truncate
+    )
     box = rasterio.coords.BoundingBox(*sub.bounds)
-    for e in range(len(job.activities) + 1):
-        chosen = np.flatnonzero(near)[epochs == e]
-        if len(chosen):
-            some = engine.KernelSet(
-                k.x[chosen], k.y[chosen], k.sxx[chosen], k.sxy[chosen], k.syy[chosen],
-                k.weight[chosen],
-            )  # fmt: skip
-            engine.rasterize(
-                some, sub.shape, sub.left, sub.top, sub.cell, truncate=job.truncate, out=out
-            )
-        if e < len(job.activities):
-            geometry, d = job.activities[e]
-            if not _overlaps(geometry.bounds, box):
-                continue
-            rows, cols, share = coverage(geometry, sub)
-            before = out[rows, cols].astype(np.float64)
-            out[rows, cols] = before * (1.0 - d * share)
-            removed += float((before * d * share).sum())
     here = [i for i, area in enumerate(job.areas) if _overlaps(area.bounds, box)]
     if here:
         sums[here] = zonal_sums(out, sub, job.areas[here])
@@ -164,13 +149,12 @@ def run_tiles(
     area_expected = np.zeros(len(job.areas))
     removed, written = 0.0, 0
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     own = None
     if client is None:
         client, own = _client(scheduler, workers)
     try:
-        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".remnant-") as tmp:
-            sparse = Path(tmp) / "sparse.tif"
+        with written_beside(out) as folder:
+            sparse = folder / ".sparse.tif"
             with rasterio.open(sparse, "w", **profile) as dst:
                 for band, text in enumerate(BANDS, start=1):
                     dst.set_band_description(band, text)
@@ -184,17 +168,15 @@ def run_tiles(
                         r0, r1, c0, c1 = window
                         w = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
                         dst.write(values, 1, window=w)
-                        dst.write(-np.expm1(-values.astype(np.float64)).astype(np.float32), 2,
-                                  window=w)  # fmt: skip
+                        dst.write(p_any(values).astype(np.float32), 2, window=w)
                         written += 1
                     if progress:
                         progress(n, len(windows))
-            cog = Path(tmp) / out.name
             rasterio.shutil.copy(
-                sparse, cog, driver="COG", COMPRESS="DEFLATE", PREDICTOR="YES", BLOCKSIZE=512,
-                OVERVIEW_RESAMPLING="AVERAGE", BIGTIFF="IF_SAFER", SPARSE_OK="TRUE",
+                sparse, folder / out.name, driver="COG", COMPRESS="DEFLATE", PREDICTOR="YES",
+                BLOCKSIZE=512, OVERVIEW_RESAMPLING="AVERAGE", BIGTIFF="IF_SAFER", SPARSE_OK="TRUE",
             )  # fmt: skip
-            os.replace(cog, out)
+            sparse.unlink()
     finally:
         if own is not None:
             client.close()

@@ -26,11 +26,9 @@ def write_report(
     overwrite: bool = False,
 ) -> Report:
     """Write the report on ``store`` to ``out`` (HTML) and ``pdf``; return its content."""
-    from remnant.hazard.output import refuse_existing
+    from remnant.outputs import refuse_existing
 
-    targets = [Path(out), *([Path(pdf)] if pdf else [])]
-    for target in targets:
-        refuse_existing(target, overwrite)
+    refuse_existing(out, pdf, overwrite=overwrite)
     report = build_report(store, year=year, hazard=hazard, fit=fit)
     Path(out).write_text(render_html(report), "utf-8")
     if pdf:

@@ -21,9 +21,10 @@ import pandas as pd
 
 from remnant.errors import ModelError
 from remnant.landrelease import by_kind, items_by_type, productivity, release_statistics
+from remnant.report.figures import Figure
 from remnant.workflow import RELEASED, remaining_areas
 
-__all__ = ["Figure", "Report", "Section", "Table", "build_report", "casualties_by_year"]
+__all__ = ["Report", "Section", "Table", "build_report", "casualties_by_year"]
 
 PERCENT = "{:.0%}"
 KM2 = "{:,.2f}"
@@ -66,16 +67,6 @@ def _cell(value, fmt: str | None) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:,.2f}"
     return str(value)
-
-
-@dataclass
-class Figure:
-    """A plot or map as PNG bytes."""
-
-    key: str
-    title: str
-    png: bytes
-    note: str = ""
 
 
 @dataclass
@@ -430,12 +421,13 @@ def build_report(
 
 
 def _dud_rate_section(store, fit) -> Section:
-    from remnant.dudrate import fit_store, forest_plot
+    from remnant.dudrate import forest_plot
+    from remnant.mapping import fit_store
 
     text = [
         "How often each submunition type failed, estimated from what clearance found "
         "against what was fired, with the catalogue's published figures as prior "
-        "(hierarchical Bayesian model, see DESIGN §4)."
+        "(a hierarchical Bayesian model, described in remnant's docs/dud-rate-model.md)."
     ]
     if fit is None:
         try:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from remnant.report.content import Figure
-
-__all__ = ["area_map", "casualties", "land_release"]
+__all__ = ["Figure", "area_map", "casualties", "land_release"]
 
 DPI = 130
+
+
+@dataclass
+class Figure:
+    """A plot or map as PNG bytes."""
+
+    key: str
+    title: str
+    png: bytes
+    note: str = ""
 
 
 def _pyplot():
@@ -75,7 +84,7 @@ def area_map(per_area, strikes, hazard) -> list[Figure]:
     """Remaining hazard areas by kind, released land, strikes, and the hazard grid if given."""
     if per_area.empty and strikes.empty:
         return []
-    from remnant.hazard.grid import equal_area_crs
+    from remnant.grid import equal_area_crs
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 6.5))
@@ -111,17 +120,15 @@ def area_map(per_area, strikes, hazard) -> list[Figure]:
 
 def _draw_hazard(ax, path, fig):
     """The hazard GeoTIFF's band 1 (cells merged for large grids), log colour scale."""
-    from matplotlib.colors import LogNorm
-
     from remnant.hazard.output import read_coarse
+    from remnant.mapstyle import COLOURMAP, FLOOR, hazard_norm
 
     band, grid = read_coarse(path, 1500)
     left, bottom, right, top = grid.bounds
-    values = np.ma.masked_less_equal(band, 1e-4)
-    vmax = max(float(values.max()) if values.count() else 1.0, 1e-3)
+    values = np.ma.masked_less_equal(band, FLOOR)
     image = ax.imshow(
-        values, extent=(left, right, bottom, top), cmap="magma_r",
-        norm=LogNorm(vmin=max(vmax / 1e4, 1e-4), vmax=vmax), interpolation="nearest",
+        values, extent=(left, right, bottom, top), cmap=COLOURMAP,
+        norm=hazard_norm(values.max() if values.count() else 1.0), interpolation="nearest",
     )  # fmt: skip
     label = f"expected unexploded items per {grid.cell:,.0f} m cell"
     fig.colorbar(image, ax=ax, shrink=0.7, label=label)

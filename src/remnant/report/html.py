@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from remnant.report.content import Figure, Report, Table
+from remnant.report.content import Report, Table
+from remnant.report.figures import Figure
 
 __all__ = ["render_html"]
 

@@ -11,7 +11,8 @@ import io
 import textwrap
 from pathlib import Path
 
-from remnant.report.content import Figure, Report, Table
+from remnant.report.content import Report, Table
+from remnant.report.figures import Figure
 
 __all__ = ["write_pdf"]
 

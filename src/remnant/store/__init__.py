@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from remnant.errors import InputError, StoreError
+from remnant.store.backend import Backend
 from remnant.store.geopackage import GeoPackageBackend
 from remnant.store.postgis import PostGISBackend
 from remnant.store.store import Store, WriteSummary, default_user
@@ -19,7 +20,7 @@ from remnant.store.store import Store, WriteSummary, default_user
 __all__ = ["Store", "WriteSummary", "create_store", "default_user", "migrate_store", "open_store"]
 
 
-def _backend(location: str | Path):
+def _backend(location: str | Path) -> Backend:
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
         return PostGISBackend(text)
@@ -41,7 +42,9 @@ def create_store(location: str | Path, *, overwrite: bool = False) -> Store:
     backend = _backend(location)
     if backend.exists():
         if not overwrite:
-            raise StoreError(f"{location} exists; pass --overwrite to replace it")
+            raise StoreError(
+                f"{location} exists; pass {{option}} to replace it", option="overwrite"
+            )
         backend.remove()
     return Store(backend).create()
 

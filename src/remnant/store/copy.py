@@ -75,7 +75,10 @@ def table_digest(store, table: sa.Table, conn=None) -> tuple[int, str]:
         shapely.to_wkb(shapely.normalize(geometries), hex=True) if geometries is not None else None
     )
     for k, row in enumerate(rows):
-        values = [(wkb[k] or "∅") if i == g else _canonical(v) for i, v in enumerate(row)]
+        values = [
+            (wkb[k] or "∅") if wkb is not None and i == g else _canonical(v)
+            for i, v in enumerate(row)
+        ]
         digest.update("\x1f".join(values).encode("utf-8"))
         digest.update(b"\x1e")
     return len(rows), digest.hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyproj
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 
 from remnant.errors import StoreBusyError, StoreError
 from remnant.store import rtree
-from remnant.store.schema import GEOMETRY_COLUMN, SRID
+from remnant.store.schema import GEOMETRY_COLUMN, SRID, Geometry
 from remnant.store.sql import insert_rows
 
 __all__ = ["GeoPackageBackend"]
@@ -113,7 +114,7 @@ class GeoPackageBackend:
         )
         if not spatial:
             return
-        kind = table.c[GEOMETRY_COLUMN].type.geometry_type
+        kind = cast(Geometry, table.c[GEOMETRY_COLUMN].type).geometry_type
         conn.exec_driver_sql(
             "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
             (table.name, GEOMETRY_COLUMN, kind, SRID),

@@ -95,7 +95,11 @@ def _refuse_pending(conn, layer: str, ids: list[str]) -> None:
 def listing(store, state: str | None = None) -> pd.DataFrame:
     """Proposals, oldest first, optionally of one ``state``."""
     if state is not None and state not in STATES:
-        raise InputError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        raise InputError(
+            f"{{option}} must be one of {', '.join(STATES)} (or all)",
+            option="state",
+            value=repr(state),
+        )
     r = schema.reviews
     columns = [c for c in r.c if c.name != "fid"]
     query = sa.select(*columns).order_by(r.c.fid)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import UserDefinedType
 
-from remnant.records import ENTITIES
+from remnant.entities import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
@@ -89,7 +89,7 @@ metadata = sa.MetaData()
 
 def _record_table(name: str) -> sa.Table:
     ent = ENTITIES[name]
-    columns = [
+    columns: list[sa.schema.SchemaItem] = [
         sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("id", sa.Text, nullable=False, unique=True),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),

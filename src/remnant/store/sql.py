@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 __all__ = ["insert_rows"]
@@ -14,8 +16,9 @@ def insert_rows(conn: sa.Connection, table: sa.Table, columns: dict[str, list]) 
     would cost more than the database's own work on a large import.
     """
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
+    params: list[Any]
     if compiled.positional:
-        params = list(zip(*(columns[k] for k in compiled.positiontup), strict=True))
+        params = list(zip(*(columns[k] for k in compiled.positiontup or ()), strict=True))
     else:
         names = list(columns)
         params = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +37,7 @@ from remnant.errors import (
 )
 from remnant.store import audit, migrations, review, schema
 from remnant.store.audit import now
+from remnant.store.backend import Backend
 from remnant.store.schema import GEOMETRY_COLUMN
 from remnant.store.sql import insert_rows
 
@@ -79,7 +81,7 @@ class Store:
     Use :func:`remnant.store.create_store` or :func:`remnant.store.open_store`.
     """
 
-    def __init__(self, backend):
+    def __init__(self, backend: Backend):
         self.backend = backend
 
     def __repr__(self) -> str:
@@ -702,7 +704,7 @@ class Store:
                                    for v in columns[f.name]]  # fmt: skip
         names = list(columns)
         params = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-        values = {c: sa.bindparam(c) for c in names if c != "key_id"}
+        values: dict[str, Any] = {c: sa.bindparam(c) for c in names if c != "key_id"}
         values["version"] = table.c.version + 1
         conn.execute(
             table.update().where(table.c.id == sa.bindparam("key_id")).values(values), params
@@ -712,7 +714,7 @@ class Store:
         audit.append(conn, at, user, layer, action, ids, before, after)
 
 
-ROLES = ("viewer", "editor", "admin")
+ROLES = ("viewer", "editor", "admin")  # in rising rank: each may do what those before may
 
 
 def _hash_key(secret: str, salt: str) -> str:

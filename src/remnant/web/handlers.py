@@ -25,6 +25,7 @@ from remnant import records
 from remnant.errors import InputError, RemnantError
 from remnant.gate import Submission
 from remnant.io import import_table
+from remnant.store.store import ROLES
 
 __all__ = [
     "COLLECTIONS",
@@ -39,7 +40,7 @@ __all__ = [
     "update",
 ]
 
-ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 # Layers published as OGC API – Features collections (read-only).
 COLLECTIONS = ("strikes", "hazard_areas", "activities", "items", "accidents")
 MAX_LIMIT = 10_000

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from remnant.mapstyle import COLOURMAP, hazard_norm
+
 __all__ = ["HazardTiles"]
 
 SIZE = 256
@@ -28,12 +30,12 @@ class HazardTiles:
             band = src.read(1, out_shape=shape, masked=True)
             self.overviews = src.overviews(1)
             self.cell = src.res[0]
-        self.vmax = max(float(band.max()) if band.count() else 1.0, 1e-3)
-        self.vmin = self.vmax / 1e4
+        self.norm = hazard_norm(float(band.max()) if band.count() else 1.0)
 
     def legend(self) -> dict:
         """The colour scale: log from ``min`` to ``max`` expected items per cell."""
-        return {"min": self.vmin, "max": self.vmax, "scale": "log", "colormap": "magma_r"}
+        n = self.norm
+        return {"min": n.vmin, "max": n.vmax, "scale": "log", "colormap": COLOURMAP}
 
     @lru_cache(maxsize=512)  # noqa: B019 (one instance per server, tiles are immutable)
     def tile(self, z: int, x: int, y: int) -> bytes:
@@ -41,7 +43,6 @@ class HazardTiles:
         import matplotlib
         import matplotlib.image as plt_image
         import rasterio
-        from matplotlib.colors import LogNorm
         from rasterio.enums import Resampling
         from rasterio.transform import from_bounds
         from rasterio.warp import reproject
@@ -61,10 +62,9 @@ class HazardTiles:
                 dst_crs="EPSG:3857", dst_nodata=np.nan, resampling=Resampling.average,
             )  # fmt: skip
         values = np.ma.masked_invalid(values)
-        rgba = matplotlib.colormaps["magma_r"](
-            LogNorm(self.vmin, self.vmax, clip=True)(np.ma.masked_less_equal(values, self.vmin))
-        )
-        alpha = np.where(np.ma.getmaskarray(values) | (values.filled(0) <= self.vmin), 0.0, 0.75)
+        vmin = self.norm.vmin
+        rgba = matplotlib.colormaps[COLOURMAP](self.norm(np.ma.masked_less_equal(values, vmin)))
+        alpha = np.where(np.ma.getmaskarray(values) | (values.filled(0) <= vmin), 0.0, 0.75)
         rgba[..., 3] = alpha
         out = io.BytesIO()
         plt_image.imsave(out, rgba, format="png")

@@ -1,9 +1,10 @@
-"""The hazard grid: an equal-area projected CRS for the project, cells, and cell coverage.
+"""Grids of square cells in an equal-area CRS, cell coverage by polygons, zonal sums.
 
-Computation happens in a Lambert azimuthal equal-area projection centred on the
-project's extent (DESIGN §2), so that cells and areas in m² are true. Cell coverage by a
-polygon is exact: cells wholly inside count 1, cells on the boundary the share of their
-area inside (shapely), so that per-area sums do not depend on where cell centres fall.
+Models compute in a Lambert azimuthal equal-area projection centred on the programme's
+extent (docs/hazard-model.md, "The grid"), so that cells and areas in m² are true. Cell
+coverage by a polygon is exact: cells wholly inside count 1, cells on the boundary the
+share of their area inside (shapely), so per-area sums do not depend on where cell centres
+fall.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ from affine import Affine
 
 from remnant.errors import InputError
 
-__all__ = ["Grid", "coverage", "equal_area_crs"]
+__all__ = ["Grid", "coverage", "equal_area_crs", "zonal_sums"]
 
 BYTES_PER_CELL = 4  # float32
 
 
 def equal_area_crs(lon: float, lat: float) -> pyproj.CRS:
-    """Lambert azimuthal equal-area on WGS 84, centred on (lon, lat)."""
+    """Lambert azimuthal equal-area on WGS 84, centred on (lon, lat).
+
+    >>> equal_area_crs(35.5, 33.3).coordinate_operation.method_name
+    'Lambert Azimuthal Equal Area'
+    """
     return pyproj.CRS.from_proj4(
         f"+proj=laea +lat_0={lat:.6f} +lon_0={lon:.6f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
     )
@@ -68,6 +73,28 @@ class Grid:
         width = max(1, round((right - left) / cell))
         height = max(1, round((top - bottom) / cell))
         return cls(crs, left, top, cell, width, height)
+
+    @classmethod
+    def of_raster(cls, src, factor: int = 1) -> Grid:
+        """The grid of an open rasterio dataset, its cells merged ``factor`` × ``factor``.
+
+        Refuses rasters that are not north-up with square cells.
+
+        >>> import numpy as np, rasterio
+        >>> from rasterio.io import MemoryFile
+        >>> with MemoryFile() as f, f.open(driver="GTiff", width=4, height=2, count=1,
+        ...         dtype="float32", crs="EPSG:3857",
+        ...         transform=rasterio.Affine(10, 0, 100, 0, -10, 50)) as src:
+        ...     Grid.of_raster(src, factor=2).shape, Grid.of_raster(src).cell
+        ((1, 2), 10.0)
+        """
+        a, b, c, d, e, f = tuple(src.transform)[:6]
+        if b or d or abs(a + e) > 1e-9 * abs(a):
+            raise InputError("needs a north-up grid of square cells", file=src.name)
+        return cls(
+            pyproj.CRS.from_wkt(src.crs.to_wkt()), c, f, a * factor,
+            -(-src.width // factor), -(-src.height // factor),
+        )  # fmt: skip
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -1,0 +1,329 @@
+"""The kinds of record remnant keeps: layers, fields, and what each field means.
+
+Pure definitions, light to import (the command line builds its choices from them); the
+rules that check values against them are in :mod:`remnant.records`, and
+docs/data-dictionary.md is written from them (:mod:`remnant.datadict`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from remnant.catalogue import MAX_SIGMA_M, SOURCE_CLASSES
+from remnant.errors import NotFoundError
+
+__all__ = ["ALLOWED_OUTCOMES", "ENTITIES", "Entity", "Field", "entity"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of an entity.
+
+    ``kind`` is one of ``text``, ``integer``, ``real``, ``date``, ``boolean``;
+    ``choices`` restricts a text field to an enumeration; ``references`` names the entity
+    whose ``id`` the value must be; ``doc`` says what it means and by which convention,
+    ``unit`` in what unit (docs/data-dictionary.md lists them all).
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    references: str | None = None
+    doc: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A kind of record: its layer name, id prefix, geometry type and fields."""
+
+    name: str
+    prefix: str
+    geometry: str | None  # "POINT", "MULTIPOLYGON" or None for a table without geometry
+    fields: tuple[Field, ...]
+    doc: str
+
+    @property
+    def field_names(self) -> list[str]:
+        """Canonical column names, ``id`` first."""
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        """The field called ``name``."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise NotFoundError(
+            f"{self.name} has no field {name!r}; fields: {', '.join(self.field_names)}"
+        )
+
+
+def _common_tail() -> tuple[Field, ...]:
+    return (
+        Field("source", doc="where the record comes from: report, informant, dataset"),
+        Field("notes", doc="free text"),
+    )
+
+
+def _depth(doc: str) -> Field:
+    return Field("depth_cm", "real", minimum=0, maximum=1_000, unit="centimetres", doc=doc)
+
+
+_ID = Field("id", doc="stable identifier; made from the record's content when not given")
+_MUNITION = Field("munition", doc="catalogue key; unknown keys are kept as 'unknown'")
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        Entity(
+            "strikes",
+            "STR",
+            "POINT",
+            (
+                _ID,
+                Field("date", "date", doc="day of the attack"),
+                _MUNITION,
+                Field(
+                    "carriers",
+                    "integer",
+                    minimum=1,
+                    doc="number of carriers (rockets, shells, bombs), when known exactly",
+                ),
+                Field(
+                    "carriers_min",
+                    "integer",
+                    minimum=1,
+                    doc="fewest carriers the reports allow; with carriers_max, a range",
+                ),
+                Field("carriers_max", "integer", minimum=1, doc="most carriers the reports allow"),
+                Field(
+                    "azimuth_deg",
+                    "real",
+                    minimum=0,
+                    maximum=360,
+                    unit="degrees",
+                    doc="direction of the footprint's long axis (the line of flight), "
+                    "clockwise from north; 0 and 180 give the same footprint; blank if unknown",
+                ),
+                Field(
+                    "source_class",
+                    required=True,
+                    choices=SOURCE_CLASSES,
+                    doc="kind of report that places the strike; sets the location σ when "
+                    "accuracy_m is blank",
+                ),
+                Field(
+                    "accuracy_m",
+                    "real",
+                    minimum=0,
+                    maximum=MAX_SIGMA_M,
+                    unit="metres",
+                    doc="one standard deviation of the reported position, per axis "
+                    "(a circular error of about 1.18 × this holds half the cases)",
+                ),
+                Field("confidence", choices=("low", "medium", "high"), doc="the reporter's own"),
+                *_common_tail(),
+            ),
+            "One attack with one or more carriers; the point is the reported impact centre.",
+        ),
+        Entity(
+            "hazard_areas",
+            "HAZ",
+            "MULTIPOLYGON",
+            (
+                _ID,
+                Field("name", doc="the name the programme and the community use"),
+                Field(
+                    "kind",
+                    required=True,
+                    choices=("SHA", "CHA"),
+                    doc="suspected (indirect evidence) or confirmed (direct evidence) "
+                    "hazardous area, IMAS 07.11",
+                ),
+                Field(
+                    "status",
+                    required=True,
+                    choices=("open", "worked_on", "closed", "handed_over"),
+                    doc="where the area is in land release (docs/land-release.md)",
+                ),
+                Field("date", "date", doc="date the area was recorded"),
+                Field("evidence", doc="what the area is suspected or confirmed on"),
+                Field(
+                    "land_use",
+                    choices=(
+                        "farmland",
+                        "pasture",
+                        "forest",
+                        "residential",
+                        "infrastructure",
+                        "water",
+                        "other",
+                        "unknown",
+                    ),
+                    doc="what the land is or would be used for",
+                ),
+                Field(
+                    "beneficiaries",
+                    "integer",
+                    minimum=0,
+                    unit="people",
+                    doc="people who would use the land once released",
+                ),
+                *_common_tail(),
+            ),
+            "A suspected (SHA) or confirmed (CHA) hazardous area.",
+        ),
+        Entity(
+            "activities",
+            "ACT",
+            "MULTIPOLYGON",
+            (
+                _ID,
+                Field(
+                    "type",
+                    required=True,
+                    choices=("NTS", "TS", "clearance", "EOD_spot", "QA"),
+                    doc="non-technical survey, technical survey, clearance, EOD spot task "
+                    "or quality assurance visit",
+                ),
+                Field("organisation", required=True, doc="who did the work"),
+                Field("start", "date", required=True, doc="first day of work"),
+                Field("end", "date", doc="last day of work"),
+                Field(
+                    "method",
+                    choices=("manual", "mechanical", "dog", "bac", "visual", "mixed", "other"),
+                    doc="how the land was searched (bac: battle area clearance)",
+                ),
+                _depth("depth to which the land was searched"),
+                Field("hazard_area", references="hazard_areas", doc="the area worked on"),
+                Field(
+                    "outcome",
+                    choices=("cancelled", "reduced", "cleared", "confirmed", "none"),
+                    doc="what the polygon's land became (docs/land-release.md)",
+                ),
+                Field("team_days", "real", minimum=0, unit="team-days", doc="effort spent"),
+                *_common_tail(),
+            ),
+            "Survey, clearance or quality work over a polygon, with its land-release outcome.",
+        ),
+        Entity(
+            "items",
+            "ITM",
+            "POINT",
+            (
+                _ID,
+                Field("date", "date", doc="day found"),
+                _MUNITION,
+                Field(
+                    "category",
+                    choices=("submunition", "bomb", "projectile", "rocket", "mine", "other"),
+                    doc="kind of device",
+                ),
+                Field("state", choices=("live", "dud", "fragment"), doc="as found"),
+                _depth("depth found at (0 on the surface)"),
+                Field("activity", references="activities", doc="the work that found it"),
+                Field("destroyed", "boolean", doc="destroyed (in place or after moving)"),
+                *_common_tail(),
+            ),
+            "An explosive item found, recorded where it was found.",
+        ),
+        Entity(
+            "accidents",
+            "ACC",
+            "POINT",
+            (
+                _ID,
+                Field("date", "date", required=True, doc="day of the explosion"),
+                _MUNITION,
+                Field("killed", "integer", minimum=0, unit="people", doc="people killed"),
+                Field("injured", "integer", minimum=0, unit="people", doc="people injured"),
+                *_common_tail(),
+            ),
+            "An explosion that killed or injured people.",
+        ),
+        Entity(
+            "victims",
+            "VIC",
+            None,
+            (
+                _ID,
+                Field("accident", required=True, references="accidents", doc="the explosion"),
+                Field(
+                    "outcome", required=True, choices=("killed", "injured"), doc="for this person"
+                ),
+                Field("civilian", "boolean", doc="false for deminers and military"),
+                Field("sex", choices=("female", "male", "unknown")),
+                Field("age_group", choices=("child", "adult", "unknown"), doc="child: under 18"),
+                Field(
+                    "activity_at_time",
+                    choices=(
+                        "farming",
+                        "herding",
+                        "collecting",
+                        "travelling",
+                        "playing",
+                        "tampering",
+                        "household",
+                        "demining",
+                        "other",
+                        "unknown",
+                    ),
+                    doc="what the person was doing",
+                ),
+                *_common_tail(),
+            ),
+            "A person killed or injured in an accident (children: under 18).",
+        ),
+        Entity(
+            "nonconformities",
+            "NCR",
+            None,
+            (
+                _ID,
+                Field("activity", required=True, references="activities", doc="the QA visit"),
+                Field("inspected", references="activities", doc="the work found wanting"),
+                Field("date", "date", required=True, doc="day of the finding"),
+                Field(
+                    "type",
+                    required=True,
+                    choices=(
+                        "missed_item",
+                        "insufficient_depth",
+                        "boundary_marking",
+                        "procedure",
+                        "documentation",
+                        "safety",
+                        "other",
+                    ),
+                ),
+                Field("severity", required=True, choices=("minor", "major", "critical")),
+                Field("description", doc="what was found"),
+                Field("corrective_action", doc="what the organisation must do"),
+                Field("closed_on", "date", doc="when the corrective action was verified"),
+                *_common_tail(),
+            ),
+            "A non-conformity a quality assurance visit found (IMAS 07.40 / 07.42 / 09.20).",
+        ),
+    )
+}
+
+# Outcomes each activity type may produce (IMAS 07.11): NTS cancels or confirms, TS
+# reduces or confirms, clearance clears; spot tasks and QA release no land.
+ALLOWED_OUTCOMES = {
+    "NTS": ("cancelled", "confirmed", "none"),
+    "TS": ("reduced", "confirmed", "none"),
+    "clearance": ("cleared", "none"),
+    "EOD_spot": ("none",),
+    "QA": ("none",),
+}
+
+
+def entity(name: str) -> Entity:
+    """The entity called ``name`` (a layer name such as ``strikes``)."""
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise NotFoundError(f"no layer {name!r}; layers: {', '.join(ENTITIES)}") from None
