@@ -111,11 +111,24 @@ def qgis_heatmap_rate(k: KernelSet, cell: float, truncate: float = 4.0) -> float
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
         start = time.perf_counter()
         subprocess.run(
-            [exe, "run", "qgis:heatmapkerneldensityestimation", "--", f"INPUT={points}",
-             "RADIUS=100", "RADIUS_FIELD=radius", f"PIXEL_SIZE={cell}", "WEIGHT_FIELD=weight",
-             "KERNEL=0", "OUTPUT_VALUE=0", f"OUTPUT={out}"],
-            check=True, capture_output=True, env=env,
-        )  # fmt: skip
+            [
+                exe,
+                "run",
+                "qgis:heatmapkerneldensityestimation",
+                "--",
+                f"INPUT={points}",
+                "RADIUS=100",
+                "RADIUS_FIELD=radius",
+                f"PIXEL_SIZE={cell}",
+                "WEIGHT_FIELD=weight",
+                "KERNEL=0",
+                "OUTPUT_VALUE=0",
+                f"OUTPUT={out}",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         seconds = time.perf_counter() - start
     return float(((2 * radius / cell) ** 2).sum()) / seconds
 

@@ -55,9 +55,14 @@ def run(store, folder: Path, cell: float, scheduler=None, workers=None):
     with PeakMemory() as memory:
         t = time.perf_counter()
         hazard, _, _ = write_hazard(
-            store, cell, folder / f"{scheduler or 'single'}.tif", samples=0, overwrite=True,
-            scheduler=scheduler, workers=workers,
-        )  # fmt: skip
+            store,
+            cell,
+            folder / f"{scheduler or 'single'}.tif",
+            samples=0,
+            overwrite=True,
+            scheduler=scheduler,
+            workers=workers,
+        )
         seconds = time.perf_counter() - t
     return seconds, memory.peak / 2**30, hazard
 
@@ -73,13 +78,17 @@ def main() -> None:
         single, single_mem, hazard = run(big, folder, args.cell)
         local, local_mem, _ = run(big, folder, args.cell, scheduler="local", workers=2)
         h, w = hazard.grid.shape
-        print(f"synthetic national scenario: {big.counts()['strikes']:,} strikes, "
-              f"{big.counts()['hazard_areas']:,} hazard areas, {big.counts()['activities']:,} "
-              f"activities; grid {w:,} × {h:,} cells of {args.cell:g} m "
-              f"({w * h * args.cell**2 / 1e6:,.0f} km²)")  # fmt: skip
+        print(
+            f"synthetic national scenario: {big.counts()['strikes']:,} strikes, "
+            f"{big.counts()['hazard_areas']:,} hazard areas, {big.counts()['activities']:,} "
+            f"activities; grid {w:,} × {h:,} cells of {args.cell:g} m "
+            f"({w * h * args.cell**2 / 1e6:,.0f} km²)"
+        )
         print(f"single process        {single:6.1f} s   peak {single_mem:5.2f} GB (process tree)")
-        print(f"LocalCluster, 2 workers {local:4.1f} s   peak {local_mem:5.2f} GB   "
-              f"ratio single / cluster {single / local:.2f}")  # fmt: skip
+        print(
+            f"LocalCluster, 2 workers {local:4.1f} s   peak {local_mem:5.2f} GB   "
+            f"ratio single / cluster {single / local:.2f}"
+        )
         times = {n: run(s, folder, args.cell)[0] for n, s in stores.items() if n != 50_000}
         times[50_000] = single
         print("strikes   seconds   growth per doubling")
@@ -88,8 +97,10 @@ def main() -> None:
             growth = f"{s / previous:.2f}×" if previous else ""
             print(f"{n:7,}   {s:7.1f}   {growth}")
             previous = s
-        print(f"targets at 50,000 strikes: < 60 s ({'met' if single < 60 else 'NOT met'}), "
-              f"< 2 GB ({'met' if max(single_mem, local_mem) < 2 else 'NOT met'})")  # fmt: skip
+        print(
+            f"targets at 50,000 strikes: < 60 s ({'met' if single < 60 else 'NOT met'}), "
+            f"< 2 GB ({'met' if max(single_mem, local_mem) < 2 else 'NOT met'})"
+        )
 
 
 if __name__ == "__main__":

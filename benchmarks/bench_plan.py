@@ -53,18 +53,44 @@ def synthetic_store(folder: Path, n: int, seed: int = 1):
     store = create_store(folder / "plan.gpkg")
     kinds = rng.choice(["CHA", "SHA"], n, p=[0.7, 0.3])
     land = rng.choice(["farmland", "pasture", "forest", "residential"], n)
-    import_records(store, "hazard_areas", gpd.GeoDataFrame(
-        {"id": [f"H{i:05d}" for i in range(n)], "kind": kinds, "status": "open",
-         "land_use": land, "source": label}, geometry=boxes, crs=CRS))  # fmt: skip
+    import_records(
+        store,
+        "hazard_areas",
+        gpd.GeoDataFrame(
+            {
+                "id": [f"H{i:05d}" for i in range(n)],
+                "kind": kinds,
+                "status": "open",
+                "land_use": land,
+                "source": label,
+            },
+            geometry=boxes,
+            crs=CRS,
+        ),
+    )
     dates = [dt.date(2024, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 600, 500)]
-    import_records(store, "accidents", gpd.GeoDataFrame(
-        {"id": [f"A{i}" for i in range(500)], "killed": 1, "source": label, "date": dates},
-        geometry=shapely.points(rng.uniform(-SIDE / 2, SIDE / 2, (500, 2))), crs=CRS))  # fmt: skip
+    import_records(
+        store,
+        "accidents",
+        gpd.GeoDataFrame(
+            {"id": [f"A{i}" for i in range(500)], "killed": 1, "source": label, "date": dates},
+            geometry=shapely.points(rng.uniform(-SIDE / 2, SIDE / 2, (500, 2))),
+            crs=CRS,
+        ),
+    )
     width = int(SIDE / CELL)
     transform = from_origin(-SIDE / 2, SIDE / 2, CELL, CELL)
-    profile = {"driver": "GTiff", "width": width, "height": width, "count": 1,
-               "dtype": "float32", "crs": CRS.to_wkt(), "transform": transform,
-               "tiled": True, "compress": "deflate"}  # fmt: skip
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": width,
+        "count": 1,
+        "dtype": "float32",
+        "crs": CRS.to_wkt(),
+        "transform": transform,
+        "tiled": True,
+        "compress": "deflate",
+    }
     hazard = folder / "hazard.tif"
     with rasterio.open(hazard, "w", **profile) as dst:
         for row in range(0, width, 1000):
@@ -111,25 +137,35 @@ def main() -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     grid_mib = (SIDE / CELL) ** 2 * 8 / 2**20
-    print(f"synthetic: {args.areas:,} hazard areas, {args.teams} teams, "
-          f"{SIDE / 1e3:.0f} × {SIDE / 1e3:.0f} km hazard grid of {CELL:.0f} m")  # fmt: skip
+    print(
+        f"synthetic: {args.areas:,} hazard areas, {args.teams} teams, "
+        f"{SIDE / 1e3:.0f} × {SIDE / 1e3:.0f} km hazard grid of {CELL:.0f} m"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     parts = len(plan.schedule)
     print(f"read the areas from the store       {read:7.2f} s   (peer)")
     print(f"rank (hazard, population, exposure) {ranking:7.2f} s  {ranking / read:6.1f}× the read")
-    print(f"schedule plan + 3 baselines         {scheduling:7.2f} s  "
-          f"{scheduling / read:6.1f}× the read ({parts:,} parts scheduled)")  # fmt: skip
+    print(
+        f"schedule plan + 3 baselines         {scheduling:7.2f} s  "
+        f"{scheduling / read:6.1f}× the read ({parts:,} parts scheduled)"
+    )
     mib = peak / 2**20
-    print(f"peak memory added (Python heap)     {mib:7.0f} MiB "
-          f"{mib / grid_mib:5.2f}× the hazard grid ({grid_mib:,.0f} MiB, float64)")  # fmt: skip
+    print(
+        f"peak memory added (Python heap)     {mib:7.0f} MiB "
+        f"{mib / grid_mib:5.2f}× the hazard grid ({grid_mib:,.0f} MiB, float64)"
+    )
     print(f"max RSS of the process              {rss:7.0f} MiB")
     ratio = gaps()
-    print(f"small instances (300, ≤ 10 areas, ≤ 3 teams): heuristic / optimum "
-          f"mean {ratio.mean():.4f}, worst {ratio.max():.4f}; "
-          f"bound {KAWAGUCHI_KYAN:.4f}; optimal in {(ratio < 1 + 1e-9).mean():.0%}")  # fmt: skip
+    print(
+        f"small instances (300, ≤ 10 areas, ≤ 3 teams): heuristic / optimum "
+        f"mean {ratio.mean():.4f}, worst {ratio.max():.4f}; "
+        f"bound {KAWAGUCHI_KYAN:.4f}; optimal in {(ratio < 1 + 1e-9).mean():.0%}"
+    )
     averted = plan.averted(90.0)
-    print("harm averted in the first 90 days, plan / baseline: " + ", ".join(
-        f"{k} {averted['plan'] / v:.1f}×" for k, v in averted.items() if k != "plan"))  # fmt: skip
+    print(
+        "harm averted in the first 90 days, plan / baseline: "
+        + ", ".join(f"{k} {averted['plan'] / v:.1f}×" for k, v in averted.items() if k != "plan")
+    )
 
 
 if __name__ == "__main__":

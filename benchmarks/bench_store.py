@@ -76,11 +76,15 @@ def main() -> None:
         print(f"{args.strikes:,} strikes (synthetic); 300 bbox reads of about 10 × 10 km")
         print(f"{'':12} {'import':>10} {'rows/s':>10} {'bbox reads':>11} {'rows found':>11}")
         for name, (imported, reads, found) in results.items():
-            print(f"{name:12} {imported:9.2f}s {args.strikes / imported:10,.0f} "
-                  f"{reads:10.2f}s {found:11,}")  # fmt: skip
+            print(
+                f"{name:12} {imported:9.2f}s {args.strikes / imported:10,.0f} "
+                f"{reads:10.2f}s {found:11,}"
+            )
         g, p = results["GeoPackage"], results["PostGIS"]
-        print(f"ratio PostGIS / GeoPackage: import {p[0] / g[0]:.2f}×, "
-              f"bbox reads {p[1] / g[1]:.2f}×; same rows found: {p[2] == g[2]}")  # fmt: skip
+        print(
+            f"ratio PostGIS / GeoPackage: import {p[0] / g[0]:.2f}×, "
+            f"bbox reads {p[1] / g[1]:.2f}×; same rows found: {p[2] == g[2]}"
+        )
     finally:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -46,8 +46,17 @@ class PostgresCluster:
 
     def start(self):
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-w", "-l",
-                  self.folder / "log", "start")  # fmt: skip
+        self._run(
+            PG_BIN / "pg_ctl",
+            "-D",
+            self.data,
+            "-o",
+            options,
+            "-w",
+            "-l",
+            self.folder / "log",
+            "start",
+        )
 
     def stop(self, mode: str = "fast"):
         self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
@@ -147,9 +156,15 @@ def nuts_dud_rate(lo, hi, per_carrier, searched, found, prior, *, draws=3000, tu
             "carriers", pm.math.logsumexp(pm.math.stack(terms), axis=0) - np.log(hi - lo + 1)
         )
         trace = pm.sample(
-            draws=draws, tune=tune, chains=2, cores=2, target_accept=0.99, random_seed=seed,
-            progressbar=False, compute_convergence_checks=False,
-        )  # fmt: skip
+            draws=draws,
+            tune=tune,
+            chains=2,
+            cores=2,
+            target_accept=0.99,
+            random_seed=seed,
+            progressbar=False,
+            compute_convergence_checks=False,
+        )
     checks = {
         "ess": float(az.ess(trace, var_names=["mu"])["mu"]),
         "rhat": float(az.rhat(trace, var_names=["mu"])["mu"]),

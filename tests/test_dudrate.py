@@ -108,10 +108,15 @@ def test_overlapping_strikes_of_different_types_share_nothing():
     rng = np.random.default_rng(0)
     xy = rng.normal(0, 40, (60, 2))
     items = gpd.GeoDataFrame(
-        {"id": [f"I{i}" for i in range(60)], "munition": ["m77_m26"] * 40 + ["dpicm_m483a1"] * 20,
-         "activity": "A1", "date": dt.date(2024, 2, 1)},
-        geometry=shapely.points(xy), crs=CRS,
-    )  # fmt: skip
+        {
+            "id": [f"I{i}" for i in range(60)],
+            "munition": ["m77_m26"] * 40 + ["dpicm_m483a1"] * 20,
+            "activity": "A1",
+            "date": dt.date(2024, 2, 1),
+        },
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
     fit = fit_dud_rates(s, cleared, items, grid, default_catalogue(), default_survey())
     assert fit.estimates["m77_m26"].found == pytest.approx(40)
     assert fit.estimates["dpicm_m483a1"].found == pytest.approx(20)
@@ -138,8 +143,9 @@ def test_finds_go_only_to_strikes_a_search_reached():
     )
     items = gpd.GeoDataFrame(
         {"id": ["I1", "I2"], "munition": "m77_m26", "activity": "A1", "date": dt.date(2024, 2, 1)},
-        geometry=[shapely.Point(500, 0), shapely.Point(550, 50)], crs=CRS,
-    )  # fmt: skip
+        geometry=[shapely.Point(500, 0), shapely.Point(550, 50)],
+        crs=CRS,
+    )
     fit = fit_dud_rates(s, cleared, items, grid, default_catalogue(), default_survey())
     assert fit.estimates["m77_m26"].found == pytest.approx(2)
     mean = fit.estimates["m77_m26"].mean

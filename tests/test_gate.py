@@ -179,9 +179,12 @@ def programme(store):
     store.write(
         "victims", pd.DataFrame({"id": ["V-1"], "accident": ["ACC-1"], "outcome": ["killed"]})
     )
-    store.write("strikes", gpd.GeoDataFrame({"id": ["S-OK"], **{k: [v] for k, v in
-                                                                   STRIKE.items()}},
-                                            geometry=[HERE], crs=4326))  # fmt: skip
+    store.write(
+        "strikes",
+        gpd.GeoDataFrame(
+            {"id": ["S-OK"], **{k: [v] for k, v in STRIKE.items()}}, geometry=[HERE], crs=4326
+        ),
+    )
     admin = store.authenticate(store.add_user("admin", "admin"))
     return store, admin
 
@@ -212,8 +215,9 @@ def _audit_rows(store) -> int:
 def through_library(store, layer, values, geometry) -> set:
     frame = pd.DataFrame([values], dtype=object)
     if layer != "victims":
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([geometry], crs=4326).values,
-                                 crs=4326)  # fmt: skip
+        frame = gpd.GeoDataFrame(
+            frame, geometry=gpd.GeoSeries([geometry], crs=4326).values, crs=4326
+        )
     with pytest.raises(InvalidRecordsError) as info:
         store.write(layer, frame)
     with pytest.raises(InvalidRecordsError) as proposed:  # an editor's proposal, too
@@ -247,10 +251,12 @@ def through_cli(store, tmp_path, capsys, layer, values, geometry) -> set:
     return verdict(err)
 
 
-@pytest.mark.parametrize(("name", "layer", "values", "geometry", "fields", "csv"), CORPUS,
-                         ids=[c[0] for c in CORPUS])  # fmt: skip
-def test_every_door_gives_the_same_verdict(programme, tmp_path, capsys, name, layer, values,
-                                           geometry, fields, csv):  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "layer", "values", "geometry", "fields", "csv"), CORPUS, ids=[c[0] for c in CORPUS]
+)
+def test_every_door_gives_the_same_verdict(
+    programme, tmp_path, capsys, name, layer, values, geometry, fields, csv
+):
     store, admin = programme
     before = state(store)
     library = through_library(store, layer, values, geometry)
@@ -275,8 +281,7 @@ UPDATES = [
 
 
 @pytest.mark.parametrize(("name", "value", "field"), UPDATES)
-def test_updates_get_the_same_verdict_from_the_api_and_the_library(programme, name, value,
-                                                                   field):  # fmt: skip
+def test_updates_get_the_same_verdict_from_the_api_and_the_library(programme, name, value, field):
     store, admin = programme
     before = state(store)
     with pytest.raises(InvalidRecordsError) as info:
@@ -302,8 +307,9 @@ def test_references_are_checked_on_update_and_delete_through_every_door(programm
         store.update("victims", "V-1", {"accident": "ACC-404"})
     assert verdict(info.value.report()) == {("accident", "no such record in accidents")}
     with pytest.raises(WebError) as web:
-        handlers.update(store, admin, "victims", "V-1",
-                        {"properties": {"accident": "ACC-404", "version": 1}})  # fmt: skip
+        handlers.update(
+            store, admin, "victims", "V-1", {"properties": {"accident": "ACC-404", "version": 1}}
+        )
     assert verdict(web.value.message) == {("accident", "no such record in accidents")}
     with pytest.raises(ConflictError, match="referred to by 1 record"):
         store.delete("accidents", "ACC-1")
@@ -317,17 +323,23 @@ def test_references_are_checked_on_update_and_delete_through_every_door(programm
 def test_a_version_must_be_a_number_not_true(programme):
     store, admin = programme
     with pytest.raises(WebError) as web:
-        handlers.update(store, admin, "strikes", "S-OK",
-                        {"properties": {"notes": "x", "version": True}})  # fmt: skip
+        handlers.update(
+            store, admin, "strikes", "S-OK", {"properties": {"notes": "x", "version": True}}
+        )
     assert web.value.status == 428
 
 
 @pytest.mark.parametrize(
     ("layer", "query"),
-    [("victims", {"bbox": "0,0,1,1"}), ("nonconformities", {"bbox": "0,0,1,1"}),
-     ("strikes", {"bbox": "nan,0,1,1"}), ("victims", {"datetime": "2020-01-01"}),
-     ("strikes", {"status": "open"}), ("strikes", {"datetime": "2020-01-01/x"})],
-)  # fmt: skip
+    [
+        ("victims", {"bbox": "0,0,1,1"}),
+        ("nonconformities", {"bbox": "0,0,1,1"}),
+        ("strikes", {"bbox": "nan,0,1,1"}),
+        ("victims", {"datetime": "2020-01-01"}),
+        ("strikes", {"status": "open"}),
+        ("strikes", {"datetime": "2020-01-01/x"}),
+    ],
+)
 def test_searches_the_store_cannot_answer_are_client_errors(programme, layer, query):
     store, _ = programme
     with pytest.raises(WebError) as web:
@@ -337,9 +349,14 @@ def test_searches_the_store_cannot_answer_are_client_errors(programme, layer, qu
 
 def test_the_api_pages_in_the_store(programme):
     store, admin = programme
-    features = [{"type": "Feature", "properties": {**STRIKE, "notes": str(i)},
-                 "geometry": shapely.geometry.mapping(shapely.Point(35 + i / 100, 33))}
-                for i in range(30)]  # fmt: skip
+    features = [
+        {
+            "type": "Feature",
+            "properties": {**STRIKE, "notes": str(i)},
+            "geometry": shapely.geometry.mapping(shapely.Point(35 + i / 100, 33)),
+        }
+        for i in range(30)
+    ]
     handlers.create(store, admin, "strikes", {"type": "FeatureCollection", "features": features})
     page, matched = handlers.search(store, "strikes", limit=10, offset=25)
     assert (len(page), matched) == (6, 31)
@@ -353,9 +370,14 @@ def test_the_api_pages_in_the_store(programme):
 def test_review_from_the_command_line(programme, capsys):
     store, _ = programme
     path = str(store.backend.path)
-    store.propose("strikes", "update", user="editor", record_id="S-OK",
-                  changes={"notes": "three carriers, says the EOD report"},
-                  expected_version=1)  # fmt: skip
+    store.propose(
+        "strikes",
+        "update",
+        user="editor",
+        record_id="S-OK",
+        changes={"notes": "three carriers, says the EOD report"},
+        expected_version=1,
+    )
     with pytest.raises(ConflictError, match="already waiting for review"):
         store.propose("strikes", "delete", user="editor", record_id="S-OK", expected_version=1)
     capsys.readouterr()

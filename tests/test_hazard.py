@@ -90,10 +90,13 @@ kernel = st.tuples(
 def test_mass_is_conserved(kernels, truncate):
     covs = [covariance(sa, sb, az) for _, _, sa, sb, az, _ in kernels]
     ks = KernelSet(
-        [k[0] for k in kernels], [k[1] for k in kernels],
-        [c[0, 0] for c in covs], [c[0, 1] for c in covs], [c[1, 1] for c in covs],
+        [k[0] for k in kernels],
+        [k[1] for k in kernels],
+        [c[0, 0] for c in covs],
+        [c[0, 1] for c in covs],
+        [c[1, 1] for c in covs],
         [k[5] for k in kernels],
-    )  # fmt: skip
+    )
     result = rasterize(ks, (200, 200), 0.0, 5000.0, 25.0, truncate=truncate, tile=64)
     expected = result["total"] - result["truncated"] - result["outside"]
     assert result["grid"].sum(dtype=np.float64) == pytest.approx(expected, rel=1e-4, abs=1e-6)
@@ -249,8 +252,9 @@ def test_cog_is_valid_and_described(tmp_path, ogrinfo):
         assert band1.sum(dtype=np.float64) == pytest.approx(
             hazard.expected.sum(dtype=np.float64), rel=1e-6
         )
-        np.testing.assert_allclose(src.read(2, masked=True).filled(0.0),
-                                   1 - np.exp(-band1.astype(np.float64)), atol=1e-6)  # fmt: skip
+        np.testing.assert_allclose(
+            src.read(2, masked=True).filled(0.0), 1 - np.exp(-band1.astype(np.float64)), atol=1e-6
+        )
         assert src.crs.to_wkt()
     info = subprocess.run(
         [ogrinfo.replace("ogrinfo", "gdalinfo"), str(path)],

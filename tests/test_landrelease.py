@@ -80,10 +80,16 @@ def test_grouping_and_items(store):
     import_records(store, "hazard_areas", areas_under(rows))
     import_records(store, "activities", activities(rows))
     items = gpd.GeoDataFrame(
-        {"id": ["I1", "I2", "I3"], "munition": ["m77_m26", "m77_m26", "bl755"],
-         "activity": ["B1", "B2", "B2"], "state": "dud", "destroyed": [True, False, True]},
-        geometry=[shapely.Point(50, 50), shapely.Point(1050, 50), shapely.Point(1060, 60)], crs=CRS,
-    )  # fmt: skip
+        {
+            "id": ["I1", "I2", "I3"],
+            "munition": ["m77_m26", "m77_m26", "bl755"],
+            "activity": ["B1", "B2", "B2"],
+            "state": "dud",
+            "destroyed": [True, False, True],
+        },
+        geometry=[shapely.Point(50, 50), shapely.Point(1050, 50), shapely.Point(1060, 60)],
+        crs=CRS,
+    )
     import_records(store, "items", items)
     by_org = release_statistics(store, by="organisation").set_index("organisation")
     assert by_org.loc["Alpha", "cleared_m2"] == pytest.approx(10_000, rel=1e-3)

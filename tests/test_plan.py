@@ -99,9 +99,17 @@ def test_population_is_preserved_when_resampled_to_the_hazard_grid(tmp_path):
     rng = np.random.default_rng(0)
     people = rng.gamma(2.0, 50.0, (20, 30)).astype(np.float32)
     path = tmp_path / "pop.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=30, height=20, count=1,
-                       dtype="float32", crs="EPSG:32636",
-                       transform=from_origin(700_000, 3_700_000, 1000, 1000)) as dst:  # fmt: skip
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=30,
+        height=20,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32636",
+        transform=from_origin(700_000, 3_700_000, 1000, 1000),
+    ) as dst:
         dst.write(people, 1)
     box = gpd.GeoSeries([shapely.box(700_000, 3_680_000, 730_000, 3_700_000)], crs=32636)
     crs = equal_area_crs(*box.to_crs(4326).iloc[0].centroid.coords[0])
@@ -114,9 +122,17 @@ def test_population_is_preserved_when_resampled_to_the_hazard_grid(tmp_path):
 
 def write_hazard_tif(path, value_per_cell=0.01, cell=10.0):
     """A hazard grid of constant value over the test areas (equal-area CRS)."""
-    with rasterio.open(path, "w", driver="GTiff", width=800, height=300, count=1,
-                       dtype="float32", crs=CRS.to_wkt(),
-                       transform=from_origin(-500, 1500, cell, cell)) as dst:  # fmt: skip
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=800,
+        height=300,
+        count=1,
+        dtype="float32",
+        crs=CRS.to_wkt(),
+        transform=from_origin(-500, 1500, cell, cell),
+    ) as dst:
         dst.write(np.full((300, 800), value_per_cell, np.float32), 1)
     return path
 
@@ -124,12 +140,19 @@ def write_hazard_tif(path, value_per_cell=0.01, cell=10.0):
 @pytest.fixture
 def areas_store(store):
     areas = gpd.GeoDataFrame(
-        {"id": ["FARM", "FOREST", "FAR"], "kind": "CHA", "status": "open",
-         "land_use": ["farmland", "forest", "farmland"]},
-        geometry=[shapely.box(0, 0, 500, 400), shapely.box(1000, 0, 1500, 400),
-                  shapely.box(6000, 0, 6500, 400)],
+        {
+            "id": ["FARM", "FOREST", "FAR"],
+            "kind": "CHA",
+            "status": "open",
+            "land_use": ["farmland", "forest", "farmland"],
+        },
+        geometry=[
+            shapely.box(0, 0, 500, 400),
+            shapely.box(1000, 0, 1500, 400),
+            shapely.box(6000, 0, 6500, 400),
+        ],
         crs=CRS,
-    )  # fmt: skip
+    )
     import_records(store, "hazard_areas", areas)
     return store
 
@@ -166,9 +189,17 @@ def test_population_land_use_and_accidents_raise_exposure(areas_store, tmp_path)
     pop = tmp_path / "pop.tif"
     grid = np.zeros((300, 800), np.float32)
     grid[150:170, 60:80] = 5.0  # 2,000 people near FARM only (within 2 km)
-    with rasterio.open(pop, "w", driver="GTiff", width=800, height=300, count=1,
-                       dtype="float32", crs=CRS.to_wkt(),
-                       transform=from_origin(-500, 1500, 10, 10)) as dst:  # fmt: skip
+    with rasterio.open(
+        pop,
+        "w",
+        driver="GTiff",
+        width=800,
+        height=300,
+        count=1,
+        dtype="float32",
+        crs=CRS.to_wkt(),
+        transform=from_origin(-500, 1500, 10, 10),
+    ) as dst:
         dst.write(grid, 1)
     landuse = tmp_path / "lu.gpkg"
     gpd.GeoDataFrame(
@@ -179,13 +210,19 @@ def test_population_land_use_and_accidents_raise_exposure(areas_store, tmp_path)
     import_records(
         areas_store,
         "accidents",
-        gpd.GeoDataFrame({"id": ["A1"], "date": [dt.date.today() - dt.timedelta(days=100)],
-                          "killed": [1]}, geometry=[shapely.Point(6600, 200)], crs=CRS),
-    )  # fmt: skip
+        gpd.GeoDataFrame(
+            {"id": ["A1"], "date": [dt.date.today() - dt.timedelta(days=100)], "killed": [1]},
+            geometry=[shapely.Point(6600, 200)],
+            crs=CRS,
+        ),
+    )
     table, inputs = rank(
-        areas_store, hazard=hazard, population=pop, landuse=landuse,
+        areas_store,
+        hazard=hazard,
+        population=pop,
+        landuse=landuse,
         landuse_weights={"school": 1.0, "farmland": 0.6},
-    )  # fmt: skip
+    )
     table = table.set_index("hazard_area")
     assert table.loc["FARM", "population_within_reach"] == pytest.approx(2000, rel=1e-3)
     assert table.loc["FAR", "population_within_reach"] == pytest.approx(0, abs=1e-6)

@@ -126,9 +126,15 @@ def test_audit_is_append_only_on_postgis(pg_url):
 def test_psql_sees_postgis_geometry_columns(postgres, pg_url):
     create_store(pg_url)
     out = subprocess.run(
-        ["/usr/lib/postgresql/15/bin/psql", pg_url, "-Atc",
-         "SELECT f_table_name, type, srid FROM geometry_columns ORDER BY 1"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "/usr/lib/postgresql/15/bin/psql",
+            pg_url,
+            "-Atc",
+            "SELECT f_table_name, type, srid FROM geometry_columns ORDER BY 1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "strikes|POINT|4326" in out
     assert "hazard_areas|MULTIPOLYGON|4326" in out

@@ -45,11 +45,16 @@ def programme(store):
         store,
         "hazard_areas",
         frame(
-            {"id": [a[0] for a in areas], "kind": [a[1] for a in areas], "status": "open",
-             "name": [a[2] for a in areas], "date": dt.date(2021, 6, 1)},
+            {
+                "id": [a[0] for a in areas],
+                "kind": [a[1] for a in areas],
+                "status": "open",
+                "name": [a[2] for a in areas],
+                "date": dt.date(2021, 6, 1),
+            },
             [a[3] for a in areas],
         ),
-    )  # fmt: skip
+    )
     d = dt.date(2022, 3, 1)
     acts = [
         ("A-NTS", "NTS", "cancelled", "H-NTS", None, square(156.92, 0)),
@@ -61,51 +66,76 @@ def programme(store):
         store,
         "activities",
         frame(
-            {"id": [a[0] for a in acts], "type": [a[1] for a in acts],
-             "outcome": [a[2] for a in acts],
-             "hazard_area": [a[3] for a in acts], "depth_cm": [a[4] for a in acts],
-             "organisation": "Org", "start": d, "end": d + dt.timedelta(days=200)},
+            {
+                "id": [a[0] for a in acts],
+                "type": [a[1] for a in acts],
+                "outcome": [a[2] for a in acts],
+                "hazard_area": [a[3] for a in acts],
+                "depth_cm": [a[4] for a in acts],
+                "organisation": "Org",
+                "start": d,
+                "end": d + dt.timedelta(days=200),
+            },
             [a[5] for a in acts],
         ),
-    )  # fmt: skip
+    )
     import_records(
         store,
         "items",
         frame(
-            {"id": ["I1", "I2", "I3", "I4"], "munition": ["m77_m26", "m77_m26", "bl755", "bl755"],
-             "category": "submunition", "state": "dud", "activity": "A-CLR",
-             "destroyed": [True, True, True, False], "date": dt.date(2022, 5, 1)},
+            {
+                "id": ["I1", "I2", "I3", "I4"],
+                "munition": ["m77_m26", "m77_m26", "bl755", "bl755"],
+                "category": "submunition",
+                "state": "dud",
+                "activity": "A-CLR",
+                "destroyed": [True, True, True, False],
+                "date": dt.date(2022, 5, 1),
+            },
             [shapely.Point(40_100 + 10 * i, 100) for i in range(4)],
         ),
-    )  # fmt: skip
+    )
     import_records(
         store,
         "nonconformities",
         frame(
-            {"id": ["NCR-1"], "activity": ["A-QA"], "inspected": ["A-CLR"],
-             "date": [dt.date(2022, 10, 1)], "type": ["insufficient_depth"],
-             "severity": ["major"]}
+            {
+                "id": ["NCR-1"],
+                "activity": ["A-QA"],
+                "inspected": ["A-CLR"],
+                "date": [dt.date(2022, 10, 1)],
+                "type": ["insufficient_depth"],
+                "severity": ["major"],
+            }
         ),
-    )  # fmt: skip
+    )
     import_records(
         store,
         "accidents",
         frame(
-            {"id": ["ACC-1", "ACC-2"], "date": [dt.date(2023, 4, 2), dt.date(2024, 8, 9)],
-             "killed": [1, 0], "injured": [2, 2]},
+            {
+                "id": ["ACC-1", "ACC-2"],
+                "date": [dt.date(2023, 4, 2), dt.date(2024, 8, 9)],
+                "killed": [1, 0],
+                "injured": [2, 2],
+            },
             [shapely.Point(0, 30_500), shapely.Point(500, 30_500)],
         ),
-    )  # fmt: skip
+    )
     import_records(
         store,
         "victims",
         frame(
-            {"id": ["V1", "V2", "V3", "V4"], "accident": ["ACC-1", "ACC-1", "ACC-1", "ACC-2"],
-             "outcome": ["killed", "injured", "injured", "injured"],
-             "civilian": [True, True, False, True], "sex": ["male", "female", "male", "female"],
-             "age_group": ["adult", "child", "adult", "child"]}
+            {
+                "id": ["V1", "V2", "V3", "V4"],
+                "accident": ["ACC-1", "ACC-1", "ACC-1", "ACC-2"],
+                "outcome": ["killed", "injured", "injured", "injured"],
+                "civilian": [True, True, False, True],
+                "sex": ["male", "female", "male", "female"],
+                "age_group": ["adult", "child", "adult", "child"],
+            }
         ),
-    )  # fmt: skip
+    )
     return store
 
 
@@ -132,13 +162,20 @@ def test_report_numbers_trace_back_to_the_records(programme, tmp_path):
     # only one victim record, so one casualty of unknown status, age and sex.
     cas = table(html, "casualties").set_index("year")
     assert cas.loc[2023, ["casualties", "killed", "injured", "civilians", "children"]].tolist() == [
-        3, 1, 2, 2, 1
-    ]  # fmt: skip
+        3,
+        1,
+        2,
+        2,
+        1,
+    ]
     assert cas.loc[2023, ["female", "male", "sex unknown"]].tolist() == [1, 2, 0]
     assert cas.loc[2023, "civilian share"] == "67%"
     assert cas.loc[2024, ["casualties", "civilians", "children", "sex unknown"]].tolist() == [
-        2, 1, 1, 1
-    ]  # fmt: skip
+        2,
+        1,
+        1,
+        1,
+    ]
     victims = programme.read("victims")
     assert cas["casualties"].sum() == len(victims) + 1
 
@@ -189,8 +226,9 @@ def test_report_for_one_year(programme, tmp_path):
 
 def test_pdf_pages_render(programme, tmp_path, pdftoppm):
     report(programme, tmp_path, "--pdf", str(tmp_path / "report.pdf"))
-    subprocess.run([pdftoppm, "-r", "40", "-png", tmp_path / "report.pdf", tmp_path / "page"],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [pdftoppm, "-r", "40", "-png", tmp_path / "report.pdf", tmp_path / "page"], check=True
+    )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 3
     for page in pages:

@@ -25,11 +25,19 @@ def scenario(n=120, seed=4):
     centres = np.where(rng.random(n)[:, None] < 0.5, [[-30_000, 20_000]], [[25_000, -20_000]])
     xy = centres + rng.normal(0, 2_000, (n, 2))
     strikes = gpd.GeoDataFrame(
-        {"id": [f"S{i}" for i in range(n)], "munition": rng.choice(["m77_m26", "m85_m396"], n),
-         "carriers_min": 1, "carriers_max": rng.integers(1, 4, n), "azimuth_deg": None,
-         "source_class": "eod_report", "accuracy_m": 50.0, "date": dt.date(2023, 1, 1)},
-        geometry=shapely.points(xy), crs=CRS,
-    )  # fmt: skip
+        {
+            "id": [f"S{i}" for i in range(n)],
+            "munition": rng.choice(["m77_m26", "m85_m396"], n),
+            "carriers_min": 1,
+            "carriers_max": rng.integers(1, 4, n),
+            "azimuth_deg": None,
+            "source_class": "eod_report",
+            "accuracy_m": 50.0,
+            "date": dt.date(2023, 1, 1),
+        },
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
     acts = gpd.GeoDataFrame(
         {"type": ["clearance", "TS"], "start": [dt.date(2024, 3, 1), dt.date(2022, 1, 1)]},
         geometry=[
@@ -37,7 +45,7 @@ def scenario(n=120, seed=4):
             shapely.box(24_000, -21_000, 27_000, -19_000),
         ],
         crs=CRS,
-    )  # fmt: skip
+    )
     areas = gpd.GeoDataFrame(
         {"id": ["A", "B"]},
         geometry=[
@@ -45,7 +53,7 @@ def scenario(n=120, seed=4):
             shapely.box(22_000, -23_000, 28_000, -17_000),
         ],
         crs=CRS,
-    )  # fmt: skip
+    )
     grid = Grid.covering((-40_000, -30_000, 35_000, 30_000), 25, CRS)
     return strikes, acts, areas, grid
 
@@ -91,8 +99,12 @@ def stored(src, i, j) -> bool:
 def cluster():
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as c, Client(c) as client:  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as c,
+        Client(c) as client,
+    ):
         yield client
 
 
@@ -133,8 +145,23 @@ def test_hazard_command_on_a_local_cluster(tmp_path, capsys):
     store = str(tmp_path / "d" / "remnant.gpkg")
     common = ["--cell", "50", "--samples", "0", "--tile", "256"]
     assert main(["hazard", store, *common, "--out", str(tmp_path / "a.tif")]) == 0
-    assert main(["hazard", store, *common, "--out", str(tmp_path / "b.tif"),
-                 "--scheduler", "local", "--workers", "2", "--overwrite"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "hazard",
+                store,
+                *common,
+                "--out",
+                str(tmp_path / "b.tif"),
+                "--scheduler",
+                "local",
+                "--workers",
+                "2",
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
     a, b = read(tmp_path / "a.tif"), read(tmp_path / "b.tif")
     assert np.abs(a - b).max() <= 1e-6 * float(a.max())
     assert "expected unexploded submunitions remaining on the grid" in capsys.readouterr().out

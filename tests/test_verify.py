@@ -37,11 +37,17 @@ def guard(store):
     """(drop, recreate) statements for the audit's append-only guard."""
     if store.backend.name == "geopackage":
         ddl = store.backend.expected_triggers([])
-        return (["DROP TRIGGER audit_no_update", "DROP TRIGGER audit_no_delete"],
-                [f"CREATE TRIGGER {ddl['audit_no_update'][15:]}",
-                 f"CREATE TRIGGER {ddl['audit_no_delete'][15:]}"])  # fmt: skip
-    return (["ALTER TABLE audit DISABLE TRIGGER audit_no_change"],
-            ["ALTER TABLE audit ENABLE TRIGGER audit_no_change"])  # fmt: skip
+        return (
+            ["DROP TRIGGER audit_no_update", "DROP TRIGGER audit_no_delete"],
+            [
+                f"CREATE TRIGGER {ddl['audit_no_update'][15:]}",
+                f"CREATE TRIGGER {ddl['audit_no_delete'][15:]}",
+            ],
+        )
+    return (
+        ["ALTER TABLE audit DISABLE TRIGGER audit_no_change"],
+        ["ALTER TABLE audit ENABLE TRIGGER audit_no_change"],
+    )
 
 
 def test_a_dropped_trigger_is_found(written):
@@ -79,9 +85,11 @@ def test_a_record_changed_with_the_triggers_off_is_found(written):
         )[name]
         statements = [f"DROP TRIGGER {name}", "UPDATE hazard_areas SET name = 'x'", ddl]
     else:
-        statements = ["ALTER TABLE hazard_areas DISABLE TRIGGER hazard_areas_external",
-                      "UPDATE hazard_areas SET name = 'x'",
-                      "ALTER TABLE hazard_areas ENABLE TRIGGER hazard_areas_external"]  # fmt: skip
+        statements = [
+            "ALTER TABLE hazard_areas DISABLE TRIGGER hazard_areas_external",
+            "UPDATE hazard_areas SET name = 'x'",
+            "ALTER TABLE hazard_areas ENABLE TRIGGER hazard_areas_external",
+        ]
     sql(written, *statements)
     found = errors(written)
     assert len(found) == 3
@@ -109,8 +117,11 @@ def test_edits_outside_remnant_are_audited_as_external(written, capsys):
 def test_gdal_edits_are_audited_and_verify_explains_them(store, ogrinfo, capsys):
     import_records(store, "hazard_areas", hazard_frame(2), user="ana")
     path = str(store.backend.path)
-    subprocess.run([ogrinfo, path, "-sql", "UPDATE hazard_areas SET name = 'Phonsavan' "
-                    "WHERE id = 'H-1'"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [ogrinfo, path, "-sql", "UPDATE hazard_areas SET name = 'Phonsavan' WHERE id = 'H-1'"],
+        check=True,
+        capture_output=True,
+    )
     history = store.history("H-1")
     assert history["user"].tolist() == ["ana", "external"]
     assert '"name":"Phonsavan"' in history["after"].iloc[-1].replace(" ", "")

@@ -81,8 +81,13 @@ def test_records_api_validates_versions_and_keeps_hostile_strings(keyed):
     changed = handlers.update(store, editor, "hazard_areas", "H3", change)
     assert changed["properties"]["version"] == version + 1
     with pytest.raises(WebError) as info:  # someone else's edit came first
-        handlers.update(store, editor, "hazard_areas", "H3",
-                        {"properties": {"status": "open", "version": version}})  # fmt: skip
+        handlers.update(
+            store,
+            editor,
+            "hazard_areas",
+            "H3",
+            {"properties": {"status": "open", "version": version}},
+        )
     assert info.value.status == 409
     _, matched = handlers.search(store, "hazard_areas", bbox="34.9,32.9,35.5,33.5")
     assert matched == 1
@@ -137,8 +142,9 @@ def test_editors_records_await_an_admins_decision(keyed):
     assert store.ids("hazard_areas") == {"H1", "H3"}
 
     # An editor's update and delete of a record wait too, and are judged again on approval.
-    out = handlers.update(store, editor, "hazard_areas", "H3",
-                          {"properties": {"status": "worked_on", "version": 1}})  # fmt: skip
+    out = handlers.update(
+        store, editor, "hazard_areas", "H3", {"properties": {"status": "worked_on", "version": 1}}
+    )
     assert out == {"pending": ["H3"]}
     assert store.get("hazard_areas", "H3")["status"] == "open"
     assert handlers.delete(store, editor, "hazard_areas", "H1", 1) is False
@@ -157,16 +163,27 @@ def test_a_rejected_land_release_activity_never_moved_its_area(keyed):
     store, keys = keyed
     editor, admin = (store.authenticate(keys[r]) for r in ("editor", "admin"))
     handlers.create(store, admin, "hazard_areas", box_feature(0, id="H1"))
-    nts = box_feature(0, id="A1", type="NTS", organisation="T", start="2024-01-01",
-                      hazard_area="H1", outcome="cancelled")  # fmt: skip
+    nts = box_feature(
+        0,
+        id="A1",
+        type="NTS",
+        organisation="T",
+        start="2024-01-01",
+        hazard_area="H1",
+        outcome="cancelled",
+    )
     del nts["properties"]["kind"], nts["properties"]["status"]
     handlers.create(store, editor, "activities", nts)
     assert store.get("hazard_areas", "H1")["status"] == "open"  # not closed by a proposal
     assert store.counts()["activities"] == 0
     handlers.decide(store, admin, "activities", "A1", {"decision": "reject"})
     assert store.get("hazard_areas", "H1")["status"] == "open"
-    handlers.create(store, editor, "activities", {**nts, "id": "A2"} | {
-        "properties": {**nts["properties"], "id": "A2"}})  # fmt: skip
+    handlers.create(
+        store,
+        editor,
+        "activities",
+        {**nts, "id": "A2"} | {"properties": {**nts["properties"], "id": "A2"}},
+    )
     handlers.decide(store, admin, "activities", "A2", {"decision": "approve"})
     assert store.get("hazard_areas", "H1")["status"] == "closed"
     assert store.history("A2")["user"].tolist() == ["editor", "editor", "admin"]
@@ -195,8 +212,12 @@ def server(tmp_path_factory):
     write_hazard(store, 100.0, folder / "hazard.tif", samples=0)
     keys = {r: store.add_user(r, r) for r in ("viewer", "editor", "admin")}
     port = free_port()
-    config = uvicorn.Config(create_app(store, hazard=folder / "hazard.tif"), host="127.0.0.1",
-                            port=port, log_level="warning")  # fmt: skip
+    config = uvicorn.Config(
+        create_app(store, hazard=folder / "hazard.tif"),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -214,18 +235,27 @@ def test_gdal_reads_every_collection_over_ogc_api(server, ogrinfo):
     url, store, keys, _ = server
     header = ["--config", "GDAL_HTTP_HEADERS", f"X-API-Key: {keys['viewer']}"]
     polygons = "Multi Polygon"
-    kinds = {"strikes": "Point", "hazard_areas": polygons, "activities": polygons,
-             "items": "Point", "accidents": "Point", "hazard_area_risk": polygons}  # fmt: skip
+    kinds = {
+        "strikes": "Point",
+        "hazard_areas": polygons,
+        "activities": polygons,
+        "items": "Point",
+        "accidents": "Point",
+        "hazard_area_risk": polygons,
+    }
     for layer, kind in kinds.items():
         out = subprocess.run(
             [ogrinfo, "-ro", "-so", *header, f"OAPIF:{url}/ogc", layer],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         count = store.counts()["hazard_areas" if layer == "hazard_area_risk" else layer]
         assert f"Feature Count: {count}" in out, (layer, out)
         assert f"Geometry: {kind}" in out, (layer, out)
-    refused = subprocess.run([ogrinfo, "-ro", "-so", f"OAPIF:{url}/ogc", "strikes"],
-                             capture_output=True, text=True)  # fmt: skip
+    refused = subprocess.run(
+        [ogrinfo, "-ro", "-so", f"OAPIF:{url}/ogc", "strikes"], capture_output=True, text=True
+    )
     assert refused.returncode != 0
 
 
@@ -236,9 +266,13 @@ def test_server_refusals_limits_and_tiles(server):
     viewer, editor = ({"X-API-Key": keys[r]} for r in ("viewer", "editor"))
     assert httpx.get(f"{url}/api/strikes?limit=5", headers=viewer).json()["numberReturned"] == 5
     body = {"type": "Feature", "properties": {}, "geometry": None}
-    for method, path in [("POST", "/api/victims"), ("PUT", "/api/strikes/STR-0001"),
-                         ("DELETE", "/api/strikes/STR-0001?version=1"),
-                         ("POST", "/reviews/strikes/STR-0001"), ("GET", "/reviews")]:  # fmt: skip
+    for method, path in [
+        ("POST", "/api/victims"),
+        ("PUT", "/api/strikes/STR-0001"),
+        ("DELETE", "/api/strikes/STR-0001?version=1"),
+        ("POST", "/reviews/strikes/STR-0001"),
+        ("GET", "/reviews"),
+    ]:
         response = httpx.request(method, f"{url}{path}", json=body, headers=viewer)
         assert response.status_code == 403, (method, path, response.text)
         assert "needs an" in response.json()["detail"]
@@ -279,17 +313,25 @@ def test_key_only_in_the_header_links_encoded_and_pages_hardened(server):
     hrefs = [link["href"] for link in items["links"]]
     assert all(h.startswith(url) for h in hrefs)  # not the Host header's
     assert all("datetime=2000-01-01%2F.." in h for h in hrefs)
-    sneaky = httpx.get(f"{url}/ogc/collections/strikes/items",
-                       params={"datetime": "2000-01-01&key=x"}, headers=viewer)  # fmt: skip
+    sneaky = httpx.get(
+        f"{url}/ogc/collections/strikes/items",
+        params={"datetime": "2000-01-01&key=x"},
+        headers=viewer,
+    )
     assert sneaky.status_code == 400
 
 
 # -- the dashboard in a real browser ---------------------------------------------------------
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -428,7 +470,8 @@ def test_no_request_the_description_allows_breaks_the_server(server):
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
         def fuzz(case):
-            case.call_and_validate(base_url=url, headers={"X-API-Key": keys["editor"]},
-                                   checks=[not_a_server_error])  # fmt: skip
+            case.call_and_validate(
+                base_url=url, headers={"X-API-Key": keys["editor"]}, checks=[not_a_server_error]
+            )
 
         fuzz()

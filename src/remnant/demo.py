@@ -441,10 +441,16 @@ def synthetic_exposure(seed: int, folder: Path, *, overwrite: bool = False) -> t
     landuse = folder / "landuse.gpkg"
     refuse_existing(population, landuse, overwrite=overwrite)
     profile = {
-        "driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "float32",
-        "crs": CRS, "transform": from_origin(x0, y0 + height, cell, cell), "nodata": -1.0,
+        "driver": "GTiff",
+        "width": cols,
+        "height": rows,
+        "count": 1,
+        "dtype": "float32",
+        "crs": CRS,
+        "transform": from_origin(x0, y0 + height, cell, cell),
+        "nodata": -1.0,
         "compress": "deflate",
-    }  # fmt: skip
+    }
     with rasterio.open(population, "w", **profile) as dst:
         dst.write(grid.astype(np.float32), 1)
         dst.update_tags(source=LABEL, units="people per cell")
@@ -505,22 +511,41 @@ def build_demo(
         return result
     result["fit"] = fit = fit_store(store)
     forest_plot(
-        fit, store.catalogue(), folder / "dudrates.png",
+        fit,
+        store.catalogue(),
+        folder / "dudrates.png",
         truth=scenario.truth["true_dud_rates"],
         title="SYNTHETIC demo: field dud rates against catalogue priors and the hidden truth",
-    )  # fmt: skip
+    )
     result["hazard"] = write_hazard(
-        store, 25.0, folder / "hazard.tif", png=folder / "hazard.png", samples=100, seed=seed,
-        overwrite=overwrite, user=USER, fit=fit,
+        store,
+        25.0,
+        folder / "hazard.tif",
+        png=folder / "hazard.png",
+        samples=100,
+        seed=seed,
+        overwrite=overwrite,
+        user=USER,
+        fit=fit,
         title="SYNTHETIC demo: expected unexploded submunitions per 25 m cell",
-    )  # fmt: skip
+    )
     population, landuse = synthetic_exposure(seed, folder, overwrite=overwrite)
     result["plan"] = write_plan(
-        store, folder / "plan", teams=4, horizon=365.0, population=population,
-        landuse=landuse, hazard=folder / "hazard.tif", overwrite=overwrite,
-    )  # fmt: skip
+        store,
+        folder / "plan",
+        teams=4,
+        horizon=365.0,
+        population=population,
+        landuse=landuse,
+        hazard=folder / "hazard.tif",
+        overwrite=overwrite,
+    )
     write_report(
-        store, folder / "report.html", pdf=folder / "report.pdf", hazard=folder / "hazard.tif",
-        fit=result["fit"], overwrite=overwrite,
-    )  # fmt: skip
+        store,
+        folder / "report.html",
+        pdf=folder / "report.pdf",
+        hazard=folder / "hazard.tif",
+        fit=result["fit"],
+        overwrite=overwrite,
+    )
     return result

@@ -225,9 +225,12 @@ def _log_likelihood(n_lo, n_hi, per_carrier, searched, found) -> np.ndarray:
         pi = searched[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             term = (
-                special.gammaln(total + 1) - special.gammaln(k + 1) - special.gammaln(total - k + 1)
-                + special.xlogy(k, p * pi) + special.xlog1py(total - k, -p * pi)
-            )  # fmt: skip
+                special.gammaln(total + 1)
+                - special.gammaln(k + 1)
+                - special.gammaln(total - k + 1)
+                + special.xlogy(k, p * pi)
+                + special.xlog1py(total - k, -p * pi)
+            )
         term = np.where(valid & (k <= total), term, -np.inf)
         out = np.logaddexp(out, term)
     return out - np.log(span)[:, None]
@@ -279,9 +282,12 @@ def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
     posterior geometric mean, μ's posterior as a moment-matched Beta).
     """
     loglik = _log_likelihood(
-        np.asarray(n_lo, float), np.asarray(n_hi, float), np.asarray(per_carrier, float),
-        np.asarray(searched, float), np.asarray(found, float),
-    )  # fmt: skip
+        np.asarray(n_lo, float),
+        np.asarray(n_hi, float),
+        np.asarray(per_carrier, float),
+        np.asarray(searched, float),
+        np.asarray(found, float),
+    )
     # A coarse grid over the whole prior range finds the posterior; a fine one resolves it.
     post = _posterior(loglik, prior, MU_GRID, KAPPA_GRID)
     mu_lo, mu_hi = _support(MU_GRID, post.sum(axis=1))
@@ -315,9 +321,14 @@ def _quantile(values, mass, q) -> float:
 
 
 def fit_dud_rates(
-    strikes, activities, items, grid: Grid, catalogue: dict[str, Munition], survey: SurveyFigures,
+    strikes,
+    activities,
+    items,
+    grid: Grid,
+    catalogue: dict[str, Munition],
+    survey: SurveyFigures,
     kernels: StrikeKernels | None = None,
-) -> DudRateFit:  # fmt: skip
+) -> DudRateFit:
     """Fit the field dud rate of every type fired, and each strike's expected duds left.
 
     Types without informative strikes keep the catalogue prior and say so (``data`` false).
@@ -336,20 +347,39 @@ def fit_dud_rates(
         if len(informative) == 0:
             weights[rows] = k.carriers_mean[rows] * k.per_carrier[rows] * prior.mean
             estimates[kind] = TypeEstimate(
-                kind, 0, fired, float(ev.found[rows].sum()), prior.mean,
+                kind,
+                0,
+                fired,
+                float(ev.found[rows].sum()),
+                prior.mean,
                 float(special.betaincinv(prior.alpha, prior.beta, 0.05)),
                 float(special.betaincinv(prior.alpha, prior.beta, 0.95)),
-                float("nan"), prior, False,
-            )  # fmt: skip
+                float("nan"),
+                prior,
+                False,
+            )
             continue
         mean, lo, hi, kappa_hat, beta = posterior_mu(
-            k.carriers_min[informative], k.carriers_max[informative], k.per_carrier[informative],
-            ev.searched[informative], ev.found[informative], prior,
-        )  # fmt: skip
+            k.carriers_min[informative],
+            k.carriers_max[informative],
+            k.per_carrier[informative],
+            ev.searched[informative],
+            ev.found[informative],
+            prior,
+        )
         estimate = TypeEstimate(
-            kind, len(informative), fired, float(ev.found[rows].sum()), mean, lo, hi, kappa_hat,
-            prior, True, beta,
-        )  # fmt: skip
+            kind,
+            len(informative),
+            fired,
+            float(ev.found[rows].sum()),
+            mean,
+            lo,
+            hi,
+            kappa_hat,
+            prior,
+            True,
+            beta,
+        )
         estimates[kind] = estimate
         weights[rows] = _weights(k, ev, rows, mean, kappa_hat)
     return DudRateFit(estimates, weights, ev.unattributed)
@@ -407,23 +437,37 @@ def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=
         e, m = fit.estimates[kind], catalogue[kind]
         y = len(kinds) - 1 - row
         ax.plot(
-            [m.prior_q05, m.prior_q95], [y + 0.22] * 2, color="0.75", linewidth=6,
-            solid_capstyle="butt", label=label("catalogue prior, 90 %"),
-        )  # fmt: skip
+            [m.prior_q05, m.prior_q95],
+            [y + 0.22] * 2,
+            color="0.75",
+            linewidth=6,
+            solid_capstyle="butt",
+            label=label("catalogue prior, 90 %"),
+        )
         for rate, colour, name in (
             (m.test_rate, "tab:blue", "test / claimed"),
             (m.field_rate, "tab:orange", "field reports"),
         ):
             if rate:
                 ax.plot(
-                    rate, [y + 0.22] * 2, "|", color=colour, markersize=12, markeredgewidth=2,
+                    rate,
+                    [y + 0.22] * 2,
+                    "|",
+                    color=colour,
+                    markersize=12,
+                    markeredgewidth=2,
                     label=label(f"published {name}"),
-                )  # fmt: skip
+                )
         if e.data:
             ax.errorbar(
-                e.mean, y - 0.12, xerr=[[e.mean - e.lo90], [e.hi90 - e.mean]], fmt="o",
-                color="black", capsize=4, label=label("field estimate, 90 % interval"),
-            )  # fmt: skip
+                e.mean,
+                y - 0.12,
+                xerr=[[e.mean - e.lo90], [e.hi90 - e.mean]],
+                fmt="o",
+                color="black",
+                capsize=4,
+                label=label("field estimate, 90 % interval"),
+            )
             note = f"  {e.mean:.1%} ({e.strikes} strikes, {e.found:,.0f} found)"
             ax.text(e.hi90, y - 0.12, note, va="center", fontsize=8)
         else:
@@ -431,9 +475,14 @@ def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=
             ax.text(m.prior_q95, y - 0.12, note, va="center", fontsize=8, color="0.4")
         if truth and kind in truth:
             ax.plot(
-                truth[kind], y - 0.12, "x", color="red", markersize=9, markeredgewidth=2,
+                truth[kind],
+                y - 0.12,
+                "x",
+                color="red",
+                markersize=9,
+                markeredgewidth=2,
                 label=label("hidden true rate (synthetic)"),
-            )  # fmt: skip
+            )
     ax.set_yticks(range(len(kinds)), list(reversed(kinds)))
     ax.set_xlabel("dud rate (share of submunitions that fail)")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))

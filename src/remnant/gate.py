@@ -234,10 +234,15 @@ def _unknown_fields(layer: str, offered: Submission) -> list[Problem]:
             continue
         given = offered.frame[column].map(lambda v: not records.missing(v)).to_numpy(bool)
         problems += [
-            Problem(offered.file, int(offered.rows[i]), str(column), None,
-                    "is not a field of this layer")
+            Problem(
+                offered.file,
+                int(offered.rows[i]),
+                str(column),
+                None,
+                "is not a field of this layer",
+            )
             for i in np.flatnonzero(given)
-        ]  # fmt: skip
+        ]
     return problems
 
 
@@ -293,12 +298,18 @@ def _frozen_problems(view, layer: str, file: str, before, after, rows) -> list[P
                 )
                 if not same:
                     problems.append(
-                        Problem(file, int(row), name, None,
-                                "cannot change once recorded: it moved its hazard area on")
-                    )  # fmt: skip
+                        Problem(
+                            file,
+                            int(row),
+                            name,
+                            None,
+                            "cannot change once recorded: it moved its hazard area on",
+                        )
+                    )
         return problems
-    worked = set(view.records("activities", after["id"].tolist(), column="hazard_area")[
-        "hazard_area"])  # fmt: skip
+    worked = set(
+        view.records("activities", after["id"].tolist(), column="hazard_area")["hazard_area"]
+    )
     for row, (_, new) in zip(rows, after.iterrows(), strict=True):
         old = old_by_id.loc[new["id"]]
         for name, why in workflow.area_change_problems(old, new, new["id"] in worked):
@@ -333,8 +344,11 @@ def plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
         values = frame[f.name].astype(object).to_numpy()
         missing = pd.isna(values)
         converters: dict[str, Callable[[Any], object]] = {
-            "date": lambda v: v.isoformat(), "integer": int, "real": float, "boolean": bool,
-        }  # fmt: skip
+            "date": lambda v: v.isoformat(),
+            "integer": int,
+            "real": float,
+            "boolean": bool,
+        }
         convert = converters.get(f.kind, lambda v: v)
         columns[f.name] = [None if m else convert(v) for v, m in zip(values, missing, strict=True)]
     if ent.geometry:

@@ -92,9 +92,13 @@ class Grid:
         if b or d or abs(a + e) > 1e-9 * abs(a):
             raise InputError("needs a north-up grid of square cells", file=src.name)
         return cls(
-            pyproj.CRS.from_wkt(src.crs.to_wkt()), c, f, a * factor,
-            -(-src.width // factor), -(-src.height // factor),
-        )  # fmt: skip
+            pyproj.CRS.from_wkt(src.crs.to_wkt()),
+            c,
+            f,
+            a * factor,
+            -(-src.width // factor),
+            -(-src.height // factor),
+        )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -170,9 +174,13 @@ def zonal_sums(values: np.ndarray, grid: Grid, polygons) -> np.ndarray:
         return out
     left, bottom, right, top = grid.bounds
     source = NumPyRasterSource(
-        np.ascontiguousarray(values, dtype=np.float64), left, bottom, right, top,
+        np.ascontiguousarray(values, dtype=np.float64),
+        left,
+        bottom,
+        right,
+        top,
         srs_wkt=grid.crs.to_wkt(),
-    )  # fmt: skip
+    )
     sums = exact_extract(source, frame, ["sum"], include_cols=["i"], output="pandas")
     out[sums["i"].to_numpy()] = np.nan_to_num(sums["sum"].to_numpy(float))
     return out

@@ -91,17 +91,28 @@ def fit_store(store, *, cell: float = 20.0) -> DudRateFit:
     """
     inputs = read_inputs(store, cell)
     return fit_dud_rates(
-        inputs.strikes, inputs.activities, store.read("items"), inputs.grid, inputs.catalogue,
-        inputs.survey, inputs.kernels,
-    )  # fmt: skip
+        inputs.strikes,
+        inputs.activities,
+        store.read("items"),
+        inputs.grid,
+        inputs.catalogue,
+        inputs.survey,
+        inputs.kernels,
+    )
 
 
 def _prepared(inputs: Inputs, fit: DudRateFit | None, truncate: float):
     return prepare(
-        inputs.strikes, inputs.grid, activities=inputs.activities, catalogue=inputs.catalogue,
-        survey=inputs.survey, rates=fit.rates() if fit is not None else None, truncate=truncate,
-        strike_weights=fit.strike_weights if fit is not None else None, kernels=inputs.kernels,
-    )  # fmt: skip
+        inputs.strikes,
+        inputs.grid,
+        activities=inputs.activities,
+        catalogue=inputs.catalogue,
+        survey=inputs.survey,
+        rates=fit.rates() if fit is not None else None,
+        truncate=truncate,
+        strike_weights=fit.strike_weights if fit is not None else None,
+        kernels=inputs.kernels,
+    )
 
 
 def _with_bands(hazard: HazardMap, table, areas, samples, seed, progress, cell) -> pd.DataFrame:
@@ -214,19 +225,36 @@ def write_hazard(
     projected = areas.to_crs(grid.crs)
     kernels = prepared.kernel_set()
     job = TileJob(
-        grid, kernels, prepared.epochs, prepared.activities, projected.geometry.to_numpy(),
+        grid,
+        kernels,
+        prepared.epochs,
+        prepared.activities,
+        projected.geometry.to_numpy(),
         truncate,
-    )  # fmt: skip
+    )
     result = run_tiles(
-        job, Path(out), size=tile, scheduler=scheduler, workers=workers,
-        tags={"remnant_rates": json.dumps(rates)}, progress=tile_progress,
-    )  # fmt: skip
+        job,
+        Path(out),
+        size=tile,
+        scheduler=scheduler,
+        workers=workers,
+        tags={"remnant_rates": json.dumps(rates)},
+        progress=tile_progress,
+    )
     truncated, outside = losses(kernels, grid.shape, grid.left, grid.top, grid.cell, truncate)
     hazard = HazardMap(
-        grid=grid, expected=None, total=float(prepared.weights.sum()), truncated=truncated,
-        outside=outside, removed=result.removed, rates=prepared.rates, kernels=prepared.kernels,
-        weights=prepared.weights, epochs=prepared.epochs, activities=prepared.activities,
-    )  # fmt: skip
+        grid=grid,
+        expected=None,
+        total=float(prepared.weights.sum()),
+        truncated=truncated,
+        outside=outside,
+        removed=result.removed,
+        rates=prepared.rates,
+        kernels=prepared.kernels,
+        weights=prepared.weights,
+        epochs=prepared.epochs,
+        activities=prepared.activities,
+    )
     table = pd.DataFrame(
         {
             "hazard_area": projected["id"].to_numpy(),

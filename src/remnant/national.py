@@ -94,9 +94,11 @@ def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.
     inside = shapely.point_on_surface(parts[chosen])
     half = rng.uniform(150, 500, len(chosen))
     squares = shapely.box(
-        shapely.get_x(inside) - half, shapely.get_y(inside) - half,
-        shapely.get_x(inside) + half, shapely.get_y(inside) + half,
-    )  # fmt: skip
+        shapely.get_x(inside) - half,
+        shapely.get_y(inside) - half,
+        shapely.get_x(inside) + half,
+        shapely.get_y(inside) + half,
+    )
     worked = shapely.intersection(squares, parts[chosen])
     keep = shapely.area(worked) > 10_000
     kind = rng.choice(["clearance", "TS"], keep.sum(), p=[0.7, 0.3])

@@ -11,9 +11,12 @@ from remnant.cli.tables import new_table
 from remnant.errors import InputError
 
 store_option = click.option(
-    "--store", "store", default=None, metavar="STORE",
+    "--store",
+    "store",
+    default=None,
+    metavar="STORE",
     help="Show the catalogue as STORE sees it: the defaults with its own entries.",
-)  # fmt: skip
+)
 
 
 def _catalogue(store):

@@ -18,14 +18,19 @@ from remnant.cli.tables import new_table
 @click.argument("folder", type=click.Path(file_okay=False), default="demo")
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic scenario.")
 @click.option(
-    "--scale", type=click.Choice(["district", "national"]), default="district", show_default=True,
+    "--scale",
+    type=click.Choice(["district", "national"]),
+    default="district",
+    show_default=True,
     help="district: the full demo (models, plan, report); national: 600,000 km², 50,000 "
     "strikes, mapped at 100 m tile by tile.",
-)  # fmt: skip
+)
 @click.option(
-    "--scheduler", default=None, metavar="local|tcp://HOST:PORT",
+    "--scheduler",
+    default=None,
+    metavar="local|tcp://HOST:PORT",
     help="With --scale national: map the tiles on Dask.",
-)  # fmt: skip
+)
 @overwrite_option
 def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: bool) -> None:
     """Build a SYNTHETIC scenario in FOLDER (default ./demo) and summarise it.
@@ -99,10 +104,15 @@ def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
     with Progress(console=Console(stderr=True), transient=True) as bar:
         tiles = bar.add_task("hazard map tiles (100 m)", total=None)
         hazard_map, table, rates = write_hazard(
-            store, 100.0, folder / "national.tif", samples=0, overwrite=overwrite,
-            scheduler=scheduler, title="SYNTHETIC national scenario",
+            store,
+            100.0,
+            folder / "national.tif",
+            samples=0,
+            overwrite=overwrite,
+            scheduler=scheduler,
+            title="SYNTHETIC national scenario",
             tile_progress=lambda n, total: bar.update(tiles, completed=n, total=total),
-        )  # fmt: skip
+        )
     summary(hazard_map, table, rates, folder / "national.tif")
 
 

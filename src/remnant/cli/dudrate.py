@@ -57,8 +57,9 @@ def show(fit, catalogue, truth=None) -> None:
     ]
     if truth:
         columns.append("hidden truth")
-    table = new_table("field dud rates (posterior mean, 90 % credible interval)", columns,
-                   right=columns[1:])  # fmt: skip
+    table = new_table(
+        "field dud rates (posterior mean, 90 % credible interval)", columns, right=columns[1:]
+    )
     for kind, e in fit.estimates.items():
         m = catalogue[kind]
         row = [

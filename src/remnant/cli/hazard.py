@@ -41,21 +41,29 @@ from remnant.cli.tables import new_table
     "--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws."
 )
 @click.option(
-    "--tile", type=click.IntRange(min=256), default=1024, show_default=True,
+    "--tile",
+    type=click.IntRange(min=256),
+    default=1024,
+    show_default=True,
     help="Tile size in cells: memory is bounded by the tile, not the extent.",
-)  # fmt: skip
+)
 @click.option(
-    "--scheduler", default=None, metavar="local|tcp://HOST:PORT",
+    "--scheduler",
+    default=None,
+    metavar="local|tcp://HOST:PORT",
     help="Run the tiles on Dask: a LocalCluster here, or the scheduler at that address.",
-)  # fmt: skip
+)
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=None,
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
     help="Worker processes of the local Dask cluster (default: one per core).",
-)  # fmt: skip
+)
 @overwrite_option
 @user_option
-def hazard(store, cell, out, png, samples, truncate, seed, tile, scheduler, workers, overwrite,
-           user):  # fmt: skip
+def hazard(
+    store, cell, out, png, samples, truncate, seed, tile, scheduler, workers, overwrite, user
+):
     """Map expected unexploded submunitions remaining per cell from STORE's strikes.
 
     Writes OUT (band 1: expected items per cell; band 2: probability of at least one), the
@@ -71,11 +79,21 @@ def hazard(store, cell, out, png, samples, truncate, seed, tile, scheduler, work
         tiles = bar.add_task("tiles", total=None)
         draws = bar.add_task("Monte Carlo draws", total=samples or None)
         hazard_map, table, rates = write_hazard(
-            opened, cell, out, png=png, samples=samples, truncate=truncate, seed=seed,
-            overwrite=overwrite, user=user, progress=lambda k: bar.advance(draws, k),
-            tile=tile, scheduler=scheduler, workers=workers,
+            opened,
+            cell,
+            out,
+            png=png,
+            samples=samples,
+            truncate=truncate,
+            seed=seed,
+            overwrite=overwrite,
+            user=user,
+            progress=lambda k: bar.advance(draws, k),
+            tile=tile,
+            scheduler=scheduler,
+            workers=workers,
             tile_progress=lambda n, total: bar.update(tiles, completed=n, total=total),
-        )  # fmt: skip
+        )
     summary(hazard_map, table, rates, out)
 
 

@@ -80,8 +80,12 @@ def hand_over(store, area_id, user) -> None:
 @click.command("release-stats")
 @store_argument
 @click.option("--year", type=int, default=None, help="Only activities ending in this year.")
-@click.option("--by", default="year", show_default=True,
-              help="Group by year, organisation, method, hazard_area or month.")  # fmt: skip
+@click.option(
+    "--by",
+    default="year",
+    show_default=True,
+    help="Group by year, organisation, method, hazard_area or month.",
+)
 @csv_option
 @overwrite_option
 def release_stats(store, year, by, csv_path, overwrite) -> None:

@@ -56,24 +56,67 @@ def show(result) -> None:
     help="m² per team-day for clearance or TS (default: measured in the store, else "
     "priority.toml). Repeatable.",
 )
-@click.option("--population", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Population raster (GeoTIFF, any CRS): people per cell.")  # fmt: skip
-@click.option("--landuse", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Land-use polygons (any vector format) with a 'class' column.")  # fmt: skip
-@click.option("--landuse-weight", multiple=True, metavar="CLASS=W",
-              help="Weight of a land-use class (overrides priority.toml). Repeatable.")  # fmt: skip
-@click.option("--hazard", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Hazard map GeoTIFF from remnant hazard (default: computed).")  # fmt: skip
-@click.option("--cell", type=float, default=50.0, show_default=True,
-              help="Cell size (m) when the hazard map is computed here.")  # fmt: skip
-@click.option("--base", default=None, metavar="LON,LAT",
-              help="Team base, for the 'nearest first' baseline (default: centre).")  # fmt: skip
-@click.option("--max-part-days", type=float, default=30.0, show_default=True,
-              help="Split areas needing more team-days than this into parts.")  # fmt: skip
+@click.option(
+    "--population",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Population raster (GeoTIFF, any CRS): people per cell.",
+)
+@click.option(
+    "--landuse",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Land-use polygons (any vector format) with a 'class' column.",
+)
+@click.option(
+    "--landuse-weight",
+    multiple=True,
+    metavar="CLASS=W",
+    help="Weight of a land-use class (overrides priority.toml). Repeatable.",
+)
+@click.option(
+    "--hazard",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Hazard map GeoTIFF from remnant hazard (default: computed).",
+)
+@click.option(
+    "--cell",
+    type=float,
+    default=50.0,
+    show_default=True,
+    help="Cell size (m) when the hazard map is computed here.",
+)
+@click.option(
+    "--base",
+    default=None,
+    metavar="LON,LAT",
+    help="Team base, for the 'nearest first' baseline (default: centre).",
+)
+@click.option(
+    "--max-part-days",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Split areas needing more team-days than this into parts.",
+)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write.")
 @overwrite_option
-def plan(store, teams, days, productivity, population, landuse, landuse_weight, hazard, cell,
-         base, max_part_days, out, overwrite) -> None:  # fmt: skip
+def plan(
+    store,
+    teams,
+    days,
+    productivity,
+    population,
+    landuse,
+    landuse_weight,
+    hazard,
+    cell,
+    base,
+    max_part_days,
+    out,
+    overwrite,
+) -> None:
     """Rank STORE's open hazard areas by harm averted per team-day and schedule the teams.
 
     Writes priorities.csv (ranked, with every term), schedule.csv (team, area, start and
@@ -96,11 +139,20 @@ def plan(store, teams, days, productivity, population, landuse, landuse_weight, 
         where = (lon, lat)
     with Console(stderr=True).status("mapping the hazard, ranking the areas, scheduling…"):
         result = write_plan(
-            open_store(store), out, teams=teams, horizon=days, overwrite=overwrite,
-            productivity=_pairs(productivity, "--productivity"), population=population,
-            landuse=landuse, landuse_weights=_pairs(landuse_weight, "--landuse-weight"),
-            hazard=hazard, cell=cell, base=where, max_part_days=max_part_days,
-        )  # fmt: skip
+            open_store(store),
+            out,
+            teams=teams,
+            horizon=days,
+            overwrite=overwrite,
+            productivity=_pairs(productivity, "--productivity"),
+            population=population,
+            landuse=landuse,
+            landuse_weights=_pairs(landuse_weight, "--landuse-weight"),
+            hazard=hazard,
+            cell=cell,
+            base=where,
+            max_part_days=max_part_days,
+        )
     show(result)
     click.echo(f"wrote {out}/priorities.csv, schedule.csv and plan.png")
 

@@ -17,8 +17,9 @@ def review() -> None:
 
 @review.command("list")
 @store_argument
-@click.option("--state", default="pending", show_default=True,
-              help="pending, approved, rejected or all")  # fmt: skip
+@click.option(
+    "--state", default="pending", show_default=True, help="pending, approved, rejected or all"
+)
 def list_(store: str, state: str) -> None:
     """List proposals: layer, record, action, who proposed it and when, and the decision."""
     from remnant.store import open_store
@@ -27,8 +28,16 @@ def list_(store: str, state: str) -> None:
     if frame.empty:
         click.echo(f"no {'' if state == 'all' else state + ' '}proposals")
         return
-    columns = ["layer", "record_id", "action", "submitted_by", "submitted_at", "state",
-               "decided_by", "note"]  # fmt: skip
+    columns = [
+        "layer",
+        "record_id",
+        "action",
+        "submitted_by",
+        "submitted_at",
+        "state",
+        "decided_by",
+        "note",
+    ]
     table = new_table(f"{state} proposals in {store}", [c.replace("_", " ") for c in columns])
     for row in frame[columns].itertuples(index=False):
         table.add_row(*("" if v is None else str(v) for v in row))

@@ -25,7 +25,9 @@ def new_table(title: str, columns, *, right=(), whole=()) -> Table:
     out = Table(title=title)
     for column in columns:
         out.add_column(
-            column, justify="right" if column in right else "left", overflow="fold",
+            column,
+            justify="right" if column in right else "left",
+            overflow="fold",
             no_wrap=column in whole,
-        )  # fmt: skip
+        )
     return out

@@ -9,13 +9,25 @@ from remnant.cli.options import store_argument, user_option
 
 @click.command()
 @store_argument
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (default loopback; 0.0.0.0: all networks).")  # fmt: skip
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (default loopback; 0.0.0.0: all networks).",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--hazard", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Hazard map COG (from remnant hazard) to serve as map tiles.")  # fmt: skip
-@click.option("--base-url", default=None, metavar="URL",
-              help="Address clients reach the service at, for links (behind a proxy).")  # fmt: skip
+@click.option(
+    "--hazard",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Hazard map COG (from remnant hazard) to serve as map tiles.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Address clients reach the service at, for links (behind a proxy).",
+)
 def serve(store, host, port, hazard, base_url) -> None:
     """Serve STORE: the records API, OGC API – Features at /ogc and the dashboard at /."""
     import uvicorn

@@ -31,18 +31,34 @@ MEHLER_MAX_RHO = 0.5  # up to this correlation, the separable series; beyond, qu
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 # Gauss–Legendre rules on [-1, 1] with 2, 3 and 6 nodes (rows 0, 1, 2; unused slots 0).
 GL_N = np.array([2, 3, 6])
-GL_X = np.array([
-    [-0.5773502691896258, 0.5773502691896258, 0, 0, 0, 0],
-    [-0.7745966692414834, 0.0, 0.7745966692414834, 0, 0, 0],
-    [-0.9324695142031521, -0.6612093864662645, -0.2386191860831969,
-     0.2386191860831969, 0.6612093864662645, 0.9324695142031521],
-])  # fmt: skip
-GL_W = np.array([
-    [1.0, 1.0, 0, 0, 0, 0],
-    [0.5555555555555556, 0.8888888888888888, 0.5555555555555556, 0, 0, 0],
-    [0.1713244923791704, 0.3607615730481386, 0.4679139345726910,
-     0.4679139345726910, 0.3607615730481386, 0.1713244923791704],
-])  # fmt: skip
+GL_X = np.array(
+    [
+        [-0.5773502691896258, 0.5773502691896258, 0, 0, 0, 0],
+        [-0.7745966692414834, 0.0, 0.7745966692414834, 0, 0, 0],
+        [
+            -0.9324695142031521,
+            -0.6612093864662645,
+            -0.2386191860831969,
+            0.2386191860831969,
+            0.6612093864662645,
+            0.9324695142031521,
+        ],
+    ]
+)
+GL_W = np.array(
+    [
+        [1.0, 1.0, 0, 0, 0, 0],
+        [0.5555555555555556, 0.8888888888888888, 0.5555555555555556, 0, 0, 0],
+        [
+            0.1713244923791704,
+            0.3607615730481386,
+            0.4679139345726910,
+            0.4679139345726910,
+            0.3607615730481386,
+            0.1713244923791704,
+        ],
+    ]
+)
 
 
 @numba.njit(cache=True, inline="always")
@@ -232,9 +248,23 @@ def _run_tiles(out, tiles, starts, members, win, left, top, h, tile, mx, my, sxx
             wc0, wc1 = max(win[k, 2], c0), min(win[k, 3], c1)
             if wr1 > wr0 and wc1 > wc0:
                 _add_kernel(
-                    buf, r0, c0, left, top, h, mx[k], my[k], sxx[k], sxy[k], syy[k], w[k],
-                    wr0, wr1, wc0, wc1,
-                )  # fmt: skip
+                    buf,
+                    r0,
+                    c0,
+                    left,
+                    top,
+                    h,
+                    mx[k],
+                    my[k],
+                    sxx[k],
+                    sxy[k],
+                    syy[k],
+                    w[k],
+                    wr0,
+                    wr1,
+                    wc0,
+                    wc1,
+                )
         for r in range(r1 - r0):
             for c in range(c1 - c0):
                 out[r0 + r, c0 + c] += buf[r, c]
@@ -262,9 +292,16 @@ def _window_masses(win, left, top, h, ny, nx, mx, my, sxx, sxy, syy):
         r0, r1, c0, c1 = max(r0, 0), min(r1, ny), max(c0, 0), min(c1, nx)
         if r1 > r0 and c1 > c0:
             on_grid[k] = rect_mass(
-                left + c0 * h, left + c1 * h, top - r1 * h, top - r0 * h,
-                mx[k], my[k], sxx[k], sxy[k], syy[k],
-            )  # fmt: skip
+                left + c0 * h,
+                left + c1 * h,
+                top - r1 * h,
+                top - r0 * h,
+                mx[k],
+                my[k],
+                sxx[k],
+                sxy[k],
+                syy[k],
+            )
         else:
             on_grid[k] = 0.0
     return inside, on_grid
@@ -330,10 +367,22 @@ def rasterize(
     starts = np.append(starts, len(tid)).astype(np.int64)
     if len(tiles):
         _run_tiles(
-            grid, tiles.astype(np.int64), starts, members.astype(np.int64), win,
-            left, top, cell, tile,
-            kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy, kernels.weight,
-        )  # fmt: skip
+            grid,
+            tiles.astype(np.int64),
+            starts,
+            members.astype(np.int64),
+            win,
+            left,
+            top,
+            cell,
+            tile,
+            kernels.x,
+            kernels.y,
+            kernels.sxx,
+            kernels.sxy,
+            kernels.syy,
+            kernels.weight,
+        )
     truncated, outside = losses(kernels, shape, left, top, cell, truncate, win=win)
     return {
         "grid": grid,
@@ -384,9 +433,17 @@ def kernel_dot(
     """
     win = windows(kernels, left, top, cell, truncate)
     return _kernel_dots(
-        np.ascontiguousarray(values, dtype=np.float64), win, left, top, cell,
-        kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy,
-    )  # fmt: skip
+        np.ascontiguousarray(values, dtype=np.float64),
+        win,
+        left,
+        top,
+        cell,
+        kernels.x,
+        kernels.y,
+        kernels.sxx,
+        kernels.sxy,
+        kernels.syy,
+    )
 
 
 def losses(
@@ -399,8 +456,17 @@ def losses(
     if win is None:
         win = windows(kernels, left, top, cell, truncate)
     inside, on_grid = _window_masses(
-        win, left, top, cell, shape[0], shape[1],
-        kernels.x, kernels.y, kernels.sxx, kernels.sxy, kernels.syy,
-    )  # fmt: skip
+        win,
+        left,
+        top,
+        cell,
+        shape[0],
+        shape[1],
+        kernels.x,
+        kernels.y,
+        kernels.sxx,
+        kernels.sxy,
+        kernels.syy,
+    )
     w = kernels.weight
     return float((w * (1 - inside)).sum()), float((w * (inside - on_grid)).sum())

@@ -162,9 +162,15 @@ def expected_items(
     (72.1, 72.1)
     """
     prepared = prepare(
-        strikes, grid, activities=activities, catalogue=catalogue, survey=survey, rates=rates,
-        truncate=truncate, strike_weights=strike_weights,
-    )  # fmt: skip
+        strikes,
+        grid,
+        activities=activities,
+        catalogue=catalogue,
+        survey=survey,
+        rates=rates,
+        truncate=truncate,
+        strike_weights=strike_weights,
+    )
     return map_prepared(prepared, grid, truncate=truncate, tile=tile)
 
 
@@ -172,9 +178,14 @@ def map_prepared(prepared: Prepared, grid: Grid, *, truncate: float = TRUNCATE, 
     """The :class:`HazardMap` of inputs already checked and projected by :func:`prepare`."""
     out = np.zeros(grid.shape, np.float32)
     truncated, outside, removed = accumulate(
-        prepared.kernel_set(), prepared.epochs, prepared.activities, grid, out,
-        truncate=truncate, tile=tile,
-    )  # fmt: skip
+        prepared.kernel_set(),
+        prepared.epochs,
+        prepared.activities,
+        grid,
+        out,
+        truncate=truncate,
+        tile=tile,
+    )
     return HazardMap(
         grid=grid,
         expected=out,
@@ -191,9 +202,15 @@ def map_prepared(prepared: Prepared, grid: Grid, *, truncate: float = TRUNCATE, 
 
 
 def accumulate(
-    kernels: engine.KernelSet, epochs, activities, grid: Grid, out: np.ndarray, *,
-    truncate: float = TRUNCATE, tile: int = 256,
-) -> tuple[float, float, float]:  # fmt: skip
+    kernels: engine.KernelSet,
+    epochs,
+    activities,
+    grid: Grid,
+    out: np.ndarray,
+    *,
+    truncate: float = TRUNCATE,
+    tile: int = 256,
+) -> tuple[float, float, float]:
     """Add the kernels to ``out`` epoch by epoch, each epoch's activity thinning its cells.
 
     The strikes of epoch e (those before activity e) are rasterised, then activity e
@@ -207,9 +224,15 @@ def accumulate(
         chosen = np.flatnonzero(epochs == e)
         if len(chosen):
             part = engine.rasterize(
-                kernels.subset(chosen), grid.shape, grid.left, grid.top, grid.cell,
-                truncate=truncate, tile=tile, out=out,
-            )  # fmt: skip
+                kernels.subset(chosen),
+                grid.shape,
+                grid.left,
+                grid.top,
+                grid.cell,
+                truncate=truncate,
+                tile=tile,
+                out=out,
+            )
             truncated += part["truncated"]
             outside += part["outside"]
         if e < len(activities):
@@ -238,9 +261,17 @@ class Prepared:
 
 
 def prepare(
-    strikes, grid: Grid, *, activities=None, catalogue=None, survey=None, rates=None,
-    truncate: float = TRUNCATE, strike_weights=None, kernels: StrikeKernels | None = None,
-) -> Prepared:  # fmt: skip
+    strikes,
+    grid: Grid,
+    *,
+    activities=None,
+    catalogue=None,
+    survey=None,
+    rates=None,
+    truncate: float = TRUNCATE,
+    strike_weights=None,
+    kernels: StrikeKernels | None = None,
+) -> Prepared:
     """Check and project the inputs of a map (see :func:`expected_items`).
 
     ``kernels``: the strikes' kernels in the grid's CRS when already built.
@@ -296,10 +327,9 @@ def activity_epochs(strikes, activities, crs, survey: SurveyFigures):
     starts = [a[2] for a in order]
     dates = [as_date(v) for v in strikes["date"]] if "date" in strikes else [None] * n
     epochs = np.array(
-        [0 if d is None or not order else bisect.bisect_right(starts, d)
-         for d in dates],
+        [0 if d is None or not order else bisect.bisect_right(starts, d) for d in dates],
         dtype=np.int64,
-    )  # fmt: skip
+    )
     return epochs, [a[:2] for a in order]
 
 

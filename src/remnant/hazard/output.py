@@ -57,9 +57,12 @@ def write_png(
     values = np.ma.masked_less_equal(expected, FLOOR)
     fig, ax = plt.subplots(figsize=(10, 10 * grid.height / max(grid.width, 1) * 0.9 + 1), dpi=110)
     image = ax.imshow(
-        values, extent=(left, right, bottom, top), cmap=COLOURMAP,
-        norm=hazard_norm(values.max() if values.count() else 1.0), interpolation="nearest",
-    )  # fmt: skip
+        values,
+        extent=(left, right, bottom, top),
+        cmap=COLOURMAP,
+        norm=hazard_norm(values.max() if values.count() else 1.0),
+        interpolation="nearest",
+    )
     if areas is not None and len(areas):
         areas.to_crs(grid.crs).boundary.plot(
             ax=ax, color="#1f77b4", linewidth=0.7, label="hazard areas"

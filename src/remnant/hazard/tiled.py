@@ -141,11 +141,21 @@ def run_tiles(
     windows = tile_windows(job.grid, size)
     grid = job.grid
     profile = {
-        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 2,
-        "dtype": "float32", "crs": grid.crs.to_wkt(), "transform": grid.transform,
-        "nodata": NODATA, "tiled": True, "blockxsize": 256, "blockysize": 256,
-        "compress": "deflate", "BIGTIFF": "YES", "SPARSE_OK": "TRUE",
-    }  # fmt: skip
+        "driver": "GTiff",
+        "width": grid.width,
+        "height": grid.height,
+        "count": 2,
+        "dtype": "float32",
+        "crs": grid.crs.to_wkt(),
+        "transform": grid.transform,
+        "nodata": NODATA,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "BIGTIFF": "YES",
+        "SPARSE_OK": "TRUE",
+    }
     area_expected = np.zeros(len(job.areas))
     removed, written = 0.0, 0
     out = Path(out)
@@ -173,9 +183,16 @@ def run_tiles(
                     if progress:
                         progress(n, len(windows))
             rasterio.shutil.copy(
-                sparse, folder / out.name, driver="COG", COMPRESS="DEFLATE", PREDICTOR="YES",
-                BLOCKSIZE=512, OVERVIEW_RESAMPLING="AVERAGE", BIGTIFF="IF_SAFER", SPARSE_OK="TRUE",
-            )  # fmt: skip
+                sparse,
+                folder / out.name,
+                driver="COG",
+                COMPRESS="DEFLATE",
+                PREDICTOR="YES",
+                BLOCKSIZE=512,
+                OVERVIEW_RESAMPLING="AVERAGE",
+                BIGTIFF="IF_SAFER",
+                SPARSE_OK="TRUE",
+            )
             sparse.unlink()
     finally:
         if own is not None:

@@ -127,9 +127,12 @@ def _draw_hazard(ax, path, fig):
     left, bottom, right, top = grid.bounds
     values = np.ma.masked_less_equal(band, FLOOR)
     image = ax.imshow(
-        values, extent=(left, right, bottom, top), cmap=COLOURMAP,
-        norm=hazard_norm(values.max() if values.count() else 1.0), interpolation="nearest",
-    )  # fmt: skip
+        values,
+        extent=(left, right, bottom, top),
+        cmap=COLOURMAP,
+        norm=hazard_norm(values.max() if values.count() else 1.0),
+        interpolation="nearest",
+    )
     label = f"expected unexploded items per {grid.cell:,.0f} m cell"
     fig.colorbar(image, ax=ax, shrink=0.7, label=label)
     note = f"Hazard map from {path} (cells merged to {grid.cell:,.0f} m for the page)."

@@ -41,9 +41,14 @@ class _Pages:
         for line in textwrap.wrap(text, int(WRAP * 9 / size)) or [""]:
             self.need(LINE * size / 9)
             self.fig.text(
-                MARGIN / PAGE[0], self.y / PAGE[1], line, fontsize=size, weight=weight,
-                color=colour, va="top",
-            )  # fmt: skip
+                MARGIN / PAGE[0],
+                self.y / PAGE[1],
+                line,
+                fontsize=size,
+                weight=weight,
+                color=colour,
+                va="top",
+            )
             self.y -= LINE * size / 9 * 1.15
 
     def table(self, t: Table) -> None:
@@ -55,9 +60,13 @@ class _Pages:
             chunk = cells[start : start + rows]
             height = ROW * (len(chunk) + 1)
             ax = self.fig.add_axes(
-                [MARGIN / PAGE[0], (self.y - height) / PAGE[1],
-                 (PAGE[0] - 2 * MARGIN) / PAGE[0], height / PAGE[1]]
-            )  # fmt: skip
+                [
+                    MARGIN / PAGE[0],
+                    (self.y - height) / PAGE[1],
+                    (PAGE[0] - 2 * MARGIN) / PAGE[0],
+                    height / PAGE[1],
+                ]
+            )
             ax.axis("off")
             width = len(header)
             chunk = [row + [""] * (width - len(row)) for row in chunk]

@@ -34,8 +34,16 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def append(conn: sa.Connection, at: str, user: str, entity: str, action: str, ids: list,
-           before: list | None, after: list | None) -> None:  # fmt: skip
+def append(
+    conn: sa.Connection,
+    at: str,
+    user: str,
+    entity: str,
+    action: str,
+    ids: list,
+    before: list | None,
+    after: list | None,
+) -> None:
     """Append one entry per id (``before``/``after``: JSON text per id, or None), chained."""
     n = len(ids)
     columns = {
@@ -70,7 +78,7 @@ def head(conn: sa.Connection) -> str:
     a = schema.audit
     last = conn.execute(
         sa.select(a.c.fid, a.c.hash).where(a.c.hash.is_not(None)).order_by(a.c.fid.desc()).limit(1)
-    ).first()  # fmt: skip
+    ).first()
     previous, after = (GENESIS, 0) if last is None else (last.hash, last.fid)
     tail = conn.execute(
         sa.select(*(a.c[c] for c in CONTENT)).where(a.c.fid > after).order_by(a.c.fid)

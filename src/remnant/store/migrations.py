@@ -97,6 +97,14 @@ def migrate(store, *, user: str, at: str, migrations: list[Migration] | None = N
                 .where(schema.meta.c.key == "schema_version")
                 .values(value=str(target))
             )
-            audit.append(conn, at, user, "remnant_meta", "update", ["schema_version"],
-                         [str(current)], [str(target)])  # fmt: skip
+            audit.append(
+                conn,
+                at,
+                user,
+                "remnant_meta",
+                "update",
+                ["schema_version"],
+                [str(current)],
+                [str(target)],
+            )
     return [m.version for m in pending]

@@ -29,8 +29,17 @@ ACTIONS = ("insert", "update", "delete")
 STATES = ("pending", "approved", "rejected")
 
 
-def propose(store, layer: str, action: str, *, user: str, offered=None, record_id=None,
-            changes=None, expected_version=None) -> list[str]:  # fmt: skip
+def propose(
+    store,
+    layer: str,
+    action: str,
+    *,
+    user: str,
+    offered=None,
+    record_id=None,
+    changes=None,
+    expected_version=None,
+) -> list[str]:
     """Judge a change at the gate and queue it for an admin; return the ids it concerns.
 
     ``insert`` takes ``offered`` (a submission or frame); ``update`` takes ``record_id``,
@@ -59,16 +68,27 @@ def propose(store, layer: str, action: str, *, user: str, offered=None, record_i
         _refuse_pending(conn, layer, ids)
         plain = gate.plain_columns(ent, admitted)
         names = list(plain)
-        proposals = [orjson.dumps(dict(zip(names, row, strict=True))).decode()
-                     for row in zip(*plain.values(), strict=True)]  # fmt: skip
+        proposals = [
+            orjson.dumps(dict(zip(names, row, strict=True))).decode()
+            for row in zip(*plain.values(), strict=True)
+        ]
         at = now()
         conn.execute(
             schema.reviews.insert(),
-            [{"layer": layer, "record_id": i, "state": "pending", "submitted_by": user,
-              "submitted_at": at, "action": action,
-              "proposal": None if action == "delete" else p, "expected_version": version}
-             for i, p in zip(ids, proposals, strict=True)],
-        )  # fmt: skip
+            [
+                {
+                    "layer": layer,
+                    "record_id": i,
+                    "state": "pending",
+                    "submitted_by": user,
+                    "submitted_at": at,
+                    "action": action,
+                    "proposal": None if action == "delete" else p,
+                    "expected_version": version,
+                }
+                for i, p in zip(ids, proposals, strict=True)
+            ],
+        )
         store._audit(conn, at, user, "reviews", f"propose {action}", ids, None, proposals)
     return ids
 
@@ -80,11 +100,15 @@ def _version(conn, layer: str, record_id: str) -> int:
 
 def _refuse_pending(conn, layer: str, ids: list[str]) -> None:
     r = schema.reviews
-    waiting = conn.execute(
-        sa.select(r.c.record_id).where(
-            r.c.layer == layer, r.c.state == "pending", r.c.record_id.in_(ids)
+    waiting = (
+        conn.execute(
+            sa.select(r.c.record_id).where(
+                r.c.layer == layer, r.c.state == "pending", r.c.record_id.in_(ids)
+            )
         )
-    ).scalars().all()  # fmt: skip
+        .scalars()
+        .all()
+    )
     if waiting:
         raise ConflictError(
             f"{', '.join(sorted(waiting)[:5])}: a change is already waiting for review; "
@@ -118,7 +142,7 @@ def decide(store, layer: str, record_id: str, approve: bool, *, by: str, note=No
             sa.select(r).where(
                 r.c.layer == layer, r.c.record_id == record_id, r.c.state == "pending"
             )
-        ).first()  # fmt: skip
+        ).first()
         if pending is None:
             raise NotFoundError(f"no pending review of {layer}/{record_id}")
         if pending.proposal is None and pending.action == "insert":
@@ -127,14 +151,26 @@ def decide(store, layer: str, record_id: str, approve: bool, *, by: str, note=No
             _apply(store, conn, pending)
         at = now()
         conn.execute(
-            r.update().where(r.c.fid == pending.fid).values(
-                state="approved" if approve else "rejected", decided_by=by, decided_at=at,
+            r.update()
+            .where(r.c.fid == pending.fid)
+            .values(
+                state="approved" if approve else "rejected",
+                decided_by=by,
+                decided_at=at,
                 note=note,
             )
-        )  # fmt: skip
+        )
         decision = orjson.dumps({"action": pending.action, "note": note}).decode()
-        store._audit(conn, at, by, "reviews", "approve" if approve else "reject",
-                     [record_id], None, [decision])  # fmt: skip
+        store._audit(
+            conn,
+            at,
+            by,
+            "reviews",
+            "approve" if approve else "reject",
+            [record_id],
+            None,
+            [decision],
+        )
 
 
 def _settle_applied(store, conn, pending, approve: bool, by: str) -> None:

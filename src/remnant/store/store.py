@@ -249,15 +249,23 @@ class Store:
                 matched = conn.execute(
                     sa.select(sa.func.count()).select_from(table).where(*where)
                 ).scalar_one()
-                fids = conn.execute(
-                    sa.select(table.c.fid).where(*where).order_by(table.c.fid)
-                    .limit(limit).offset(offset)
-                ).scalars().all()  # fmt: skip
+                fids = (
+                    conn.execute(
+                        sa.select(table.c.fid)
+                        .where(*where)
+                        .order_by(table.c.fid)
+                        .limit(limit)
+                        .offset(offset)
+                    )
+                    .scalars()
+                    .all()
+                )
             else:
                 found = conn.execute(
-                    sa.select(table.c.fid, table.c[GEOMETRY_COLUMN]).where(*where)
+                    sa.select(table.c.fid, table.c[GEOMETRY_COLUMN])
+                    .where(*where)
                     .order_by(table.c.fid)
-                ).all()  # fmt: skip
+                ).all()
                 geoms = self.backend.decode_geometries([r[1] for r in found])
                 keep = _meets(geoms, bbox)
                 chosen = [r[0] for r, k in zip(found, keep, strict=True) if k]
@@ -489,9 +497,14 @@ class Store:
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         salt = secrets.token_hex(16)
         row = {
-            "name": name, "role": role, "key_id": key_id, "salt": salt,
-            "key_hash": _hash_key(secret, salt), "created_at": now(), "revoked_at": None,
-        }  # fmt: skip
+            "name": name,
+            "role": role,
+            "key_id": key_id,
+            "salt": salt,
+            "key_hash": _hash_key(secret, salt),
+            "created_at": now(),
+            "revoked_at": None,
+        }
         with self.transaction() as conn:
             taken = conn.execute(
                 sa.select(schema.users.c.name).where(schema.users.c.name == name)
@@ -500,8 +513,16 @@ class Store:
                 raise ConflictError(f"user {name!r} exists; revoke them or choose another name")
             conn.execute(schema.users.insert(), [row])
             public = {"name": name, "role": role, "key_id": key_id}
-            self._audit(conn, row["created_at"], by or default_user(), "users", "insert",
-                        [name], None, [orjson.dumps(public).decode()])  # fmt: skip
+            self._audit(
+                conn,
+                row["created_at"],
+                by or default_user(),
+                "users",
+                "insert",
+                [name],
+                None,
+                [orjson.dumps(public).decode()],
+            )
         return f"{key_id}.{secret}"
 
     def revoke_user(self, name: str, *, by: str | None = None) -> None:
@@ -513,9 +534,16 @@ class Store:
                 raise NotFoundError(f"no user {name!r}")
             at = now()
             conn.execute(u.update().where(u.c.name == name).values(revoked_at=at))
-            self._audit(conn, at, by or default_user(), "users", "update", [name],
-                        [orjson.dumps({"revoked_at": None}).decode()],
-                        [orjson.dumps({"revoked_at": at}).decode()])  # fmt: skip
+            self._audit(
+                conn,
+                at,
+                by or default_user(),
+                "users",
+                "update",
+                [name],
+                [orjson.dumps({"revoked_at": None}).decode()],
+                [orjson.dumps({"revoked_at": at}).decode()],
+            )
 
     def users(self) -> pd.DataFrame:
         """Users with role and when they were added or revoked (never their keys)."""
@@ -562,9 +590,15 @@ class Store:
         See :mod:`remnant.store.review`.
         """
         return review.propose(
-            self, layer, action, user=user, offered=offered, record_id=record_id,
-            changes=changes, expected_version=expected_version,
-        )  # fmt: skip
+            self,
+            layer,
+            action,
+            user=user,
+            offered=offered,
+            record_id=record_id,
+            changes=changes,
+            expected_version=expected_version,
+        )
 
     def reviews(self, state: str | None = None) -> pd.DataFrame:
         """Proposals, oldest first (``state``: pending, approved or rejected)."""
@@ -700,8 +734,9 @@ class Store:
         columns["key_id"] = columns.pop("id")
         for f in ent.fields:  # dates as the column type takes them on every backend
             if f.kind == "date":
-                columns[f.name] = [None if v is None else dt.date.fromisoformat(v)
-                                   for v in columns[f.name]]  # fmt: skip
+                columns[f.name] = [
+                    None if v is None else dt.date.fromisoformat(v) for v in columns[f.name]
+                ]
         names = list(columns)
         params = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
         values: dict[str, Any] = {c: sa.bindparam(c) for c in names if c != "key_id"}

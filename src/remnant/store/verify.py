@@ -46,15 +46,20 @@ def verify(store) -> list[Finding]:
     found: list[Finding] = []
     version = store.schema_version()
     if version != schema.SCHEMA_VERSION:
-        found.append(Finding("error", f"schema version {version}, expected "
-                                      f"{schema.SCHEMA_VERSION}: run remnant migrate"))  # fmt: skip
+        found.append(
+            Finding(
+                "error",
+                f"schema version {version}, expected {schema.SCHEMA_VERSION}: run remnant migrate",
+            )
+        )
         return found
     with store.backend.engine.connect() as conn:
         found += _triggers(store.backend, conn)
         entries = conn.execute(
-            sa.select(schema.audit.c.fid, *(schema.audit.c[c] for c in CONTENT),
-                      schema.audit.c.hash).order_by(schema.audit.c.fid)
-        ).all()  # fmt: skip
+            sa.select(
+                schema.audit.c.fid, *(schema.audit.c[c] for c in CONTENT), schema.audit.c.hash
+            ).order_by(schema.audit.c.fid)
+        ).all()
     found += _chain(entries)
     last = _last_entries(entries)
     for layer in records.ENTITIES:
@@ -69,8 +74,12 @@ def _triggers(backend, conn) -> list[Finding]:
     out = []
     for name, sql in expected.items():
         if name not in present:
-            out.append(Finding("error", f"trigger {name} is missing (dropped?): "
-                                        "changes are not guarded or audited"))  # fmt: skip
+            out.append(
+                Finding(
+                    "error",
+                    f"trigger {name} is missing (dropped?): changes are not guarded or audited",
+                )
+            )
         elif " ".join(present[name].split()) != " ".join(sql.split()):
             out.append(Finding("error", f"trigger {name} was altered"))
     return out
@@ -87,13 +96,21 @@ def _chain(entries) -> list[Finding]:
             else:
                 external.append(e)
         elif e.hash != running:
-            out.append(Finding("error", f"{where} does not follow the chain: it, or an entry "
-                                        "before it, was altered, inserted or deleted"))  # fmt: skip
+            out.append(
+                Finding(
+                    "error",
+                    f"{where} does not follow the chain: it, or an entry "
+                    "before it, was altered, inserted or deleted",
+                )
+            )
             running = e.hash
     if external:
         ids = ", ".join(sorted({f"{e.entity}/{e.record_id}" for e in external})[:10])
-        out.append(Finding("notice", f"{len(external)} edit(s) made outside remnant "
-                                     f"(user 'external'): {ids}"))  # fmt: skip
+        out.append(
+            Finding(
+                "notice", f"{len(external)} edit(s) made outside remnant (user 'external'): {ids}"
+            )
+        )
     head = f"{len(entries)} audit entries; chain head {running}"
     out.append(Finding("notice", f"{head} (keep it: entries cut from the end show against it)"))
     return out
@@ -116,18 +133,29 @@ def _records_match(store, layer: str, last: dict[str, tuple]) -> list[Finding]:
     for i, record_id in enumerate(current["id"]):
         entry = last.get(record_id)
         if entry is None or entry[0] == "delete":
-            out.append(Finding("error", f"{layer} {record_id} has no audit entry that holds "
-                                        "it: written with the audit triggers off"))  # fmt: skip
+            out.append(
+                Finding(
+                    "error",
+                    f"{layer} {record_id} has no audit entry that holds "
+                    "it: written with the audit triggers off",
+                )
+            )
             continue
         values = {k: v[i] for k, v in current.items()}
         if not _same(ent, values, orjson.loads(entry[1]), store.backend):
-            out.append(Finding("error", f"{layer} {record_id} differs from its last audit "
-                                        "entry: changed with the audit triggers off"))  # fmt: skip
+            out.append(
+                Finding(
+                    "error",
+                    f"{layer} {record_id} differs from its last audit "
+                    "entry: changed with the audit triggers off",
+                )
+            )
         elif entry[2] == "external":
             out += _rules(layer, record_id, values)
     gone = {i for i, e in last.items() if e[0] != "delete"} - set(current["id"])
-    out += [Finding("error", f"{layer} {i} was deleted without an audit entry")
-            for i in sorted(gone)]  # fmt: skip
+    out += [
+        Finding("error", f"{layer} {i} was deleted without an audit entry") for i in sorted(gone)
+    ]
     return out
 
 
@@ -148,8 +176,11 @@ def _same(ent, values: dict, audited: dict, backend) -> bool:
     else:
         geom = audited.get("geom")
         then = shapely.geometry.shape(geom) if isinstance(geom, dict) else shapely.from_wkb(geom)
-    return bool(shapely.equals_exact(shapely.normalize(stored), shapely.normalize(then),
-                                     gate.GEOMETRY_TOLERANCE))  # fmt: skip
+    return bool(
+        shapely.equals_exact(
+            shapely.normalize(stored), shapely.normalize(then), gate.GEOMETRY_TOLERANCE
+        )
+    )
 
 
 def _typed(kind: str, value):
@@ -162,6 +193,10 @@ def _rules(layer: str, record_id: str, values: dict) -> list[Finding]:
     geometry = None
     if ent.geometry:
         geometry = np.array([shapely.from_wkt(values.pop("geometry"))], dtype=object)
-    result = records.validate(layer, pd.DataFrame([values], dtype=object), geometry,
-                              file=f"{layer} {record_id} (edited outside remnant)")  # fmt: skip
+    result = records.validate(
+        layer,
+        pd.DataFrame([values], dtype=object),
+        geometry,
+        file=f"{layer} {record_id} (edited outside remnant)",
+    )
     return [Finding("error", str(p)) for p in result.problems]

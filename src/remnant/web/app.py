@@ -102,23 +102,35 @@ def create_app(store, *, hazard: str | Path | None = None, base_url: str | None 
 
     @app.get("/api/{layer}", summary="Records of a layer as GeoJSON")
     def list_records(
-        layer: str, request: Request, bbox: str | None = None, datetime: str | None = None,
-        status: str | None = None, limit: int = 100, offset: int = 0,
-    ):  # fmt: skip
+        layer: str,
+        request: Request,
+        bbox: str | None = None,
+        datetime: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ):
         require(caller(request), "viewer")
         features, matched = handlers.search(
             store, layer, bbox=bbox, datetime=datetime, status=status, limit=limit, offset=offset
         )
-        return geojson({"type": "FeatureCollection", "features": features,
-                        "numberMatched": matched, "numberReturned": len(features)})  # fmt: skip
+        return geojson(
+            {
+                "type": "FeatureCollection",
+                "features": features,
+                "numberMatched": matched,
+                "numberReturned": len(features),
+            }
+        )
 
     @app.get("/api/{layer}/{record_id}", summary="One record as a GeoJSON Feature")
     def get_record(layer: str, record_id: str, request: Request):
         require(caller(request), "viewer")
         return geojson(handlers.get_one(store, layer, record_id))
 
-    @app.post("/api/{layer}", status_code=201,
-              summary="Add records (an editor's wait for review: 202)")  # fmt: skip
+    @app.post(
+        "/api/{layer}", status_code=201, summary="Add records (an editor's wait for review: 202)"
+    )
     def create_records(layer: str, request: Request, body: Any = Body(...)):  # noqa: B008
         out = handlers.create(store, caller(request), layer, body)
         return JSONResponse(out, status_code=202 if out["pending"] else 201)
@@ -128,8 +140,11 @@ def create_app(store, *, hazard: str | Path | None = None, base_url: str | None 
         out = handlers.update(store, caller(request), layer, record_id, body)
         return JSONResponse(out, status_code=202) if "pending" in out else geojson(out)
 
-    @app.delete("/api/{layer}/{record_id}", status_code=204,
-                summary="Delete a record (editor's: 202, for review)")  # fmt: skip
+    @app.delete(
+        "/api/{layer}/{record_id}",
+        status_code=204,
+        summary="Delete a record (editor's: 202, for review)",
+    )
     def delete_record(layer: str, record_id: str, request: Request, version: int | None = None):
         done = handlers.delete(store, caller(request), layer, record_id, version)
         return Response(status_code=204 if done else 202)
@@ -156,8 +171,11 @@ def create_app(store, *, hazard: str | Path | None = None, base_url: str | None 
             if len(risk)
             else []
         )
-        return {"land_release": released, "priorities": top,
-                "hazard": tiles.legend() if tiles else None}  # fmt: skip
+        return {
+            "land_release": released,
+            "priorities": top,
+            "hazard": tiles.legend() if tiles else None,
+        }
 
     @app.get("/tiles/{z}/{x}/{y}.png", summary="Hazard map tile (Web Mercator)")
     def tile(z: int, x: int, y: int, request: Request):
@@ -189,9 +207,13 @@ def create_app(store, *, hazard: str | Path | None = None, base_url: str | None 
 
     @app.get("/ogc/collections/{cid}/items", summary="Features of a collection")
     def items(
-        cid: str, request: Request, bbox: str | None = None, datetime: str | None = None,
-        limit: int = 10, offset: int = 0,
-    ):  # fmt: skip
+        cid: str,
+        request: Request,
+        bbox: str | None = None,
+        datetime: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ):
         require(caller(request), "viewer")
         page = ogc.items(
             store, base(request), cid, bbox=bbox, datetime=datetime, limit=limit, offset=offset

@@ -153,9 +153,13 @@ def search(
         raise WebError(400, f"limit must be 1–{MAX_LIMIT:,} and offset ≥ 0")
     try:
         page, matched = store.search(
-            layer, bbox=_parse_bbox(bbox), dates=_parse_datetime(datetime), status=status,
-            limit=limit, offset=offset,
-        )  # fmt: skip
+            layer,
+            bbox=_parse_bbox(bbox),
+            dates=_parse_datetime(datetime),
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
     except InputError as exc:
         raise WebError(400, str(exc)) from None
     return frame_features(page, ent), matched
@@ -260,8 +264,14 @@ def update(store, caller, layer: str, record_id: str, body) -> dict:
         changes["geometry"] = _geometry(body["geometry"], 1)
     try:
         if caller[1] == "editor":
-            store.propose(layer, "update", user=user, record_id=record_id, changes=changes,
-                          expected_version=version)  # fmt: skip
+            store.propose(
+                layer,
+                "update",
+                user=user,
+                record_id=record_id,
+                changes=changes,
+                expected_version=version,
+            )
             return {"pending": [record_id]}
         store.update(layer, record_id, changes, user=user, expected_version=version)
     except RemnantError as exc:
@@ -280,8 +290,7 @@ def delete(store, caller, layer: str, record_id: str, version: int | None) -> bo
         raise WebError(428, "give the version you read (?version=N) to delete safely")
     try:
         if caller[1] == "editor":
-            store.propose(layer, "delete", user=user, record_id=record_id,
-                          expected_version=version)  # fmt: skip
+            store.propose(layer, "delete", user=user, record_id=record_id, expected_version=version)
             return False
         store.delete(layer, record_id, user=user, expected_version=version)
     except RemnantError as exc:

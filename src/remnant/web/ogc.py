@@ -28,12 +28,15 @@ def landing(base: str) -> dict:
         "description": "Strikes, hazard areas, survey and clearance, items and accidents.",
         "links": [
             {"href": f"{base}/ogc", "rel": "self", "type": "application/json"},
-            {"href": f"{base}/openapi.json", "rel": "service-desc",
-             "type": "application/vnd.oai.openapi+json;version=3.0"},
+            {
+                "href": f"{base}/openapi.json",
+                "rel": "service-desc",
+                "type": "application/vnd.oai.openapi+json;version=3.0",
+            },
             {"href": f"{base}/ogc/conformance", "rel": "conformance", "type": "application/json"},
             {"href": f"{base}/ogc/collections", "rel": "data", "type": "application/json"},
         ],
-    }  # fmt: skip
+    }
 
 
 def conformance() -> dict:
@@ -101,11 +104,17 @@ def items(store, base: str, cid: str, *, bbox=None, datetime=None, limit=10, off
         features = _with_risk(store, features)
     here = f"{base}/ogc/collections/{quote(cid)}/items?"
     query = {"limit": limit, **{k: v for k, v in (("bbox", bbox), ("datetime", datetime)) if v}}
-    links = [{"href": here + urlencode({**query, "offset": offset}), "rel": "self",
-              "type": GEOJSON}]  # fmt: skip
+    links = [
+        {"href": here + urlencode({**query, "offset": offset}), "rel": "self", "type": GEOJSON}
+    ]
     if offset + len(features) < matched:
-        links.append({"href": here + urlencode({**query, "offset": offset + limit}),
-                      "rel": "next", "type": GEOJSON})  # fmt: skip
+        links.append(
+            {
+                "href": here + urlencode({**query, "offset": offset + limit}),
+                "rel": "next",
+                "type": GEOJSON,
+            }
+        )
     return {
         "type": "FeatureCollection",
         "features": features,

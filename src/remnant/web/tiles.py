@@ -57,10 +57,14 @@ class HazardTiles:
         options = {"overview_level": coarser[-1]} if coarser else {}
         with rasterio.open(self.path, **options) as src:
             reproject(
-                source=rasterio.band(src, 1), destination=values, src_nodata=src.nodata,
+                source=rasterio.band(src, 1),
+                destination=values,
+                src_nodata=src.nodata,
                 dst_transform=from_bounds(left, top - span, left + span, top, SIZE, SIZE),
-                dst_crs="EPSG:3857", dst_nodata=np.nan, resampling=Resampling.average,
-            )  # fmt: skip
+                dst_crs="EPSG:3857",
+                dst_nodata=np.nan,
+                resampling=Resampling.average,
+            )
         values = np.ma.masked_invalid(values)
         vmin = self.norm.vmin
         rgba = matplotlib.colormaps[COLOURMAP](self.norm(np.ma.masked_less_equal(values, vmin)))
