@@ -13,6 +13,7 @@ import pandas as pd
 
 from remnant.errors import InputError, ModelError
 from remnant.grid import equal_area_crs
+from remnant.store import Store
 from remnant.workflow import EMPTY_M2, remaining_areas
 
 __all__ = [
@@ -28,7 +29,7 @@ OUTCOMES = ("cancelled", "reduced", "cleared")
 BY = ("year", "organisation", "method", "hazard_area", "month")
 
 
-def activities_with_area(store, year: int | None = None) -> pd.DataFrame:
+def activities_with_area(store: Store, year: int | None = None) -> pd.DataFrame:
     """Activities with their area in m² (equal-area), year and month (of end, else start)."""
     acts = store.read("activities")
     if acts.empty:
@@ -42,7 +43,7 @@ def activities_with_area(store, year: int | None = None) -> pd.DataFrame:
     return acts
 
 
-def release_statistics(store, *, year: int | None = None, by: str = "year") -> pd.DataFrame:
+def release_statistics(store: Store, *, year: int | None = None, by: str = "year") -> pd.DataFrame:
     """m² cancelled, reduced, cleared and released per ``by`` group (activities' end dates).
 
     Raises
@@ -76,7 +77,7 @@ def release_statistics(store, *, year: int | None = None, by: str = "year") -> p
     return table.reset_index()[columns]
 
 
-def items_by_type(store, *, year: int | None = None) -> pd.DataFrame:
+def items_by_type(store: Store, *, year: int | None = None) -> pd.DataFrame:
     """Items found by the activities of ``year`` (or all), and destroyed, per munition."""
     acts = activities_with_area(store, year)
     items = store.read("items")
@@ -92,7 +93,7 @@ def items_by_type(store, *, year: int | None = None) -> pd.DataFrame:
     ).reset_index(names="munition")
 
 
-def productivity(store, *, year: int | None = None) -> pd.DataFrame:
+def productivity(store: Store, *, year: int | None = None) -> pd.DataFrame:
     """m² worked per team-day, per method, over the activities that recorded team-days."""
     acts = activities_with_area(store, year)
     acts = acts[acts["team_days"].notna() & (acts["team_days"] > 0)]
@@ -106,7 +107,7 @@ def productivity(store, *, year: int | None = None) -> pd.DataFrame:
     return table.reset_index(names="method")
 
 
-def remaining(store) -> pd.DataFrame:
+def remaining(store: Store) -> pd.DataFrame:
     """Every hazard area with what remains of it (polygon and m²) and what was released."""
     return remaining_areas(store.read("hazard_areas"), store.read("activities"))
 

@@ -28,6 +28,7 @@ from remnant.hazard.footprint import StrikeKernels, projected_kernels
 from remnant.hazard.model import TRUNCATE
 from remnant.outputs import refuse_existing
 from remnant.poisson import p_any
+from remnant.store import Store
 
 __all__ = ["fit_store", "map_store", "write_hazard"]
 
@@ -45,7 +46,7 @@ class Inputs:
     survey: SurveyFigures
 
 
-def read_inputs(store, cell: float, truncate: float = TRUNCATE) -> Inputs:
+def read_inputs(store: Store, cell: float, truncate: float = TRUNCATE) -> Inputs:
     """A store's strikes, activities and areas on a grid covering every strike's kernel.
 
     The grid is in an equal-area projection centred on the strikes and reaches
@@ -74,7 +75,7 @@ def read_inputs(store, cell: float, truncate: float = TRUNCATE) -> Inputs:
     return Inputs(strikes, store.read("activities"), areas, grid, kernels, catalogue, survey)
 
 
-def fit_inputs(store, inputs: Inputs) -> DudRateFit | None:
+def fit_inputs(store: Store, inputs: Inputs) -> DudRateFit | None:
     """The field dud-rate fit of a store's clearance results; None without any item found."""
     if not len(store.read("items", limit=1)):
         return None
@@ -84,7 +85,7 @@ def fit_inputs(store, inputs: Inputs) -> DudRateFit | None:
     )
 
 
-def fit_store(store, *, cell: float = 20.0) -> DudRateFit:
+def fit_store(store: Store, *, cell: float = 20.0) -> DudRateFit:
     """Fit the field dud rates of a store's strikes from its clearance results.
 
     Types without clearance data keep their catalogue prior (see :mod:`remnant.dudrate`).
@@ -128,7 +129,7 @@ def _with_bands(hazard: HazardMap, table, areas, samples, seed, progress, cell) 
 
 
 def map_store(
-    store,
+    store: Store,
     cell: float,
     *,
     samples: int = 200,
@@ -175,7 +176,7 @@ def map_store(
 
 
 def write_hazard(
-    store,
+    store: Store,
     cell: float,
     out,
     *,

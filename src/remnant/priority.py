@@ -34,6 +34,7 @@ from remnant.errors import InputError
 from remnant.grid import Grid, equal_area_crs, zonal_sums
 from remnant.landrelease import activities_with_area, remaining
 from remnant.schedule import averted_by_day, list_schedule, split
+from remnant.store import Store
 from remnant.workflow import CLOSED, EMPTY_M2
 
 __all__ = ["Plan", "defaults", "make_plan", "rank", "write_plan"]
@@ -67,7 +68,7 @@ class Plan:
 # -- the terms of the ranking --------------------------------------------------------
 
 
-def _hazard_grid(store, hazard, cell: float, progress):
+def _hazard_grid(store: Store, hazard, cell: float, progress):
     """The hazard grid (values, Grid): from a GeoTIFF of ``remnant hazard`` or computed."""
     if hazard is not None:
         import rasterio
@@ -172,7 +173,7 @@ def _landuse(areas: gpd.GeoDataFrame, landuse, weights: dict, file: str = ""):
     return weight, farm
 
 
-def _productivity(store, given: dict[str, float], settings: dict) -> tuple[dict, dict]:
+def _productivity(store: Store, given: dict[str, float], settings: dict) -> tuple[dict, dict]:
     """m² per team-day per method: given, else measured in the store, else the default."""
     acts = activities_with_area(store)
     acts = acts[acts["team_days"].notna() & (acts["team_days"] > 0)]
@@ -191,7 +192,7 @@ def _productivity(store, given: dict[str, float], settings: dict) -> tuple[dict,
 
 
 def rank(
-    store,
+    store: Store,
     *,
     productivity: dict[str, float] | None = None,
     population=None,
@@ -385,7 +386,9 @@ def plot_plan(plan: Plan, path) -> Path:
     return path
 
 
-def write_plan(store, out, *, teams: int, horizon: float = 365.0, overwrite=False, **options):
+def write_plan(
+    store: Store, out, *, teams: int, horizon: float = 365.0, overwrite=False, **options
+):
     """Rank, schedule and write ``priorities.csv``, ``schedule.csv`` and ``plan.png``."""
     from remnant.outputs import refuse_existing
 

@@ -11,12 +11,13 @@ from pathlib import Path
 from remnant.report.content import Report, build_report
 from remnant.report.html import render_html
 from remnant.report.pdf import write_pdf
+from remnant.store import Store
 
 __all__ = ["Report", "build_report", "render_html", "write_pdf", "write_report"]
 
 
 def write_report(
-    store,
+    store: Store,
     out: str | Path,
     *,
     pdf: str | Path | None = None,

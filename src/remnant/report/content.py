@@ -22,6 +22,7 @@ import pandas as pd
 from remnant.errors import ModelError
 from remnant.landrelease import by_kind, items_by_type, productivity, release_statistics
 from remnant.report.figures import Figure
+from remnant.store import Store
 from remnant.workflow import RELEASED, remaining_areas
 
 __all__ = ["Report", "Section", "Table", "build_report", "casualties_by_year"]
@@ -102,7 +103,7 @@ def _year_of(frame: pd.DataFrame, *columns: str) -> pd.Series:
     return years
 
 
-def casualties_by_year(store, *, year: int | None = None) -> pd.DataFrame:
+def casualties_by_year(store: Store, *, year: int | None = None) -> pd.DataFrame:
     """Casualties (killed + injured) per year of accident, with civilian and child shares and sex.
 
     Victim records give each person's attributes; an accident's killed and injured beyond
@@ -144,7 +145,7 @@ def casualties_by_year(store, *, year: int | None = None) -> pd.DataFrame:
     return table[columns].reset_index(drop=True)
 
 
-def destroyed_by_type(store, *, year: int | None = None) -> pd.DataFrame:
+def destroyed_by_type(store: Store, *, year: int | None = None) -> pd.DataFrame:
     """Submunitions and other items destroyed, per year (of finding) and munition type."""
     items = pd.DataFrame(store.read("items").drop(columns="geometry"))
     items = items[items["destroyed"].map(lambda v: v is True)] if len(items) else items
@@ -165,7 +166,9 @@ def destroyed_by_type(store, *, year: int | None = None) -> pd.DataFrame:
     return table.sort_values(["year", "destroyed"], ascending=[True, False], ignore_index=True)
 
 
-def contamination(store, *, year: int | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+def contamination(
+    store: Store, *, year: int | None = None
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Remaining SHA and CHA at the end of ``year`` (or now), per kind, and per area."""
     areas = store.read("hazard_areas")
     acts = store.read("activities")
@@ -197,7 +200,7 @@ def category(km2: float) -> str:
     return f"below heavy (under {c['heavy_km2']:,.0f} km²)"
 
 
-def quality(store, *, year: int | None = None) -> tuple[pd.DataFrame, int]:
+def quality(store: Store, *, year: int | None = None) -> tuple[pd.DataFrame, int]:
     """Non-conformities by type and severity (with how many are still open), and QA visits."""
     acts = store.read("activities")
     visits = acts[acts["type"] == "QA"]
@@ -216,7 +219,7 @@ def quality(store, *, year: int | None = None) -> tuple[pd.DataFrame, int]:
     return table.reset_index(names="type")[columns], len(visits)
 
 
-def provenance(store) -> pd.DataFrame:
+def provenance(store: Store) -> pd.DataFrame:
     """What the report was made from: the store's identity and its records per layer."""
     import remnant
 
@@ -234,7 +237,7 @@ def provenance(store) -> pd.DataFrame:
 
 
 def build_report(
-    store, *, year: int | None = None, hazard: str | Path | None = None, fit=None
+    store: Store, *, year: int | None = None, hazard: str | Path | None = None, fit=None
 ) -> Report:
     """Compute every table and figure of the report from ``store``.
 
@@ -420,7 +423,7 @@ def build_report(
     return Report(title, subtitle, synthetic, sections)
 
 
-def _dud_rate_section(store, fit) -> Section:
+def _dud_rate_section(store: Store, fit) -> Section:
     from remnant.dudrate import forest_plot
     from remnant.mapping import fit_store
 
@@ -461,6 +464,6 @@ def _dud_rate_section(store, fit) -> Section:
     )
 
 
-def _is_synthetic(store) -> bool:
+def _is_synthetic(store: Store) -> bool:
     strikes = store.read("strikes", limit=50)
     return bool(len(strikes)) and strikes["source"].fillna("").str.startswith("SYNTHETIC").any()

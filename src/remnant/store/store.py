@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
-import hmac
 import logging
-import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,11 +32,10 @@ from remnant.errors import (
     Problem,
     StoreError,
 )
-from remnant.store import audit, migrations, review, schema
+from remnant.store import audit, derived, migrations, review, schema, users
 from remnant.store.audit import now
 from remnant.store.backend import Backend
 from remnant.store.schema import GEOMETRY_COLUMN
-from remnant.store.sql import insert_rows
 
 __all__ = ["Store", "WriteSummary", "default_user"]
 
@@ -489,88 +485,20 @@ class Store:
     # -- web API users -----------------------------------------------------------------
 
     def add_user(self, name: str, role: str, *, by: str | None = None) -> str:
-        """Add a web API user with ``role``; return their key (only its hash is kept)."""
-        if role not in ROLES:
-            raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-        if not name or len(name) > 100 or not name.isprintable():
-            raise InputError(f"a user name is 1–100 printable characters, got {name!r}")
-        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-        salt = secrets.token_hex(16)
-        row = {
-            "name": name,
-            "role": role,
-            "key_id": key_id,
-            "salt": salt,
-            "key_hash": _hash_key(secret, salt),
-            "created_at": now(),
-            "revoked_at": None,
-        }
-        with self.transaction() as conn:
-            taken = conn.execute(
-                sa.select(schema.users.c.name).where(schema.users.c.name == name)
-            ).first()
-            if taken:
-                raise ConflictError(f"user {name!r} exists; revoke them or choose another name")
-            conn.execute(schema.users.insert(), [row])
-            public = {"name": name, "role": role, "key_id": key_id}
-            self._audit(
-                conn,
-                row["created_at"],
-                by or default_user(),
-                "users",
-                "insert",
-                [name],
-                None,
-                [orjson.dumps(public).decode()],
-            )
-        return f"{key_id}.{secret}"
+        """Add a web API user with ``role``; return their key (see :mod:`remnant.store.users`)."""
+        return users.add(self, name, role, by=by or default_user())
 
     def revoke_user(self, name: str, *, by: str | None = None) -> None:
         """Revoke a user's key: it is refused from now on."""
-        u = schema.users
-        with self.transaction() as conn:
-            found = conn.execute(sa.select(u.c.revoked_at).where(u.c.name == name)).first()
-            if found is None:
-                raise NotFoundError(f"no user {name!r}")
-            at = now()
-            conn.execute(u.update().where(u.c.name == name).values(revoked_at=at))
-            self._audit(
-                conn,
-                at,
-                by or default_user(),
-                "users",
-                "update",
-                [name],
-                [orjson.dumps({"revoked_at": None}).decode()],
-                [orjson.dumps({"revoked_at": at}).decode()],
-            )
+        users.revoke(self, name, by=by or default_user())
 
     def users(self) -> pd.DataFrame:
         """Users with role and when they were added or revoked (never their keys)."""
-        u = schema.users
-        with self.backend.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(u.c.name, u.c.role, u.c.created_at, u.c.revoked_at).order_by(u.c.fid)
-            ).all()
-        return pd.DataFrame.from_records(rows, columns=["name", "role", "created_at", "revoked_at"])
+        return users.listing(self)
 
     def authenticate(self, key: str | None) -> tuple[str, str] | None:
         """(name, role) of the live user holding ``key``, or None."""
-        key_id, _, secret = (key or "").partition(".")
-        if not key_id or not secret:
-            return None
-        u = schema.users
-        with self.backend.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(u.c.name, u.c.role, u.c.salt, u.c.key_hash, u.c.revoked_at).where(
-                    u.c.key_id == key_id
-                )
-            ).first()
-        if row is None or row.revoked_at is not None:
-            return None
-        if not hmac.compare_digest(_hash_key(secret, row.salt), row.key_hash):
-            return None
-        return row.name, row.role
+        return users.authenticate(self, key)
 
     def propose(
         self,
@@ -614,38 +542,11 @@ class Store:
         self, name: str, frame: pd.DataFrame, *, user: str | None = None, note: dict | None = None
     ) -> None:
         """Replace the rows of a derived table (a model's output) in one audited transaction."""
-        table = schema.DERIVED_TABLES[name]
-        columns = {c.name: frame[c.name].tolist() for c in table.columns if c.name in frame}
-        with self.transaction() as conn:
-            old = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            conn.execute(table.delete())
-            insert_rows(
-                conn, table, {k: [_plain_value(v) for v in vs] for k, vs in columns.items()}
-            )
-            self._audit(
-                conn,
-                now(),
-                user or default_user(),
-                name,
-                "replace",
-                ["*"],
-                [orjson.dumps({"rows": old}).decode()],
-                [orjson.dumps({"rows": len(frame), **(note or {})}).decode()],
-            )
-            self.backend.touch(conn, name)
+        derived.replace(self, name, frame, user=user or default_user(), note=note)
 
     def read_derived(self, name: str) -> pd.DataFrame:
         """The rows of a derived table (see :data:`remnant.store.schema.DERIVED_TABLES`)."""
-        try:
-            table = schema.DERIVED_TABLES[name]
-        except KeyError:
-            raise NotFoundError(
-                f"no derived table {name!r}; tables: {', '.join(schema.DERIVED_TABLES)}"
-            ) from None
-        columns = [c for c in table.columns if c.name != "fid"]
-        with self.backend.engine.connect() as conn:
-            rows = conn.execute(sa.select(*columns).order_by(table.c.fid)).all()
-        return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
+        return derived.read(self, name)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -749,15 +650,6 @@ class Store:
         audit.append(conn, at, user, layer, action, ids, before, after)
 
 
-ROLES = ("viewer", "editor", "admin")  # in rising rank: each may do what those before may
-
-
-def _hash_key(secret: str, salt: str) -> str:
-    """The scrypt hash of an API key's secret half (RFC 7914; about 10 ms per check)."""
-    digest = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=2**12, r=8, p=1)
-    return digest.hex()
-
-
 def _meets(geoms: np.ndarray, bbox) -> np.ndarray:
     """Which geometries' envelopes meet ``bbox``, exactly.
 
@@ -773,13 +665,6 @@ def _meets(geoms: np.ndarray, bbox) -> np.ndarray:
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _plain_value(value):
-    """A value the driver takes: numpy scalars as Python ones, NaN and NA as None."""
-    if records.missing(value):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _json_rows(columns: dict[str, list]) -> list[str]:

@@ -16,6 +16,7 @@ from fastapi import Body, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from remnant.store import Store
 from remnant.web import handlers, ogc
 from remnant.web.handlers import WebError, require
 
@@ -34,7 +35,9 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store, *, hazard: str | Path | None = None, base_url: str | None = None) -> FastAPI:
+def create_app(
+    store: Store, *, hazard: str | Path | None = None, base_url: str | None = None
+) -> FastAPI:
     """The application serving ``store`` (and the hazard COG ``hazard`` as tiles).
 
     ``base_url`` is the address clients reach the service at, used in every link; by

@@ -25,7 +25,8 @@ from remnant import records
 from remnant.errors import InputError, RemnantError
 from remnant.gate import Submission
 from remnant.io import import_table
-from remnant.store.store import ROLES
+from remnant.store import Store
+from remnant.store.users import ROLES
 
 __all__ = [
     "COLLECTIONS",
@@ -135,7 +136,7 @@ def _parse_datetime(value: str | None) -> tuple[dt.date | None, dt.date | None]:
 
 
 def search(
-    store,
+    store: Store,
     layer: str,
     *,
     bbox: str | None = None,
@@ -165,7 +166,7 @@ def search(
     return frame_features(page, ent), matched
 
 
-def get_one(store, layer: str, record_id: str) -> dict:
+def get_one(store: Store, layer: str, record_id: str) -> dict:
     """One record as a Feature, with its version for a later conditional update."""
     ent = _layer(layer)
     try:
@@ -188,7 +189,7 @@ def _features(body) -> list[dict]:
     return items
 
 
-def create(store, caller, layer: str, body) -> dict:
+def create(store: Store, caller, layer: str, body) -> dict:
     """Offer new records to the store's gate (an editor's); all or nothing, like an import."""
     user = require(caller, "editor")
     ent = _layer(layer)
@@ -249,7 +250,7 @@ def _geometry(value, i: int):
         ) from None
 
 
-def update(store, caller, layer: str, record_id: str, body) -> dict:
+def update(store: Store, caller, layer: str, record_id: str, body) -> dict:
     """Change fields of one record, refused if it changed since ``version`` (required)."""
     user = require(caller, "editor")
     _layer(layer)
@@ -279,7 +280,7 @@ def update(store, caller, layer: str, record_id: str, body) -> dict:
     return get_one(store, layer, record_id)
 
 
-def delete(store, caller, layer: str, record_id: str, version: int | None) -> bool:
+def delete(store: Store, caller, layer: str, record_id: str, version: int | None) -> bool:
     """Delete one record, refused if it changed since ``version``; True if it is done now.
 
     An editor's delete waits for an admin (False); an admin's is done at once.
@@ -298,7 +299,7 @@ def delete(store, caller, layer: str, record_id: str, version: int | None) -> bo
     return True
 
 
-def reviews(store, caller, state: str | None = "pending") -> list[dict]:
+def reviews(store: Store, caller, state: str | None = "pending") -> list[dict]:
     """Records waiting for (or given) an admin's decision."""
     require(caller, "admin")
     try:
@@ -311,7 +312,7 @@ def reviews(store, caller, state: str | None = "pending") -> list[dict]:
     return out
 
 
-def decide(store, caller, layer: str, record_id: str, body) -> dict:
+def decide(store: Store, caller, layer: str, record_id: str, body) -> dict:
     """An admin approves an editor's proposal (applied now) or rejects it (nothing applied)."""
     user = require(caller, "admin")
     _layer(layer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from remnant import records
+from remnant.store import Store
 from remnant.web.handlers import COLLECTIONS, WebError, search
 
 __all__ = ["CONFORMANCE", "collection", "collections", "conformance", "item", "items", "landing"]
@@ -47,12 +48,12 @@ def conformance() -> dict:
 RISK = "hazard_area_risk"
 
 
-def _published(store) -> list[str]:
+def _published(store: Store) -> list[str]:
     """The collections: the record layers, and the hazard map per area once there is one."""
     return [*COLLECTIONS, *([RISK] if len(store.read_derived(RISK)) else [])]
 
 
-def _describe(store, base: str, cid: str) -> dict:
+def _describe(store: Store, base: str, cid: str) -> dict:
     ent = records.ENTITIES["hazard_areas" if cid == RISK else cid]
     frame = store.read(ent.name)
     bbox = [float(v) for v in frame.total_bounds] if len(frame) else [-180.0, -90.0, 180.0, 90.0]
@@ -74,7 +75,7 @@ def _describe(store, base: str, cid: str) -> dict:
     }
 
 
-def collections(store, base: str) -> dict:
+def collections(store: Store, base: str) -> dict:
     """Every published collection."""
     return {
         "links": [{"href": f"{base}/ogc/collections", "rel": "self", "type": "application/json"}],
@@ -82,19 +83,21 @@ def collections(store, base: str) -> dict:
     }
 
 
-def _known(store, cid: str) -> None:
+def _known(store: Store, cid: str) -> None:
     published = _published(store)
     if cid not in published:
         raise WebError(404, f"no collection {cid!r}; collections: {', '.join(published)}")
 
 
-def collection(store, base: str, cid: str) -> dict:
+def collection(store: Store, base: str, cid: str) -> dict:
     """One collection's description."""
     _known(store, cid)
     return _describe(store, base, cid)
 
 
-def items(store, base: str, cid: str, *, bbox=None, datetime=None, limit=10, offset=0) -> dict:
+def items(
+    store: Store, base: str, cid: str, *, bbox=None, datetime=None, limit=10, offset=0
+) -> dict:
     """A page of a collection's features, with a ``next`` link while more remain."""
     _known(store, cid)
     layer = "hazard_areas" if cid == RISK else cid
@@ -124,7 +127,7 @@ def items(store, base: str, cid: str, *, bbox=None, datetime=None, limit=10, off
     }
 
 
-def item(store, base: str, cid: str, fid: str) -> dict:
+def item(store: Store, base: str, cid: str, fid: str) -> dict:
     """One feature of a collection."""
     from remnant.web.handlers import get_one
 
@@ -139,7 +142,7 @@ def item(store, base: str, cid: str, fid: str) -> dict:
     return out
 
 
-def _with_risk(store, features: list[dict]) -> list[dict]:
+def _with_risk(store: Store, features: list[dict]) -> list[dict]:
     """Hazard area features with their row of the hazard map's per-area table."""
     risk = store.read_derived(RISK).set_index("hazard_area")
     columns = ["expected", "p_any", "p05", "p50", "p95", "cell_m", "computed_at"]
