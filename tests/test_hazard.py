@@ -61,7 +61,7 @@ def test_cell_integrals_match_an_independent_reference(case):
     left, top = 0.0, n * h
     mx, my = n * h / 2 + 3.3, n * h / 2 - 7.9
     kernels = KernelSet([mx], [my], [cov[0, 0]], [cov[0, 1]], [cov[1, 1]], [1.0])
-    grid = rasterize(kernels, (n, n), left, top, h, truncate=6, tile=32)["grid"]
+    grid = rasterize(kernels, (n, n), left, top, h, truncate=6, block=32)["grid"]
     r, c = np.unravel_index(np.argmax(grid), grid.shape)
     step = max(1, int(sa / h))
     checked = 0
@@ -97,7 +97,7 @@ def test_mass_is_conserved(kernels, truncate):
         [c[1, 1] for c in covs],
         [k[5] for k in kernels],
     )
-    result = rasterize(ks, (200, 200), 0.0, 5000.0, 25.0, truncate=truncate, tile=64)
+    result = rasterize(ks, (200, 200), 0.0, 5000.0, 25.0, truncate=truncate, block=64)
     expected = result["total"] - result["truncated"] - result["outside"]
     assert result["grid"].sum(dtype=np.float64) == pytest.approx(expected, rel=1e-4, abs=1e-6)
     # The window covers ±T σ on each axis, so at most both tails of both axes are lost.

@@ -1,4 +1,4 @@
-"""The kernel engine: Gaussian footprints integrated over grid cells, tile by tile.
+"""The kernel engine: Gaussian footprints integrated over grid cells, block by block.
 
 Each kernel is a bivariate normal density (centre, covariance) times a weight (expected
 items). Its value in a cell is the integral of the density over the cell, not a sample
@@ -11,7 +11,7 @@ at the centre:
   conditional mean crosses 2σ of x), which keeps the relative error under 1e-6 here.
 
 Kernels are truncated at ``T`` marginal standard deviations (whole cells covering the
-window). The grid is cut into square tiles; numba runs tiles in parallel and each tile
+window). The grid is cut into square blocks; numba runs blocks in parallel and each block
 owns its cells, so no two threads ever add into the same cell.
 """
 
@@ -182,9 +182,9 @@ def _add_mehler(buf, r0, c0, left, top, h, mx, my, sx, sy, rho, w, wr0, wr1, wc0
 
 @numba.njit(cache=True)
 def _add_kernel(buf, r0, c0, left, top, h, mx, my, sxx, sxy, syy, w, wr0, wr1, wc0, wc1):
-    """Add one kernel into ``buf``, a tile whose first cell is row r0, column c0.
+    """Add one kernel into ``buf``, a block whose first cell is row r0, column c0.
 
-    The kernel covers rows [wr0, wr1) × columns [wc0, wc1), already clipped to the tile.
+    The kernel covers rows [wr0, wr1) × columns [wc0, wc1), already clipped to the block.
     """
     nc = wc1 - wc0
     sx, sy = math.sqrt(sxx), math.sqrt(syy)
@@ -234,13 +234,13 @@ def _add_kernel(buf, r0, c0, left, top, h, mx, my, sxx, sxy, syy, w, wr0, wr1, w
 
 
 @numba.njit(parallel=True, cache=True)
-def _run_tiles(out, tiles, starts, members, win, left, top, h, tile, mx, my, sxx, sxy, syy, w):
+def _run_blocks(out, blocks, starts, members, win, left, top, h, block, mx, my, sxx, sxy, syy, w):
     ny, nx = out.shape
-    tiles_x = (nx + tile - 1) // tile
-    for t in numba.prange(len(tiles)):
-        tid = tiles[t]
-        r0, c0 = (tid // tiles_x) * tile, (tid % tiles_x) * tile
-        r1, c1 = min(r0 + tile, ny), min(c0 + tile, nx)
+    blocks_x = (nx + block - 1) // block
+    for t in numba.prange(len(blocks)):
+        tid = blocks[t]
+        r0, c0 = (tid // blocks_x) * block, (tid % blocks_x) * block
+        r1, c1 = min(r0 + block, ny), min(c0 + block, nx)
         buf = np.zeros((r1 - r0, c1 - c0))
         for j in range(starts[t], starts[t + 1]):
             k = members[j]
@@ -326,7 +326,7 @@ def rasterize(
     cell: float,
     *,
     truncate: float = TRUNCATE,
-    tile: int = 256,
+    block: int = 256,
     out: np.ndarray | None = None,
 ) -> dict:
     """Add every kernel's cell integrals into a float32 grid of ``shape`` (rows, columns).
@@ -349,33 +349,33 @@ def rasterize(
         ]
     )
     on = (clipped[:, 1] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 2])
-    # Bin kernels into the tiles their windows touch.
-    tiles_x = (nx + tile - 1) // tile
-    tr0, tr1 = clipped[on, 0] // tile, (clipped[on, 1] - 1) // tile
-    tc0, tc1 = clipped[on, 2] // tile, (clipped[on, 3] - 1) // tile
+    # Bin kernels into the blocks their windows touch.
+    blocks_x = (nx + block - 1) // block
+    tr0, tr1 = clipped[on, 0] // block, (clipped[on, 1] - 1) // block
+    tc0, tc1 = clipped[on, 2] // block, (clipped[on, 3] - 1) // block
     index = np.flatnonzero(on)
     nr, nc = tr1 - tr0 + 1, tc1 - tc0 + 1
     count = nr * nc
     k = np.repeat(index, count)
     local = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    tid = (np.repeat(tr0, count) + local // np.repeat(nc, count)) * tiles_x + (
+    tid = (np.repeat(tr0, count) + local // np.repeat(nc, count)) * blocks_x + (
         np.repeat(tc0, count) + local % np.repeat(nc, count)
     )
     order = np.argsort(tid, kind="stable")
     tid, members = tid[order], k[order]
-    tiles, starts = np.unique(tid, return_index=True)
+    blocks, starts = np.unique(tid, return_index=True)
     starts = np.append(starts, len(tid)).astype(np.int64)
-    if len(tiles):
-        _run_tiles(
+    if len(blocks):
+        _run_blocks(
             grid,
-            tiles.astype(np.int64),
+            blocks.astype(np.int64),
             starts,
             members.astype(np.int64),
             win,
             left,
             top,
             cell,
-            tile,
+            block,
             kernels.x,
             kernels.y,
             kernels.sxx,

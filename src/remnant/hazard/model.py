@@ -112,7 +112,7 @@ def expected_items(
     survey: SurveyFigures | None = None,
     rates: dict[str, DudRate] | None = None,
     truncate: float = TRUNCATE,
-    tile: int = 256,
+    block: int = 256,
     strike_weights: np.ndarray | None = None,
 ) -> HazardMap:
     """Expected unexploded submunitions remaining per cell of ``grid``.
@@ -171,10 +171,10 @@ def expected_items(
         truncate=truncate,
         strike_weights=strike_weights,
     )
-    return map_prepared(prepared, grid, truncate=truncate, tile=tile)
+    return map_prepared(prepared, grid, truncate=truncate, block=block)
 
 
-def map_prepared(prepared: Prepared, grid: Grid, *, truncate: float = TRUNCATE, tile: int = 256):
+def map_prepared(prepared: Prepared, grid: Grid, *, truncate: float = TRUNCATE, block: int = 256):
     """The :class:`HazardMap` of inputs already checked and projected by :func:`prepare`."""
     out = np.zeros(grid.shape, np.float32)
     truncated, outside, removed = accumulate(
@@ -184,7 +184,7 @@ def map_prepared(prepared: Prepared, grid: Grid, *, truncate: float = TRUNCATE, 
         grid,
         out,
         truncate=truncate,
-        tile=tile,
+        block=block,
     )
     return HazardMap(
         grid=grid,
@@ -209,7 +209,7 @@ def accumulate(
     out: np.ndarray,
     *,
     truncate: float = TRUNCATE,
-    tile: int = 256,
+    block: int = 256,
 ) -> tuple[float, float, float]:
     """Add the kernels to ``out`` epoch by epoch, each epoch's activity thinning its cells.
 
@@ -230,7 +230,7 @@ def accumulate(
                 grid.top,
                 grid.cell,
                 truncate=truncate,
-                tile=tile,
+                block=block,
                 out=out,
             )
             truncated += part["truncated"]
