@@ -73,7 +73,7 @@ def test_user_errors_exit_1_with_one_line_and_usage_errors_exit_2(capsys, tmp_pa
     code, _, err = run(capsys, "info", str(tmp_path / "missing.gpkg"))
     assert code == 1
     assert len(err.strip().splitlines()) == 1
-    assert "does not exist; create it with `remnant init" in err
+    assert "does not exist; create it first (create_store, remnant init)" in err
     code, _, err = run(capsys, "import", "x.gpkg", "f.csv", "--layer", "bombs")
     assert code == 2
     assert "Invalid value for '--layer'" in err

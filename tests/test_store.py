@@ -33,7 +33,9 @@ def test_create_refuses_to_overwrite(tmp_path):
 
 
 def test_open_refuses_missing_and_non_stores(tmp_path):
-    with pytest.raises(StoreError, match="does not exist; create it with `remnant init"):
+    with pytest.raises(
+        StoreError, match=r"does not exist; create it first \(create_store, remnant init\)"
+    ):
         open_store(tmp_path / "none.gpkg")
     other = tmp_path / "other.gpkg"
     sqlite3.connect(other).execute("create table x (a)").connection.close()

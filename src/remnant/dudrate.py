@@ -280,6 +280,15 @@ def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
     Parameters are per strike: carrier range, submunitions per carrier, chance π that a
     dud was found, items found k. Returns (mean, 5th percentile, 95th percentile, κ's
     posterior geometric mean, μ's posterior as a moment-matched Beta).
+
+    Twenty strikes of four carriers of 88 (352 submunitions each), 90 % of each footprint
+    searched, 95 items found at each: about 95 / (352 × 0.9) = 30 % failed.
+
+    >>> prior = DudRate(2.744, 21.768, "catalogue prior")
+    >>> mean, lo, hi, _, _ = posterior_mu([4] * 20, [4] * 20, [88] * 20, [0.9] * 20,
+    ...                                   [95] * 20, prior)
+    >>> round(mean, 2), round(lo, 2), round(hi, 2)
+    (0.3, 0.29, 0.31)
     """
     loglik = _log_likelihood(
         np.asarray(n_lo, float),

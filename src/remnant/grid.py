@@ -126,6 +126,14 @@ def coverage(polygon, grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     ``polygon`` is in the grid's CRS. Cells wholly inside have share 1; cells the boundary
     crosses have the exact share of their area inside.
+
+    A 15 × 10 m box on a grid of 10 m cells covers one cell whole and half of the next:
+
+    >>> import shapely
+    >>> grid = Grid.covering((0, 0, 30, 10), 10, equal_area_crs(35.5, 33.3))
+    >>> rows, cols, share = coverage(shapely.box(0, 0, 15, 10), grid)
+    >>> cols.tolist(), share.tolist()
+    ([0, 1], [1.0, 0.5])
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     if polygon is None or polygon.is_empty:

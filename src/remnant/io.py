@@ -400,12 +400,27 @@ def import_file(
     overwrite: bool = False,
     **write_options,
 ) -> ImportReport:
-    """Read, validate and store one file's records, all or nothing.
+    r"""Read, validate and store one file's records, all or nothing.
 
     With ``skip_invalid`` the good rows are written and the bad ones go to
     ``NAME.rejects.csv`` beside the input, each with its problems; otherwise any bad row
     refuses the whole file with :class:`~remnant.errors.InvalidRecordsError`, and the
     store is unchanged. See :func:`import_table` for ``user`` and ``update``.
+
+    >>> import pathlib, tempfile
+    >>> from remnant.store import create_store
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> store = create_store(folder / "programme.gpkg")
+    >>> _ = (folder / "strikes.csv").write_text(
+    ...     "id,munition,carriers,source_class,lon,lat\n"
+    ...     "S1,m77_m26,2,eod_report,35.5,33.3\n"
+    ...     "S2,m77_m26,two,eod_report,35.6,33.3\n")
+    >>> import_file(store, folder / "strikes.csv", "strikes")
+    Traceback (most recent call last):
+    remnant.errors.InvalidRecordsError: strikes.csv: 1 bad row(s), 1 problem(s); nothing was written
+    >>> report = import_file(store, folder / "strikes.csv", "strikes", skip_invalid=True)
+    >>> report.written.inserted, report.rejected, report.rejects_file.name
+    (['S1'], 1, 'strikes.csv.rejects.csv')
     """
     path = Path(path)
     rejects = path.with_name(path.name + ".rejects.csv")
@@ -526,6 +541,18 @@ def export_layer(store: Store, layer: str, path: str | Path, *, overwrite: bool 
     """Write every record of ``layer`` to ``path`` (format from its suffix); return the count.
 
     Derived tables (a model's output, such as ``hazard_area_risk``) export as CSV.
+
+    >>> import pathlib, tempfile, geopandas as gpd, shapely
+    >>> from remnant.store import create_store
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> store = create_store(folder / "programme.gpkg")
+    >>> strike = gpd.GeoDataFrame({"id": ["S1"], "munition": ["m77_m26"], "carriers": [2],
+    ...     "source_class": ["eod_report"]}, geometry=[shapely.Point(35.5, 33.3)], crs=4326)
+    >>> _ = import_records(store, "strikes", strike)
+    >>> export_layer(store, "strikes", folder / "strikes.geojson")
+    1
+    >>> gpd.read_file(folder / "strikes.geojson")["id"].tolist()
+    ['S1']
     """
     if layer in DERIVED_TABLES:
         path = Path(path)

@@ -213,7 +213,14 @@ def default_catalogue() -> dict[str, Munition]:
 
 
 def lookup(catalogue: dict[str, Munition], key: str) -> Munition:
-    """The entry for ``key``, or a NotFoundError naming the keys there are."""
+    """The entry for ``key``, or a NotFoundError naming the keys there are.
+
+    >>> lookup(default_catalogue(), "m77_m26").submunitions_per_carrier
+    644
+    >>> lookup(default_catalogue(), "m77")
+    Traceback (most recent call last):
+    remnant.errors.NotFoundError: no munition 'm77' in the catalogue; known: 9n210_9m27k, ...
+    """
     try:
         return catalogue[key]
     except KeyError:

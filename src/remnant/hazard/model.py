@@ -334,7 +334,22 @@ def activity_epochs(strikes, activities, crs, survey: SurveyFigures):
 
 
 def area_sums(hazard: HazardMap, areas: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Expected items remaining and P(any) per area, cells weighted by exact coverage."""
+    """Expected items remaining and P(any) per area, cells weighted by exact coverage.
+
+    >>> import geopandas as gpd, shapely
+    >>> from remnant.grid import Grid, equal_area_crs
+    >>> crs = equal_area_crs(35.5, 33.3)
+    >>> strikes = gpd.GeoDataFrame({"id": ["S1"], "munition": ["m77_m26"],
+    ...     "carriers_min": [1], "carriers_max": [1], "azimuth_deg": [None],
+    ...     "source_class": ["surveyed"], "accuracy_m": [20.0], "date": [None]},
+    ...     geometry=[shapely.Point(0, 0)], crs=crs)
+    >>> hazard = expected_items(strikes, Grid.covering((-1000, -1000, 1000, 1000), 25, crs))
+    >>> east = gpd.GeoDataFrame({"id": ["EAST"]}, geometry=[shapely.box(0, -1000, 1000, 1000)],
+    ...     crs=crs)
+    >>> table = area_sums(hazard, east)  # the half of the footprint east of the centre
+    >>> round(float(table["expected"].iloc[0] / hazard.total), 3)
+    0.5
+    """
     if hazard.expected is None:
         raise ModelError("the map was computed tile by tile: its per-area sums came with it")
     projected = areas.to_crs(hazard.grid.crs) if areas.crs else areas

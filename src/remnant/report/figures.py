@@ -88,7 +88,7 @@ def area_map(per_area, strikes, hazard) -> list[Figure]:
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 6.5))
-    note = "No hazard map given (remnant report --hazard FILE draws one)."
+    note = "No hazard map was given for this report."
     if hazard is not None:
         crs, note = _draw_hazard(ax, hazard, fig)
     else:

@@ -38,6 +38,16 @@ def create_store(location: str | Path, *, overwrite: bool = False) -> Store:
     ------
     StoreError
         If something is there already and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg"
+    >>> create_store(path).counts()["strikes"]
+    0
+    >>> create_store(path)
+    Traceback (most recent call last):
+    remnant.errors.StoreError: ...programme.gpkg exists; pass overwrite=True to replace it
     """
     backend = _backend(location)
     if backend.exists():
@@ -50,7 +60,14 @@ def create_store(location: str | Path, *, overwrite: bool = False) -> Store:
 
 
 def open_store(location: str | Path) -> Store:
-    """Open the store at ``location``, refusing one of another schema version."""
+    """Open the store at ``location``, refusing one of another schema version.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg"
+    >>> _ = create_store(path)
+    >>> open_store(path).backend.name
+    'geopackage'
+    """
     return _existing(location).check_version()
 
 
@@ -62,5 +79,5 @@ def migrate_store(location: str | Path, *, user: str | None = None) -> list[int]
 def _existing(location: str | Path) -> Store:
     backend = _backend(location)
     if not backend.exists():
-        raise StoreError(f"{location} does not exist; create it with `remnant init {location}`")
+        raise StoreError(f"{location} does not exist; create it first (create_store, remnant init)")
     return Store(backend)

@@ -343,6 +343,18 @@ class Store:
         values is left unchanged (so importing a file twice adds nothing); one stored with
         other values is updated when ``update`` is true, and otherwise the whole write
         is refused with a :class:`~remnant.errors.ConflictError` naming the ids and fields.
+
+        >>> import pathlib, tempfile, geopandas as gpd, shapely
+        >>> from remnant.store import create_store
+        >>> store = create_store(pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg")
+        >>> strike = gpd.GeoDataFrame({"id": ["S1"], "munition": ["m77_m26"], "carriers": [2],
+        ...     "source_class": ["eod_report"]}, geometry=[shapely.Point(35.5, 33.3)], crs=4326)
+        >>> store.write("strikes", strike, user="analyst").inserted
+        ['S1']
+        >>> store.write("strikes", strike, user="analyst").unchanged  # the same again
+        ['S1']
+        >>> store.read("strikes")[["id", "carriers_min", "carriers_max"]].to_dict("records")
+        [{'id': 'S1', 'carriers_min': 2, 'carriers_max': 2}]
         """
         if not isinstance(offered, gate.Submission):
             offered = gate.Submission.of(layer, offered)
@@ -421,6 +433,20 @@ class Store:
         ``expected_version`` (from :meth:`get`) makes the update conditional: if another
         user changed the record since, a :class:`~remnant.errors.ConflictError` is raised
         rather than their change being lost.
+
+        >>> import pathlib, tempfile, geopandas as gpd, shapely
+        >>> from remnant.store import create_store
+        >>> store = create_store(pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg")
+        >>> strike = gpd.GeoDataFrame({"id": ["S1"], "munition": ["m77_m26"], "carriers": [2],
+        ...     "source_class": ["eod_report"]}, geometry=[shapely.Point(35.5, 33.3)], crs=4326)
+        >>> _ = store.write("strikes", strike, user="analyst")
+        >>> store.update("strikes", "S1", {"accuracy_m": 30}, user="analyst")["version"]
+        2
+        >>> store.update("strikes", "S1", {"accuracy_m": 40}, expected_version=1)
+        Traceback (most recent call last):
+        remnant.errors.ConflictError: ...
+        >>> store.history("S1")["action"].tolist()
+        ['insert', 'update']
         """
         with self.transaction() as conn:
             verdict = self._change(conn, layer, record_id, changes, expected_version)

@@ -42,7 +42,17 @@ class Finding:
 
 
 def verify(store) -> list[Finding]:
-    """Every finding about ``store``, errors first."""
+    """Every finding about ``store``, errors first.
+
+    >>> import pathlib, tempfile, geopandas as gpd, shapely
+    >>> from remnant.store import create_store
+    >>> store = create_store(pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg")
+    >>> strike = gpd.GeoDataFrame({"id": ["S1"], "munition": ["m77_m26"], "carriers": [2],
+    ...     "source_class": ["eod_report"]}, geometry=[shapely.Point(35.5, 33.3)], crs=4326)
+    >>> _ = store.write("strikes", strike, user="analyst")
+    >>> [str(f)[:35] for f in verify(store)]  # no errors: one notice, the chain's head
+    ['notice: 1 audit entries; chain head']
+    """
     found: list[Finding] = []
     version = store.schema_version()
     if version != schema.SCHEMA_VERSION:
