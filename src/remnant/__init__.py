@@ -1,8 +1,13 @@
 """remnant: information management and models for clearing cluster munition remnants."""
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("remnant")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "unknown"
+def __getattr__(name: str):
+    """``remnant.__version__``, read from the installed package's metadata when asked."""
+    if name != "__version__":
+        raise AttributeError(f"module 'remnant' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("remnant")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return "unknown"

@@ -21,7 +21,7 @@ from affine import Affine
 
 from remnant.errors import InputError
 
-__all__ = ["Grid", "coverage", "equal_area_crs", "zonal_sums"]
+__all__ = ["Grid", "coverage", "equal_area_crs"]
 
 BYTES_PER_CELL = 4  # float32
 
@@ -161,34 +161,3 @@ def coverage(polygon, grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         share[rows, cols] = shapely.area(shapely.intersection(boxes, polygon)) / (h * h)
     rows, cols = np.nonzero(share > 0)
     return rows + r0, cols + c0, share[rows, cols]
-
-
-def zonal_sums(values: np.ndarray, grid: Grid, polygons) -> np.ndarray:
-    """Sum of ``values`` over each polygon (in the grid's CRS), by exact cell coverage.
-
-    Each cell counts with the share of it the polygon covers, as :func:`coverage` gives
-    it, computed by exactextract for all polygons at once (an order of magnitude faster
-    than polygon by polygon). Polygons off the grid or empty sum to 0.
-    """
-    import geopandas as gpd
-    from exactextract import exact_extract
-    from exactextract.raster import NumPyRasterSource
-
-    polygons = np.asarray(polygons, dtype=object)
-    out = np.zeros(len(polygons))
-    frame = gpd.GeoDataFrame({"i": np.arange(len(polygons))}, geometry=polygons, crs=grid.crs)
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    if frame.empty:
-        return out
-    left, bottom, right, top = grid.bounds
-    source = NumPyRasterSource(
-        np.ascontiguousarray(values, dtype=np.float64),
-        left,
-        bottom,
-        right,
-        top,
-        srs_wkt=grid.crs.to_wkt(),
-    )
-    sums = exact_extract(source, frame, ["sum"], include_cols=["i"], output="pandas")
-    out[sums["i"].to_numpy()] = np.nan_to_num(sums["sum"].to_numpy(float))
-    return out

@@ -13,13 +13,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from remnant.catalogue import Munition, SurveyFigures, default_survey
-from remnant.dudrate import DudRateFit, fit_dud_rates
 from remnant.errors import ModelError
 from remnant.grid import Grid, equal_area_crs
 from remnant.hazard import HazardMap, area_bands, area_sums, map_prepared, prepare
@@ -29,6 +29,9 @@ from remnant.hazard.model import TRUNCATE
 from remnant.outputs import refuse_existing
 from remnant.poisson import p_any
 from remnant.store import Store
+
+if TYPE_CHECKING:  # the fit is imported when there is something to fit
+    from remnant.dudrate import DudRateFit
 
 __all__ = ["fit_store", "map_store", "write_hazard"]
 
@@ -79,6 +82,8 @@ def fit_inputs(store: Store, inputs: Inputs) -> DudRateFit | None:
     """The field dud-rate fit of a store's clearance results; None without any item found."""
     if not len(store.read("items", limit=1)):
         return None
+    from remnant.dudrate import fit_dud_rates
+
     i = inputs
     return fit_dud_rates(
         i.strikes, i.activities, store.read("items"), i.grid, i.catalogue, i.survey, i.kernels
@@ -90,6 +95,8 @@ def fit_store(store: Store, *, cell: float = 20.0) -> DudRateFit:
 
     Types without clearance data keep their catalogue prior (see :mod:`remnant.dudrate`).
     """
+    from remnant.dudrate import fit_dud_rates
+
     inputs = read_inputs(store, cell)
     return fit_dud_rates(
         inputs.strikes,

@@ -66,7 +66,7 @@ def hazard(
 ):
     """Map expected unexploded submunitions remaining per cell from STORE's strikes.
 
-    Writes OUT (band 1: expected items per cell; band 2: probability of at least one), the
+    Writes OUT (a COG of expected items per cell; P(any) = 1 − exp(−value)), the
     per-hazard-area sums with 5th/50th/95th percentiles into the store's hazard_area_risk
     layer, and with --png a map. The grid is computed tile by tile, in this process or on
     a Dask cluster (--scheduler), with the same result.

@@ -24,12 +24,13 @@ import pandas as pd
 
 from remnant.catalogue import Munition, SurveyFigures, default_catalogue, default_survey
 from remnant.errors import InputError, ModelError
-from remnant.grid import Grid, coverage, zonal_sums
+from remnant.grid import Grid, coverage
 from remnant.hazard import engine
 from remnant.hazard.engine import TRUNCATE
 from remnant.hazard.footprint import StrikeKernels, projected_kernels
 from remnant.poisson import p_any
 from remnant.records import as_date
+from remnant.zonal import zonal_sums
 
 __all__ = [
     "TRUNCATE",

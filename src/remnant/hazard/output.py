@@ -14,10 +14,20 @@ from remnant.outputs import refuse_existing
 __all__ = ["read_coarse", "write_png"]
 
 NODATA = -1.0
-BANDS = (
-    "expected unexploded submunitions remaining per cell",
-    "probability of at least one unexploded submunition in the cell",
-)
+BAND = "expected unexploded submunitions remaining per cell"
+# The COG's encoding, chosen by measurement (docs/hazard-model.md, "Output"): ZSTD at
+# level 1 with the floating-point predictor, compressed on every core.
+COG_OPTIONS = {
+    "COMPRESS": "ZSTD",
+    "LEVEL": 1,
+    "PREDICTOR": "FLOATING_POINT",
+    "NUM_THREADS": "ALL_CPUS",
+    "BLOCKSIZE": 512,
+    "OVERVIEW_RESAMPLING": "AVERAGE",
+    "BIGTIFF": "IF_SAFER",
+    "SPARSE_OK": "TRUE",
+}
+GDAL_CACHE_MB = 128  # GDAL's block cache while writing: its default is 5 % of the machine's RAM
 
 
 def read_coarse(cog: str | Path, pixels: int) -> tuple[np.ndarray, Grid]:

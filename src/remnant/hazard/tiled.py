@@ -25,12 +25,13 @@ import numpy as np
 import rasterio
 import rasterio.shutil
 
-from remnant.grid import Grid, zonal_sums
+from remnant.grid import Grid
 from remnant.hazard import engine
 from remnant.hazard.model import accumulate
-from remnant.hazard.output import BANDS, NODATA
+from remnant.hazard.output import BAND, COG_OPTIONS, GDAL_CACHE_MB, NODATA
+from remnant.hazard.pyramid import Pyramid
 from remnant.outputs import written_beside
-from remnant.poisson import p_any
+from remnant.zonal import zonal_sums
 
 __all__ = ["TileJob", "TiledResult", "run_tiles", "tile_windows"]
 
@@ -131,7 +132,13 @@ def run_tiles(
     tags: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> TiledResult:
-    """Compute every tile and write ``out`` as a COG (band 1 Λ, band 2 P(any)).
+    """Compute every tile and write ``out`` as a COG of Λ, expected items per cell.
+
+    Each tile goes, with its share of every overview level, to sparse uncompressed
+    GeoTIFFs beside ``out`` (:mod:`remnant.hazard.pyramid`; tiles no kernel reaches are
+    never written), which GDAL's COG driver then compresses on every core; memory stays
+    bounded by the tiles, not the grid.
+
 
     ``scheduler`` None runs the tiles here, one after another; ``local`` on a Dask
     LocalCluster of ``workers`` processes; ``tcp://HOST:PORT`` on that Dask cluster
@@ -140,22 +147,6 @@ def run_tiles(
     size = max(256, math.ceil(size / 256) * 256)  # whole engine tiles: same order
     windows = tile_windows(job.grid, size)
     grid = job.grid
-    profile = {
-        "driver": "GTiff",
-        "width": grid.width,
-        "height": grid.height,
-        "count": 2,
-        "dtype": "float32",
-        "crs": grid.crs.to_wkt(),
-        "transform": grid.transform,
-        "nodata": NODATA,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-        "compress": "deflate",
-        "BIGTIFF": "YES",
-        "SPARSE_OK": "TRUE",
-    }
     area_expected = np.zeros(len(job.areas))
     removed, written = 0.0, 0
     out = Path(out)
@@ -164,36 +155,27 @@ def run_tiles(
         client, own = _client(scheduler, workers)
     try:
         with written_beside(out) as folder:
-            sparse = folder / ".sparse.tif"
-            with rasterio.open(sparse, "w", **profile) as dst:
-                for band, text in enumerate(BANDS, start=1):
-                    dst.set_band_description(band, text)
-                dst.update_tags(**(tags or {}))
+            pyramid = Pyramid(folder, grid, tile=size, nodata=NODATA, description=BAND, tags=tags)
+            with pyramid:
                 for n, (window, values, sums, gone) in enumerate(
                     _results(job, windows, client), start=1
                 ):
                     area_expected += sums
                     removed += gone
                     if values is not None and values.any():
-                        r0, r1, c0, c1 = window
-                        w = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
-                        dst.write(values, 1, window=w)
-                        dst.write(p_any(values).astype(np.float32), 2, window=w)
+                        pyramid.write(window[0], window[2], values)
                         written += 1
                     if progress:
                         progress(n, len(windows))
-            rasterio.shutil.copy(
-                sparse,
-                folder / out.name,
-                driver="COG",
-                COMPRESS="DEFLATE",
-                PREDICTOR="YES",
-                BLOCKSIZE=512,
-                OVERVIEW_RESAMPLING="AVERAGE",
-                BIGTIFF="IF_SAFER",
-                SPARSE_OK="TRUE",
-            )
-            sparse.unlink()
+            with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+                rasterio.shutil.copy(
+                    pyramid.vrt(),
+                    folder / out.name,
+                    driver="COG",
+                    OVERVIEWS="FORCE_USE_EXISTING",
+                    **COG_OPTIONS,
+                )
+            pyramid.remove()
     finally:
         if own is not None:
             client.close()
