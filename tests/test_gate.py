@@ -106,17 +106,17 @@ CORPUS = [
         CSV_OK,
     ),
     (
-        "NTS on a confirmed area",
+        "NTS claiming land cleared",
         "activities",
         {
             "type": "NTS",
             "organisation": "T",
             "start": "2023-01-01",
             "hazard_area": "H-C",
-            "outcome": "cancelled",
+            "outcome": "cleared",
         },
         SQUARE,
-        {"hazard_area"},
+        {"outcome"},
         CSV_OK,
     ),
     (

@@ -95,9 +95,6 @@ def test_nts_confirms_then_ts_reduces_then_clearance_clears(store):
 @pytest.mark.parametrize(
     ("kind", "act", "outcome", "box", "message"),
     [
-        ("CHA", "NTS", "cancelled", (0, 0, 500, 500), "already confirmed \\(CHA\\)"),
-        ("SHA", "TS", "reduced", (0, 0, 500, 500), "suspected \\(SHA\\): a TS needs it confirmed"),
-        ("SHA", "clearance", "cleared", (0, 0, 500, 500), "needs it confirmed by NTS"),
         ("CHA", "clearance", "cleared", (500, 500, 1500, 1500), "\\(75%\\) of it lie outside H1"),
         ("SHA", "NTS", "cleared", (0, 0, 500, 500), "a NTS activity can only be cancelled"),
     ],
@@ -112,6 +109,26 @@ def test_refusals_name_the_reason_and_write_nothing(store, kind, act, outcome, b
     )
     assert store.counts() == before
     assert area(store)["status"] == "open"
+
+
+@pytest.mark.parametrize(
+    ("kind", "act", "outcome", "after"),
+    [
+        ("CHA", "NTS", "cancelled", "CHA"),
+        ("CHA", "NTS", "confirmed", "CHA"),
+        ("SHA", "TS", "reduced", "SHA"),
+        ("SHA", "TS", "confirmed", "CHA"),
+        ("SHA", "clearance", "cleared", "SHA"),
+    ],
+)
+def test_any_activity_works_on_any_area_with_land_left(store, kind, act, outcome, after):
+    """IMAS 07.11 sets no sequence: historic records of TS or clearance on a suspected area,
+    or NTS on a confirmed one, come in; only a confirmation makes an area confirmed."""
+    add_area(store, kind)
+    activity(store, "A1", act, outcome, (0, 0, 500, 500))
+    assert (area(store)["kind"], area(store)["status"]) == (after, "worked_on")
+    released = remaining(store).iloc[0][["cancelled_m2", "reduced_m2", "cleared_m2"]].sum()
+    assert released == pytest.approx(0 if outcome == "confirmed" else 2.5e5, rel=1e-5, abs=1)
 
 
 def test_clearance_needs_depth_and_an_area(store):
@@ -181,7 +198,7 @@ def test_import_skips_refused_activities_into_the_rejects_file(store, tmp_path):
             "outcome": ["cancelled", "reduced", "cancelled"],
             "wkt": [
                 gpd.GeoSeries([shapely.box(*b)], crs=CRS).to_crs(4326).iloc[0].wkt
-                for b in [(0, 0, 1000, 500), (0, 500, 1000, 900), (0, 500, 1000, 1000)]
+                for b in [(0, 0, 1000, 500), (2000, 500, 3000, 900), (0, 500, 1000, 1000)]
             ],
         }
     )
@@ -189,10 +206,10 @@ def test_import_skips_refused_activities_into_the_rejects_file(store, tmp_path):
     rows.to_csv(path, index=False)
     with pytest.raises(InvalidRecordsError) as info:
         import_file(store, path, "activities")
-    assert "acts.csv, row 3, field 'hazard_area'" in info.value.report()
+    assert "acts.csv, row 3, field 'geometry'" in info.value.report()
     report = import_file(store, path, "activities", skip_invalid=True)
     assert report.written.inserted == ["N1", "N2"]
-    assert "H1 is suspected (SHA)" in Path(report.rejects_file).read_text()
+    assert "(100%) of it lie outside H1" in Path(report.rejects_file).read_text()
     assert area(store)["status"] == "closed"
 
 
@@ -225,10 +242,14 @@ def test_remaining_is_original_minus_released_at_every_step(kind, steps):
     with tempfile.TemporaryDirectory() as folder:
         store = create_store(Path(folder) / "s.gpkg")
         add_area(store, kind)  # a 1 km square; activities on a 100 m lattice, some outside
+        confirmed = kind == "CHA"
         for n, ((act, outcome), x, y, w, h) in enumerate(steps):
             box = (100 * x, 100 * y, 100 * (x + w), 100 * (y + h))
             with contextlib.suppress(InvalidRecordsError):
                 activity(store, f"A{n}", act, outcome, box, day=DAY + dt.timedelta(days=n))
+                confirmed |= outcome == "confirmed"
+            # Any type works on any kind; only a confirmation makes the area confirmed.
+            assert area(store)["kind"] == ("CHA" if confirmed else "SHA")
             # One part in a million (1 m² of a km²) is what straight edges drawn in one
             # projection and measured in another differ by; double counting would be more.
             row = remaining(store).iloc[0]

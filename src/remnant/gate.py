@@ -276,7 +276,7 @@ def _reference_problems(view: StoreView, layer: str, file: str, good, rows) -> l
 def _moved_an_area(activity) -> bool:
     """Whether a stored activity took part in the land release workflow of an area."""
     area = activity["hazard_area"]
-    return activity["type"] in workflow.WORKS_ON and isinstance(area, str)
+    return activity["type"] in workflow.RELEASES_LAND and isinstance(area, str)
 
 
 def _frozen_problems(view, layer: str, file: str, before, after, rows) -> list[Problem]:

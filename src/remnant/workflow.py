@@ -1,9 +1,10 @@
 """Land release workflow (IMAS 07.11): what a survey or clearance activity may do to its area.
 
-A suspected hazardous area (SHA) is worked on by non-technical survey (NTS), which cancels
-land or confirms it (the area becomes a confirmed hazardous area, CHA); a CHA is worked on
-by technical survey (TS), which reduces land, and by clearance, which clears it. Released
-land is cut out of what remains of the area, so for every area at every step
+Non-technical survey (NTS) cancels land or confirms it, technical survey (TS) reduces land
+or confirms it, clearance clears it. IMAS 07.11 requires no sequence, so any of them may
+work on any hazard area that still holds land, suspected (SHA) or confirmed (CHA), in any
+order, as historic records have it; an area some of which is confirmed becomes a CHA.
+Released land is cut out of what remains of the area, so for every area at every step
 
     remaining = original − (cancelled ∪ reduced ∪ cleared)
 
@@ -11,8 +12,9 @@ with the released parts disjoint and inside the original, which makes the releas
 (their sum) equal original − remaining. An area with nothing left is closed; a closed area
 can be handed over.
 
-These rules live here and nowhere else; :class:`remnant.store.Store` applies them to every
-write of activities and hazard areas, whichever door (import, command, web) it came from.
+These rules live here and nowhere else; the gate (:mod:`remnant.gate`) applies them to
+every write of activities and hazard areas, whichever door (import, command, web) it came
+from.
 One activity record carries one outcome: a TS that reduced one part and confirmed the rest
 is two records, one polygon each.
 """
@@ -31,7 +33,7 @@ from remnant.records import join_note
 
 __all__ = [
     "RELEASED",
-    "WORKS_ON",
+    "RELEASES_LAND",
     "ActivityProblem",
     "Applied",
     "apply_activities",
@@ -41,8 +43,9 @@ __all__ = [
 ]
 
 RELEASED = ("cancelled", "reduced", "cleared")
-# The kind of area each land-release activity works on (IMAS 07.11 §5–7).
-WORKS_ON = {"NTS": "SHA", "TS": "CHA", "clearance": "CHA"}
+# The activities that release land, and so must name their hazard area. IMAS 07.11 sets
+# no sequence: any of them may work on any area with land left (docs/land-release.md).
+RELEASES_LAND = ("NTS", "TS", "clearance")
 CLOSED = ("closed", "handed_over")
 # Share of an activity's polygon that may fall outside what remains of its area and still
 # be accepted (clipped to the area): boundaries digitised separately never match exactly.
@@ -129,7 +132,7 @@ def apply_activities(
         row = new.iloc[i]
         kind, area_id = row["type"], row["hazard_area"]
         has_area = area_id is not None and not pd.isna(area_id)
-        if kind in WORKS_ON and not has_area:
+        if kind in RELEASES_LAND and not has_area:
             problems.append(
                 ActivityProblem(i, "hazard_area", None, f"a {kind} must name its hazard area")
             )
@@ -140,8 +143,8 @@ def apply_activities(
             problems.append(ActivityProblem(i, "hazard_area", area_id, "no such hazard area"))
             continue
         area = state.loc[area_id]
-        if kind in WORKS_ON:
-            refusal = _refusal(kind, area)
+        if kind in RELEASES_LAND:
+            refusal = _refusal(area)
             if refusal:
                 problems.append(ActivityProblem(i, "hazard_area", area_id, refusal))
                 continue
@@ -154,7 +157,7 @@ def apply_activities(
             already = shapely.area(shapely.intersection(poly, original[area_id]))
             where = (
                 f"what remains of {area_id} (part of it was released before)"
-                if kind in WORKS_ON and already > outside * 0.5
+                if kind in RELEASES_LAND and already > outside * 0.5
                 else area_id
             )
             problems.append(
@@ -171,7 +174,7 @@ def apply_activities(
             poly = polygonal(shapely.intersection(poly, within))
             geometry[i] = gpd.GeoSeries([poly], crs=crs).to_crs(4326).iloc[0]
             notes[i] = join_note(notes[i], f"clipped by {outside:,.0f} m² to {area_id}")
-        if kind not in WORKS_ON:
+        if kind not in RELEASES_LAND:
             continue
         outcome = row["outcome"]
         if outcome in RELEASED:
@@ -192,14 +195,10 @@ def apply_activities(
     return Applied(accepted[keep].reset_index(drop=True), changed, problems)
 
 
-def _refusal(kind: str, area) -> str | None:
-    """Why an activity of ``kind`` may not work on ``area`` now, or None."""
+def _refusal(area) -> str | None:
+    """Why no land-release activity may work on ``area`` now, or None."""
     if area["status"] in CLOSED:
         return f"{area['id']} is {area['status'].replace('_', ' ')}: nothing is left to release"
-    if area["kind"] != WORKS_ON[kind]:
-        if kind == "NTS":
-            return f"{area['id']} is already confirmed (CHA): work it by TS or clearance"
-        return f"{area['id']} is suspected (SHA): a {kind} needs it confirmed by NTS first"
     return None
 
 
