@@ -55,7 +55,7 @@ CORPUS = [
     ("50,000-character note", *strike(notes="x" * 50_000), {"notes"}, CSV_OK),
     ("300-character id", *strike(id="S" * 300), {"id"}, CSV_OK),
     ("id with a line break", *strike(id="S-1\nS-2"), {"id"}, CSV_OK),
-    ("enumeration", *strike(source_class="Media"), {"source_class"}, CSV_OK),
+    ("enumeration", *strike(source_class="rumour"), {"source_class"}, CSV_OK),
     ("azimuth over 360", *strike(azimuth_deg=400), {"azimuth_deg"}, CSV_OK),
     ("future date", *strike(date="2091-01-01"), {"date"}, CSV_OK),
     ("date before 1940", *strike(date="1939-12-31"), {"date"}, CSV_OK),
@@ -153,7 +153,7 @@ CORPUS = [
     (
         "status outside the list",
         "hazard_areas",
-        {"kind": "SHA", "status": "Open"},
+        {"kind": "SHA", "status": "pending"},
         SQUARE,
         {"status"},
         CSV_OK,

@@ -356,3 +356,108 @@ def test_hostile_strings_are_stored_and_exported_verbatim(tmp_path, suffix):
     other = create_store(tmp_path / "t.gpkg")
     import_file(other, out, "strikes")
     assert list(other.read("strikes")["notes"]) == HOSTILE
+
+
+# -- dates and labels as real files write them ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        (["25/03/2024", "01/04/2024"], ["2024-03-25", "2024-04-01"]),  # day-first
+        (["03/25/2024", "04/01/2024"], ["2024-03-25", "2024-04-01"]),  # month-first
+        (["25.03.2024", "2024-04-01"], ["2024-03-25", "2024-04-01"]),  # with ISO beside it
+    ],
+)
+def test_the_date_order_is_read_from_the_file_as_a_whole(store, tmp_path, written, stored):
+    path = write_csv(tmp_path / "s.csv", strike_rows(2, date=written))
+    import_file(store, path, "strikes")
+    assert [d.isoformat() for d in store.read("strikes")["date"]] == stored
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (["03/04/2024", "05/06/2024"], "every date such as '03/04/2024' reads day-first or"),
+        (["25/03/2024", "03/25/2024"], "mixes day-first and month-first dates"),
+    ],
+)
+def test_ambiguous_date_files_are_refused_until_the_format_is_given(
+    store, tmp_path, capsys, written, message
+):
+    from remnant.cli import main
+
+    path = write_csv(tmp_path / "s.csv", strike_rows(2, date=written))
+    with pytest.raises(InputError, match=message):
+        import_file(store, path, "strikes")
+    assert store.counts()["strikes"] == 0
+    args = ["import", str(store.backend.location), str(path), "--layer", "strikes"]
+    assert main(args) == 1
+    assert "give the format with --date-format" in capsys.readouterr().err
+    assert main([*args, "--date-format", "%m/%d/%Y", "--skip-invalid"]) == 0
+    first = {"03/04/2024": "2024-03-04", "25/03/2024": None}[written[0]]
+    dates_stored = [d.isoformat() for d in store.read("strikes")["date"]]
+    assert dates_stored == ([first, "2024-05-06"] if first else ["2024-03-25"])
+
+
+def test_labels_in_other_languages_and_capitals_map_to_values(tmp_path, capsys):
+    from remnant.cli import main
+
+    location = str(tmp_path / "p.gpkg")
+    create_store(location)
+    areas = hazard_frame(4)
+    areas["status"] = ["Ouvert", "ABIERTO", "Fermé", "Worked on"]
+    areas["kind"] = ["Suspected", "confirmed", "SHA", "CHA"]
+    areas.to_file(tmp_path / "areas.gpkg")
+    args = ["import", location, str(tmp_path / "areas.gpkg"), "--layer", "hazard_areas"]
+    labels = [
+        "--map-values",
+        "status:Ouvert=open,Abierto=open,Fermé=open",
+        "--map-values",
+        "kind:Suspected=SHA,Confirmed=CHA",
+    ]
+    assert main([*args, *labels]) == 0, capsys.readouterr().err
+    from remnant.store import open_store
+
+    got = open_store(location).read("hazard_areas").sort_values("id")
+    assert got["status"].tolist() == ["open", "open", "open", "worked_on"]
+    assert got["kind"].tolist() == ["SHA", "CHA", "SHA", "CHA"]
+    assert "stored as 'worked_on'" in capsys.readouterr().err
+    areas["id"] = [f"X-{i}" for i in range(4)]
+    areas["status"] = ["open", "Cerrado", "open", "open"]
+    areas.to_file(tmp_path / "bad.gpkg")
+    bad = ["import", location, str(tmp_path / "bad.gpkg"), "--layer", "hazard_areas"]
+    assert main(bad) == 1
+    err = capsys.readouterr().err
+    assert "bad.gpkg, row 2, field 'status': must be one of: open, worked_on, closed" in err
+    assert "(value 'Cerrado')" in err
+    assert open_store(location).counts()["hazard_areas"] == 4
+
+
+def test_export_in_a_national_crs_re_imports_with_it(store, tmp_path, ogrinfo):
+    import subprocess
+
+    import_file(store, write_csv(tmp_path / "s.csv", strike_rows(3)), "strikes")
+    import_records(store, "hazard_areas", hazard_frame(2))
+    io.export_layer(store, "strikes", tmp_path / "utm.csv", crs="EPSG:32636")
+    io.export_layer(store, "hazard_areas", tmp_path / "utm.gpkg", crs="EPSG:32636")
+    table = pd.read_csv(tmp_path / "utm.csv")
+    assert {"x", "y"} <= set(table.columns)
+    assert "lon" not in table.columns
+    assert table["x"].between(100_000, 900_000).all()  # metres of a UTM zone
+    info = subprocess.run(
+        [ogrinfo, "-so", str(tmp_path / "utm.gpkg"), "hazard_areas"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "UTM zone 36N" in info
+    again = create_store(tmp_path / "again.gpkg")
+    import_file(again, tmp_path / "utm.csv", "strikes", crs="EPSG:32636")
+    import_file(again, tmp_path / "utm.gpkg", "hazard_areas")
+    a, b = store.read("strikes"), again.read("strikes")
+    assert np.allclose(a.geometry.x, b.geometry.x, atol=1e-7)
+    assert np.allclose(a.geometry.y, b.geometry.y, atol=1e-7)
+    assert again.counts()["hazard_areas"] == 2
+    with pytest.raises(InputError, match="GeoJSON is always in WGS 84"):
+        io.export_layer(store, "strikes", tmp_path / "utm.geojson", crs="EPSG:32636")

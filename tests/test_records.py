@@ -175,3 +175,33 @@ def test_rows_default_to_one_based_positions():
     r = validate("strikes", strikes(carriers=["x"]), POINT)
     assert r.problems[0].row == 1
     assert np.array_equal(r.rows, np.array([], dtype=int))
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("Media", "media"),
+        ("EOD Report", "eod_report"),
+        ("NTS-informant", "nts_informant"),
+        ("  SURVEYED ", "surveyed"),
+        ("Médía", "media"),
+    ],
+)
+def test_enumerations_match_case_accents_and_spacing_aside(given, stored):
+    r = validate("strikes", strikes(source_class=[given]), POINT)
+    assert r.problems == []
+    assert r.records.iloc[0]["source_class"] == stored
+    assert [(w.field, w.value, w.message) for w in r.warnings] == [
+        ("source_class", given, f"stored as {stored!r}")
+    ]
+
+
+def test_an_enumeration_that_matches_nothing_names_the_choices():
+    r = validate("strikes", strikes(source_class=["rumour"]), POINT)
+    assert messages(r) == [
+        (
+            1,
+            "source_class",
+            "must be one of: surveyed, eod_report, military_record, nts_informant, media, other",
+        )
+    ]

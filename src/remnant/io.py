@@ -20,7 +20,7 @@ import pyogrio
 import pyproj
 import shapely
 
-from remnant import records
+from remnant import dates, records
 from remnant.errors import ConflictError, InputError, Problem
 from remnant.gate import Submission
 from remnant.outputs import refuse_existing, written_beside
@@ -130,6 +130,8 @@ def read_table(
     encoding: str | None = None,
     source_layer: str | None = None,
     ignore_extra: bool = False,
+    value_mapping: dict[str, dict[str, str]] | None = None,
+    date_format: str | None = None,
 ) -> Submission:
     """Read a file's records for ``layer`` with canonical column names, geometry in EPSG:4326.
 
@@ -150,6 +152,12 @@ def read_table(
         Which layer of a multi-layer file (GeoPackage) to read.
     ignore_extra : bool
         Ignore columns that are not fields of ``layer`` instead of refusing the file.
+    value_mapping : dict, optional
+        Field → {label in the file: value}, labels matched case and accents aside
+        (:func:`parse_value_mapping` reads them from ``FIELD:LABEL=VALUE,…``).
+    date_format : str, optional
+        How the file writes dates (``%d/%m/%Y``); without it day-first or month-first
+        is read from the file as a whole (:mod:`remnant.dates`).
 
     Raises
     ------
@@ -176,7 +184,61 @@ def read_table(
     else:
         table = _read_vector(path, ent, fmt, crs, encoding, source_layer)
     _canonical_columns(table, ent, mapping or {}, fmt, ignore_extra)
+    _map_values(table, ent, value_mapping or {})
+    _read_dates(table, ent, date_format)
     return table
+
+
+def parse_value_mapping(specs) -> dict[str, dict[str, str]]:
+    """``["status:Open=open,Closed=closed", …]`` to ``{"status": {"Open": "open", …}}``.
+
+    >>> parse_value_mapping(["status:Open=open,Fermé=closed", "kind:Suspected=SHA"])
+    {'status': {'Open': 'open', 'Fermé': 'closed'}, 'kind': {'Suspected': 'SHA'}}
+    """
+    out: dict[str, dict[str, str]] = {}
+    for spec in specs or ():
+        field, sep, pairs = spec.partition(":")
+        labels = dict(pair.partition("=")[::2] for pair in pairs.split(","))
+        if (
+            not sep
+            or not field.strip()
+            or not all(k.strip() and v.strip() for k, v in labels.items())
+        ):
+            raise InputError(f"a value mapping is FIELD:LABEL=VALUE,LABEL=VALUE, got {spec!r}")
+        out.setdefault(field.strip(), {}).update({k.strip(): v.strip() for k, v in labels.items()})
+    return out
+
+
+def _map_values(table: Submission, ent: records.Entity, value_mapping) -> None:
+    """Replace the file's labels by remnant's values, field by field."""
+    for name, labels in value_mapping.items():
+        if name not in ent.field_names:
+            raise InputError(
+                f"{{option}} names {name!r}, not a field of {ent.name}",
+                file=table.file,
+                option="value_mapping",
+                value="{field: {label: value}}",
+            )
+        if name not in table.frame:
+            continue
+        keys = {records.choice_key(k): v for k, v in labels.items()}
+        table.frame[name] = [
+            keys.get(records.choice_key(v), v) if isinstance(v, str) else v
+            for v in table.frame[name]
+        ]
+
+
+def _read_dates(table: Submission, ent: records.Entity, date_format: str | None) -> None:
+    """Day/month dates as ISO 8601, in the file's one order (given, or read from it)."""
+    names = [f.name for f in ent.fields if f.kind == "date" and f.name in table.frame]
+    if not names:
+        return
+    if date_format is None:
+        every = np.concatenate([table.frame[n].to_numpy(object) for n in names])
+        date_format = dates.file_date_format(every, file=table.file)
+    if date_format is not None:
+        for n in names:
+            table.frame[n] = dates.to_iso(table.frame[n].to_numpy(object), date_format)
 
 
 def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> Submission:
@@ -396,6 +458,8 @@ def import_file(
     encoding: str | None = None,
     source_layer: str | None = None,
     ignore_extra: bool = False,
+    value_mapping: dict[str, dict[str, str]] | None = None,
+    date_format: str | None = None,
     skip_invalid: bool = False,
     overwrite: bool = False,
     **write_options,
@@ -405,7 +469,8 @@ def import_file(
     With ``skip_invalid`` the good rows are written and the bad ones go to
     ``NAME.rejects.csv`` beside the input, each with its problems; otherwise any bad row
     refuses the whole file with :class:`~remnant.errors.InvalidRecordsError`, and the
-    store is unchanged. See :func:`import_table` for ``user`` and ``update``.
+    store is unchanged. See :func:`read_table` for how the file is read and
+    :func:`import_table` for ``user`` and ``update``.
 
     >>> import pathlib, tempfile
     >>> from remnant.store import create_store
@@ -436,6 +501,8 @@ def import_file(
         encoding=encoding,
         source_layer=source_layer,
         ignore_extra=ignore_extra,
+        value_mapping=value_mapping,
+        date_format=date_format,
     )
     return import_table(
         store, table, layer, skip_invalid=skip_invalid, rejects=rejects, **write_options
@@ -537,10 +604,13 @@ def table_for_export(store: Store, layer: str):
     return frame
 
 
-def export_layer(store: Store, layer: str, path: str | Path, *, overwrite: bool = False) -> int:
+def export_layer(
+    store: Store, layer: str, path: str | Path, *, overwrite: bool = False, crs=None
+) -> int:
     """Write every record of ``layer`` to ``path`` (format from its suffix); return the count.
 
-    Derived tables (a model's output, such as ``hazard_area_risk``) export as CSV.
+    Derived tables (a model's output, such as ``hazard_area_risk``) export as CSV. ``crs``
+    (e.g. a national UTM zone) reprojects the geometries; see :func:`write_table`.
 
     >>> import pathlib, tempfile, geopandas as gpd, shapely
     >>> from remnant.store import create_store
@@ -564,20 +634,31 @@ def export_layer(store: Store, layer: str, path: str | Path, *, overwrite: bool 
             frame.to_csv(folder / path.name, index=False)
         return len(frame)
     frame = table_for_export(store, layer)
-    write_table(frame, layer, path, overwrite=overwrite)
+    write_table(frame, layer, path, overwrite=overwrite, crs=crs)
     return len(frame)
 
 
-def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False) -> None:
+def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False, crs=None) -> None:
     """Write records to a file, whole or not at all: written beside it, then moved in place.
 
     CSV holds points as ``lon``/``lat`` and other geometries as ``wkt`` (17 decimals, so a
     re-import finds the same records); Shapefile names are cut to 10 characters
-    (:func:`shapefile_names`), which import maps back.
+    (:func:`shapefile_names`), which import maps back. With a projected ``crs`` the
+    geometries are reprojected and CSV points become ``x``/``y`` (import them with the same
+    CRS); GeoJSON and KML stay in WGS 84, as their specifications require.
     """
     path = Path(path)
     fmt = _format(path)
     ent = records.entity(layer)
+    if crs is not None and ent.geometry is not None:
+        target_crs = _crs(crs, path.name)
+        if fmt in ("GeoJSON", "KML") and not target_crs.equals(pyproj.CRS.from_epsg(4326)):
+            raise InputError(
+                f"{fmt} is always in WGS 84 (EPSG:4326); for {crs} write CSV, GeoPackage or "
+                "Shapefile",
+                file=path.name,
+            )
+        frame = frame.to_crs(target_crs)
     siblings = (
         [path.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
         if fmt == "ESRI Shapefile"
@@ -605,8 +686,10 @@ def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False)
 def _write_csv(frame, ent: records.Entity, target: Path) -> None:
     out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     if ent.geometry == "POINT":
-        out["lon"] = frame.geometry.x.to_numpy()
-        out["lat"] = frame.geometry.y.to_numpy()
+        geographic = frame.crs is None or frame.crs.is_geographic
+        x, y = ("lon", "lat") if geographic else ("x", "y")
+        out[x] = frame.geometry.x.to_numpy()
+        out[y] = frame.geometry.y.to_numpy()
     elif ent.geometry:
         out["wkt"] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
     out.to_csv(target, index=False)

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -193,9 +194,9 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
             dtype=object,
         )
         if f.choices:
-            bad = ~blank & ~np.isin(values, f.choices)
-            out.add(bad, f.name, raw, f"must be one of: {', '.join(f.choices)}")
-            values[bad] = None
+            loose = np.flatnonzero(~blank & ~np.isin(values, f.choices))
+            if len(loose):
+                values = _canonical_choices(f, values, loose, raw, out)
         _check_text(f, values, blank, out)
         return pd.Series(values, dtype=object), blank & ~compound
     if f.kind in ("integer", "real"):
@@ -236,6 +237,34 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         out.add(bad, f.name, raw, "must be true or false (also yes/no, 1/0)")
         return pd.Series(values, dtype=object), blank
     raise ValueError(f"field {f.name}: unknown kind {f.kind!r}")
+
+
+def choice_key(value: str) -> str:
+    """How an enumeration value is matched: case, accents, spaces and hyphens aside.
+
+    >>> choice_key("Worked-on"), choice_key("EOD spot"), choice_key("Démineur")
+    ('worked_on', 'eod_spot', 'demineur')
+    """
+    plain = unicodedata.normalize("NFKD", value)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.sub(r"[\s\-]+", "_", plain.strip()).casefold()
+
+
+def _canonical_choices(f: Field, values, loose, raw, out: _Collector) -> np.ndarray:
+    """Values at ``loose`` matched to ``f``'s choices by :func:`choice_key`.
+
+    A match is stored canonical with a warning naming both; no match is a problem.
+    """
+    keys = {choice_key(c): c for c in f.choices or ()}
+    values = values.copy()
+    for i in loose:
+        canonical = keys.get(choice_key(values[i]))
+        if canonical is None:
+            out.add_one(i, f.name, raw[i], f"must be one of: {', '.join(f.choices or ())}")
+        else:
+            out.add_one(i, f.name, raw[i], f"stored as {canonical!r}", warning=True)
+        values[i] = canonical
+    return values
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:

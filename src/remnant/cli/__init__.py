@@ -71,7 +71,7 @@ def _register() -> None:
 _register()
 
 
-FLAGS = {"mapping": "--map", "landuse_weights": "--landuse-weight"}
+FLAGS = {"mapping": "--map", "landuse_weights": "--landuse-weight", "value_mapping": "--map-values"}
 
 
 def flag(option: str) -> str:

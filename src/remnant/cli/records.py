@@ -53,6 +53,20 @@ def info(store: str) -> None:
     help="Read column SRC as field FIELD (repeatable).",
 )
 @click.option(
+    "--map-values",
+    "value_mapping",
+    multiple=True,
+    metavar="FIELD:LABEL=VALUE,…",
+    help="Read these labels of FIELD as these values, case and accents aside (repeatable).",
+)
+@click.option(
+    "--date-format",
+    default=None,
+    metavar="FORMAT",
+    help="How the file writes dates, e.g. %d/%m/%Y (default: ISO, or day-first or "
+    "month-first as the file shows).",
+)
+@click.option(
     "--encoding", default=None, help="Text encoding of a CSV or Shapefile (default UTF-8)."
 )
 @click.option("--source-layer", default=None, help="Layer to read from a multi-layer file.")
@@ -75,6 +89,8 @@ def import_(
     layer,
     crs,
     mapping,
+    value_mapping,
+    date_format,
     encoding,
     source_layer,
     ignore_extra,
@@ -98,6 +114,8 @@ def import_(
             layer,
             crs=crs,
             mapping=io.parse_mapping(mapping),
+            value_mapping=io.parse_value_mapping(value_mapping),
+            date_format=date_format,
             encoding=encoding,
             source_layer=source_layer,
             ignore_extra=ignore_extra,
@@ -121,13 +139,19 @@ def import_(
     help="Which kind of record (as for import), or a model's output table such as "
     "hazard_area_risk (as CSV).",
 )
+@click.option(
+    "--crs",
+    default=None,
+    help="Write geometries in this CRS, e.g. the national UTM zone EPSG:32644 (default "
+    "WGS 84; CSV points then come as x/y).",
+)
 @overwrite_option
-def export(store: str, out: str, layer: str, overwrite: bool) -> None:
+def export(store: str, out: str, layer: str, crs: str | None, overwrite: bool) -> None:
     """Export every record of LAYER to OUT (.csv, .geojson, .gpkg, .kml or .shp)."""
     from remnant import io
     from remnant.store import open_store
 
-    count = io.export_layer(open_store(store), layer, out, overwrite=overwrite)
+    count = io.export_layer(open_store(store), layer, out, overwrite=overwrite, crs=crs)
     click.echo(f"wrote {count} {layer} to {out}")
 
 

@@ -1,0 +1,93 @@
+"""Dates as files really write them: ISO 8601, or day-first or month-first with slashes.
+
+IMSMA-based web forms and spreadsheets write ``25/03/2024``; others ``03/25/2024``. A
+file's order is read from the file as a whole, never guessed row by row: a day above 12
+in the first place says day-first, in the second place month-first; a file with both is
+refused, and so is one where every date could be read either way, unless the format is
+given (``--date-format``, the ``date_format`` argument).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+
+from remnant.errors import InputError
+
+__all__ = ["DAY_FIRST", "MONTH_FIRST", "file_date_format", "to_iso"]
+
+DAY_FIRST, MONTH_FIRST = "%d/%m/%Y", "%m/%d/%Y"
+_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T].*)?$")
+
+
+def file_date_format(values, *, file: str = "") -> str | None:
+    """The order of a file's numeric dates (:data:`DAY_FIRST` or :data:`MONTH_FIRST`).
+
+    None when no value is a numeric day/month date (ISO dates need no format).
+
+    >>> file_date_format(["2024-03-25", "25/03/2024", "01/04/2024"])
+    '%d/%m/%Y'
+    >>> file_date_format(["03/25/2024"]), file_date_format(["2024-03-25"])
+    ('%m/%d/%Y', None)
+    >>> file_date_format(["03/04/2024", "05/06/2024"], file="visits.csv")
+    Traceback (most recent call last):
+    remnant.errors.InputError: visits.csv: every date such as '03/04/2024' reads day-first ...
+    """
+    firsts, seconds, example = [], [], None
+    for value in values:
+        match = _NUMERIC.match(str(value)) if isinstance(value, str) else None
+        if match:
+            firsts.append(int(match[1]))
+            seconds.append(int(match[2]))
+            example = example or value.strip()
+    if not firsts:
+        return None
+    day_first, month_first = max(firsts) > 12, max(seconds) > 12
+    if day_first and month_first:
+        raise InputError(
+            "mixes day-first and month-first dates (some have a day above 12 first, others "
+            "second); give the format with {option}",
+            file=file,
+            option="date_format",
+            value=repr(DAY_FIRST),
+        )
+    if not (day_first or month_first):
+        raise InputError(
+            f"every date such as {example!r} reads day-first or month-first; give the "
+            "format with {option}",
+            file=file,
+            option="date_format",
+            value=repr(DAY_FIRST),
+        )
+    return DAY_FIRST if day_first else MONTH_FIRST
+
+
+def to_iso(values, date_format: str) -> np.ndarray:
+    """Values in ``date_format`` as ISO 8601 text; others (blank, ISO, bad) as they were.
+
+    Day/month dates may use ``/``, ``.`` or ``-`` whatever the format says, and a time
+    after the date is dropped.
+
+    >>> to_iso(["25.03.2024", "", "2024-03-26", "31/02/2024"], DAY_FIRST).tolist()
+    ['2024-03-25', '', '2024-03-26', '31/02/2024']
+    >>> to_iso(["25 Mar 2024"], "%d %b %Y").tolist()
+    ['2024-03-25']
+    """
+    slashed = re.sub(r"[.\-]", "/", date_format)
+    out = np.array(values, dtype=object)
+    for i, value in enumerate(out):
+        if not isinstance(value, str) or not value.strip():
+            continue
+        tries = [(value.strip(), date_format)]
+        match = _NUMERIC.match(value)
+        if match:
+            tries.append(("/".join(match.groups()), slashed))
+        for text, fmt in tries:
+            try:
+                out[i] = dt.datetime.strptime(text, fmt).date().isoformat()
+                break
+            except ValueError:
+                continue  # not a date in this format: the field rules will say so
+    return out
