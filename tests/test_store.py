@@ -261,19 +261,20 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
     con = sqlite3.connect(path)
     con.executescript(
         "DROP TABLE hazard_area_risk; DROP TABLE nonconformities; DROP TABLE users;"
-        "DROP TABLE reviews; DELETE FROM gpkg_contents "
-        "WHERE table_name IN ('hazard_area_risk', 'nonconformities', 'users', 'reviews');"
+        "DROP TABLE reviews; DROP TABLE survey; DELETE FROM gpkg_contents WHERE table_name "
+        "IN ('hazard_area_risk', 'nonconformities', 'users', 'reviews', 'survey');"
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 5"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 6"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4, 5]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
     assert "hazard_area_risk (None)" in out
     assert "nonconformities (None)" in out
+    assert open_store(path).survey().detection["clearance"] == 0.99
 
 
 def test_a_failing_migration_changes_nothing(any_store, monkeypatch):

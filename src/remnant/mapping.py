@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from remnant.catalogue import Munition, SurveyFigures, default_survey
+from remnant.catalogue import Munition, SurveyFigures
 from remnant.errors import ModelError
 from remnant.grid import Grid, equal_area_crs
 from remnant.hazard import HazardMap, area_bands, area_sums, map_prepared, prepare
@@ -61,7 +61,7 @@ def read_inputs(store: Store, cell: float, truncate: float = TRUNCATE) -> Inputs
     areas = store.read("hazard_areas")
     lon, lat = strikes.total_bounds.reshape(2, 2).mean(axis=0).tolist()
     crs = equal_area_crs(lon, lat)
-    catalogue, survey = store.catalogue(), default_survey()
+    catalogue, survey = store.catalogue(), store.survey()
     kernels = projected_kernels(strikes, crs, catalogue, survey)
     sxx, _, syy = kernels.covariance()
     rx, ry = truncate * np.sqrt(sxx), truncate * np.sqrt(syy)

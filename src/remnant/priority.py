@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from remnant.catalogue import default_survey
 from remnant.errors import InputError
 from remnant.grid import Grid, equal_area_crs
 from remnant.landrelease import activities_with_area, remaining
@@ -261,7 +260,7 @@ def rank(
 
     rates, rate_sources = _productivity(store, productivity or {}, settings["productivity"])
     method = projected["kind"].map(METHOD).to_numpy()
-    detection = default_survey().detection
+    detection = store.survey().detection
     d = np.array([detection[m] for m in method])
     terrain = projected["land_use"].fillna("unknown").map(settings["terrain"]).to_numpy(float)
     pace = np.array([rates[m] for m in method]) * terrain

@@ -21,12 +21,14 @@ __all__ = [
     "UNKNOWN",
     "Munition",
     "SurveyFigures",
+    "check_figure",
     "default_catalogue",
     "default_survey",
     "entry_fields",
     "lookup",
     "parse_catalogue",
     "parse_survey",
+    "parse_survey_figures",
     "toml_entry",
 ]
 
@@ -229,6 +231,14 @@ def lookup(catalogue: dict[str, Munition], key: str) -> Munition:
         ) from None
 
 
+# survey.toml's tables: (table, the figure's key in an entry, its largest value, attribute)
+_SURVEY_TABLES = (
+    ("detection", "probability", 1.0, "detection"),
+    ("location_accuracy", "sigma_m", MAX_SIGMA_M, "location_sigma_m"),
+    ("carrier_spread", "sigma_m", MAX_SIGMA_M, "carrier_spread_m"),
+)
+
+
 @dataclass(frozen=True)
 class SurveyFigures:
     """Survey figures with their sources (see ``survey.toml``).
@@ -242,42 +252,123 @@ class SurveyFigures:
     carrier_spread_m: dict[str, float]
     sources: dict[str, str]
 
+    def figures(self) -> dict[str, tuple[float, str]]:
+        """Every figure as ``{"table.name": (value, source)}``.
 
-def parse_survey(text: str, *, file: str = "survey.toml") -> SurveyFigures:
-    """Parse survey figures (the layout of ``survey.toml``).
+        >>> default_survey().figures()["detection.clearance"][0]
+        0.99
+        """
+        out = {}
+        for table, _, _, attribute in _SURVEY_TABLES:
+            for name, value in getattr(self, attribute).items():
+                out[f"{table}.{name}"] = (value, self.sources[f"{table}.{name}"])
+        return out
 
-    Raises
-    ------
-    InputError
-        If a table is missing, or a figure is not a number in its range.
+    @classmethod
+    def of(cls, figures: dict[str, tuple[float, str]]) -> SurveyFigures:
+        """The figures ``{"table.name": (value, source)}`` as a SurveyFigures."""
+        values: dict[str, dict[str, float]] = {t[0]: {} for t in _SURVEY_TABLES}
+        for key, (value, _) in figures.items():
+            table, _, name = key.partition(".")
+            values[table][name] = value
+        sources = {key: source for key, (_, source) in figures.items()}
+        return cls(
+            values["detection"], values["location_accuracy"], values["carrier_spread"], sources
+        )
+
+    def overridden(self, figures: dict[str, tuple[float, str]]) -> SurveyFigures:
+        """These figures with some replaced (a programme's own, :func:`parse_survey_figures`).
+
+        >>> mine = default_survey().overridden({"detection.TS": (0.4, "our QA, 2024")})
+        >>> mine.detection["TS"], mine.sources["detection.TS"], mine.detection["clearance"]
+        (0.4, 'our QA, 2024', 0.99)
+        """
+        return SurveyFigures.of({**self.figures(), **figures})
+
+
+def parse_survey_figures(
+    text: str, *, file: str = "survey.toml", known: dict | None = None
+) -> dict[str, tuple[float, str]]:
+    r"""The figures of a file in the layout of ``survey.toml``, each checked.
+
+    With ``known`` (the figures they override, e.g. ``default_survey().sources``) the file
+    may give only some figures, but each must be one of those and say its source.
+
+    >>> text = '[detection.TS]\nprobability = 0.4\nsource = "our QA"\n'
+    >>> parse_survey_figures(text, known=default_survey().sources)
+    {'detection.TS': (0.4, 'our QA')}
     """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", file=file) from None
-    out, sources = {}, {}
-    for table, field_name, high in (
-        ("detection", "probability", 1.0),
-        ("location_accuracy", "sigma_m", MAX_SIGMA_M),
-        ("carrier_spread", "sigma_m", MAX_SIGMA_M),
-    ):
+    tables = {t[0] for t in _SURVEY_TABLES}
+    if extra := sorted(set(data) - tables):
+        raise InputError(
+            f"unknown table(s) {', '.join(extra)}; survey figures are in "
+            f"{', '.join(sorted(tables))}",
+            file=file,
+        )
+    figures = {}
+    for table, field_name, _, _ in _SURVEY_TABLES:
         entries = data.get(table)
+        if entries is None and known is not None:
+            continue
         if not isinstance(entries, dict) or not entries:
             raise InputError(f"no [{table}.NAME] tables found", file=file, field=table)
-        values = {}
         for name, entry in entries.items():
             value = entry.get(field_name) if isinstance(entry, dict) else None
-            if not isinstance(value, int | float) or not 0 <= value <= high:
-                raise InputError(
-                    f"[{table}.{name}] {field_name} must be a number from 0 to {high:g}, "
-                    f"got {value!r}",
-                    file=file,
-                    field=f"{table}.{name}",
-                )
-            values[name] = float(value)
-            sources[f"{table}.{name}"] = str(entry.get("source", ""))
-        out[table] = values
-    classes = set(out["location_accuracy"])
+            source = str(entry.get("source", "")).strip() if isinstance(entry, dict) else ""
+            key = f"{table}.{name}"
+            figures[key] = check_figure(key, value, source, known=known, file=file)
+    return figures
+
+
+def check_figure(
+    key: str, value, source: str, *, known: dict | None = None, file: str = "survey figures"
+) -> tuple[float, str]:
+    """A survey figure ``table.name`` checked: a number in its range, and with ``known``.
+
+    With ``known`` (the figures it overrides) it must also be one of them and say its source.
+
+    >>> check_figure("detection.TS", 0.4, "our QA")
+    (0.4, 'our QA')
+    >>> check_figure("detection.TS", 1.5, "x")
+    Traceback (most recent call last):
+    remnant.errors.InputError: ...: [detection.TS] probability must be a number from 0 to 1, got 1.5
+    """
+    table = key.partition(".")[0]
+    field_name, high = {t[0]: (t[1], t[2]) for t in _SURVEY_TABLES}.get(table, ("value", 0.0))
+    if table not in {t[0] for t in _SURVEY_TABLES}:
+        raise InputError(f"[{key}] is not a survey figure", file=file, field=key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= high:
+        raise InputError(
+            f"[{key}] {field_name} must be a number from 0 to {high:g}, got {value!r}",
+            file=file,
+            field=key,
+        )
+    if known is not None:
+        if key not in known:
+            names = ", ".join(k for k in known if k.startswith(table + "."))
+            raise InputError(
+                f"[{key}] is not a figure remnant uses; {table}: {names}", file=file, field=key
+            )
+        if not source:
+            raise InputError(f"[{key}] needs its source", file=file, field=key)
+    return float(value), source
+
+
+def parse_survey(text: str, *, file: str = "survey.toml") -> SurveyFigures:
+    """Parse a whole set of survey figures (the layout of ``survey.toml``).
+
+    Raises
+    ------
+    InputError
+        If a table is missing, a figure is not a number in its range, or the source
+        classes are not exactly those the records allow.
+    """
+    survey = SurveyFigures.of(parse_survey_figures(text, file=file))
+    classes = set(survey.location_sigma_m)
     if classes != set(SOURCE_CLASSES):
         missing = ", ".join(sorted(set(SOURCE_CLASSES) - classes)) or "none"
         unknown = ", ".join(sorted(classes - set(SOURCE_CLASSES))) or "none"
@@ -287,13 +378,13 @@ def parse_survey(text: str, *, file: str = "survey.toml") -> SurveyFigures:
             file=file,
             field="location_accuracy",
         )
-    if "unknown" not in out["carrier_spread"]:
+    if "unknown" not in survey.carrier_spread_m:
         raise InputError(
             "[carrier_spread.unknown] is needed, for munitions of no known delivery",
             file=file,
             field="carrier_spread",
         )
-    return SurveyFigures(out["detection"], out["location_accuracy"], out["carrier_spread"], sources)
+    return survey
 
 
 @cache

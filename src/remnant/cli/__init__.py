@@ -48,6 +48,7 @@ def _register() -> None:
         records,
         report,
         review,
+        survey,
         web,
     )
 
@@ -55,6 +56,7 @@ def _register() -> None:
         records,
         review,
         catalogue,
+        survey,
         dudrate,
         hazard,
         landrelease,

@@ -62,6 +62,11 @@ def _version_5(conn: sa.Connection, backend) -> None:
         backend.watch_edits(conn, table)
 
 
+def _add_survey(conn: sa.Connection, backend) -> None:
+    schema.survey.create(conn)
+    backend.register_table(conn, schema.survey)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
     Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
@@ -69,6 +74,7 @@ MIGRATIONS: list[Migration] = [
     Migration(
         5, "proposals wait for review; audit chained by hash; outside edits audited", _version_5
     ),
+    Migration(6, "add the survey table (a programme's own survey figures)", _add_survey),
 ]
 
 

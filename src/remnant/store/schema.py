@@ -17,7 +17,7 @@ from remnant.entities import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
@@ -112,6 +112,18 @@ catalogue = sa.Table(
     sa.Column("provenance", sa.Text, nullable=False),
     sqlite_autoincrement=True,
     comment="Munition entries of this store, adding to or overriding the default catalogue.",
+)
+
+survey = sa.Table(
+    "survey",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.Text, nullable=False, unique=True),  # e.g. detection.TS
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sqlite_autoincrement=True,
+    comment="Survey figures this programme sets in place of the shipped survey.toml's.",
 )
 
 audit = sa.Table(

@@ -23,7 +23,15 @@ import shapely
 import sqlalchemy as sa
 
 from remnant import gate, records
-from remnant.catalogue import Munition, default_catalogue, entry_fields, munition_from_fields
+from remnant.catalogue import (
+    Munition,
+    SurveyFigures,
+    check_figure,
+    default_catalogue,
+    default_survey,
+    entry_fields,
+    munition_from_fields,
+)
 from remnant.errors import (
     ConflictError,
     InputError,
@@ -32,7 +40,7 @@ from remnant.errors import (
     Problem,
     StoreError,
 )
-from remnant.store import audit, derived, migrations, review, schema, users
+from remnant.store import audit, derived, migrations, review, schema, survey, users
 from remnant.store.audit import now
 from remnant.store.backend import Backend
 from remnant.store.schema import GEOMETRY_COLUMN
@@ -631,6 +639,31 @@ class Store:
                 )
             self.backend.touch(conn, "catalogue")
         return WriteSummary(inserted, updated, unchanged)
+
+    def survey(self) -> SurveyFigures:
+        """The survey figures the models use: the shipped ones, with this store's own."""
+        return survey.read(self)
+
+    def set_survey(
+        self, figures: dict[str, tuple[float, str]], *, user: str | None = None
+    ) -> WriteSummary:
+        """Set this programme's own survey figures (``{"detection.TS": (0.5, source)}``).
+
+        Each must be a figure remnant uses, with its source
+        (:func:`remnant.catalogue.parse_survey_figures` reads and checks a file of them);
+        every change is audited.
+
+        >>> import pathlib, tempfile
+        >>> from remnant.store import create_store
+        >>> store = create_store(pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg")
+        >>> store.set_survey({"detection.clearance": (0.9, "our QA sampling, 2024")}).inserted
+        ['detection.clearance']
+        >>> store.survey().detection["clearance"], store.survey().detection["TS"]
+        (0.9, 0.6)
+        """
+        known = default_survey().sources
+        checked = {k: check_figure(k, v, src, known=known) for k, (v, src) in figures.items()}
+        return WriteSummary(*survey.set_figures(self, checked, user=user or default_user()))
 
     def munition_keys(self) -> set[str]:
         """Keys of the default catalogue and of the entries this store adds."""
