@@ -461,3 +461,28 @@ def test_export_in_a_national_crs_re_imports_with_it(store, tmp_path, ogrinfo):
     assert again.counts()["hazard_areas"] == 2
     with pytest.raises(InputError, match="GeoJSON is always in WGS 84"):
         io.export_layer(store, "strikes", tmp_path / "utm.geojson", crs="EPSG:32636")
+
+
+def test_a_second_import_of_an_export_matches_on_external_ids(store, tmp_path):
+    rows = strike_rows(3).drop(columns="id")
+    rows["external_id"] = ["{A1}", "{A2}", "{A3}"]  # IMSMA-style GUIDs
+    rows["external_system"] = "imsma"
+    first = import_file(store, write_csv(tmp_path / "export.csv", rows), "strikes")
+    ids = first.written.inserted
+    assert len(set(ids)) == 3
+    again = import_file(store, write_csv(tmp_path / "export.csv", rows), "strikes")
+    assert again.written.unchanged == ids
+    rows.loc[1, "accuracy_m"] = "75"  # the next export, one record corrected in IMSMA
+    changed = write_csv(tmp_path / "export.csv", rows)
+    with pytest.raises(ConflictError, match=ids[1]):
+        import_file(store, changed, "strikes")
+    report = import_file(store, changed, "strikes", update=True)
+    assert report.written.updated == [ids[1]]
+    assert store.counts()["strikes"] == 3
+    assert store.get("strikes", ids[1])["accuracy_m"] == 75
+    assert store.history(ids[1])["action"].tolist() == ["insert", "update"]
+    other = rows.assign(external_system="operator")  # the same numbers in another system
+    assert (
+        len(import_file(store, write_csv(tmp_path / "op.csv", other), "strikes").written.inserted)
+        == 3
+    )

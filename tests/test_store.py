@@ -266,9 +266,9 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 6"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 7"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
@@ -342,3 +342,38 @@ def test_polygon_geometries_round_trip_exactly(tmp_path_factory, x, y, w, h, hol
     assert back.geom_type == "MultiPolygon"
     assert shapely.equals_exact(back.geoms[0], poly, 0)
     assert list(store.read("hazard_areas", bbox=poly.bounds)["id"]) == ["A"]
+
+
+def test_a_version_6_store_gains_external_ids_and_its_edit_triggers(any_store):
+    from remnant.store.verify import verify
+
+    store = any_store
+    with store.backend.engine.begin() as conn:
+        for table in schema.RECORD_TABLES:
+            if store.backend.name == "geopackage":
+                for action in ("insert", "update", "delete"):
+                    conn.exec_driver_sql(f"DROP TRIGGER {table}_external_{action}")
+            for column in ("external_id", "external_system"):
+                conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+        conn.exec_driver_sql("UPDATE remnant_meta SET value = '6' WHERE key = 'schema_version'")
+    assert migrate_store(store.backend.location, user="admin") == [7]
+    assert {"external_id", "external_system"} <= set(columns(store, "victims"))
+    import_records(store, "hazard_areas", hazard_frame(1).assign(external_id="IMSMA-7"))
+    assert store.read("hazard_areas")["external_id"].tolist() == ["IMSMA-7"]
+    assert [f.message for f in verify(store) if f.severity == "error"] == []
+
+
+def test_the_extent_comes_from_metadata_and_holds_every_record(any_store):
+    store = any_store
+    assert store.extent("hazard_areas") is None
+    assert store.extent("victims") is None  # no geometry
+    import_records(store, "hazard_areas", hazard_frame(3))
+    box = store.extent("hazard_areas")
+    assert box == pytest.approx(tuple(store.read("hazard_areas").total_bounds), abs=1e-9)
+    store.delete("hazard_areas", "H-2")
+    minx, miny, maxx, maxy = store.extent("hazard_areas")
+    left = store.read("hazard_areas").total_bounds
+    assert minx <= left[0]
+    assert miny <= left[1]
+    assert maxx >= left[2]
+    assert maxy >= left[3]

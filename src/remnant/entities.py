@@ -65,6 +65,13 @@ def _common_tail() -> tuple[Field, ...]:
     return (
         Field("source", doc="where the record comes from: report, informant, dataset"),
         Field("notes", doc="free text"),
+        Field(
+            "external_id",
+            doc="the record's identifier in another system (IMSMA's localid or GUID, an "
+            "operator's own); a record without an id gets one made from it, so a second "
+            "import of the same export matches the first",
+        ),
+        Field("external_system", doc="the system external_id belongs to, e.g. imsma"),
     )
 
 

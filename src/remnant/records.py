@@ -531,8 +531,18 @@ def _expand_values(values, idx, n):
 
 
 def _ids(ent: Entity, typed: pd.DataFrame, geoms: np.ndarray | None) -> pd.Series:
-    """Keep given ids; make the others from the record's content, so re-imports match."""
+    """Keep given ids; make the others from the external id, else the record's content.
+
+    Either way a re-import of the same file or export matches what is stored.
+    """
     ids = typed["id"].copy()
+    external = ids.isna().to_numpy() & typed["external_id"].notna().to_numpy()
+    if external.any():
+        keys = typed.loc[external, "external_system"].fillna("") + "\x1f"
+        keys = keys + typed.loc[external, "external_id"].astype(str)
+        ids[external] = [
+            f"{ent.prefix}-{hashlib.sha1(f'external|{k}'.encode()).hexdigest()[:12]}" for k in keys
+        ]
     missing = ids.isna().to_numpy()
     if missing.any():
         wkb = (

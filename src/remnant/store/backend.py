@@ -77,6 +77,10 @@ class Backend(Protocol):
         """Record that ``table`` changed (and its new extent, where the database keeps one)."""
         ...
 
+    def extent(self, conn: sa.Connection, table: str) -> tuple[float, float, float, float] | None:
+        """A lon/lat box holding every geometry of ``table`` (from metadata where kept)."""
+        ...
+
     def bbox_filter(self, table: sa.Table, bbox) -> sa.ColumnElement:
         """A WHERE clause for the rows whose geometry meets ``bbox`` (lon/lat)."""
         ...

@@ -227,6 +227,20 @@ class GeoPackageBackend:
                 (*map(float, bounds), table),
             )
 
+    def extent(self, conn: sa.Connection, table: str) -> tuple[float, float, float, float] | None:
+        """The layer's extent as gpkg_contents keeps it.
+
+        It grows with every write, so it holds every geometry; after deletes it may be
+        larger than they need.
+        """
+        row = conn.exec_driver_sql(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", (table,)
+        ).first()
+        if row is None or None in row:
+            return None
+        minx, miny, maxx, maxy = map(float, row)
+        return minx, miny, maxx, maxy
+
     def bbox_filter(self, table: sa.Table, bbox) -> sa.ColumnElement:
         """A WHERE clause keeping rows whose envelope meets ``bbox`` (via the R-tree)."""
         minx, miny, maxx, maxy = bbox

@@ -67,6 +67,17 @@ def _add_survey(conn: sa.Connection, backend) -> None:
     backend.register_table(conn, schema.survey)
 
 
+def _add_external_ids(conn: sa.Connection, backend) -> None:
+    # Every record may carry its identifier in another system (IMSMA, an operator's own);
+    # the triggers that audit outside edits are made anew to include the new columns.
+    for table in schema.RECORD_TABLES.values():
+        have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        for column in ("external_id", "external_system"):
+            if column not in have:
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column} TEXT")
+        backend.watch_edits(conn, table)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
     Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
@@ -75,6 +86,7 @@ MIGRATIONS: list[Migration] = [
         5, "proposals wait for review; audit chained by hash; outside edits audited", _version_5
     ),
     Migration(6, "add the survey table (a programme's own survey figures)", _add_survey),
+    Migration(7, "records carry an external id and its system (IMSMA's, …)", _add_external_ids),
 ]
 
 

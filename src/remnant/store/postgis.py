@@ -131,6 +131,17 @@ class PostGISBackend:
     def touch(self, conn: sa.Connection, table: str, bounds=None) -> None:
         """Nothing to record: PostgreSQL keeps no layer extents of its own."""
 
+    def extent(self, conn: sa.Connection, table: str) -> tuple[float, float, float, float] | None:
+        """The geometries' box from PostGIS's ST_Extent (their envelopes, aggregated)."""
+        row = conn.exec_driver_sql(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            f"(SELECT ST_Extent({GEOMETRY_COLUMN}) AS e FROM {table}) AS x"
+        ).first()
+        if row is None or None in row:
+            return None
+        minx, miny, maxx, maxy = map(float, row)
+        return minx, miny, maxx, maxy
+
     def bbox_filter(self, table: sa.Table, bbox) -> sa.ColumnElement:
         """A WHERE clause keeping rows whose envelope meets ``bbox`` (via the GiST index)."""
         minx, miny, maxx, maxy = (float(v) for v in bbox)

@@ -302,6 +302,20 @@ class Store:
         row = frame.iloc[0].to_dict()
         return {k: (None if records.missing(v) else v) for k, v in row.items()}
 
+    def extent(self, layer: str) -> tuple[float, float, float, float] | None:
+        """A lon/lat box holding every record of ``layer``, without reading them.
+
+        None for a layer without geometries, or with none yet.
+
+        >>> import pathlib, tempfile
+        >>> from remnant.store import create_store
+        >>> create_store(pathlib.Path(tempfile.mkdtemp()) / "programme.gpkg").extent("strikes")
+        """
+        if records.entity(layer).geometry is None:
+            return None
+        with self.backend.engine.connect() as conn:
+            return self.backend.extent(conn, layer)
+
     def ids(self, layer: str) -> set[str]:
         """Every id in ``layer``."""
         table = schema.record_table(layer)

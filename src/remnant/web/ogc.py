@@ -55,8 +55,7 @@ def _published(store: Store) -> list[str]:
 
 def _describe(store: Store, base: str, cid: str) -> dict:
     ent = records.ENTITIES["hazard_areas" if cid == RISK else cid]
-    frame = store.read(ent.name)
-    bbox = [float(v) for v in frame.total_bounds] if len(frame) else [-180.0, -90.0, 180.0, 90.0]
+    bbox = list(store.extent(ent.name) or (-180.0, -90.0, 180.0, 90.0))
     return {
         "id": cid,
         "title": cid.replace("_", " "),
