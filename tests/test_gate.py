@@ -388,3 +388,15 @@ def test_review_from_the_command_line(programme, capsys):
     assert store.get("strikes", "S-OK")["notes"] == "three carriers, says the EOD report"
     assert cli.main(["review", "reject", path, "strikes", "S-OK"]) == 1  # nothing pending
     assert "no pending review" in capsys.readouterr().err
+
+
+def test_a_put_with_no_geometry_says_where_without_a_row(programme):
+    store, admin = programme
+    version = store.get("strikes", "S-OK")["version"]
+    body = {"properties": {"version": version}, "geometry": {"type": "Banana"}}
+    with pytest.raises(WebError) as web:
+        handlers.update(store, admin, "strikes", "S-OK", body)
+    assert (web.value.status, web.value.message) == (
+        422,
+        "request, field 'geometry': is not a GeoJSON geometry",
+    )

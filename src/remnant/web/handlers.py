@@ -203,7 +203,7 @@ def create(store: Store, caller, layer: str, body) -> dict:
         if f.get("id") is not None:
             row["id"] = _as_input(f["id"])
         rows.append(row)
-        geometries.append(_geometry(f.get("geometry"), i) if ent.geometry else None)
+        geometries.append(_geometry(f.get("geometry"), f"row {i}, ") if ent.geometry else None)
     offered = Submission(
         "request",
         pd.DataFrame(rows, dtype=object),
@@ -232,7 +232,8 @@ def _as_input(value):
     return value
 
 
-def _geometry(value, i: int):
+def _geometry(value, where: str = ""):
+    """A GeoJSON geometry as shapely's; ``where`` names the row of a collection."""
     if value is None:
         return None
     try:
@@ -246,7 +247,7 @@ def _geometry(value, i: int):
         shapely.errors.ShapelyError,
     ):
         raise WebError(
-            422, f"request, row {i}, field 'geometry': is not a GeoJSON geometry"
+            422, f"request, {where}field 'geometry': is not a GeoJSON geometry"
         ) from None
 
 
@@ -262,7 +263,7 @@ def update(store: Store, caller, layer: str, record_id: str, body) -> dict:
         raise WebError(428, "give the version you read (properties.version) to update safely")
     changes = {k: _as_input(v) for k, v in props.items()}
     if body.get("geometry") is not None:
-        changes["geometry"] = _geometry(body["geometry"], 1)
+        changes["geometry"] = _geometry(body["geometry"])
     try:
         if caller[1] == "editor":
             store.propose(
