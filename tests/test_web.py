@@ -387,10 +387,19 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     page.click("#activity-form button")
     page.wait_for_selector("#message:has-text('Submitted')")
     assert store.ids("activities") == before  # waits for an admin
+    assert page.locator("#reviews-panel").is_hidden()  # an editor decides nothing
     pending = store.reviews("pending")
     assert pending["layer"].tolist() == ["activities"]
     record_id = pending["record_id"].iloc[0]
-    store.decide("activities", record_id, True, by="admin")
+    page.close()
+    # The admin sees it waiting in the dashboard and approves it there.
+    page = open_dashboard(browser, url, keys["admin"])
+    row = page.locator("#reviews tbody tr", has_text=record_id)
+    assert row.locator("td").nth(2).inner_text() == "insert"
+    row.get_by_role("button", name="approve").click()
+    page.wait_for_selector(f"#reviews tbody tr:has-text('{record_id}')", state="detached")
+    assert page.locator("#reviews tbody").inner_text() == "nothing waiting"
+    assert store.reviews("pending").empty
     record = store.get("activities", record_id)
     assert record["organisation"] == HOSTILE  # verbatim
     assert store.history(record["id"])["user"].tolist() == ["editor", "editor", "admin"]

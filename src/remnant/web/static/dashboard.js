@@ -71,6 +71,59 @@ function fillTable(id, rows, columns) {
   }
 }
 
+// Editors' proposals, for an admin to approve or reject (others are not shown the panel).
+async function loadReviews() {
+  const panel = document.getElementById("reviews-panel");
+  let pending;
+  try {
+    pending = await api("/reviews?state=pending");
+  } catch (error) {
+    panel.hidden = true; // not an admin
+    return;
+  }
+  panel.hidden = false;
+  const body = document.querySelector("#reviews tbody");
+  body.replaceChildren();
+  for (const row of pending) {
+    const tr = document.createElement("tr");
+    for (const key of ["layer", "record_id", "action", "submitted_by", "submitted_at"]) {
+      const td = document.createElement("td");
+      td.textContent = row[key];
+      tr.appendChild(td);
+    }
+    const td = document.createElement("td");
+    for (const decision of ["approve", "reject"]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = decision;
+      button.addEventListener("click", async () => {
+        try {
+          await api(`/reviews/${encodeURIComponent(row.layer)}/${encodeURIComponent(row.record_id)}`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ decision }),
+          });
+          say(`${decision === "approve" ? "Approved" : "Rejected"} ${row.layer}/${row.record_id}.`, false);
+          load();
+        } catch (error) {
+          say(`Refused: ${error.message}`, true);
+        }
+      });
+      td.appendChild(button);
+    }
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+  if (!pending.length) {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.colSpan = 6;
+    td.textContent = "nothing waiting";
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+}
+
 const whole = (v) => (v === null || v === undefined ? "–" : Math.round(v).toLocaleString("en"));
 
 async function load() {
@@ -105,6 +158,7 @@ async function load() {
     fillTable("released", summary.land_release, [
       ["year"], ["cancelled_m2", whole], ["reduced_m2", whole], ["cleared_m2", whole], ["released_m2", whole],
     ]);
+    await loadReviews();
     say("Layers loaded.", false);
     document.body.dataset.loaded = "yes";
   } catch (error) {
