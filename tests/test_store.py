@@ -241,7 +241,7 @@ def test_schema_version_checks_and_forward_migrations(any_store, monkeypatch):
     monkeypatch.setattr(schema, "SCHEMA_VERSION", after)
     with pytest.raises(
         StoreError,
-        match=f"has schema version {now}; this remnant needs {after}: run `remnant migrate",
+        match=f"has schema version {now}; this remnant needs {after}: migrate it",
     ):
         open_store(path)
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, step])

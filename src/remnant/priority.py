@@ -316,7 +316,7 @@ def make_plan(
     if teams < 1:
         raise InputError("{option} must be at least 1", option="teams", value=str(teams))
     if not horizon > 0:
-        raise InputError(f"--days must be positive, got {horizon}")
+        raise InputError("{option} must be positive", option="horizon", value=repr(horizon))
     parts = split(priorities["team_days"].to_numpy(), max_part_days)
     job = parts["job"].to_numpy()
     rate = priorities["harm_averted_rate"].to_numpy()[job] * parts["share"].to_numpy()

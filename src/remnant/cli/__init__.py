@@ -73,7 +73,12 @@ def _register() -> None:
 _register()
 
 
-FLAGS = {"mapping": "--map", "landuse_weights": "--landuse-weight", "value_mapping": "--map-values"}
+FLAGS = {
+    "mapping": "--map",
+    "landuse_weights": "--landuse-weight",
+    "value_mapping": "--map-values",
+    "horizon": "--days",
+}
 
 
 def flag(option: str) -> str:

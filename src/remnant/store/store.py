@@ -134,7 +134,7 @@ class Store:
         if version < schema.SCHEMA_VERSION:
             raise StoreError(
                 f"{self.backend} has schema version {version}; this remnant needs "
-                f"{schema.SCHEMA_VERSION}: run `remnant migrate {self.backend}`"
+                f"{schema.SCHEMA_VERSION}: migrate it (migrate_store, remnant migrate)"
             )
         return self
 
