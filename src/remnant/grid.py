@@ -18,6 +18,8 @@ import pyproj
 import rasterio.features
 import shapely
 from affine import Affine
+from pyproj.crs import GeographicCRS, ProjectedCRS
+from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
 
 from remnant.errors import InputError
 
@@ -27,13 +29,21 @@ BYTES_PER_CELL = 4  # float32
 
 
 def equal_area_crs(lon: float, lat: float) -> pyproj.CRS:
-    """Lambert azimuthal equal-area on WGS 84, centred on (lon, lat).
+    """Lambert azimuthal equal-area on WGS 84, centred on (lon, lat), named so GIS show it.
 
-    >>> equal_area_crs(35.5, 33.3).coordinate_operation.method_name
-    'Lambert Azimuthal Equal Area'
+    >>> crs = equal_area_crs(35.5, 33.3)
+    >>> crs.coordinate_operation.method_name, crs.name
+    ('Lambert Azimuthal Equal Area', 'remnant equal-area (LAEA 35.5000E 33.3000N)')
     """
-    return pyproj.CRS.from_proj4(
-        f"+proj=laea +lat_0={lat:.6f} +lon_0={lon:.6f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+    conversion = LambertAzimuthalEqualAreaConversion(
+        latitude_natural_origin=lat, longitude_natural_origin=lon
+    )
+    # An ASCII name: GeoTIFF keeps it in ASCII keys (a degree sign came out garbled in QGIS).
+    east, north = ("E" if lon >= 0 else "W"), ("N" if lat >= 0 else "S")
+    return ProjectedCRS(
+        conversion=conversion,
+        geodetic_crs=GeographicCRS(datum="WGS84"),
+        name=f"remnant equal-area (LAEA {abs(lon):.4f}{east} {abs(lat):.4f}{north})",
     )
 
 
