@@ -66,8 +66,8 @@ def synthetic_strikes(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     )
 
 
-def qgis_points(store, cell: float, path: Path) -> None:
-    """The same strikes for QGIS: remnant's projection, radius 4 σ, expected duds."""
+def qgis_points(store, cell: float, path: Path):
+    """The same strikes for QGIS (remnant's projection, radius 4 σ, expected duds); the grid."""
     inputs = read_inputs(store, cell)
     k, grid = inputs.kernels, inputs.grid
     sxx, _, syy = k.covariance()
@@ -84,6 +84,7 @@ def qgis_points(store, cell: float, path: Path) -> None:
         geometry=shapely.points(np.r_[k.x, pins[0]], np.r_[k.y, pins[1]]),
         crs=grid.crs,
     ).to_file(path)
+    return grid
 
 
 def timed(command: list[str], env: dict) -> tuple[float, float]:
@@ -131,8 +132,7 @@ def main() -> None:
         folder = Path(tmp)
         store = create_store(folder / "bench.gpkg")
         store.write("strikes", synthetic_strikes(args.strikes), user="benchmark")
-        qgis_points(store, args.cell, folder / "points.gpkg")
-        grid = read_inputs(store, args.cell).grid
+        grid = qgis_points(store, args.cell, folder / "points.gpkg")
         print(
             f"SYNTHETIC: {args.strikes:,} strikes, {grid.height:,} × {grid.width:,} cells of "
             f"{args.cell:g} m; {args.runs} runs each, medians (min–max)"

@@ -32,7 +32,7 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_grid_posterior_agrees_with_nuts(name):
     case = CASES[name]
-    mean, lo90, hi90, _, _ = posterior_mu(
+    evidence = (
         case["lo"],
         case["hi"],
         np.full(len(case["lo"]), float(case["per_carrier"])),
@@ -40,14 +40,8 @@ def test_grid_posterior_agrees_with_nuts(name):
         case["found"],
         PRIOR,
     )
-    draws, checks = nuts_dud_rate(
-        case["lo"],
-        case["hi"],
-        np.full(len(case["lo"]), float(case["per_carrier"])),
-        case["searched"],
-        case["found"],
-        PRIOR,
-    )
+    mean, lo90, hi90, _, _ = posterior_mu(*evidence)
+    draws, checks = nuts_dud_rate(*evidence)
     # The reference counts only if it converged.
     assert checks["rhat"] < 1.01
     assert checks["ess"] > 1000

@@ -80,14 +80,8 @@ def read_inputs(store: Store, cell: float, truncate: float = TRUNCATE) -> Inputs
 
 def fit_inputs(store: Store, inputs: Inputs) -> DudRateFit | None:
     """The field dud-rate fit of a store's clearance results; None without any item found."""
-    if not len(store.read("items", limit=1)):
-        return None
-    from remnant.dudrate import fit_dud_rates
-
-    i = inputs
-    return fit_dud_rates(
-        i.strikes, i.activities, store.read("items"), i.grid, i.catalogue, i.survey, i.kernels
-    )
+    items = store.read("items")
+    return None if items.empty else _fit(inputs, items)
 
 
 def fit_store(store: Store, *, cell: float = 20.0) -> DudRateFit:
@@ -95,18 +89,14 @@ def fit_store(store: Store, *, cell: float = 20.0) -> DudRateFit:
 
     Types without clearance data keep their catalogue prior (see :mod:`remnant.dudrate`).
     """
+    return _fit(read_inputs(store, cell), store.read("items"))
+
+
+def _fit(inputs: Inputs, items) -> DudRateFit:
     from remnant.dudrate import fit_dud_rates
 
-    inputs = read_inputs(store, cell)
-    return fit_dud_rates(
-        inputs.strikes,
-        inputs.activities,
-        store.read("items"),
-        inputs.grid,
-        inputs.catalogue,
-        inputs.survey,
-        inputs.kernels,
-    )
+    i = inputs
+    return fit_dud_rates(i.strikes, i.activities, items, i.grid, i.catalogue, i.survey, i.kernels)
 
 
 def _prepared(inputs: Inputs, fit: DudRateFit | None, truncate: float):
@@ -250,19 +240,7 @@ def write_hazard(
         progress=tile_progress,
     )
     truncated, outside = losses(kernels, grid.shape, grid.left, grid.top, grid.cell, truncate)
-    hazard = HazardMap(
-        grid=grid,
-        expected=None,
-        total=float(prepared.weights.sum()),
-        truncated=truncated,
-        outside=outside,
-        removed=result.removed,
-        rates=prepared.rates,
-        kernels=prepared.kernels,
-        weights=prepared.weights,
-        epochs=prepared.epochs,
-        activities=prepared.activities,
-    )
+    hazard = prepared.hazard_map(grid, None, truncated, outside, result.removed)
     table = pd.DataFrame(
         {
             "hazard_area": projected["id"].to_numpy(),

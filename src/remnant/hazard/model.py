@@ -187,19 +187,7 @@ def map_prepared(prepared: Prepared, grid: Grid, *, truncate: float = TRUNCATE, 
         truncate=truncate,
         block=block,
     )
-    return HazardMap(
-        grid=grid,
-        expected=out,
-        total=float(prepared.weights.sum()),
-        truncated=truncated,
-        outside=outside,
-        removed=removed,
-        rates=prepared.rates,
-        kernels=prepared.kernels,
-        weights=prepared.weights,
-        epochs=prepared.epochs,
-        activities=prepared.activities,
-    )
+    return prepared.hazard_map(grid, out, truncated, outside, removed)
 
 
 def accumulate(
@@ -254,6 +242,25 @@ class Prepared:
     epochs: np.ndarray
     activities: list  # (geometry, detection probability) in start order
     rates: dict[str, DudRate]
+
+    def hazard_map(self, grid: Grid, expected, truncated, outside, removed) -> HazardMap:
+        """The map of these inputs on ``grid``, and where the rest of the expected total went.
+
+        ``expected`` is the cells, or None for a map written tile by tile.
+        """
+        return HazardMap(
+            grid=grid,
+            expected=expected,
+            total=float(self.weights.sum()),
+            truncated=truncated,
+            outside=outside,
+            removed=removed,
+            rates=self.rates,
+            kernels=self.kernels,
+            weights=self.weights,
+            epochs=self.epochs,
+            activities=self.activities,
+        )
 
     def kernel_set(self) -> engine.KernelSet:
         """The kernels as the engine takes them."""
