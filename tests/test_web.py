@@ -279,6 +279,15 @@ def test_server_refusals_limits_and_tiles(server):
     huge = b'{"type": "Feature", "properties": {"notes": "' + b"x" * (3 * 2**20) + b'"}}'
     response = httpx.post(f"{url}/api/strikes", content=huge, headers=editor)
     assert response.status_code == 413
+
+    def chunked():  # no Content-Length: the server must count what arrives
+        yield b'{"type": "Feature", "properties": {"notes": "'
+        for _ in range(48):
+            yield b"x" * 2**16
+        yield b'"}}'
+
+    response = httpx.post(f"{url}/api/strikes", content=chunked(), headers=editor)
+    assert response.status_code == 413
     assert httpx.get(f"{url}/openapi.json").json()["info"]["title"] == "remnant"
     assert httpx.get(f"{url}/ogc/conformance").json()["conformsTo"]
     legend = httpx.get(f"{url}/summary", headers=viewer).json()["hazard"]
@@ -290,10 +299,44 @@ def test_server_refusals_limits_and_tiles(server):
     z = 10
     x = int((lon + 180) / 360 * 2**z)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
-    tile = httpx.get(f"{url}/tiles/{z}/{x}/{y}.png?key={keys['viewer']}", timeout=60)
+    tile = httpx.get(f"{url}/tiles/{z}/{x}/{y}.png", headers=viewer, timeout=60)
     assert tile.status_code == 200, tile.text
     assert tile.content[:4] == b"\x89PNG"
+    token = httpx.get(f"{url}/tiles/token", headers=viewer).json()["token"]
+    assert keys["viewer"] not in token
+    by_token = httpx.get(f"{url}/tiles/{z}/{x}/{y}.png", params={"token": token}, timeout=60)
+    assert by_token.content == tile.content
     assert httpx.get(f"{url}/tiles/{z}/{x}/{y}.png").status_code == 401
+    for forged in (token.replace("viewer", "admin"), token[:-1] + "0", "1.viewer.x.y"):
+        answer = httpx.get(f"{url}/tiles/{z}/{x}/{y}.png", params={"token": forged})
+        assert answer.status_code == 401, forged
+    assert httpx.get(f"{url}/tiles/{z}/{x}/{y}.png?key={keys['viewer']}").status_code == 401
+    # the token opens tiles only, not the records
+    assert httpx.get(f"{url}/api/strikes", params={"token": token}).status_code == 401
+
+
+def test_a_chunked_body_is_refused_while_it_streams():
+    """The limit holds no more than MAX_BODY bytes of a body that never declares its size."""
+    import asyncio
+
+    from remnant.web.app import MAX_BODY, BodyLimit
+
+    chunk, pulled, sent = 2**16, [], []
+
+    async def endless():
+        pulled.append(chunk)
+        return {"type": "http.request", "body": b"x" * chunk, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    async def app(scope, receive, send):
+        raise AssertionError("an oversized body must not reach the application")
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"transfer-encoding", b"chunked")]}
+    asyncio.run(BodyLimit(app)(scope, endless, send))
+    assert sent[0]["status"] == 413
+    assert sum(pulled) <= MAX_BODY + chunk
 
 
 def test_key_only_in_the_header_links_encoded_and_pages_hardened(server):

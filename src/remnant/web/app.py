@@ -1,9 +1,11 @@
 """The web server: a thin FastAPI adapter over :mod:`remnant.web.handlers` and ``ogc``.
 
 Every route but the dashboard page, its static files and the API description needs a key
-in the header ``X-API-Key`` (only the map tiles, fetched by the browser as images, also
-take ``?key=``). Bodies over ``MAX_BODY`` bytes are refused; CORS is off; every response
-carries a content security policy and refuses framing and MIME sniffing.
+in the header ``X-API-Key``; never in the URL. The map tiles, fetched by the browser as
+images, take either the header or a short-lived signed ``?token=`` from ``/tiles/token``
+(:mod:`remnant.web.tokens`). Bodies over ``MAX_BODY`` bytes are refused while they stream
+in, whether or not they declare their length; CORS is off; every response carries a
+content security policy and refuses framing and MIME sniffing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from remnant.store import Store
 from remnant.web import handlers, ogc
 from remnant.web.handlers import WebError, require
+from remnant.web.tokens import LIFETIME, TileTokens
 
 __all__ = ["MAX_BODY", "create_app"]
 
@@ -51,6 +54,7 @@ def create_app(
         docs_url=None,  # the interactive pages load their scripts from the internet
         redoc_url=None,
     )
+    app.add_middleware(BodyLimit)
     static = resources.files("remnant.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     tiles = None
@@ -58,17 +62,6 @@ def create_app(
         from remnant.web.tiles import HazardTiles
 
         tiles = HazardTiles(hazard)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse({"detail": f"body over {MAX_BODY:,} bytes"}, status_code=413)
-        if request.method in ("POST", "PUT", "PATCH") and length is None:
-            body = await request.body()  # chunked: count what actually came
-            if len(body) > MAX_BODY:
-                return JSONResponse({"detail": f"body over {MAX_BODY:,} bytes"}, status_code=413)
-        return await call_next(request)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -80,11 +73,16 @@ def create_app(
     async def web_error(request: Request, exc: WebError):
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
 
+    signer = TileTokens()
+
     def caller(request: Request, *, image: bool = False):
-        """Who calls, by the X-API-Key header (tiles, fetched as images: also ``?key=``)."""
+        """Who calls, by the X-API-Key header (tiles, fetched as images: also ``?token=``)."""
         key = request.headers.get("x-api-key")
-        if key is None and image:
-            key = request.query_params.get("key")
+        if key is None and image and "token" in request.query_params:
+            found = signer.check(request.query_params["token"])
+            if found is None:
+                raise WebError(401, "this tile token is expired or not ours; ask for a new one")
+            return found
         found = store.authenticate(key)
         if key and found is None:
             raise WebError(401, "this API key is unknown or revoked")
@@ -180,6 +178,12 @@ def create_app(
             "hazard": tiles.legend() if tiles else None,
         }
 
+    @app.get("/tiles/token", summary="A short-lived token for fetching map tiles as images")
+    def tile_token(request: Request):
+        who = caller(request)
+        require(who, "viewer")
+        return {"token": signer.issue(who), "expires_in": LIFETIME}
+
     @app.get("/tiles/{z}/{x}/{y}.png", summary="Hazard map tile (Web Mercator)")
     def tile(z: int, x: int, y: int, request: Request):
         require(caller(request, image=True), "viewer")
@@ -229,3 +233,42 @@ def create_app(
         return geojson(ogc.item(store, base(request), cid, fid))
 
     return app
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over ``MAX_BODY`` bytes with a 413.
+
+    A declared Content-Length over the limit is refused before anything is read; a chunked
+    body is counted as it arrives and refused as soon as it passes the limit, so no more than
+    ``MAX_BODY`` bytes of it are ever held.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return await self._refuse(scope, receive, send)
+        held, size = [], 0
+        while True:
+            message = await receive()
+            held.append(message)
+            size += len(message.get("body", b""))
+            if size > MAX_BODY:
+                return await self._refuse(scope, receive, send)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay():
+            return held.pop(0) if held else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope, receive, send):
+        response = JSONResponse({"detail": f"body over {MAX_BODY:,} bytes"}, status_code=413)
+        response.headers.update(SECURITY_HEADERS)
+        await response(scope, receive, send)

@@ -3,7 +3,7 @@
 // from the store is put on the page as text, never as HTML.
 "use strict";
 
-const state = { key: sessionStorage.getItem("remnant-key") || "", layers: {} };
+const state = { key: sessionStorage.getItem("remnant-key") || "", layers: {}, renew: null };
 const map = L.map("map").setView([0, 0], 2);
 const control = L.control.layers(null, {}, { collapsed: false }).addTo(map);
 
@@ -138,9 +138,15 @@ async function load() {
     }
     state.layers = {};
     const summary = await api("/summary");
+    clearInterval(state.renew);
     if (summary.hazard) {
-      const tiles = L.tileLayer(`/tiles/{z}/{x}/{y}.png?key=${encodeURIComponent(state.key)}`,
-        { opacity: 0.8, maxZoom: 19 });
+      // The key stays in the header: tiles, fetched as images, carry a short-lived token.
+      const tileUrl = (t) => `/tiles/{z}/{x}/{y}.png?token=${encodeURIComponent(t.token)}`;
+      const first = await api("/tiles/token");
+      const tiles = L.tileLayer(tileUrl(first), { opacity: 0.8, maxZoom: 19 });
+      state.renew = setInterval(async () => {
+        tiles.setUrl(tileUrl(await api("/tiles/token")), true);
+      }, (first.expires_in * 1000) / 3);
       tiles.addTo(map);
       control.addOverlay(tiles, "hazard map");
       state.layers.tiles = tiles;
