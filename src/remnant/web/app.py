@@ -11,13 +11,14 @@ content security policy and refuses framing and MIME sniffing.
 from __future__ import annotations
 
 from importlib import resources
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Any
 
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, FastAPI, Path, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from remnant.entities import ENTITIES
 from remnant.store import Store
 from remnant.web import handlers, ogc
 from remnant.web.handlers import WebError, require
@@ -27,6 +28,23 @@ __all__ = ["MAX_BODY", "create_app"]
 
 MAX_BODY = 2 * 2**20  # bytes: about 5,000 features of a typical survey polygon
 GEOJSON = "application/geo+json"
+# The layer names, so that clients and fuzzers know them from the API description.
+LAYER = Path(description="a layer of the store", json_schema_extra={"enum": list(ENTITIES)})
+# OpenAPI links: a record listed by /api/{layer} can be read, changed and deleted by its id.
+_BY_ID = {"layer": "$request.path.layer", "record_id": "$response.body#/features/0/id"}
+RECORD_LINKS = {
+    200: {
+        "description": "Records of a layer as GeoJSON",
+        "links": {
+            name: {"operationId": operation, "parameters": _BY_ID}
+            for name, operation in [
+                ("GetRecord", "get_record"),
+                ("UpdateRecord", "update_record"),
+                ("DeleteRecord", "delete_record"),
+            ]
+        },
+    }
+}
 SECURITY_HEADERS = {
     # The dashboard runs only its own scripts; Leaflet's inline styles and the tiles'
     # data: images are the only other sources it needs.
@@ -39,7 +57,7 @@ SECURITY_HEADERS = {
 
 
 def create_app(
-    store: Store, *, hazard: str | Path | None = None, base_url: str | None = None
+    store: Store, *, hazard: str | FilePath | None = None, base_url: str | None = None
 ) -> FastAPI:
     """The application serving ``store`` (and the hazard COG ``hazard`` as tiles).
 
@@ -101,10 +119,15 @@ def create_app(
     def dashboard():
         return FileResponse(str(static.joinpath("index.html")))
 
-    @app.get("/api/{layer}", summary="Records of a layer as GeoJSON")
+    @app.get(
+        "/api/{layer}",
+        summary="Records of a layer as GeoJSON",
+        operation_id="list_records",
+        responses=RECORD_LINKS,  # type: ignore[arg-type]
+    )
     def list_records(
-        layer: str,
         request: Request,
+        layer: str = LAYER,
         bbox: str | None = None,
         datetime: str | None = None,
         status: str | None = None,
@@ -124,20 +147,33 @@ def create_app(
             }
         )
 
-    @app.get("/api/{layer}/{record_id}", summary="One record as a GeoJSON Feature")
-    def get_record(layer: str, record_id: str, request: Request):
+    @app.get(
+        "/api/{layer}/{record_id}",
+        summary="One record as a GeoJSON Feature",
+        operation_id="get_record",
+    )
+    def get_record(record_id: str, request: Request, layer: str = LAYER):
         require(caller(request), "viewer")
         return geojson(handlers.get_one(store, layer, record_id))
 
     @app.post(
         "/api/{layer}", status_code=201, summary="Add records (an editor's wait for review: 202)"
     )
-    def create_records(layer: str, request: Request, body: Any = Body(...)):  # noqa: B008
+    def create_records(request: Request, body: Any = Body(...), layer: str = LAYER):  # noqa: B008
         out = handlers.create(store, caller(request), layer, body)
         return JSONResponse(out, status_code=202 if out["pending"] else 201)
 
-    @app.put("/api/{layer}/{record_id}", summary="Change a record (editor's: 202, for review)")
-    def update_record(layer: str, record_id: str, request: Request, body: Any = Body(...)):  # noqa: B008
+    @app.put(
+        "/api/{layer}/{record_id}",
+        summary="Change a record (editor's: 202, for review)",
+        operation_id="update_record",
+    )
+    def update_record(
+        record_id: str,
+        request: Request,
+        body: Any = Body(...),  # noqa: B008
+        layer: str = LAYER,
+    ):
         out = handlers.update(store, caller(request), layer, record_id, body)
         return JSONResponse(out, status_code=202) if "pending" in out else geojson(out)
 
@@ -145,8 +181,11 @@ def create_app(
         "/api/{layer}/{record_id}",
         status_code=204,
         summary="Delete a record (editor's: 202, for review)",
+        operation_id="delete_record",
     )
-    def delete_record(layer: str, record_id: str, request: Request, version: int | None = None):
+    def delete_record(
+        record_id: str, request: Request, version: int | None = None, layer: str = LAYER
+    ):
         done = handlers.delete(store, caller(request), layer, record_id, version)
         return Response(status_code=204 if done else 202)
 

@@ -150,8 +150,8 @@ def search(
     The count is before paging (``limit``, ``offset``); both are the store's work.
     """
     ent = _layer(layer)
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise WebError(400, f"limit must be 1–{MAX_LIMIT:,} and offset ≥ 0")
+    if not 1 <= limit <= MAX_LIMIT or not 0 <= offset < 2**63:
+        raise WebError(400, f"limit must be 1–{MAX_LIMIT:,} and offset 0 – 2⁶³−1")
     try:
         page, matched = store.search(
             layer,
