@@ -3,12 +3,19 @@
 Both write the same records to a new GeoPackage in the same run; the figure that matters
 is the ratio (target: remnant at least 0.5 of the raw write speed). Synthetic data.
 
-    .venv/bin/python benchmarks/bench_import.py [--rows 100000]
+With ``--memory``, whole ``remnant import`` commands on CSV files of about 50 MB and
+500 MB instead: wall time and peak memory of each process, and the ratio of the peaks
+(target: under 2; the import reads, checks and writes in chunks).
+
+    .venv/bin/python benchmarks/bench_import.py [--rows 100000] [--memory]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +25,7 @@ import pandas as pd
 import pyogrio
 
 from remnant import records
+from remnant.catalogue import SOURCE_CLASSES
 from remnant.io import import_file, read_table
 from remnant.store import create_store, open_store
 
@@ -25,7 +33,7 @@ from remnant.store import create_store, open_store
 def synthetic_strikes(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     keys = ["dpicm_m483a1", "m77_m26", "9n210_9m27k", "m85_m396", "bl755"]
-    classes = list(records.SOURCE_CLASSES)
+    classes = list(SOURCE_CLASSES)
     return pd.DataFrame(
         {
             "id": [f"B-{i:06d}" for i in range(n)],
@@ -54,11 +62,46 @@ def best_of(repeats: int, run) -> float:
     return min(times)
 
 
+def command_peak(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of one command run to its end."""
+    start = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{' '.join(args)} failed")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def memory_scaling() -> None:
+    """`remnant import` of a ~50 MB and a ~500 MB CSV: peak memory should not follow size."""
+    remnant = str(Path(sys.executable).with_name("remnant"))
+    peaks = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for parts in (1, 10):
+            csv = Path(tmp) / f"strikes{parts}.csv"
+            for k in range(parts):  # 500,000 rows, about 49 MB, at a time
+                frame = synthetic_strikes(500_000, seed=k)
+                frame["id"] = [f"B{k}-{i:06d}" for i in range(len(frame))]
+                frame.to_csv(csv, index=False, mode="a" if k else "w", header=not k)
+            store = Path(tmp) / f"p{parts}.gpkg"
+            subprocess.run([remnant, "init", str(store)], check=True, capture_output=True)
+            wall, peak = command_peak([remnant, "import", str(store), str(csv), "-l", "strikes"])
+            size = csv.stat().st_size / 2**20
+            print(f"remnant import, {size:5.0f} MiB CSV: {wall:7.1f} s, peak {peak:6.0f} MiB")
+            peaks.append(peak)
+            csv.unlink()
+    print(f"peak memory ratio, 10x the file: {peaks[1] / peaks[0]:.2f} (target < 2)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--memory", action="store_true", help="50 MB vs 500 MB imports")
     args = parser.parse_args()
+    if args.memory:
+        memory_scaling()
+        return
     n = args.rows
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

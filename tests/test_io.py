@@ -12,6 +12,7 @@ from remnant import io
 from remnant.errors import ConflictError, InputError, InvalidRecordsError
 from remnant.io import import_file, import_records
 from remnant.store import create_store
+from remnant.store.verify import verify
 
 
 def test_csv_import_is_audited_and_idempotent(store, tmp_path):
@@ -492,3 +493,42 @@ def test_a_second_import_of_an_export_matches_on_external_ids(store, tmp_path):
         len(import_file(store, write_csv(tmp_path / "op.csv", other), "strikes").written.inserted)
         == 3
     )
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 3, None])
+def test_a_file_read_in_chunks_gives_the_same_verdict_as_read_whole(tmp_path, chunk_rows):
+    """Chunks bound memory, not behaviour: the same rows refused with the same numbers,
+    nothing written on refusal, the same rejects, and one date order for the whole file."""
+    rows = strike_rows(7)
+    rows["date"] = ["03/04/2023"] * 6 + ["25/03/2023"]  # only the last chunk says day-first
+    rows.loc[1, "carriers"] = "many"
+    rows.loc[5, "source_class"] = "tv"
+    store = create_store(tmp_path / "p.gpkg")
+    path = write_csv(tmp_path / "strikes.csv", rows)
+    with pytest.raises(InvalidRecordsError) as info:
+        import_file(store, path, "strikes", chunk_rows=chunk_rows)
+    assert {(p.row, p.field) for p in info.value.problems} == {(3, "carriers"), (7, "source_class")}
+    assert store.counts()["strikes"] == 0  # the good chunks before the bad were undone
+    assert [f for f in verify(store) if f.severity != "notice"] == []
+    report = import_file(store, path, "strikes", chunk_rows=chunk_rows, skip_invalid=True)
+    assert (report.read, len(report.written.inserted), report.rejected) == (7, 5, 2)
+    rejects = pd.read_csv(report.rejects_file, dtype=str, keep_default_na=False)
+    assert list(rejects["row"]) == ["3", "7"]
+    stored = store.read("strikes").set_index("id")["date"].astype(str)
+    assert set(stored) == {"2023-04-03", "2023-03-25"}  # day-first, known from the last chunk
+    gpkg = tmp_path / "strikes.gpkg"
+    io.export_layer(store, "strikes", gpkg)
+    again = create_store(tmp_path / "again.gpkg")
+    report = import_file(again, gpkg, "strikes", chunk_rows=chunk_rows)
+    assert (report.read, len(report.written.inserted)) == (5, 5)  # the five good rows
+    assert store.read("strikes")["id"].tolist() == again.read("strikes")["id"].tolist()
+
+
+def test_an_id_repeated_in_a_later_chunk_with_other_values_is_refused(store, tmp_path):
+    rows = strike_rows(4)
+    rows.loc[3, "id"] = "S-0"
+    rows.loc[3, "carriers"] = "5"
+    path = write_csv(tmp_path / "twice.csv", rows)
+    with pytest.raises(ConflictError, match=r"S-0.*nothing was written"):
+        import_file(store, path, "strikes", chunk_rows=2)
+    assert store.counts()["strikes"] == 0

@@ -16,7 +16,7 @@ import numpy as np
 
 from remnant.errors import InputError
 
-__all__ = ["DAY_FIRST", "MONTH_FIRST", "file_date_format", "to_iso"]
+__all__ = ["DAY_FIRST", "MONTH_FIRST", "DateOrder", "file_date_format", "to_iso"]
 
 DAY_FIRST, MONTH_FIRST = "%d/%m/%Y", "%m/%d/%Y"
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T].*)?$")
@@ -35,33 +35,57 @@ def file_date_format(values, *, file: str = "") -> str | None:
     Traceback (most recent call last):
     remnant.errors.InputError: visits.csv: every date such as '03/04/2024' reads day-first ...
     """
-    firsts, seconds, example = [], [], None
-    for value in values:
-        match = _NUMERIC.match(str(value)) if isinstance(value, str) else None
-        if match:
-            firsts.append(int(match[1]))
-            seconds.append(int(match[2]))
-            example = example or value.strip()
-    if not firsts:
-        return None
-    day_first, month_first = max(firsts) > 12, max(seconds) > 12
-    if day_first and month_first:
-        raise InputError(
-            "mixes day-first and month-first dates (some have a day above 12 first, others "
-            "second); give the format with {option}",
-            file=file,
-            option="date_format",
-            value=repr(DAY_FIRST),
-        )
-    if not (day_first or month_first):
-        raise InputError(
-            f"every date such as {example!r} reads day-first or month-first; give the "
-            "format with {option}",
-            file=file,
-            option="date_format",
-            value=repr(DAY_FIRST),
-        )
-    return DAY_FIRST if day_first else MONTH_FIRST
+    order = DateOrder()
+    order.add(values)
+    return order.format(file=file)
+
+
+class DateOrder:
+    """What a file's dates say about their order, gathered part by part.
+
+    A file read in chunks adds each chunk's values; the order is decided once, from all.
+
+    >>> order = DateOrder()
+    >>> order.add(["03/04/2024"]); order.add(["2024-01-01", "04/25/2024"])
+    >>> order.format()
+    '%m/%d/%Y'
+    """
+
+    def __init__(self) -> None:
+        self.first = self.second = 0
+        self.example: str | None = None
+
+    def add(self, values) -> None:
+        """Take the numeric day/month dates among ``values`` into account."""
+        for value in values:
+            match = _NUMERIC.match(value) if isinstance(value, str) else None
+            if match:
+                self.first = max(self.first, int(match[1]))
+                self.second = max(self.second, int(match[2]))
+                self.example = self.example or value.strip()
+
+    def format(self, *, file: str = "") -> str | None:
+        """The order the dates seen so far use; None if none was day/month."""
+        if self.example is None:
+            return None
+        day_first, month_first = self.first > 12, self.second > 12
+        if day_first and month_first:
+            raise InputError(
+                "mixes day-first and month-first dates (some have a day above 12 first, "
+                "others second); give the format with {option}",
+                file=file,
+                option="date_format",
+                value=repr(DAY_FIRST),
+            )
+        if not (day_first or month_first):
+            raise InputError(
+                f"every date such as {self.example!r} reads day-first or month-first; give "
+                "the format with {option}",
+                file=file,
+                option="date_format",
+                value=repr(DAY_FIRST),
+            )
+        return DAY_FIRST if day_first else MONTH_FIRST
 
 
 def to_iso(values, date_format: str) -> np.ndarray:

@@ -10,7 +10,9 @@ CSV through pandas, so that row numbers and encodings are exact.
 from __future__ import annotations
 
 import csv
+import itertools
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +52,7 @@ FORMATS = {
     ".shp": "ESRI Shapefile",
 }
 MAX_FILE_BYTES = 2 * 1024**3
+CHUNK_ROWS = 50_000  # rows read, checked and written at a time by an import
 LON_NAMES, LAT_NAMES = ("lon", "longitude", "x"), ("lat", "latitude", "y")
 # KML carries styling fields that are not data, and a name and description that are.
 _KML_STYLING = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude"}
@@ -121,7 +124,15 @@ def shapefile_names(ent: records.Entity) -> dict[str, str]:
     return names
 
 
-def read_table(
+def read_table(path: str | Path, layer: str, **options) -> Submission:
+    """A whole file's records for ``layer``, as one :class:`Submission`.
+
+    The options are :func:`read_chunks`'s.
+    """
+    return next(read_chunks(path, layer, chunk_rows=None, **options))
+
+
+def read_chunks(
     path: str | Path,
     layer: str,
     *,
@@ -132,8 +143,12 @@ def read_table(
     ignore_extra: bool = False,
     value_mapping: dict[str, dict[str, str]] | None = None,
     date_format: str | None = None,
-) -> Submission:
+    chunk_rows: int | None = CHUNK_ROWS,
+) -> Iterator[Submission]:
     """Read a file's records for ``layer`` with canonical column names, geometry in EPSG:4326.
+
+    The file is read ``chunk_rows`` rows at a time (None: all at once), so memory follows
+    the chunk, not the file.
 
     Parameters
     ----------
@@ -157,7 +172,10 @@ def read_table(
         (:func:`parse_value_mapping` reads them from ``FIELD:LABEL=VALUE,…``).
     date_format : str, optional
         How the file writes dates (``%d/%m/%Y``); without it day-first or month-first
-        is read from the file as a whole (:mod:`remnant.dates`).
+        is read from the file as a whole (:mod:`remnant.dates`): a file of more than one
+        chunk is then read twice.
+    chunk_rows : int or None
+        Rows per chunk; the file's problems come with each chunk's rows.
 
     Raises
     ------
@@ -179,14 +197,36 @@ def read_table(
             "import limit; split it into smaller files",
             file=name,
         )
-    if fmt == "CSV":
-        table = _read_csv(path, ent, crs, encoding)
-    else:
-        table = _read_vector(path, ent, fmt, crs, encoding, source_layer)
-    _canonical_columns(table, ent, mapping or {}, fmt, ignore_extra)
-    _map_values(table, ent, value_mapping or {})
-    _read_dates(table, ent, date_format)
-    return table
+
+    def parts() -> Iterator[Submission]:
+        if fmt == "CSV":
+            tables = _read_csv(path, ent, crs, encoding, chunk_rows)
+        else:
+            tables = _read_vector(path, ent, fmt, crs, encoding, source_layer, chunk_rows)
+        for table in tables:
+            _canonical_columns(table, ent, mapping or {}, fmt, ignore_extra)
+            _map_values(table, ent, value_mapping or {})
+            yield table
+
+    dated = [f.name for f in ent.fields if f.kind == "date"]
+    first = parts()
+    head = list(itertools.islice(first, 2))
+    tables: Iterator[Submission] = itertools.chain(head, first)
+    if date_format is None and dated:
+        order = dates.DateOrder()
+        for table in head if len(head) < 2 else tables:  # the whole file, once
+            for n in dated:
+                if n in table.frame:
+                    order.add(table.frame[n].to_numpy(object))
+        date_format = order.format(file=name)
+        if len(head) == 2:
+            head, tables = [], parts()  # read again, now knowing the order
+    for table in tables:
+        if date_format is not None:
+            for n in dated:
+                if n in table.frame:
+                    table.frame[n] = dates.to_iso(table.frame[n].to_numpy(object), date_format)
+        yield table
 
 
 def parse_value_mapping(specs) -> dict[str, dict[str, str]]:
@@ -228,38 +268,42 @@ def _map_values(table: Submission, ent: records.Entity, value_mapping) -> None:
         ]
 
 
-def _read_dates(table: Submission, ent: records.Entity, date_format: str | None) -> None:
-    """Day/month dates as ISO 8601, in the file's one order (given, or read from it)."""
-    names = [f.name for f in ent.fields if f.kind == "date" and f.name in table.frame]
-    if not names:
-        return
-    if date_format is None:
-        every = np.concatenate([table.frame[n].to_numpy(object) for n in names])
-        date_format = dates.file_date_format(every, file=table.file)
-    if date_format is not None:
-        for n in names:
-            table.frame[n] = dates.to_iso(table.frame[n].to_numpy(object), date_format)
-
-
-def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> Submission:
+def _read_csv(path: Path, ent: records.Entity, crs, encoding, chunk_rows) -> Iterator[Submission]:
     name = path.name
+    encoding = encoding or "utf-8-sig"
     try:
-        with open(path, newline="", encoding=encoding or "utf-8-sig") as fh:
+        with open(path, newline="", encoding=encoding) as fh:
             header = next(csv.reader(fh), None)
         if not header:
             raise InputError("the file is empty", file=name)
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            encoding=encoding or "utf-8-sig",
-            skipinitialspace=True,
-        )
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            raise InputError(f"column(s) named twice: {', '.join(repeated)}", file=name)
+        options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True}
+        options["encoding"] = encoding
+        if chunk_rows is None:
+            frames = iter([pd.read_csv(path, **options)])
+        else:
+            frames = pd.read_csv(path, chunksize=chunk_rows, **options)
+        start, source_crs = 2, None  # row 1 is the header
+        for frame in itertools.chain(frames, [None] if chunk_rows else []):
+            if frame is None:  # after the last chunk: a file of no rows still gives one
+                if start > 2:
+                    break
+                frame = pd.DataFrame(columns=header, dtype=str)
+            frame.columns = [c.strip() for c in header]
+            rows = np.arange(start, start + len(frame))
+            start += len(frame)
+            table = Submission(name, frame, None, rows)
+            if ent.geometry is not None:
+                source_crs = source_crs or _crs(crs if crs is not None else 4326, name)
+                _csv_geometry(table, source_crs)
+            yield table
+    except UnicodeDecodeError:
+        line, byte = _first_undecodable(path, encoding)
         raise InputError(
-            f"line {line} is not valid {encoding or 'UTF-8'} (byte 0x{exc.object[exc.start]:02x}); "
-            "give the file's encoding with {option}",
+            f"line {line} is not valid {encoding.replace('utf-8-sig', 'UTF-8')} "
+            f"(byte 0x{byte:02x}); give the file's encoding with {{option}}",
             file=name,
             option="encoding",
             value="'cp1252'",
@@ -268,19 +312,26 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> Submission:
         raise InputError(f"unknown encoding {encoding!r}", file=name, field="encoding") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise InputError(f"not a readable CSV file: {str(exc).strip()}", file=name) from None
-    repeated = sorted({h for h in header if header.count(h) > 1})
-    if repeated:
-        raise InputError(f"column(s) named twice: {', '.join(repeated)}", file=name)
-    frame.columns = [c.strip() for c in header]
-    rows = np.arange(2, len(frame) + 2)  # row 1 is the header
-    table = Submission(name, frame, None, rows)
-    if ent.geometry is None:
-        return table
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int]:
+    """The number of the first line ``encoding`` cannot decode, and its first bad byte."""
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return number, line[exc.start]
+    return 0, 0
+
+
+def _csv_geometry(table: Submission, source_crs: pyproj.CRS) -> None:
+    """Points from the lon/lat (x/y) columns, or shapes from a wkt column, in EPSG:4326."""
+    frame = table.frame
     lower = {c.lower(): c for c in frame.columns}
     lon = next((lower[c] for c in LON_NAMES if c in lower), None)
     lat = next((lower[c] for c in LAT_NAMES if c in lower), None)
     wkt = lower.get("wkt")
-    source_crs = _crs(crs if crs is not None else 4326, name)
     if lon and lat:
         table.geometry = _points_from_columns(table, lon, lat)
         table.frame = frame.drop(columns=[lon, lat])
@@ -290,10 +341,9 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding) -> Submission:
     else:
         raise InputError(
             "no geometry: give lon and lat columns (or x and y and the CRS), or a wkt column",
-            file=name,
+            file=table.file,
         )
     table.geometry = _to_wgs84(table.geometry, source_crs)
-    return table
 
 
 def _points_from_columns(table: Submission, lon: str, lat: str) -> np.ndarray:
@@ -331,27 +381,48 @@ def _to_wgs84(geoms: np.ndarray, source: pyproj.CRS) -> np.ndarray:
         )
 
 
-def _read_vector(path: Path, ent, fmt: str, crs, encoding, source_layer) -> Submission:
+# Formats GDAL reads a slice of without reading what comes before it.
+_SLICEABLE = {"GPKG", "ESRI Shapefile", "FlatGeobuf", "OpenFileGDB"}
+
+
+def _read_vector(
+    path: Path, ent, fmt: str, crs, encoding, source_layer, chunk_rows
+) -> Iterator[Submission]:
     name = path.name
     try:
-        meta, _, wkb, values = pyogrio.raw.read(path, layer=source_layer, encoding=encoding)
+        total = pyogrio.read_info(path, layer=source_layer, encoding=encoding)["features"]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(f"GDAL cannot read it: {exc}", file=name) from None
-    frame = pd.DataFrame(
-        {column: _plain_column(v) for column, v in zip(meta["fields"], values, strict=True)}
-    )
-    rows = np.arange(1, len(frame) + 1)
-    table = Submission(name, frame, None, rows)
-    if ent.geometry is None:
-        return table
+    if chunk_rows is None or fmt not in _SLICEABLE or total < 0:
+        slices = [(0, None)]
+    else:
+        slices = [(k, chunk_rows) for k in range(0, max(total, 1), chunk_rows)]
+    for skip, count in slices:
+        try:
+            meta, _, wkb, values = pyogrio.raw.read(
+                path, layer=source_layer, encoding=encoding, skip_features=skip, max_features=count
+            )
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise InputError(f"GDAL cannot read it: {exc}", file=name) from None
+        frame = pd.DataFrame(
+            {column: _plain_column(v) for column, v in zip(meta["fields"], values, strict=True)}
+        )
+        table = Submission(name, frame, None, np.arange(skip + 1, skip + len(frame) + 1))
+        if ent.geometry is not None:
+            _vector_geometry(table, wkb, meta.get("crs"), crs)
+        yield table
+
+
+def _vector_geometry(table: Submission, wkb, file_crs, crs) -> None:
+    """The rows' shapes in EPSG:4326, from the file's CRS (or the one given for it)."""
+    name = table.file
     if wkb is None:
         raise InputError("the layer has no geometry", file=name)
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     for i in np.flatnonzero(shapely.is_missing(geoms) & (wkb != None)):  # noqa: E711
         table.problems.append(
-            Problem(name, int(rows[i]), "geometry", None, "geometry cannot be read")
+            Problem(name, int(table.rows[i]), "geometry", None, "geometry cannot be read")
         )
-    file_crs = meta.get("crs")
     if file_crs and crs is not None and not _crs(crs, name).equals(_crs(file_crs, name)):
         raise InputError(
             f"the file says its CRS is {file_crs}, but the CRS given is {crs}",
@@ -367,7 +438,6 @@ def _read_vector(path: Path, ent, fmt: str, crs, encoding, source_layer) -> Subm
             value="'EPSG:4326'",
         )
     table.geometry = _to_wgs84(geoms, _crs(file_crs or crs, name))
-    return table
 
 
 def _plain_column(values: np.ndarray) -> np.ndarray:
@@ -462,6 +532,7 @@ def import_file(
     date_format: str | None = None,
     skip_invalid: bool = False,
     overwrite: bool = False,
+    chunk_rows: int | None = CHUNK_ROWS,
     **write_options,
 ) -> ImportReport:
     r"""Read, validate and store one file's records, all or nothing.
@@ -469,8 +540,10 @@ def import_file(
     With ``skip_invalid`` the good rows are written and the bad ones go to
     ``NAME.rejects.csv`` beside the input, each with its problems; otherwise any bad row
     refuses the whole file with :class:`~remnant.errors.InvalidRecordsError`, and the
-    store is unchanged. See :func:`read_table` for how the file is read and
-    :func:`import_table` for ``user`` and ``update``.
+    store is unchanged. The file is read, checked and written ``chunk_rows`` rows at a
+    time, in one transaction, so memory follows the chunk and not the file. See
+    :func:`read_chunks` for how the file is read and :func:`import_table` for ``user``
+    and ``update``.
 
     >>> import pathlib, tempfile
     >>> from remnant.store import create_store
@@ -493,19 +566,25 @@ def import_file(
         raise InputError(
             f"{rejects} exists; remove it or pass {{option}}", file=path.name, option="overwrite"
         )
-    table = read_table(
-        path,
+    options = {
+        "crs": crs,
+        "mapping": mapping,
+        "encoding": encoding,
+        "source_layer": source_layer,
+        "ignore_extra": ignore_extra,
+        "value_mapping": value_mapping,
+        "date_format": date_format,
+        "chunk_rows": chunk_rows,
+    }
+    return _import(
+        store,
+        read_chunks(path, layer, **options),
         layer,
-        crs=crs,
-        mapping=mapping,
-        encoding=encoding,
-        source_layer=source_layer,
-        ignore_extra=ignore_extra,
-        value_mapping=value_mapping,
-        date_format=date_format,
-    )
-    return import_table(
-        store, table, layer, skip_invalid=skip_invalid, rejects=rejects, **write_options
+        file=path.name,
+        again=lambda: read_chunks(path, layer, **options),
+        skip_invalid=skip_invalid,
+        rejects=rejects,
+        **write_options,
     )
 
 
@@ -539,54 +618,75 @@ def import_fields(
     return import_table(store, table, layer, user=user)
 
 
-def import_table(
+def import_table(store: Store, table: Submission, layer: str, **options) -> ImportReport:
+    """Offer records as read to the store's gate and write what it admits, all or nothing.
+
+    Records already stored with the same values are left as they are, so a file imported
+    twice adds nothing; ``update`` lets changed values replace stored ones (audited).
+    With ``skip_invalid`` the refused rows go to ``rejects`` with their problems
+    (options: ``user``, ``update``, ``skip_invalid``, ``rejects``).
+    """
+    return _import(store, [table], layer, file=table.file, again=lambda: [table], **options)
+
+
+def _import(
     store: Store,
-    table: Submission,
+    tables: Iterable[Submission],
     layer: str,
     *,
+    file: str,
+    again,
     user: str | None = None,
     update: bool = False,
     skip_invalid: bool = False,
     rejects: Path | None = None,
 ) -> ImportReport:
-    """Offer records as read to the store's gate and write what it admits, all or nothing.
+    """Write ``tables`` (one file's parts) in one transaction.
 
-    Records already stored with the same values are left as they are, so a file imported
-    twice adds nothing; ``update`` lets changed values replace stored ones (audited).
-    With ``skip_invalid`` the refused rows go to ``rejects`` with their problems.
+    ``again()`` reads them anew, to copy the rejected rows.
     """
-    if len(table.rows) == 0:
-        raise InputError("has no records", file=table.file)
+    read = 0
+
+    def counted():
+        nonlocal read
+        for table in tables:
+            read += len(table.rows)
+            yield table
+
     try:
-        written = store.write(layer, table, user=user, update=update, skip_invalid=skip_invalid)
+        written = store.write(layer, counted(), user=user, update=update, skip_invalid=skip_invalid)
     except ConflictError as exc:
         raise ConflictError(f"{exc}; nothing was written") from None
+    if read == 0:
+        raise InputError("has no records", file=file)
     bad_rows = {p.row for p in written.problems}
-    report = ImportReport(
-        table.file, layer, len(table.rows), written, len(bad_rows), written.warnings
-    )
+    report = ImportReport(file, layer, read, written, len(bad_rows), written.warnings)
     if written.problems:
         report.rejects_file = _write_rejects(
-            rejects or Path(table.file + ".rejects.csv"), table, written.problems
+            rejects or Path(file + ".rejects.csv"), again(), written.problems
         )
     log.info("%s", report)
     return report
 
 
-def _write_rejects(rejects: Path, table: Submission, problems: list[Problem]) -> Path:
+def _write_rejects(rejects: Path, tables: Iterable[Submission], problems: list[Problem]) -> Path:
     """The bad rows as read, each with its row number and problems, beside the input."""
     by_row: dict[int | None, list[str]] = {}
     for p in problems:
         by_row.setdefault(p.row, []).append(
             str(p).split(": ", 1)[-1] if p.field is None else f"{p.field}: {p.message}"
         )
-    positions = np.flatnonzero(np.isin(table.rows, sorted(by_row)))
-    frame = table.frame.iloc[positions].copy()
-    if table.geometry is not None:
-        frame["wkt"] = shapely.to_wkt(table.geometry[positions], rounding_precision=17)
-    frame.insert(0, "problems", [" | ".join(by_row[r]) for r in table.rows[positions]])
-    frame.insert(0, "row", table.rows[positions])
-    frame.to_csv(rejects, index=False)
+    wanted = sorted(r for r in by_row if r is not None)
+    header = True
+    for table in tables:
+        positions = np.flatnonzero(np.isin(table.rows, wanted))
+        frame = table.frame.iloc[positions].copy()
+        if table.geometry is not None:
+            frame["wkt"] = shapely.to_wkt(table.geometry[positions], rounding_precision=17)
+        frame.insert(0, "problems", [" | ".join(by_row[r]) for r in table.rows[positions]])
+        frame.insert(0, "row", table.rows[positions])
+        frame.to_csv(rejects, index=False, header=header, mode="w" if header else "a")
+        header = False
     return rejects
 
 

@@ -132,10 +132,12 @@ class GeoPackageBackend:
             conn.exec_driver_sql(statement)
 
     def insert_rows(self, conn, table: sa.Table, columns: dict[str, list], geometries=None):
-        """Insert rows; for a large write to a spatial table, rebuild its R-tree in bulk.
+        """Insert rows; for a large write to a spatial table, index its rows in bulk.
 
         The index's insert trigger is dropped for the write and made again after it, all
-        inside the caller's transaction, so no reader ever sees it missing.
+        inside the caller's transaction, so no reader ever sees it missing. A write of at
+        least a quarter of what the index holds rebuilds it packed; a smaller one (a later
+        chunk of a large import) adds its boxes to it, never reading what it holds.
         """
         n = len(next(iter(columns.values())))
         index = f"rtree_{table.name}_{GEOMETRY_COLUMN}"
@@ -143,9 +145,6 @@ class GeoPackageBackend:
             insert_rows(conn, table, columns)
             return
         held = conn.exec_driver_sql(f'SELECT count(*) FROM "{index}"').scalar_one()
-        if 4 * n < held:
-            insert_rows(conn, table, columns)
-            return
         last = conn.exec_driver_sql(f'SELECT coalesce(max(fid), 0) FROM "{table.name}"').scalar()
         triggers = _rtree_triggers(table.name, GEOMETRY_COLUMN, "fid")
         conn.exec_driver_sql(f'DROP TRIGGER "{index}_insert"')
@@ -162,22 +161,29 @@ class GeoPackageBackend:
             raise StoreError(f"{table.name}: expected {n} new rows, found {len(fids)}")
         bounds = shapely.bounds(np.asarray(geometries, dtype=object))
         present = ~np.isnan(bounds[:, 0])
-        old = np.array(
-            conn.exec_driver_sql(f'SELECT id, minx, maxx, miny, maxy FROM "{index}"').all(),
-            dtype=np.float64,
-        ).reshape(-1, 5)
         b = bounds[present]
-        rtree.rebuild(
-            conn,
-            index,
-            np.concatenate([old[:, 0].astype(np.int64), fids[present]]),
-            np.concatenate(
+        boxes = rtree.float32_boxes(b[:, 0], b[:, 2], b[:, 1], b[:, 3])
+        if 4 * n < held:
+            conn.exec_driver_sql(
+                f'INSERT INTO "{index}" VALUES (?, ?, ?, ?, ?)',
+                list(zip(fids[present].tolist(), *boxes.T.tolist(), strict=True)),
+            )
+        else:
+            old = np.array(
                 [
-                    old[:, 1:].astype(np.float32),
-                    rtree.float32_boxes(b[:, 0], b[:, 2], b[:, 1], b[:, 3]),
-                ]
-            ),
-        )
+                    tuple(row)
+                    for row in conn.exec_driver_sql(
+                        f'SELECT id, minx, maxx, miny, maxy FROM "{index}"'
+                    )
+                ],
+                dtype=np.float64,
+            ).reshape(-1, 5)
+            rtree.rebuild(
+                conn,
+                index,
+                np.concatenate([old[:, 0].astype(np.int64), fids[present]]),
+                np.concatenate([old[:, 1:].astype(np.float32), boxes]),
+            )
         conn.exec_driver_sql(triggers[f"{index}_insert"])
 
     def protect_audit(self, conn: sa.Connection, table: str) -> None:

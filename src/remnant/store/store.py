@@ -351,7 +351,7 @@ class Store:
     def write(
         self,
         layer: str,
-        offered: gate.Submission | pd.DataFrame,
+        offered: gate.Submission | pd.DataFrame | Iterable[gate.Submission],
         *,
         user: str | None = None,
         update: bool = False,
@@ -359,8 +359,11 @@ class Store:
     ) -> WriteSummary:
         """Check records at the gate and write those it admits, in one transaction.
 
-        ``offered`` is a :class:`~remnant.gate.Submission` or a (Geo)DataFrame with
-        canonical columns (geometry in its own CRS, else EPSG:4326). Any problem refuses
+        ``offered`` is a :class:`~remnant.gate.Submission`, a (Geo)DataFrame with
+        canonical columns (geometry in its own CRS, else EPSG:4326), or an iterable of
+        submissions — a file read part by part, so that memory follows the part, not the
+        file; each part is checked against the store as the parts before it left it, and
+        all are written or none. Any problem refuses
         the whole write with :class:`~remnant.errors.InvalidRecordsError`, unless
         ``skip_invalid``: then the admitted records are written and the summary lists
         the problems of the others. A record whose id is already stored with the same
@@ -380,18 +383,24 @@ class Store:
         >>> store.read("strikes")[["id", "carriers_min", "carriers_max"]].to_dict("records")
         [{'id': 'S1', 'carriers_min': 2, 'carriers_max': 2}]
         """
-        if not isinstance(offered, gate.Submission):
+        if isinstance(offered, pd.DataFrame):
             offered = gate.Submission.of(layer, offered)
+        parts = [offered] if isinstance(offered, gate.Submission) else offered
+        done: dict[str, list] = {k: [] for k in WriteSummary.__dataclass_fields__}
+        file = "records"
         with self.transaction() as conn:
-            verdict = self._admit(conn, layer, offered, update=update, partial=skip_invalid)
-            self._apply(conn, layer, verdict, user or default_user())
-        return WriteSummary(
-            inserted=verdict.inserts["id"].tolist(),
-            updated=verdict.updates["id"].tolist(),
-            unchanged=verdict.unchanged,
-            problems=verdict.problems,
-            warnings=verdict.warnings,
-        )
+            for part in parts:  # each part sees the ones before it, as stored
+                file = part.file
+                verdict = gate.admit(_View(self, conn), layer, part, update=update)
+                self._apply(conn, layer, verdict, user or default_user())
+                done["inserted"] += verdict.inserts["id"].tolist()
+                done["updated"] += verdict.updates["id"].tolist()
+                done["unchanged"] += verdict.unchanged
+                done["problems"] += verdict.problems
+                done["warnings"] += verdict.warnings
+            if done["problems"] and not skip_invalid:  # undo the parts written
+                raise InvalidRecordsError(file, done["problems"])
+        return WriteSummary(**done)
 
     def _admit(self, conn, layer, offered, *, update=False, partial=False) -> gate.Verdict:
         """The gate's verdict, refusing the whole write on any problem unless ``partial``."""
