@@ -23,7 +23,7 @@ import pyproj
 import shapely
 
 from remnant import dates, records
-from remnant.errors import ConflictError, InputError, Problem
+from remnant.errors import ConflictError, InputError, Problem, RemnantError
 from remnant.gate import Submission
 from remnant.outputs import refuse_existing, written_beside
 from remnant.store import Store, WriteSummary
@@ -50,6 +50,8 @@ FORMATS = {
     ".gpkg": "GPKG",
     ".kml": "KML",
     ".shp": "ESRI Shapefile",
+    ".gdb": "OpenFileGDB",  # an Esri File Geodatabase (a folder), as ArcGIS exports
+    ".xlsx": "XLSX",  # a sheet per layer; geometry as in CSV (lon/lat, x/y or wkt)
 }
 MAX_FILE_BYTES = 2 * 1024**3
 CHUNK_ROWS = 50_000  # rows read, checked and written at a time by an import
@@ -144,6 +146,7 @@ def read_chunks(
     value_mapping: dict[str, dict[str, str]] | None = None,
     date_format: str | None = None,
     chunk_rows: int | None = CHUNK_ROWS,
+    prepare=None,
 ) -> Iterator[Submission]:
     """Read a file's records for ``layer`` with canonical column names, geometry in EPSG:4326.
 
@@ -176,6 +179,9 @@ def read_chunks(
         chunk is then read twice.
     chunk_rows : int or None
         Rows per chunk; the file's problems come with each chunk's rows.
+    prepare : callable, optional
+        DataFrame → DataFrame applied to each chunk's columns as read, before they are
+        matched to fields (a :class:`~remnant.profiles.Profile`'s reading).
 
     Raises
     ------
@@ -204,6 +210,8 @@ def read_chunks(
         else:
             tables = _read_vector(path, ent, fmt, crs, encoding, source_layer, chunk_rows)
         for table in tables:
+            if prepare is not None:
+                table.frame = prepare(table.frame)
             _canonical_columns(table, ent, mapping or {}, fmt, ignore_extra)
             _map_values(table, ent, value_mapping or {})
             yield table
@@ -397,18 +405,29 @@ def _read_vector(
         slices = [(0, None)]
     else:
         slices = [(k, chunk_rows) for k in range(0, max(total, 1), chunk_rows)]
+    sheet = {"FIELD_TYPES": "STRING", "HEADERS": "FORCE"} if fmt == "XLSX" else {}
     for skip, count in slices:
         try:
             meta, _, wkb, values = pyogrio.raw.read(
-                path, layer=source_layer, encoding=encoding, skip_features=skip, max_features=count
+                path,
+                layer=source_layer,
+                encoding=encoding,
+                skip_features=skip,
+                max_features=count,
+                **sheet,
             )
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
             raise InputError(f"GDAL cannot read it: {exc}", file=name) from None
         frame = pd.DataFrame(
             {column: _plain_column(v) for column, v in zip(meta["fields"], values, strict=True)}
         )
-        table = Submission(name, frame, None, np.arange(skip + 1, skip + len(frame) + 1))
-        if ent.geometry is not None:
+        if fmt == "XLSX":  # row 1 holds the names; blank cells are empty text, as in CSV
+            frame = frame.fillna("")
+        first = skip + (2 if fmt == "XLSX" else 1)
+        table = Submission(name, frame, None, np.arange(first, first + len(frame)))
+        if ent.geometry is not None and fmt == "XLSX":
+            _csv_geometry(table, _crs(crs if crs is not None else 4326, name))
+        elif ent.geometry is not None:
             _vector_geometry(table, wkb, meta.get("crs"), crs)
         yield table
 
@@ -533,6 +552,7 @@ def import_file(
     skip_invalid: bool = False,
     overwrite: bool = False,
     chunk_rows: int | None = CHUNK_ROWS,
+    prepare=None,
     **write_options,
 ) -> ImportReport:
     r"""Read, validate and store one file's records, all or nothing.
@@ -575,6 +595,7 @@ def import_file(
         "value_mapping": value_mapping,
         "date_format": date_format,
         "chunk_rows": chunk_rows,
+        "prepare": prepare,
     }
     return _import(
         store,
@@ -784,12 +805,163 @@ def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False,
 
 
 def _write_csv(frame, ent: records.Entity, target: Path) -> None:
+    out = _flat_geometry(frame, ent)
+    if ent.geometry == "POINT" and not (frame.crs is None or frame.crs.is_geographic):
+        out = out.rename(columns={"lon": "x", "lat": "y"})
+    out.to_csv(target, index=False)
+
+
+PROFILE_FORMATS = {"gdb": "OpenFileGDB", "xlsx": "XLSX", "csv": "CSV"}
+
+
+def import_profile(store: Store, path: str | Path, profile, **options) -> list[ImportReport]:
+    """Import every layer ``profile`` knows from ``path``, in the profile's order.
+
+    ``path`` is a multi-layer file (File Geodatabase ``.gdb``, GeoPackage, ``.xlsx`` with a
+    sheet per layer) or a folder of ``NAME.csv`` files, ``NAME`` being the profile's name
+    of each layer; layers it does not hold are left out. Each layer is imported as by
+    :func:`import_file` (all or nothing per layer; ``options`` as there), so a layer's
+    links reach the layers imported before it; a second import adds nothing.
+
+    Another system exports hazard areas as they are now, after the activities that
+    worked on them. New areas are therefore written open, the activities then move them
+    as the land-release workflow does (:mod:`remnant.workflow`), and the status the file
+    gives is set last where the workflow allows it; where it does not (a file that says
+    closed though its activities leave land), the area keeps the workflow's status and
+    the report carries a warning naming it.
+    """
+    from remnant.profiles import Profile
+
+    path = Path(path)
+    if not isinstance(profile, Profile):
+        profile = Profile.load(profile)
+    if not path.exists():
+        raise InputError("no such file or folder", file=path)
+    folder = path.is_dir() and path.suffix.lower() != ".gdb"
+    held = set() if folder else set(pyogrio.list_layers(path)[:, 0])
+    extra_labels = options.pop("value_mapping", None) or {}
+    user = options.get("user")
+    stored_areas = set(store.read("hazard_areas")["id"])
+    final: dict[str, str] = {}  # new area → the status the file gives it
+
+    def read(lp, frame):
+        frame = profile.read(lp, frame)
+        if lp.layer == "hazard_areas" and "status" in frame:
+            keys = {records.choice_key(k): v for k, v in lp.labels("status").items()}
+            for i, (rid, label) in enumerate(zip(frame["id"], frame["status"], strict=True)):
+                if rid not in stored_areas and isinstance(label, str) and label.strip():
+                    final[rid] = keys.get(records.choice_key(label), label)
+                    frame.iat[i, frame.columns.get_loc("status")] = "open"
+        return frame
+
+    reports = []
+    for lp in profile.layers:
+        source = path / f"{lp.name}.csv" if folder else path
+        if (folder and not source.exists()) or (not folder and lp.name not in held):
+            continue
+        labels = {name: lp.labels(name) for name in lp.values}
+        reports.append(
+            import_file(
+                store,
+                source,
+                lp.layer,
+                source_layer=None if folder else lp.name,
+                value_mapping={**labels, **extra_labels},
+                prepare=lambda frame, lp=lp: read(lp, frame),
+                **options,
+            )
+        )
+    if not reports:
+        names = ", ".join(lp.name for lp in profile.layers)
+        raise InputError(f"holds none of the {profile.name} layers ({names})", file=path.name)
+    if final:
+        reports[0].warnings.extend(_final_status(store, final, reports[0].file, user))
+    return reports
+
+
+def _final_status(store: Store, final: dict[str, str], file: str, user) -> list[Problem]:
+    """Give new areas the status their file says, where the workflow allows; else warn."""
+    stored = store.read("hazard_areas", ids=list(final)).set_index("id")["status"]
+    warnings = []
+    for rid, status in final.items():
+        if rid not in stored.index or stored[rid] == status:
+            continue
+        try:
+            store.update("hazard_areas", rid, {"status": status}, user=user)
+        except RemnantError as exc:
+            warnings.append(
+                Problem(
+                    file,
+                    None,
+                    "status",
+                    status,
+                    f"hazard area {rid} is {stored[rid]} after its activities; "
+                    f"the file's {status!r} was not applied ({exc})",
+                )
+            )
+    return warnings
+
+
+def export_profile(
+    store: Store, folder: str | Path, profile, *, fmt: str = "gdb", overwrite: bool = False
+) -> dict[str, int]:
+    """Write the store's records in ``profile``'s layout into ``folder``; return the counts.
+
+    ``fmt`` is ``gdb`` (one File Geodatabase, ``PROFILE.gdb``, a layer per record kind),
+    ``xlsx`` (one workbook, a sheet per kind) or ``csv`` (a ``NAME.csv`` per kind); points
+    come as ``lon``/``lat`` and shapes as ``wkt`` where the format has no geometry.
+    """
+    import shutil
+
+    from remnant.profiles import Profile
+
+    if not isinstance(profile, Profile):
+        profile = Profile.load(profile)
+    if fmt not in PROFILE_FORMATS:
+        raise InputError(f"{{option}} is one of {', '.join(PROFILE_FORMATS)}", option="format")
+    folder = Path(folder)
+    frames = {lp.layer: table_for_export(store, lp.layer) for lp in profile.layers}
+    ids = {lp.layer: profile.their_ids(lp, frames[lp.layer]) for lp in profile.layers}
+    single = folder / f"{profile.name}.{fmt}"
+    targets = [single] if fmt != "csv" else [folder / f"{lp.name}.csv" for lp in profile.layers]
+    if overwrite:
+        for target in targets:
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+    refuse_existing(*targets, overwrite=False)
+    counts = {}
+    with written_beside(single) as tmp:
+        for lp in profile.layers:
+            ent = records.entity(lp.layer)
+            theirs = profile.write(lp, frames[lp.layer], ids)
+            counts[lp.name] = len(theirs)
+            if fmt == "gdb":  # typed fields, as ArcGIS Pro before 3.2 reads them
+                for f in ent.fields:
+                    their = next((t for t, o in lp.fields.items() if o == f.name), None)
+                    if their not in theirs:
+                        continue
+                    if f.kind == "date":
+                        theirs[their] = pd.to_datetime(theirs[their])
+                    elif f.kind in ("integer", "boolean"):
+                        theirs[their] = theirs[their].astype("Int32")
+                kwargs = {"geometry_type": None} if ent.geometry is None else {}
+                pyogrio.write_dataframe(
+                    theirs, tmp / single.name, layer=lp.name, driver="OpenFileGDB", **kwargs
+                )
+                continue
+            flat = _flat_geometry(theirs, ent)
+            if fmt == "csv":
+                flat.to_csv(tmp / f"{lp.name}.csv", index=False)
+            else:
+                pyogrio.write_dataframe(flat, tmp / single.name, layer=lp.name, driver="XLSX")
+    return counts
+
+
+def _flat_geometry(frame, ent: records.Entity) -> pd.DataFrame:
+    """Points as lon/lat columns and other shapes as wkt, for formats without geometry."""
     out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     if ent.geometry == "POINT":
-        geographic = frame.crs is None or frame.crs.is_geographic
-        x, y = ("lon", "lat") if geographic else ("x", "y")
-        out[x] = frame.geometry.x.to_numpy()
-        out[y] = frame.geometry.y.to_numpy()
+        out["lon"] = frame.geometry.x.to_numpy()
+        out["lat"] = frame.geometry.y.to_numpy()
     elif ent.geometry:
         out["wkt"] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
-    out.to_csv(target, index=False)
+    return out

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import click
 
-from remnant.entities import ENTITIES
-
 store_argument = click.argument("store", metavar="STORE")
-
-layer_option = click.option(
-    "--layer",
-    "-l",
-    required=True,
-    type=click.Choice(list(ENTITIES)),
-    help="Which kind of record.",
-)
 
 overwrite_option = click.option(
     "--overwrite", is_flag=True, help="Replace an output that exists (never done silently)."

@@ -7,8 +7,9 @@ import json
 import click
 from rich.console import Console
 
-from remnant.cli.options import layer_option, overwrite_option, store_argument, user_option
+from remnant.cli.options import overwrite_option, store_argument, user_option
 from remnant.cli.tables import new_table
+from remnant.entities import ENTITIES
 
 
 @click.command()
@@ -38,8 +39,20 @@ def info(store: str) -> None:
 
 @click.command("import")
 @store_argument
-@click.argument("file", type=click.Path(dir_okay=False))
-@layer_option
+@click.argument("file", type=click.Path())
+@click.option(
+    "--layer",
+    "-l",
+    type=click.Choice(list(ENTITIES)),
+    help="Which kind of record (required unless --profile).",
+)
+@click.option(
+    "--profile",
+    default=None,
+    metavar="NAME|FILE.toml",
+    help="Read another system's layout: every layer it names, from a multi-layer file "
+    "(.gdb, .gpkg, .xlsx) or a folder of CSV files (e.g. imsma-core).",
+)
 @click.option(
     "--crs",
     default=None,
@@ -87,6 +100,7 @@ def import_(
     store,
     file,
     layer,
+    profile,
     crs,
     mapping,
     value_mapping,
@@ -99,45 +113,66 @@ def import_(
     overwrite,
     user,
 ):
-    """Import records of one LAYER from FILE (CSV, GeoJSON, GeoPackage, KML, Shapefile).
+    """Import records of one LAYER from FILE, or a whole export with --profile.
 
-    All or nothing: a file with a bad row is refused whole, with every problem listed by
-    row and field, unless --skip-invalid. Importing the same file again adds nothing.
+    FILE is CSV, GeoJSON, GeoPackage, KML, Shapefile, File Geodatabase (.gdb) or XLSX;
+    with --profile (e.g. imsma-core) every layer the profile names is read from a
+    multi-layer file or a folder of CSV files. All or nothing: a file with a bad row is
+    refused whole, with every problem listed by row and field, unless --skip-invalid.
+    Importing the same file again adds nothing.
     """
     from remnant import io
     from remnant.store import open_store
 
+    if (layer is None) == (profile is None):
+        raise click.UsageError("give --layer, or --profile for a whole export")
+    options = {
+        "crs": crs,
+        "mapping": io.parse_mapping(mapping),
+        "value_mapping": io.parse_value_mapping(value_mapping),
+        "date_format": date_format,
+        "encoding": encoding,
+        "ignore_extra": ignore_extra,
+        "skip_invalid": skip_invalid,
+        "overwrite": overwrite,
+        "update": update,
+        "user": user,
+    }
     with Console(stderr=True).status(f"reading, checking and storing {file}…"):
-        report = io.import_file(
-            open_store(store),
-            file,
-            layer,
-            crs=crs,
-            mapping=io.parse_mapping(mapping),
-            value_mapping=io.parse_value_mapping(value_mapping),
-            date_format=date_format,
-            encoding=encoding,
-            source_layer=source_layer,
-            ignore_extra=ignore_extra,
-            skip_invalid=skip_invalid,
-            overwrite=overwrite,
-            update=update,
-            user=user,
-        )
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(str(report))
+        if profile is not None:
+            reports = io.import_profile(open_store(store), file, profile, **options)
+        else:
+            reports = [
+                io.import_file(open_store(store), file, layer, source_layer=source_layer, **options)
+            ]
+    for report in reports:
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"{report.layer}: {report}" if profile else str(report))
 
 
 @click.command()
 @store_argument
-@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path())
 @click.option(
     "--layer",
     "-l",
-    required=True,
     help="Which kind of record (as for import), or a model's output table such as "
-    "hazard_area_risk (as CSV).",
+    "hazard_area_risk (as CSV); required unless --profile.",
+)
+@click.option(
+    "--profile",
+    default=None,
+    metavar="NAME|FILE.toml",
+    help="Write every layer in another system's layout into the folder OUT (e.g. imsma-core).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gdb", "xlsx", "csv"]),
+    default="gdb",
+    show_default=True,
+    help="With --profile: one File Geodatabase, one workbook, or a CSV file per layer.",
 )
 @click.option(
     "--crs",
@@ -146,11 +181,24 @@ def import_(
     "WGS 84; CSV points then come as x/y).",
 )
 @overwrite_option
-def export(store: str, out: str, layer: str, crs: str | None, overwrite: bool) -> None:
-    """Export every record of LAYER to OUT (.csv, .geojson, .gpkg, .kml or .shp)."""
+def export(store, out, layer, profile, fmt, crs, overwrite) -> None:
+    """Export every record of LAYER to OUT, or every layer into the folder OUT with --profile.
+
+    OUT is .csv, .geojson, .gpkg, .gdb, .kml or .shp; with --profile (e.g. imsma-core) the
+    layers are written in that system's layout, as --format says.
+    """
     from remnant import io
     from remnant.store import open_store
 
+    if (layer is None) == (profile is None):
+        raise click.UsageError("give --layer, or --profile for a whole export")
+    if profile is not None:
+        if crs is not None:
+            raise click.UsageError("--profile writes WGS 84, as IMSMA Core stores it")
+        counts = io.export_profile(open_store(store), out, profile, fmt=fmt, overwrite=overwrite)
+        for name, count in counts.items():
+            click.echo(f"wrote {count} {name} to {out}")
+        return
     count = io.export_layer(open_store(store), layer, out, overwrite=overwrite, crs=crs)
     click.echo(f"wrote {count} {layer} to {out}")
 

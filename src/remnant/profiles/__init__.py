@@ -1,0 +1,184 @@
+"""Profiles: how another system's files name remnant's layers, fields and values.
+
+A profile is a TOML file (``imsma-core.toml`` in this package, or a programme's own): for
+each remnant layer, the other system's layer name, field names, the labels of each value
+(several labels, in several languages, to one value; the first is written on export),
+and which reference fields are read from the system's list of linked ids. The record's
+own id field becomes both remnant's ``id`` and its ``external_id``, so a second import
+of the same export matches what is stored.
+
+>>> profile = Profile.load("imsma-core")
+>>> [(p.layer, p.name) for p in profile.layers][:2]
+[('hazard_areas', 'hazard_poly'), ('activities', 'hazard_reduction_poly')]
+>>> profile.layer("activities").labels("outcome")["Annulée"]
+'cancelled'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from remnant import records
+from remnant.errors import InputError
+
+__all__ = ["LayerProfile", "Profile"]
+
+
+@dataclass(frozen=True)
+class LayerProfile:
+    """One remnant layer as the other system has it."""
+
+    layer: str
+    name: str
+    fields: dict[str, str]  # their field → ours
+    values: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # ours → labels
+    links: dict[str, str] = field(default_factory=dict)  # reference field → id prefix
+
+    def labels(self, name: str) -> dict[str, str]:
+        """Every label of field ``name`` → remnant's value (for ``value_mapping``)."""
+        return {label: value for value, ls in self.values.get(name, {}).items() for label in ls}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A whole profile: its layers, in the order they are imported."""
+
+    name: str
+    system: str
+    id_field: str
+    links_field: str
+    ignore: tuple[str, ...]
+    layers: tuple[LayerProfile, ...]
+
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> Profile:
+        """A profile of this package by name (``imsma-core``) or from a TOML file."""
+        path = Path(name_or_path)
+        if path.suffix != ".toml":
+            found = resources.files("remnant.profiles").joinpath(f"{name_or_path}.toml")
+            if not found.is_file():
+                known = sorted(
+                    p.name[: -len(".toml")]
+                    for p in resources.files("remnant.profiles").iterdir()
+                    if p.name.endswith(".toml")
+                )
+                raise InputError(
+                    f"no profile {name_or_path!r}; profiles: {', '.join(known)}, or a .toml file"
+                )
+            text = found.read_text(encoding="utf-8")
+        else:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot read the profile: {exc.strerror}", file=path) from None
+        try:
+            data = tomllib.loads(text)
+            head = data["profile"]
+            layers = tuple(
+                LayerProfile(
+                    layer=entry["layer"],
+                    name=entry["name"],
+                    fields=dict(entry["fields"]),
+                    values={k: dict(v) for k, v in entry.get("values", {}).items()},
+                    links=dict(entry.get("links", {})),
+                )
+                for entry in data["layers"]
+            )
+            profile = cls(
+                head["name"],
+                head["system"],
+                head["id_field"],
+                head["links_field"],
+                tuple(head.get("ignore", ())),
+                layers,
+            )
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"not a remnant profile: {exc}", file=path.name) from None
+        profile._check()
+        return profile
+
+    def _check(self) -> None:
+        for lp in self.layers:
+            ent = records.entity(lp.layer)
+            for name in [*lp.fields.values(), *lp.values, *lp.links]:
+                if name not in ent.field_names:
+                    raise InputError(f"profile {self.name}: {lp.layer} has no field {name!r}")
+
+    def layer(self, layer: str) -> LayerProfile:
+        """The profile of remnant layer ``layer``."""
+        return next(lp for lp in self.layers if lp.layer == layer)
+
+    def read(self, lp: LayerProfile, frame: pd.DataFrame) -> pd.DataFrame:
+        """A frame as the system wrote it → remnant's field names (values still labels).
+
+        >>> profile = Profile.load("imsma-core")
+        >>> theirs = pd.DataFrame({"imsma_id": ["device_7"], "condition": ["Unexploded"],
+        ...     "imsma_links": ["hazard_poly_2, hazard_reduction_poly_5"], "OBJECTID": [1]})
+        >>> profile.read(profile.layer("items"), theirs).to_dict("records")
+        [{'state': 'Unexploded', 'activity': 'hazard_reduction_poly_5', 'id': 'device_7', \
+'external_id': 'device_7', 'external_system': 'imsma'}]
+        """
+        out = frame.drop(columns=[c for c in self.ignore if c in frame]).rename(columns=lp.fields)
+        if self.links_field in out:
+            links = [
+                [t.strip() for t in str(v).split(",")] if isinstance(v, str) else []
+                for v in out.pop(self.links_field)
+            ]
+            for ref, prefix in lp.links.items():
+                out[ref] = [next((t for t in ts if t.startswith(prefix)), None) for ts in links]
+        if self.id_field in out:
+            ids = out.pop(self.id_field)
+            out["id"], out["external_id"] = ids, ids
+            out["external_system"] = [self.system if isinstance(v, str) else None for v in ids]
+        return out
+
+    def write(self, lp: LayerProfile, frame: pd.DataFrame, ids: dict[str, dict[str, str]]):
+        """Records as remnant exports them → the system's names, labels and links.
+
+        ``ids`` gives, for each layer, remnant id → the system's id (see :meth:`their_ids`).
+        """
+        out = frame.copy()
+        for name, values in lp.values.items():
+            if name in out:
+                first = {value: labels[0] for value, labels in values.items()}
+                out[name] = [first.get(v, v) for v in out[name]]
+        if lp.links:
+            targets = {ref: self._target(ref, lp) for ref in lp.links}
+            out[self.links_field] = [
+                ", ".join(
+                    ids[targets[ref]].get(v, v)
+                    for ref in lp.links
+                    if isinstance(v := row[ref], str)
+                )
+                or None
+                for _, row in out[list(lp.links)].iterrows()
+            ]
+            out = out.drop(columns=list(lp.links))
+        out[self.id_field] = [ids[lp.layer][v] for v in out["id"]]
+        theirs = {ours: their for their, ours in lp.fields.items()}
+        keep = [self.id_field, *theirs, *([self.links_field] if lp.links else [])]
+        if "geometry" in out:
+            keep.append("geometry")
+        return out[[c for c in keep if c in out]].rename(columns=theirs)
+
+    def their_ids(self, lp: LayerProfile, frame: pd.DataFrame) -> dict[str, str]:
+        """Each remnant id → the system's id for it.
+
+        The external id the record came with, else one made in the system's pattern: the
+        layer name, an underscore and remnant's id.
+        """
+        return {
+            i: e if s == self.system and isinstance(e, str) else f"{lp.name}_{i}"
+            for i, e, s in zip(
+                frame["id"], frame["external_id"], frame["external_system"], strict=True
+            )
+        }
+
+    def _target(self, ref: str, lp: LayerProfile) -> str:
+        prefix = lp.links[ref]
+        return next(p.layer for p in self.layers if prefix == f"{p.name}_")

@@ -1,0 +1,142 @@
+"""IMSMA Core's layout in and out: the sample data set in File Geodatabase, CSV and XLSX."""
+
+import subprocess
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from remnant.cli import main
+from remnant.demo import build_demo
+from remnant.errors import InvalidRecordsError
+from remnant.io import export_profile, import_profile
+from remnant.profiles import Profile
+from remnant.store import create_store
+
+FORMATS = ["gdb", "csv", "xlsx"]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample IMSMA-layout data set: the synthetic demo programme (every record's
+    source says SYNTHETIC) written in the imsma-core profile's layout, in each format."""
+    folder = tmp_path_factory.mktemp("imsma")
+    store = build_demo(folder / "demo", seed=3, maps=False)["store"]
+    for fmt in FORMATS:
+        export_profile(store, folder / fmt, "imsma-core", fmt=fmt)
+    return folder
+
+
+def source(folder, fmt):
+    return folder / fmt if fmt == "csv" else folder / fmt / f"imsma-core.{fmt}"
+
+
+def layer_frame(folder, fmt, name) -> pd.DataFrame:
+    """A layer as written, values as text, geometry as shapely objects, by imsma_id."""
+    if fmt == "csv":
+        frame = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        if "wkt" in frame:
+            frame["geometry"] = shapely.from_wkt(frame.pop("wkt").to_numpy())
+    else:
+        frame = pyogrio.read_dataframe(source(folder.parent, fmt), layer=name)
+        if fmt == "xlsx" and "wkt" in frame:
+            frame["geometry"] = shapely.from_wkt(frame.pop("wkt").to_numpy())
+    frame = pd.DataFrame(frame).sort_values("imsma_id").reset_index(drop=True)
+    geometry = frame.pop("geometry").to_numpy() if "geometry" in frame else None
+    text = frame.astype(str).replace({"nan": "", "None": "", "NaT": "", "<NA>": ""})
+    return text, geometry
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_sample_round_trips_field_for_field(sample, tmp_path, fmt):
+    store = create_store(tmp_path / "programme.gpkg")
+    reports = import_profile(store, source(sample, fmt), "imsma-core", user="im")
+    assert [r.layer for r in reports] == [
+        "hazard_areas",
+        "activities",
+        "items",
+        "accidents",
+        "victims",
+    ]
+    assert all(not r.warnings for r in reports)
+    again = import_profile(store, source(sample, fmt), "imsma-core")
+    assert sum(len(r.written.inserted) + len(r.written.updated) for r in again) == 0
+    export_profile(store, tmp_path / fmt, "imsma-core", fmt=fmt)
+    for lp in Profile.load("imsma-core").layers:
+        before, shapes_before = layer_frame(sample / fmt, fmt, lp.name)
+        after, shapes_after = layer_frame(tmp_path / fmt, fmt, lp.name)
+        pd.testing.assert_frame_equal(before, after, obj=f"{fmt} {lp.name}")
+        if shapes_before is not None:
+            assert shapely.equals_exact(shapes_before, shapes_after, tolerance=1e-7).all()
+    items = store.read("items")
+    assert items["activity"].str.startswith("hazard_reduction_poly_").all()  # from the links
+    assert (items["external_system"] == "imsma").all()
+
+
+def test_gdal_reads_the_exported_geodatabase(sample, ogrinfo):
+    out = subprocess.run(
+        [ogrinfo, "-ro", "-so", "-al", str(source(sample, "gdb"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in ("hazard_poly", "hazard_reduction_poly", "device", "accident", "victim"):
+        assert f"Layer name: {name}" in out
+    assert "imsma_id: String" in out
+    assert "date_of_report: DateTime" in out
+
+
+def test_labels_in_other_languages_and_capitals_and_wrong_ones(sample, tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    areas = pd.read_csv(sample / "csv" / "hazard_poly.csv", dtype=str, keep_default_na=False)
+    kinds = {
+        "Suspected Hazardous Area": "ZONE SUSPECTÉE DANGEREUSE",
+        "Confirmed Hazardous Area": "zona peligrosa confirmada",
+    }
+    areas["hazard_type"] = areas["hazard_type"].map(kinds)
+    areas.to_csv(folder / "hazard_poly.csv", index=False)
+    store = create_store(tmp_path / "p.gpkg")
+    import_profile(store, folder, "imsma-core")
+    stored = store.read("hazard_areas").set_index("id")["kind"]
+    expected = areas.set_index("imsma_id")["hazard_type"].map(
+        {"ZONE SUSPECTÉE DANGEREUSE": "SHA", "zona peligrosa confirmada": "CHA"}
+    )
+    assert (stored.loc[expected.index] == expected).all()
+    areas.loc[[2, 5], "hazard_type"] = ["Suspicious", "Peligrosa"]
+    areas.to_csv(folder / "hazard_poly.csv", index=False)
+    fresh = create_store(tmp_path / "q.gpkg")
+    with pytest.raises(InvalidRecordsError) as info:
+        import_profile(fresh, folder, "imsma-core")
+    lines = info.value.report().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("hazard_poly.csv, row 4, field 'kind'")
+    assert "'Suspicious'" in lines[0]
+    assert fresh.counts()["hazard_areas"] == 0
+
+
+def test_a_status_the_activities_do_not_allow_is_a_warning(sample, tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    areas = pd.read_csv(sample / "csv" / "hazard_poly.csv", dtype=str, keep_default_na=False)
+    areas["status"] = "Closed"  # no activities come with them: land is left in each
+    areas.head(3).to_csv(folder / "hazard_poly.csv", index=False)
+    store = create_store(tmp_path / "p.gpkg")
+    (report,) = import_profile(store, folder, "imsma-core")
+    assert len(report.warnings) == 3
+    assert "the file's 'closed' was not applied" in str(report.warnings[0])
+    assert set(store.read("hazard_areas")["status"]) == {"open"}
+
+
+def test_the_command_line_takes_a_profile(sample, tmp_path, capsys):
+    store, gdb = str(tmp_path / "p.gpkg"), str(source(sample, "gdb"))
+    assert main(["init", store]) == 0
+    assert main(["import", store, gdb, "--profile", "imsma-core"]) == 0
+    assert "items: imsma-core.gdb:" in capsys.readouterr().out
+    out = tmp_path / "out"
+    assert main(["export", store, str(out), "--profile", "imsma-core", "--format", "csv"]) == 0
+    names = ("hazard_poly", "hazard_reduction_poly", "device", "accident", "victim")
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in names)
+    assert main(["import", store, gdb]) != 0
+    assert "give --layer, or --profile" in capsys.readouterr().err
