@@ -180,8 +180,8 @@ def test_file_level_problems(store, tmp_path, content, message):
 
 
 def test_unknown_file_type_and_missing_file(store, tmp_path):
-    with pytest.raises(InputError, match=r"unknown file type '\.xlsx'"):
-        import_file(store, tmp_path / "a.xlsx", "strikes")
+    with pytest.raises(InputError, match=r"unknown file type '\.ods'"):
+        import_file(store, tmp_path / "a.ods", "strikes")
     with pytest.raises(InputError, match="no such file"):
         import_file(store, tmp_path / "a.csv", "strikes")
 
