@@ -14,6 +14,7 @@ import shapely
 
 from remnant import cli
 from remnant.errors import ConflictError, InvalidRecordsError
+from remnant.profiles import Profile
 from remnant.web import handlers
 from remnant.web.handlers import WebError
 
@@ -251,6 +252,41 @@ def through_cli(store, tmp_path, capsys, layer, values, geometry) -> set:
     return verdict(err)
 
 
+def in_imsma_layout(layer, values) -> dict | None:
+    """The case as a row of an IMSMA Core export (profile imsma-core), or None where the
+    profile cannot say it (a layer or field it does not map, or a reference to a record
+    whose id is not in IMSMA's form)."""
+    profile = Profile.load("imsma-core")
+    if layer not in [lp.layer for lp in profile.layers]:
+        return None
+    lp = profile.layer(layer)
+    theirs = {ours: their for their, ours in lp.fields.items()}
+    if any(k not in theirs and k not in lp.links for k in values):
+        return None
+    if any(values[ref] in ("H-C", "ACC-1") for ref in lp.links if ref in values):
+        return None
+    row = {theirs[k]: v for k, v in values.items() if k in theirs}
+    row[profile.id_field] = f"{lp.name}_T-1"
+    links = [f"{lp.links[ref]}{values[ref]}" for ref in lp.links if ref in values]
+    if links:
+        row[profile.links_field] = ", ".join(links)
+    return row
+
+
+def through_profile(store, tmp_path, capsys, layer, row, geometry) -> set:
+    folder = tmp_path / "imsma-export"
+    folder.mkdir()
+    lp = Profile.load("imsma-core").layer(layer)
+    if layer != "victims":
+        row = {**row, "wkt": "" if geometry is None else shapely.to_wkt(geometry)}
+    pd.DataFrame([row]).to_csv(folder / f"{lp.name}.csv", index=False)
+    capsys.readouterr()
+    code = cli.main(["import", str(store.backend.path), str(folder), "--profile", "imsma-core"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    return verdict(err)
+
+
 @pytest.mark.parametrize(
     ("name", "layer", "values", "geometry", "fields", "csv"), CORPUS, ids=[c[0] for c in CORPUS]
 )
@@ -264,7 +300,15 @@ def test_every_door_gives_the_same_verdict(
     assert through_api(store, admin, layer, values, geometry) == library
     if csv:
         assert through_cli(store, tmp_path, capsys, layer, values, geometry) == library
+        imsma = in_imsma_layout(layer, values)
+        if imsma is not None:  # the IMSMA Core profile's door, too
+            assert through_profile(store, tmp_path, capsys, layer, imsma, geometry) == library
     assert state(store) == before  # nothing written, not even an audit entry
+
+
+def test_the_imsma_door_is_tried_on_every_layer_it_maps():
+    tried = {c[1] for c in CORPUS if c[5] and in_imsma_layout(c[1], c[2]) is not None}
+    assert tried == {"hazard_areas", "activities", "accidents", "victims"}
 
 
 UPDATES = [

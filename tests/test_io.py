@@ -532,3 +532,26 @@ def test_an_id_repeated_in_a_later_chunk_with_other_values_is_refused(store, tmp
     with pytest.raises(ConflictError, match=r"S-0.*nothing was written"):
         import_file(store, path, "strikes", chunk_rows=2)
     assert store.counts()["strikes"] == 0
+
+
+@pytest.mark.parametrize(
+    ("dates", "reads"),
+    [
+        (["2023-04-03"] * 7, 4),  # ISO: nothing to decide, read once
+        (["25/03/2023"] + ["03/04/2023"] * 6, 4),  # settled by the first chunk
+        (["03/04/2023"] * 6 + ["25/03/2023"], 8),  # settled only by the last: twice
+    ],
+)
+def test_a_file_is_read_twice_only_when_its_dates_need_it(tmp_path, dates, reads):
+    rows = strike_rows(7).assign(date=dates)
+    path = write_csv(tmp_path / "strikes.csv", rows)
+    chunks = []
+
+    def counted(frame):
+        chunks.append(len(frame))
+        return frame
+
+    store = create_store(tmp_path / "p.gpkg")
+    import_file(store, path, "strikes", chunk_rows=2, prepare=counted)
+    assert len(chunks) == reads
+    assert set(store.read("strikes")["date"].astype(str)) <= {"2023-04-03", "2023-03-25"}

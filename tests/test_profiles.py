@@ -1,5 +1,6 @@
 """IMSMA Core's layout in and out: the sample data set in File Geodatabase, CSV and XLSX."""
 
+import json
 import subprocess
 
 import pandas as pd
@@ -104,6 +105,11 @@ def test_labels_in_other_languages_and_capitals_and_wrong_ones(sample, tmp_path)
         {"ZONE SUSPECTÉE DANGEREUSE": "SHA", "zona peligrosa confirmada": "CHA"}
     )
     assert (stored.loc[expected.index] == expected).all()
+    # Stored canonical, the label as the file gave it kept in the audit.
+    first = areas.iloc[0]
+    after = json.loads(store.history(first["imsma_id"])["after"].iloc[0])
+    assert after["kind"] == expected[first["imsma_id"]]
+    assert after["read_as"]["kind"] == first["hazard_type"]
     areas.loc[[2, 5], "hazard_type"] = ["Suspicious", "Peligrosa"]
     areas.to_csv(folder / "hazard_poly.csv", index=False)
     fresh = create_store(tmp_path / "q.gpkg")

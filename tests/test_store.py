@@ -377,3 +377,30 @@ def test_the_extent_comes_from_metadata_and_holds_every_record(any_store):
     assert miny <= left[1]
     assert maxx >= left[2]
     assert maxy >= left[3]
+
+
+def test_a_large_write_in_parts_is_indexed_once_at_its_end(store):
+    """Parts of one write: a large one, a small one after it, then an update of a row of
+    the first — the R-tree holds each row once, its triggers are back, outside edits
+    are audited again."""
+    from remnant.gate import Submission
+
+    def part(ids, lon):
+        frame = gpd.GeoDataFrame(
+            {"id": ids, "munition": "m77_m26", "carriers": "2", "source_class": "eod_report"},
+            geometry=[shapely.Point(lon + i * 1e-4, 33.0) for i in range(len(ids))],
+            crs=4326,
+        )
+        return Submission.of("strikes", frame)
+
+    big = [f"S-{i}" for i in range(1_500)]
+    parts = [part(big, 35.0), part(["T-1", "T-2"], 36.0), part(["S-7"], 37.0)]
+    summary = store.write("strikes", iter(parts), update=True)
+    assert (len(summary.inserted), summary.updated) == (1_502, ["S-7"])
+    con = sqlite3.connect(store.backend.path)
+    assert con.execute("SELECT rtreecheck('rtree_strikes_geom')").fetchone() == ("ok",)
+    assert con.execute("SELECT count(*) FROM rtree_strikes_geom").fetchone() == (1_502,)
+    assert list(store.read("strikes", bbox=(36.9, 32.9, 37.1, 33.1))["id"]) == ["S-7"]
+    assert list(store.read("strikes", bbox=(35.99, 32.9, 36.01, 33.1))["id"]) == ["T-1", "T-2"]
+    present = store.backend.present_triggers(store.backend.engine.connect())
+    assert {"rtree_strikes_geom_insert", "strikes_external_insert"} <= set(present)

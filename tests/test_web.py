@@ -409,6 +409,14 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     assert page.locator(".leaflet-tile-pane img").count() > 0  # the hazard tiles
     assert page.locator("#priorities tbody tr").count() > 0
     assert page.locator("#released tbody tr").count() > 0
+    # Areas in hectares, or km² where large, as the API's summary chose for each table.
+    summary = httpx.get(f"{url}/summary", headers={"X-API-Key": keys["editor"]}).json()
+    unit = {"ha": "ha", "km2": "km²"}[summary["land_release_unit"]["name"]]
+    assert page.locator("#released thead th").nth(1).inner_text() == f"cancelled {unit}"
+    first = summary["land_release"][0]
+    shown_area = page.locator("#released tbody tr").first.locator("td").nth(4).inner_text()
+    expected = first["released_m2"] / summary["land_release_unit"]["m2"]
+    assert float(shown_area.replace(",", "")) == pytest.approx(expected, abs=0.06)
     artifacts = request.config.rootpath / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     page.screenshot(path=str(artifacts / "dashboard.png"))

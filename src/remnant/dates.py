@@ -64,6 +64,18 @@ class DateOrder:
                 self.second = max(self.second, int(match[2]))
                 self.example = self.example or value.strip()
 
+    def settled(self, *, file: str = "") -> str | None:
+        """The order, once a date seen so far reads only one way; None until then.
+
+        >>> order = DateOrder()
+        >>> order.add(["03/04/2024"]); order.settled()
+        >>> order.add(["25/04/2024"]); order.settled()
+        '%d/%m/%Y'
+        """
+        if self.first <= 12 and self.second <= 12:
+            return None
+        return self.format(file=file)
+
     def format(self, *, file: str = "") -> str | None:
         """The order the dates seen so far use; None if none was day/month."""
         if self.example is None:

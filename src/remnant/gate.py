@@ -76,7 +76,8 @@ class Submission:
     ``frame`` holds values as read (text, numbers, dates, booleans or missing), one
     column per canonical field; ``geometry`` one shapely geometry per row in EPSG:4326
     (None where a row has none); ``rows`` each row's number in the input, by which
-    problems are reported; ``problems`` what reading already found wrong.
+    problems are reported; ``problems`` what reading already found wrong; ``read_as``,
+    by row number, the labels the door replaced by remnant's values (kept in the audit).
     """
 
     file: str
@@ -84,6 +85,7 @@ class Submission:
     geometry: np.ndarray | None
     rows: np.ndarray
     problems: list[Problem] = field(default_factory=list)
+    read_as: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, layer: str, frame: pd.DataFrame, geometry=None, *, file: str = "records"):
@@ -108,7 +110,8 @@ class Verdict:
     ``inserts`` are new records and ``updates`` changed ones (typed, canonical, polygons
     clipped by the workflow), ``before`` the stored versions of ``updates`` (aligned);
     ``unchanged`` ids of records stored with the same values; ``moved`` the hazard areas
-    whose kind or status the accepted activities changed (with their new values).
+    whose kind or status the accepted activities changed (with their new values);
+    ``read_as``, by record id, the labels the input gave for the values stored.
     """
 
     inserts: gpd.GeoDataFrame
@@ -118,6 +121,7 @@ class Verdict:
     moved: gpd.GeoDataFrame | None
     problems: list[Problem]
     warnings: list[Problem]
+    read_as: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = False) -> Verdict:
@@ -172,7 +176,25 @@ def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = Fa
         moved=moved,
         problems=problems,
         warnings=result.warnings,
+        read_as=_read_as(offered.read_as, result.read_as, good["id"], rows),
     )
+
+
+def _read_as(door: dict, gate: dict, ids: pd.Series, rows: np.ndarray) -> dict:
+    """By record id, the labels replaced by the door and then by the gate (first wins).
+
+    >>> _read_as({2: {"status": "Ouverte"}}, {2: {"kind": "Sha"}, 3: {"kind": "cha "}},
+    ...          pd.Series(["H-1", "H-2"]), np.array([2, 3]))
+    {'H-1': {'kind': 'Sha', 'status': 'Ouverte'}, 'H-2': {'kind': 'cha '}}
+    """
+    if not door and not gate:
+        return {}
+    out = {}
+    for record_id, row in zip(ids, rows.tolist(), strict=True):
+        labels = {**gate.get(row, {}), **door.get(row, {})}
+        if labels:
+            out[record_id] = labels
+    return out
 
 
 def change(layer: str, before: gpd.GeoDataFrame, changes: dict) -> Submission:
@@ -339,22 +361,36 @@ def plain_columns(ent: records.Entity, frame: pd.DataFrame) -> dict[str, list]:
 
     One representation serves the driver, the audit log's JSON and comparisons.
     """
-    columns = {}
-    for f in ent.fields:
-        values = frame[f.name].astype(object).to_numpy()
-        missing = pd.isna(values)
-        converters: dict[str, Callable[[Any], object]] = {
-            "date": lambda v: v.isoformat(),
-            "integer": int,
-            "real": float,
-            "boolean": bool,
-        }
-        convert = converters.get(f.kind, lambda v: v)
-        columns[f.name] = [None if m else convert(v) for v, m in zip(values, missing, strict=True)]
+    columns = {f.name: _plain(f.kind, frame[f.name]) for f in ent.fields}
     if ent.geometry:
         wkt = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=17)
         columns["geometry"] = list(wkt)
     return columns
+
+
+_CONVERTERS: dict[str, Callable[[Any], object]] = {
+    "date": lambda v: v.isoformat(),
+    "integer": int,
+    "real": float,
+    "boolean": bool,
+}
+
+
+def _plain(kind: str, column: pd.Series) -> list:
+    """One column as plain values (see :func:`plain_columns`).
+
+    >>> _plain("integer", pd.Series([2, None], dtype="Int64")), _plain("real", pd.Series([2]))
+    ([2, None], [2.0])
+    """
+    numeric = {"integer": pd.api.types.is_integer_dtype, "real": pd.api.types.is_float_dtype}
+    if kind in numeric and numeric[kind](column.dtype):  # Python numbers from compiled code
+        return column.to_numpy(dtype=object, na_value=None).tolist()
+    values = column.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if kind == "text":
+        return records.blanked(values, missing).tolist()
+    convert = _CONVERTERS[kind]
+    return [None if m else convert(v) for v, m in zip(values, missing, strict=True)]
 
 
 def differences(ent: records.Entity, old: pd.DataFrame, new: pd.DataFrame) -> list[list[str]]:

@@ -13,6 +13,7 @@ import csv
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,24 +218,42 @@ def read_chunks(
             yield table
 
     dated = [f.name for f in ent.fields if f.kind == "date"]
-    first = parts()
-    head = list(itertools.islice(first, 2))
-    tables: Iterator[Submission] = itertools.chain(head, first)
-    if date_format is None and dated:
-        order = dates.DateOrder()
-        for table in head if len(head) < 2 else tables:  # the whole file, once
-            for n in dated:
-                if n in table.frame:
-                    order.add(table.frame[n].to_numpy(object))
-        date_format = order.format(file=name)
-        if len(head) == 2:
-            head, tables = [], parts()  # read again, now knowing the order
-    for table in tables:
-        if date_format is not None:
-            for n in dated:
-                if n in table.frame:
-                    table.frame[n] = dates.to_iso(table.frame[n].to_numpy(object), date_format)
-        yield table
+
+    def in_iso(table: Submission, order_format: str) -> Submission:
+        for n in dated:
+            if n in table.frame:
+                table.frame[n] = dates.to_iso(table.frame[n].to_numpy(object), order_format)
+        return table
+
+    if date_format is not None or not dated:
+        for table in parts():
+            yield in_iso(table, date_format) if date_format else table
+        return
+    # The order is the file's: chunks with no day/month dates, or read after a date that
+    # settles it, go on at once; a file is read twice only when a chunk holds day/month
+    # dates that read either way and nothing before settled the order.
+    order = dates.DateOrder()
+    tables = parts()
+    for k, table in enumerate(tables):
+        seen = dates.DateOrder()
+        for n in dated:
+            if n in table.frame:
+                seen.add(table.frame[n].to_numpy(object))
+                order.add(table.frame[n].to_numpy(object))
+        if seen.example is None:
+            yield table
+        elif (settled := order.settled(file=name)) is not None:
+            yield in_iso(table, settled)
+        else:  # the rest of the file decides; then again from this chunk
+            for rest in tables:
+                for n in dated:
+                    if n in rest.frame:
+                        order.add(rest.frame[n].to_numpy(object))
+            found = order.format(file=name)
+            for table in itertools.islice(parts(), k, None):
+                yield in_iso(table, found) if found else table
+            return
+    order.format(file=name)  # a file that mixes the orders is refused, all of it
 
 
 def parse_value_mapping(specs) -> dict[str, dict[str, str]]:
@@ -270,10 +289,19 @@ def _map_values(table: Submission, ent: records.Entity, value_mapping) -> None:
         if name not in table.frame:
             continue
         keys = {records.choice_key(k): v for k, v in labels.items()}
-        table.frame[name] = [
-            keys.get(records.choice_key(v), v) if isinstance(v, str) else v
-            for v in table.frame[name]
-        ]
+        values = table.frame[name].to_numpy(object)
+        seen = [v for v in pd.unique(values) if isinstance(v, str)]  # each label once
+        mapped = {v: keys[records.choice_key(v)] for v in seen if records.choice_key(v) in keys}
+        mapped = {label: value for label, value in mapped.items() if label != value}
+        if not mapped:
+            continue
+        where = np.flatnonzero(pd.Series(values).isin(list(mapped)).to_numpy())
+        given = values[where]
+        values = values.copy()
+        values[where] = [mapped[v] for v in given]
+        table.frame[name] = values
+        for row, label in zip(table.rows[where].tolist(), given.tolist(), strict=True):
+            table.read_as.setdefault(row, {})[name] = label
 
 
 def _read_csv(path: Path, ent: records.Entity, crs, encoding, chunk_rows) -> Iterator[Submission]:
@@ -358,8 +386,10 @@ def _points_from_columns(table: Submission, lon: str, lat: str) -> np.ndarray:
     xy = []
     for column in (lon, lat):
         raw = table.frame[column]
-        values = pd.to_numeric(raw.str.strip(), errors="coerce").to_numpy(float)
-        for i in np.flatnonzero(np.isnan(values) & (raw.str.strip() != "").to_numpy()):
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(float)  # spaces aside
+        for i in np.flatnonzero(np.isnan(values)):
+            if pd.isna(raw.iat[i]) or not raw.iat[i].strip():
+                continue  # blank: no point, not a problem
             table.problems.append(
                 Problem(table.file, int(table.rows[i]), column, raw.iat[i], "is not a number")
             )
@@ -650,6 +680,24 @@ def import_table(store: Store, table: Submission, layer: str, **options) -> Impo
     return _import(store, [table], layer, file=table.file, again=lambda: [table], **options)
 
 
+def _read_ahead(parts: Iterable[Submission]) -> Iterator[Submission]:
+    """``parts`` in order, the next one read in a thread while the caller writes this one.
+
+    Reading a file (the CSV parser, GDAL) and SQLite's writing both run outside Python's
+    global lock much of the time, so on two cores they overlap. Errors come out where
+    they would without the thread.
+
+    >>> list(_read_ahead(iter([1, 2, 3])))
+    [1, 2, 3]
+    """
+    it = iter(parts)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        ahead = pool.submit(next, it, None)
+        while (part := ahead.result()) is not None:
+            ahead = pool.submit(next, it, None)
+            yield part
+
+
 def _import(
     store: Store,
     tables: Iterable[Submission],
@@ -670,7 +718,7 @@ def _import(
 
     def counted():
         nonlocal read
-        for table in tables:
+        for table in _read_ahead(tables):
             read += len(table.rows)
             yield table
 
@@ -847,10 +895,13 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
     def read(lp, frame):
         frame = profile.read(lp, frame)
         if lp.layer == "hazard_areas" and "status" in frame:
-            keys = {records.choice_key(k): v for k, v in lp.labels("status").items()}
+            choices = records.entity("hazard_areas").field("status").choices or ()
+            keys = {records.choice_key(c): c for c in choices}
+            keys |= {records.choice_key(k): v for k, v in lp.labels("status").items()}
             for i, (rid, label) in enumerate(zip(frame["id"], frame["status"], strict=True)):
-                if rid not in stored_areas and isinstance(label, str) and label.strip():
-                    final[rid] = keys.get(records.choice_key(label), label)
+                status = keys.get(records.choice_key(label)) if isinstance(label, str) else None
+                if rid not in stored_areas and status is not None:  # else the gate judges it
+                    final[rid] = status
                     frame.iat[i, frame.columns.get_loc("status")] = "open"
         return frame
 

@@ -113,8 +113,8 @@ def remaining(store: Store) -> pd.DataFrame:
 
 
 def by_kind(per_area: pd.DataFrame) -> pd.DataFrame:
-    """Per kind (SHA, CHA), from :func:`remaining`: areas, those with land left, and km²."""
-    columns = ["kind", "areas", "open_areas", "original_km2", "released_km2", "remaining_km2"]
+    """Per kind (SHA, CHA), from :func:`remaining`: areas, those with land left, and m²."""
+    columns = ["kind", "areas", "open_areas", "original_m2", "released_m2", "remaining_m2"]
     if per_area.empty:
         return pd.DataFrame(columns=columns)
     released = per_area[[f"{o}_m2" for o in OUTCOMES]].sum(axis=1)
@@ -124,9 +124,9 @@ def by_kind(per_area: pd.DataFrame) -> pd.DataFrame:
         {
             "areas": grouped.size(),
             "open_areas": grouped["left"].sum(),
-            "original_km2": grouped["original_m2"].sum() / 1e6,
-            "released_km2": grouped["released_m2"].sum() / 1e6,
-            "remaining_km2": grouped["remaining_m2"].sum() / 1e6,
+            "original_m2": grouped["original_m2"].sum(),
+            "released_m2": grouped["released_m2"].sum(),
+            "remaining_m2": grouped["remaining_m2"].sum(),
         }
     )
     return table.reset_index(names="kind")[columns]

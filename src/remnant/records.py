@@ -59,13 +59,15 @@ class ValidationResult:
 
     ``records`` holds the rows that passed, in EPSG:4326, with an ``id`` for each;
     ``rows`` their row numbers in the input; ``problems`` every rejected value;
-    ``warnings`` values accepted with a change (unknown munition keys).
+    ``warnings`` values accepted with a change (unknown munition keys, labels matched
+    to an enumeration's values); ``read_as`` by row number, each such label as given.
     """
 
     records: gpd.GeoDataFrame
     rows: np.ndarray
     problems: list[Problem]
     warnings: list[Problem]
+    read_as: dict[int, dict[str, str]]
 
 
 class _Collector:
@@ -74,6 +76,7 @@ class _Collector:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.flagged: set[tuple[int, str]] = set()
+        self.read_as: dict[int, dict[str, str]] = {}
 
     def add(self, mask, field, values, message, *, warning=False):
         """Record ``message`` for each position where ``mask`` is true."""
@@ -163,12 +166,28 @@ def validate(
         geometry=None if geoms is None else gpd.GeoSeries(geoms[keep], crs=4326).values,
         crs=4326 if geoms is not None else None,
     )
-    return ValidationResult(records, rows[keep], out.problems, out.warnings)
+    return ValidationResult(records, rows[keep], out.problems, out.warnings, out.read_as)
 
 
-def _stripped(raw: np.ndarray) -> np.ndarray:
-    """Values with surrounding white space removed from strings (for parsing only)."""
+def _stripped(raw: np.ndarray, text: np.ndarray | None) -> np.ndarray:
+    """Values with surrounding white space removed from strings (for parsing only).
+
+    ``text``, where known, says which values are strings (the rest being missing).
+    """
+    if text is not None:
+        out = raw.copy()
+        out[text] = [v.strip() for v in raw[text]]
+        return out
     return np.array([v.strip() if isinstance(v, str) else v for v in raw], dtype=object)
+
+
+def _only_text(raw: np.ndarray) -> bool:
+    """Whether every value is text or missing (as read from CSV), checked in compiled code.
+
+    >>> _only_text(np.array(["a", None], object)), _only_text(np.array(["a", 1], object))
+    (True, False)
+    """
+    return pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty")
 
 
 _TRUTH = {"true": True, "yes": True, "y": True, "1": True, "1.0": True}
@@ -180,19 +199,31 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
 
     Returns the typed values and which were blank (None, NaN or only white space).
     """
-    compound = np.array([isinstance(v, (list, tuple, dict, set, bytes)) for v in raw], dtype=bool)
-    out.add(compound, f.name, raw, "must be a single value, not a list or object")
-    raw = blanked(raw, compound)
-    stripped = _stripped(raw)
-    blank = pd.isna(stripped) | (stripped == "")
+    n = len(raw)
+    missing = pd.isna(raw)
+    if missing.all():
+        return _blank_column(f, n), missing
+    text_only = _only_text(raw)
+    if text_only:
+        compound = np.zeros(n, dtype=bool)
+    else:
+        compound = np.array([isinstance(v, (list, tuple, dict, set, bytes)) for v in raw], bool)
+        out.add(compound, f.name, raw, "must be a single value, not a list or object")
+        raw = blanked(raw, compound)
+        missing = missing | compound
+    stripped = _stripped(raw, ~missing if text_only else None)
+    blank = missing | (stripped == "")
     if f.kind == "text":
-        values = np.array(
-            [
-                None if b else v if isinstance(v, str) else str(v)
-                for v, b in zip(raw, blank, strict=False)
-            ],
-            dtype=object,
-        )
+        if text_only:
+            values = blanked(raw, blank)
+        else:
+            values = np.array(
+                [
+                    None if b else v if isinstance(v, str) else str(v)
+                    for v, b in zip(raw, blank, strict=False)
+                ],
+                dtype=object,
+            )
         if f.choices:
             loose = np.flatnonzero(~blank & ~np.isin(values, f.choices))
             if len(loose):
@@ -201,7 +232,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         return pd.Series(values, dtype=object), blank & ~compound
     if f.kind in ("integer", "real"):
         stripped[blank] = None
-        v = _numbers(stripped)
+        v = _numbers(stripped, text_only)
         bad = ~blank & np.isnan(v)
         out.add(bad, f.name, raw, "is not a number")
         infinite = ~blank & np.isinf(v)
@@ -239,6 +270,19 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
     raise ValueError(f"field {f.name}: unknown kind {f.kind!r}")
 
 
+def _blank_column(f: Field, n: int) -> pd.Series:
+    """A column of ``n`` missing values of ``f``'s type (what :func:`_coerce` gives blanks).
+
+    >>> _blank_column(entity("strikes").field("carriers"), 2).tolist()
+    [<NA>, <NA>]
+    """
+    if f.kind == "integer":
+        return pd.Series(np.full(n, np.nan)).astype("Int64")
+    if f.kind == "real":
+        return pd.Series(np.full(n, np.nan))
+    return pd.Series(np.full(n, None, dtype=object), dtype=object)
+
+
 def choice_key(value: str) -> str:
     """How an enumeration value is matched: case, accents, spaces and hyphens aside.
 
@@ -263,11 +307,12 @@ def _canonical_choices(f: Field, values, loose, raw, out: _Collector) -> np.ndar
             out.add_one(i, f.name, raw[i], f"must be one of: {', '.join(f.choices or ())}")
         else:
             out.add_one(i, f.name, raw[i], f"stored as {canonical!r}", warning=True)
+            out.read_as.setdefault(int(out.rows[i]), {})[f.name] = raw[i]
         values[i] = canonical
     return values
 
 
-def _numbers(values: np.ndarray) -> np.ndarray:
+def _numbers(values: np.ndarray, text_only: bool = False) -> np.ndarray:
     """Numbers from text or numbers as floats; NaN where a value is not a number.
 
     Text is read in decimal notation only (``0x10`` and ``1_000`` are not numbers, as in
@@ -278,7 +323,10 @@ def _numbers(values: np.ndarray) -> np.ndarray:
     [2.5, nan, nan, inf, nan]
     """
     out = np.full(len(values), np.nan)
-    text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if text_only:
+        text = pd.notna(values)
+    else:
+        text = np.array([isinstance(v, str) for v in values], dtype=bool)
     if text.any():
         out[text] = pd.to_numeric(pd.Series(values[text]), errors="coerce").to_numpy(float)
     for i in np.flatnonzero(~text):
@@ -294,7 +342,12 @@ def _numbers(values: np.ndarray) -> np.ndarray:
 def _check_text(f: Field, values: np.ndarray, blank: np.ndarray, out: _Collector) -> None:
     """Refuse control characters and over-long values; an id must be short and one line."""
     limit, control = (MAX_ID, _CONTROL_IN_ID) if f.name == "id" else (MAX_TEXT, _CONTROL)
-    for i in np.flatnonzero(~blank):
+    present = np.flatnonzero(~blank & pd.notna(values))
+    text = values[present].tolist()
+    longest = max(map(len, text), default=0)
+    if longest <= limit and not control.search("".join(text)):
+        return  # the usual case, decided for the whole column at once
+    for i in present:
         v = values[i]
         if v is None:
             continue
@@ -340,14 +393,22 @@ def as_date(v) -> dt.date | None:
 
 
 def _coerce_dates(f, raw, stripped, blank, out, today) -> pd.Series:
-    values = np.array(
-        [None if b else as_date(v) for v, b in zip(stripped, blank, strict=False)], dtype=object
-    )
+    values = np.full(len(raw), None, dtype=object)
+    todo = np.flatnonzero(~blank)
+    if len(todo) and _only_text(stripped[todo]):  # YYYY-MM-DD parsed in compiled code
+        text = pd.Series(stripped[todo])
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", exact=True, errors="coerce")
+        done = (parsed.notna() & (text.str.len() == 10)).to_numpy()
+        values[todo[done]] = parsed[done].dt.date.to_numpy(object)
+        todo = todo[~done]
+    values[todo] = [as_date(v) for v in stripped[todo]]
     bad = ~blank & pd.isna(values)
     out.add(bad, f.name, raw, "is not a date (write it as YYYY-MM-DD)")
     ok = ~blank & ~bad
-    future = ok & np.array([v is not None and v > today for v in values], dtype=bool)
-    early = ok & np.array([v is not None and v < EARLIEST_DATE for v in values], dtype=bool)
+    dated = np.flatnonzero(ok)
+    future, early = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
+    future[dated] = values[dated] > today
+    early[dated] = values[dated] < EARLIEST_DATE
     out.add(future, f.name, raw, "date is in the future")
     out.add(early, f.name, raw, f"date is before {EARLIEST_DATE.isoformat()}")
     values[future | early] = None

@@ -8,6 +8,7 @@ from rich.console import Console
 from remnant.cli.options import csv_option, overwrite_option, store_argument, user_option
 from remnant.cli.tables import new_table
 from remnant.entities import ENTITIES
+from remnant.units import in_area_unit
 
 _ACTIVITY = ENTITIES["activities"]
 
@@ -91,8 +92,9 @@ def hand_over(store, area_id, user) -> None:
 def release_stats(store, year, by, csv_path, overwrite) -> None:
     """Land released per group, items found by type, productivity per method.
 
-    From STORE's activities: m² cancelled, reduced and cleared (and released, their sum),
-    items found and destroyed per munition, and m² per team-day per method.
+    From STORE's activities: land cancelled, reduced and cleared (and released, their
+    sum), items found and destroyed per munition, and m² per team-day per method. Tables
+    show hectares, or km² where large; the CSV keeps m².
     """
     from remnant.landrelease import (
         by_kind,
@@ -117,6 +119,7 @@ def release_stats(store, year, by, csv_path, overwrite) -> None:
 
 
 def _print(console, title, frame) -> None:
+    frame, _ = in_area_unit(frame)
     right = {str(c) for c in frame.columns if frame[c].dtype != object}
     table = new_table(title, [str(c) for c in frame.columns], right=right)
     for row in frame.itertuples(index=False):

@@ -225,10 +225,23 @@ def history(store: str, record_id: str, as_json: bool) -> None:
 
 
 def _changes(before: str | None, after: str | None) -> str:
+    """Each field changed, and the label the input gave where one was read as a value.
+
+    >>> after = '{"status": "closed", "read_as": {"status": "Fermée"}}'
+    >>> print(_changes('{"status": "open"}', after))
+    status: 'open' → 'closed' (read as 'Fermée')
+    """
     old = json.loads(before) if isinstance(before, str) else {}
     new = json.loads(after) if isinstance(after, str) else {}
+    read_as = new.pop("read_as", {})
+    old.pop("read_as", None)
     keys = [k for k in {**old, **new} if old.get(k) != new.get(k)]
-    return "\n".join(f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in keys) or "(no change)"
+    lines = [
+        f"{k}: {old.get(k)!r} → {new.get(k)!r}"
+        + (f" (read as {read_as[k]!r})" if k in read_as else "")
+        for k in keys
+    ]
+    return "\n".join(lines) or "(no change)"
 
 
 @click.command()

@@ -23,12 +23,12 @@ from remnant.errors import ModelError
 from remnant.landrelease import by_kind, items_by_type, productivity, release_statistics
 from remnant.report.figures import Figure
 from remnant.store import Store
+from remnant.units import SQUARE_KM, UNIT_NAMES, in_area_unit
 from remnant.workflow import RELEASED, remaining_areas
 
 __all__ = ["Report", "Section", "Table", "build_report", "casualties_by_year"]
 
 PERCENT = "{:.0%}"
-KM2 = "{:,.2f}"
 
 
 @dataclass
@@ -190,6 +190,11 @@ def contamination(
     return table, per_area
 
 
+def _area_formats(table: pd.DataFrame, unit: str) -> dict[str, str]:
+    """How a table's area columns (``*_ha``, ``*_km2``) are written: two decimals."""
+    return {c: "{:,.2f}" for c in table.columns if str(c).endswith(f"_{unit}")}
+
+
 def category(km2: float) -> str:
     """The Cluster Munition Monitor's word for a country's total contamination."""
     c = _categories()
@@ -275,7 +280,8 @@ def build_report(
     )
 
     per_kind, per_area = contamination(store, year=year)
-    total = float(per_kind["remaining_km2"].iloc[-1]) if len(per_kind) else 0.0
+    total = float(per_kind["remaining_m2"].iloc[-1]) / SQUARE_KM if len(per_kind) else 0.0
+    kinds, unit = in_area_unit(per_kind)
     when = f"at the end of {year}" if year else "as recorded now"
     sections.append(
         Section(
@@ -288,14 +294,12 @@ def build_report(
             [
                 Table(
                     "contamination",
-                    f"Hazardous areas {when}",
-                    per_kind,
+                    f"Hazardous areas {when} ({UNIT_NAMES[unit]})",
+                    kinds,
                     "Remaining = recorded polygon − land cancelled, reduced and cleared, "
                     "measured in an equal-area projection.",
                     {
-                        "original_km2": KM2,
-                        "remaining_km2": KM2,
-                        "released_km2": KM2,
+                        **_area_formats(kinds, unit),
                         "areas": "{:,.0f}",
                         "open_areas": "{:,.0f}",
                     },
@@ -307,8 +311,7 @@ def build_report(
 
     released = release_statistics(store, year=year)
     released_all = release_statistics(store)
-    km2 = released.assign(**{c: released[c] / 1e6 for c in released.columns if c.endswith("_m2")})
-    km2.columns = [c.replace("_m2", "_km2") for c in km2.columns]
+    released, unit = in_area_unit(released)
     sections.append(
         Section(
             "Land release",
@@ -320,20 +323,17 @@ def build_report(
             [
                 Table(
                     "land_release",
-                    f"Land released (km²), {scope}",
-                    km2,
+                    f"Land released ({UNIT_NAMES[unit]}), {scope}",
+                    released,
                     "From the activities layer.",
-                    {
-                        **dict.fromkeys([c for c in km2.columns if c.endswith("_km2")], KM2),
-                        "year": "{}",
-                    },
+                    {**_area_formats(released, unit), "year": "{}"},
                 ),
                 *figures.land_release(released_all),
                 Table(
                     "productivity",
                     "Productivity by method (m² per team-day)",
                     productivity(store, year=year),
-                    "Activities that recorded team-days.",
+                    "Activities that recorded team-days; area in m².",
                     {"area_m2": "{:,.0f}", "team_days": "{:,.0f}", "m2_per_team_day": "{:,.0f}"},
                 ),
             ],
@@ -385,11 +385,11 @@ def build_report(
             "name": open_areas.get("name", []),
             "kind": open_areas.get("kind", []),
             "status": open_areas.get("status", []),
-            "remaining_km2": open_areas.get("remaining_m2", pd.Series(dtype=float)) / 1e6,
-            "released_km2": open_areas.get("released_m2", pd.Series(dtype=float)) / 1e6,
+            "remaining_m2": open_areas.get("remaining_m2", pd.Series(dtype=float)),
+            "released_m2": open_areas.get("released_m2", pd.Series(dtype=float)),
         }
-    ).sort_values("remaining_km2", ascending=False, ignore_index=True)
-    shown = listing.head(200)
+    ).sort_values("remaining_m2", ascending=False, ignore_index=True)
+    shown, unit = in_area_unit(listing.head(200))
     sections.append(
         Section(
             "Convention on Cluster Munitions, Article 7",
@@ -403,10 +403,10 @@ def build_report(
             [
                 Table(
                     "article7",
-                    "Areas containing cluster munition remnants",
+                    f"Areas containing cluster munition remnants ({UNIT_NAMES[unit]})",
                     shown,
                     "From the hazard_areas and activities layers.",
-                    {"remaining_km2": "{:,.4f}", "released_km2": "{:,.4f}"},
+                    _area_formats(shown, unit),
                 )
             ],
         )

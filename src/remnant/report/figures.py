@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from remnant.units import UNIT_NAMES, in_area_unit
+
 __all__ = ["Figure", "area_map", "casualties", "land_release"]
 
 DPI = 130
@@ -58,9 +60,10 @@ def casualties(table: pd.DataFrame) -> list[Figure]:
 
 
 def land_release(table: pd.DataFrame) -> list[Figure]:
-    """km² cancelled, reduced and cleared per year, stacked."""
+    """Land cancelled, reduced and cleared per year, stacked (hectares, or km² where large)."""
     if table.empty:
         return []
+    table, unit = in_area_unit(table)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     years = table["year"].astype(int).astype(str)
@@ -70,10 +73,10 @@ def land_release(table: pd.DataFrame) -> list[Figure]:
         ("reduced", "#4292c6"),
         ("cleared", "#08519c"),
     ):
-        values = table[f"{outcome}_m2"].to_numpy() / 1e6
+        values = table[f"{outcome}_{unit}"].to_numpy()
         ax.bar(years, values, bottom=bottom, color=colour, label=outcome)
         bottom += values
-    ax.set_ylabel("km² released")
+    ax.set_ylabel(f"{UNIT_NAMES[unit]} released")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Land released by year and outcome")

@@ -53,6 +53,10 @@ class Backend(Protocol):
         """Insert rows given as columns, geometries encoded for this database."""
         ...
 
+    def finish_write(self, conn: sa.Connection) -> None:
+        """Complete what :meth:`insert_rows` left for the end of the write (indexes)."""
+        ...
+
     def protect_audit(self, conn: sa.Connection, table: str) -> None:
         """Triggers that refuse any UPDATE or DELETE of the audit log."""
         ...

@@ -34,6 +34,7 @@ _XY = struct.Struct("<2d")
 # Build the spatial index in bulk rather than row by row when a write adds at least this
 # many rows and at least a quarter of what the index holds (bulk cost ∝ the whole index).
 BULK_INDEX_MIN_ROWS = 1_000
+_PENDING = "remnant_unindexed"  # in a connection's info: rows a write indexes when it ends
 _WKB_POINT_LE = b"\x01\x01\x00\x00\x00"
 _ENVELOPE_SIZES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
@@ -67,6 +68,7 @@ class GeoPackageBackend:
 
     def begin_write(self, conn: sa.Connection) -> None:
         """Take the write lock now, waiting up to the busy timeout for other writers."""
+        conn.info.pop(_PENDING, None)  # nothing is left over from a write rolled back
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except sa.exc.OperationalError as exc:
@@ -132,59 +134,73 @@ class GeoPackageBackend:
             conn.exec_driver_sql(statement)
 
     def insert_rows(self, conn, table: sa.Table, columns: dict[str, list], geometries=None):
-        """Insert rows; for a large write to a spatial table, index its rows in bulk.
+        """Insert rows; a large write to a spatial table is indexed in bulk when it ends.
 
-        The index's insert trigger is dropped for the write and made again after it, all
-        inside the caller's transaction, so no reader ever sees it missing. A write of at
-        least a quarter of what the index holds rebuilds it packed; a smaller one (a later
-        chunk of a large import) adds its boxes to it, never reading what it holds.
+        For such a write the index's insert trigger and the trigger auditing outside edits
+        (remnant audits this write itself) are dropped, and :meth:`finish_write` indexes
+        every part of the write at once and makes them again, all inside the caller's
+        transaction, so no reader or other writer ever sees them missing.
         """
         n = len(next(iter(columns.values())))
-        index = f"rtree_{table.name}_{GEOMETRY_COLUMN}"
-        if geometries is None or n < BULK_INDEX_MIN_ROWS:
+        pending = conn.info.setdefault(_PENDING, {})
+        if geometries is None or (n < BULK_INDEX_MIN_ROWS and table.name not in pending):
             insert_rows(conn, table, columns)
             return
-        held = conn.exec_driver_sql(f'SELECT count(*) FROM "{index}"').scalar_one()
+        if table.name not in pending:  # the first large part of this write
+            index = f"rtree_{table.name}_{GEOMETRY_COLUMN}"
+            present = self.present_triggers(conn)
+            for name in (f"{index}_insert", f"{table.name}_external_insert"):
+                if name in present:
+                    conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+            pending[table.name] = ([], [], present)
         last = conn.exec_driver_sql(f'SELECT coalesce(max(fid), 0) FROM "{table.name}"').scalar()
-        triggers = _rtree_triggers(table.name, GEOMETRY_COLUMN, "fid")
-        conn.exec_driver_sql(f'DROP TRIGGER "{index}_insert"')
         insert_rows(conn, table, columns)
-        fids = np.array(
-            conn.exec_driver_sql(
-                f'SELECT fid FROM "{table.name}" WHERE fid > ? ORDER BY fid', (last,)
-            )
-            .scalars()
-            .all(),
-            dtype=np.int64,
-        )
-        if len(fids) != n:
-            raise StoreError(f"{table.name}: expected {n} new rows, found {len(fids)}")
+        low, high, count = conn.exec_driver_sql(
+            f'SELECT min(fid), max(fid), count(*) FROM "{table.name}" WHERE fid > ?', (last,)
+        ).one()
+        if count != n or high - low + 1 != n:
+            raise StoreError(f"{table.name}: expected {n} new rows in a run, found {count}")
         bounds = shapely.bounds(np.asarray(geometries, dtype=object))
-        present = ~np.isnan(bounds[:, 0])
-        b = bounds[present]
-        boxes = rtree.float32_boxes(b[:, 0], b[:, 2], b[:, 1], b[:, 3])
-        if 4 * n < held:
-            conn.exec_driver_sql(
-                f'INSERT INTO "{index}" VALUES (?, ?, ?, ?, ?)',
-                list(zip(fids[present].tolist(), *boxes.T.tolist(), strict=True)),
-            )
-        else:
-            old = np.array(
-                [
-                    tuple(row)
-                    for row in conn.exec_driver_sql(
-                        f'SELECT id, minx, maxx, miny, maxy FROM "{index}"'
-                    )
-                ],
-                dtype=np.float64,
-            ).reshape(-1, 5)
-            rtree.rebuild(
-                conn,
-                index,
-                np.concatenate([old[:, 0].astype(np.int64), fids[present]]),
-                np.concatenate([old[:, 1:].astype(np.float32), boxes]),
-            )
-        conn.exec_driver_sql(triggers[f"{index}_insert"])
+        indexed = ~np.isnan(bounds[:, 0])
+        b = bounds[indexed]
+        pending[table.name][0].append(np.arange(low, high + 1, dtype=np.int64)[indexed])
+        pending[table.name][1].append(rtree.float32_boxes(b[:, 0], b[:, 2], b[:, 1], b[:, 3]))
+
+    def finish_write(self, conn: sa.Connection) -> None:
+        """Index the large parts of this write and make their triggers again.
+
+        A write of at least a quarter of what an index holds rebuilds it packed; a smaller
+        one adds its boxes to it, never reading what it holds.
+        """
+        for name, (fids, boxes, present) in conn.info.pop(_PENDING, {}).items():
+            index = f"rtree_{name}_{GEOMETRY_COLUMN}"
+            ids, new = np.concatenate(fids), np.concatenate(boxes)
+            if len(ids):  # a row updated since its insert is indexed already, as it is now
+                since = conn.exec_driver_sql(
+                    f'SELECT rowid FROM "{index}_rowid" WHERE rowid >= ?', (int(ids.min()),)
+                ).scalars()
+                fresh = ~np.isin(ids, np.fromiter(since, np.int64))
+                ids, new = ids[fresh], new[fresh]
+            held = conn.exec_driver_sql(f'SELECT count(*) FROM "{index}"').scalar_one()
+            if 4 * len(ids) < held:
+                conn.exec_driver_sql(
+                    f'INSERT INTO "{index}" VALUES (?, ?, ?, ?, ?)',
+                    list(zip(ids.tolist(), *new.T.tolist(), strict=True)),
+                )
+            else:
+                old = np.array(
+                    conn.exec_driver_sql(f'SELECT id, minx, maxx, miny, maxy FROM "{index}"').all(),
+                    dtype=np.float64,
+                ).reshape(-1, 5)
+                rtree.rebuild(
+                    conn,
+                    index,
+                    np.concatenate([old[:, 0].astype(np.int64), ids]),
+                    np.concatenate([old[:, 1:].astype(np.float32), new]),
+                )
+            for trigger in (f"{index}_insert", f"{name}_external_insert"):
+                if trigger in present:
+                    conn.exec_driver_sql(present[trigger])
 
     def protect_audit(self, conn: sa.Connection, table: str) -> None:
         """Make ``table`` append-only: updates and deletes abort."""

@@ -128,6 +128,9 @@ class PostGISBackend:
         )
         return dict(rows.all())
 
+    def finish_write(self, conn: sa.Connection) -> None:
+        """Nothing to finish: PostGIS indexes each row as it is inserted."""
+
     def touch(self, conn: sa.Connection, table: str, bounds=None) -> None:
         """Nothing to record: PostgreSQL keeps no layer extents of its own."""
 

@@ -150,6 +150,7 @@ class Store:
             try:
                 self.backend.mark_writer(conn, True)  # not an edit made outside remnant
                 yield conn
+                self.backend.finish_write(conn)
                 self.backend.mark_writer(conn, False)
             except BaseException:
                 conn.rollback()
@@ -438,14 +439,16 @@ class Store:
                 self._with_geometry(ent, plain, inserts),
                 inserts.geometry.to_numpy() if ent.geometry else None,
             )
-            self._audit(conn, at, user, layer, "insert", plain["id"], None, _json_rows(plain))
+            after = _json_rows(plain, verdict.read_as)
+            self._audit(conn, at, user, layer, "insert", plain["id"], None, after)
         if verdict.moved is not None and len(verdict.moved):
             self._move_areas(conn, verdict.moved, at, user)
         if len(updates):
             plain = gate.plain_columns(ent, updates)
             self._update_rows(conn, ent, table, updates)
             before = _json_rows(gate.plain_columns(ent, verdict.before))
-            self._audit(conn, at, user, layer, "update", plain["id"], before, _json_rows(plain))
+            after = _json_rows(plain, verdict.read_as)
+            self._audit(conn, at, user, layer, "update", plain["id"], before, after)
         if len(inserts) or len(updates):
             bounds = None
             if ent.geometry:
@@ -702,9 +705,12 @@ class Store:
         if ent.geometry:
             columns.append(table.c[GEOMETRY_COLUMN])
         rows = []
+        wanted: sa.BindParameter[list] = sa.bindparam(
+            "wanted", expanding=True
+        )  # bound as values, not compiled in
+        query = sa.select(*columns).where(table.c[column].in_(wanted)).order_by(table.c.fid)
         for chunk in _chunks(ids, 900):
-            query = sa.select(*columns).where(table.c[column].in_(chunk)).order_by(table.c.fid)
-            rows += conn.execute(query).all()
+            rows += conn.execute(query, {"wanted": chunk}).all()
         return self._frame(ent, rows, [c.name for c in columns])
 
     def _with_geometry(self, ent, plain: dict[str, list], frame) -> dict[str, list]:
@@ -751,13 +757,22 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def _json_rows(columns: dict[str, list]) -> list[str]:
-    """Each record as JSON text for the audit log (geometry as WKT)."""
+def _json_rows(columns: dict[str, list], read_as: dict | None = None) -> list[str]:
+    """Each record as JSON text for the audit log (geometry as WKT).
+
+    ``read_as`` gives, by id, the labels an input held for values stored canonical: kept
+    under ``"read_as"``.
+
+    >>> _json_rows({"id": ["H-1"], "status": ["open"]}, {"H-1": {"status": "Ouverte"}})
+    ['{"id":"H-1","status":"open","read_as":{"status":"Ouverte"}}']
+    """
     names = list(columns)
-    return [
-        orjson.dumps(dict(zip(names, row, strict=True))).decode()
-        for row in zip(*columns.values(), strict=True)
-    ]
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    if read_as:
+        for row in rows:
+            if row["id"] in read_as:
+                row["read_as"] = read_as[row["id"]]
+    return [orjson.dumps(row).decode() for row in rows]
 
 
 class _View:

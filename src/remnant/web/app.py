@@ -201,19 +201,23 @@ def create_app(
     def summary(request: Request):
         require(caller(request), "viewer")
         from remnant.landrelease import release_statistics
+        from remnant.units import area_unit
 
-        released = release_statistics(store).to_dict("records")
+        released = release_statistics(store)
         risk = store.read_derived("hazard_area_risk")
-        top = (
-            risk.sort_values("expected", ascending=False)
-            .head(20)[["hazard_area", "area_m2", "expected", "p_any"]]
-            .to_dict("records")
-            if len(risk)
-            else []
-        )
+        top = risk.sort_values("expected", ascending=False).head(20) if len(risk) else risk
+
+        def unit(areas) -> dict:  # areas stay in m²; the unit people read them in
+            name, size = area_unit(float(max(areas, default=0.0)))
+            return {"name": name, "m2": size}
+
         return {
-            "land_release": released,
-            "priorities": top,
+            "land_release": released.to_dict("records"),
+            "land_release_unit": unit(released.get("released_m2", [])),
+            "priorities": top[["hazard_area", "area_m2", "expected", "p_any"]].to_dict("records")
+            if len(top)
+            else [],
+            "priorities_unit": unit(top.get("area_m2", [])),
             "hazard": tiles.legend() if tiles else None,
         }
 

@@ -158,11 +158,20 @@ async function load() {
     await loadLayer("strikes", "strikes");
     await loadLayer("items", "items found");
     if (areas.getLayers().length) map.fitBounds(areas.getBounds());
+    const inUnit = (unit) => (v) => (v / unit.m2).toLocaleString(undefined, { maximumFractionDigits: 1 });
+    const unitName = (unit) => (unit.name === "km2" ? "km²" : "ha");
+    document.querySelectorAll("[data-area-unit]").forEach((cell) => {
+      const unit = summary[cell.dataset.areaUnit];
+      cell.textContent = `${cell.dataset.label} ${unitName(unit)}`.trim();
+    });
+    const priorityArea = inUnit(summary.priorities_unit);
     fillTable("priorities", summary.priorities, [
-      ["hazard_area"], ["area_m2", (v) => whole(v / 1e4)], ["expected", whole], ["p_any", (v) => v.toFixed(2)],
+      ["hazard_area"], ["area_m2", priorityArea], ["expected", whole], ["p_any", (v) => v.toFixed(2)],
     ]);
+    const released = inUnit(summary.land_release_unit);
     fillTable("released", summary.land_release, [
-      ["year"], ["cancelled_m2", whole], ["reduced_m2", whole], ["cleared_m2", whole], ["released_m2", whole],
+      ["year"], ["cancelled_m2", released], ["reduced_m2", released], ["cleared_m2", released],
+      ["released_m2", released],
     ]);
     await loadReviews();
     say("Layers loaded.", false);
