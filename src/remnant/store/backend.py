@@ -7,10 +7,13 @@ The store holds every rule; a backend only knows how its database does a few thi
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    import numpy as np
+
 
 __all__ = ["Backend"]
 

@@ -12,17 +12,27 @@ from __future__ import annotations
 import sqlite3
 import struct
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import numpy as np
-import pyproj
-import shapely
+import lazy_loader as lazy
 import sqlalchemy as sa
 
 from remnant.errors import StoreBusyError, StoreError
-from remnant.store import rtree
 from remnant.store.schema import GEOMETRY_COLUMN, SRID, Geometry
 from remnant.store.sql import insert_rows
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyproj
+    import shapely
+
+    from remnant.store import rtree
+else:  # loaded on first use: `remnant info` and `--help` start without them
+    np = lazy.load("numpy")
+    pyproj = lazy.load("pyproj")
+    shapely = lazy.load("shapely")
+    rtree = lazy.load("remnant.store.rtree", suppress_warning=True)
+
 
 __all__ = ["GeoPackageBackend"]
 

@@ -10,13 +10,22 @@ about to change, so two writers must not interleave; readers never wait).
 
 from __future__ import annotations
 
-import numpy as np
-import shapely
+from typing import TYPE_CHECKING
+
+import lazy_loader as lazy
 import sqlalchemy as sa
 
 from remnant.errors import StoreBusyError, StoreError
 from remnant.store.schema import GEOMETRY_COLUMN, SRID, meta, metadata
 from remnant.store.sql import insert_rows
+
+if TYPE_CHECKING:
+    import numpy as np
+    import shapely
+else:  # loaded on first use: `remnant info` and `--help` start without them
+    np = lazy.load("numpy")
+    shapely = lazy.load("shapely")
+
 
 __all__ = ["PostGISBackend"]
 

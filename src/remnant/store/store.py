@@ -13,16 +13,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import numpy as np
+import lazy_loader as lazy
 import orjson
-import pandas as pd
-import shapely
 import sqlalchemy as sa
 
-from remnant import gate, records
 from remnant.catalogue import (
     Munition,
     SurveyFigures,
@@ -40,10 +36,30 @@ from remnant.errors import (
     Problem,
     StoreError,
 )
-from remnant.store import audit, derived, migrations, review, schema, survey, users
+from remnant.store import audit, migrations, schema, survey
 from remnant.store.audit import now
 from remnant.store.backend import Backend
 from remnant.store.schema import GEOMETRY_COLUMN
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from remnant import gate, records
+    from remnant.store import derived, review, users
+else:  # loaded on first use: `remnant info` and `--help` start without them
+    gpd = lazy.load("geopandas")
+    np = lazy.load("numpy")
+    pd = lazy.load("pandas")
+    shapely = lazy.load("shapely")
+    gate = lazy.load("remnant.gate", suppress_warning=True)
+    records = lazy.load("remnant.records", suppress_warning=True)
+    derived = lazy.load("remnant.store.derived", suppress_warning=True)
+    review = lazy.load("remnant.store.review", suppress_warning=True)
+    users = lazy.load("remnant.store.users", suppress_warning=True)
+
 
 __all__ = ["Store", "WriteSummary", "default_user"]
 

@@ -9,13 +9,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import TYPE_CHECKING
 
+import lazy_loader as lazy
 import orjson
-import pandas as pd
 import sqlalchemy as sa
 
 from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import audit, schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # loaded on first use: `remnant info` and `--help` start without them
+    pd = lazy.load("pandas")
+
 
 __all__ = ["ROLES", "add", "authenticate", "listing", "revoke"]
 
