@@ -241,7 +241,16 @@ def _run_blocks(out, blocks, starts, members, win, left, top, h, block, mx, my, 
         tid = blocks[t]
         r0, c0 = (tid // blocks_x) * block, (tid % blocks_x) * block
         r1, c1 = min(r0 + block, ny), min(c0 + block, nx)
-        buf = np.zeros((r1 - r0, c1 - c0))
+        # Only the part of the block the kernels reach is zeroed, summed and added: a
+        # block that one small kernel touches costs that kernel's cells, not the block's.
+        br0, br1, bc0, bc1 = r1, r0, c1, c0
+        for j in range(starts[t], starts[t + 1]):
+            k = members[j]
+            br0, br1 = min(br0, max(win[k, 0], r0)), max(br1, min(win[k, 1], r1))
+            bc0, bc1 = min(bc0, max(win[k, 2], c0)), max(bc1, min(win[k, 3], c1))
+        if br1 <= br0 or bc1 <= bc0:
+            continue
+        buf = np.zeros((br1 - br0, bc1 - bc0))
         for j in range(starts[t], starts[t + 1]):
             k = members[j]
             wr0, wr1 = max(win[k, 0], r0), min(win[k, 1], r1)
@@ -249,8 +258,8 @@ def _run_blocks(out, blocks, starts, members, win, left, top, h, block, mx, my, 
             if wr1 > wr0 and wc1 > wc0:
                 _add_kernel(
                     buf,
-                    r0,
-                    c0,
+                    br0,
+                    bc0,
                     left,
                     top,
                     h,
@@ -265,9 +274,9 @@ def _run_blocks(out, blocks, starts, members, win, left, top, h, block, mx, my, 
                     wc0,
                     wc1,
                 )
-        for r in range(r1 - r0):
-            for c in range(c1 - c0):
-                out[r0 + r, c0 + c] += buf[r, c]
+        for r in range(br1 - br0):
+            for c in range(bc1 - bc0):
+                out[br0 + r, bc0 + c] += buf[r, c]
 
 
 @numba.njit(parallel=True, cache=True)
