@@ -3,7 +3,8 @@
 # (.venv, with its bytecode compiled once here rather than on every run).
 #   bash scripts/setup.sh         GDAL's command-line tools (ogrinfo checks our files)
 #   bash scripts/setup.sh --test  also what the tests use: PostgreSQL 15 + PostGIS 3,
-#                                 Chromium (dashboard tests) and Poppler (PDF pages)
+#                                 Chromium (dashboard tests), Poppler (PDF pages) and
+#                                 PyQGIS (QGIS opens our GeoPackage as a GIS officer would)
 # Everything is installed before any test starts. When another package manager holds the
 # dpkg lock, apt-get waits for it (up to 20 minutes) instead of failing.
 set -euo pipefail
@@ -13,7 +14,8 @@ wanted=(ogrinfo:gdal-bin)
 if [ "${1:-}" = "--test" ]; then
     wanted+=(/usr/lib/postgresql/15/bin/initdb:postgresql-15-postgis-3
              /usr/share/postgresql/15/extension/postgis.control:postgresql-15-postgis-3
-             chromium:chromium pdftoppm:poppler-utils)
+             chromium:chromium pdftoppm:poppler-utils
+             /usr/lib/python3/dist-packages/qgis/core/__init__.py:python3-qgis)
 fi
 missing=()
 for pair in "${wanted[@]}"; do

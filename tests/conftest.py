@@ -12,6 +12,9 @@ import pytest
 from helpers import PostgresCluster
 from remnant.store import create_store
 
+# Run by Debian's Python (PyQGIS), not collected: see test_store.py.
+collect_ignore = ["pyqgis_check.py"]
+
 
 @pytest.fixture
 def store(tmp_path):

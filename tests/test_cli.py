@@ -257,3 +257,20 @@ def test_tables_fit_an_80_column_terminal_without_cutting_values(capsys, monkeyp
     from remnant.catalogue import default_catalogue
 
     assert all(key in out for key in default_catalogue())  # identifiers stay whole
+
+
+def test_qgis_writes_a_project_beside_the_store(store, tmp_path, capsys):
+    import zipfile
+
+    path = str(store.backend.path)
+    out = store.backend.path.parent / "programme.qgz"
+    assert main(["qgis", path, "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as archive:
+        (name,) = archive.namelist()
+        text = archive.read(name).decode()
+    assert name == "programme.qgs"
+    assert f"./{store.backend.path.name}|layername=hazard_areas" in text  # relative
+    assert main(["qgis", path, "--out", str(out)]) == 1  # never replaced silently
+    assert "pass --overwrite" in capsys.readouterr().err
+    assert main(["qgis", "postgresql://x/y", "--out", str(tmp_path / "p.qgz")]) == 1
+    assert "existing GeoPackage store" in capsys.readouterr().err

@@ -1,10 +1,12 @@
 import json
+import os
+import subprocess
 
 import numpy as np
 import pytest
 import rasterio
 
-from remnant.demo import TRUE_DUD_RATES, build_demo, make_scenario
+from remnant.demo import FIELD_LAYERS, TRUE_DUD_RATES, build_demo, make_scenario
 from remnant.store import open_store
 
 
@@ -73,6 +75,7 @@ def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo)
         assert (folder / name).stat().st_size > 0
     for name in ("population.tif", "landuse.gpkg", "plan/priorities.csv", "plan/plan.png"):
         assert (folder / name).stat().st_size > 0
+    assert sorted(p.stem for p in (folder / "forms").glob("*.xlsx")) == sorted(FIELD_LAYERS)
     plan = result["plan"]
     assert len(plan.inputs) == 4  # hazard, population, land use, accidents
     averted = plan.averted(90.0)
@@ -95,3 +98,61 @@ def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo)
         assert src.read(1, masked=True).sum(dtype="float64") == pytest.approx(
             hazard_map.remaining, rel=1e-4
         )
+
+
+def test_qgis_opens_the_demo_project_as_specified(demo, request):
+    """Debian's PyQGIS reads demo/programme.qgz: every layer valid, styled by category,
+    drop-downs from the field domains, relations resolved with relation-reference widgets,
+    the workflow's fields read-only, the hazard map coloured; the rendered map is kept in
+    test-artifacts/qgis-project.png to look at."""
+    from remnant.entities import ENTITIES
+    from remnant.qgisproject import READ_ONLY
+
+    folder, _ = demo
+    python = "/usr/bin/python3"
+    if subprocess.run([python, "-c", "import qgis.core"], capture_output=True).returncode:
+        pytest.fail("PyQGIS is needed (Debian package python3-qgis): bash scripts/setup.sh --test")
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    png = artifacts / "qgis-project.png"
+    check = request.config.rootpath / "tests" / "pyqgis_check.py"
+    done = subprocess.run(
+        [python, str(check), str(folder / "programme.qgz"), str(png)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["_read"]
+    references = {
+        (e.name, f.name): f.references for e in ENTITIES.values() for f in e.fields if f.references
+    }
+    relations = seen["_relations"]
+    assert len(relations) == len(references)
+    assert all(r["valid"] for r in relations.values())
+    for (layer, field), target in references.items():
+        relation = relations[f"{layer}_{field}"]
+        assert (relation["from"], relation["to"]) == (
+            layer.replace("_", " "),
+            target.replace("_", " "),
+        )
+        assert seen[layer]["widgets"][field]["type"] == "RelationReference"
+    for layer in ENTITIES:
+        info = seen[layer]
+        assert info["valid"], layer
+        assert info["features"] > 0, layer
+        widgets = info["widgets"]
+        for f in ENTITIES[layer].fields:
+            if f.choices:
+                assert widgets[f.name]["type"] == "ValueMap", (layer, f.name)
+                assert sorted(widgets[f.name]["values"]) == sorted(f.choices)
+        for locked in (*READ_ONLY["*"], *READ_ONLY.get(layer, ())):
+            assert widgets[locked]["read_only"], (layer, locked)
+        assert not widgets["notes"]["read_only"]
+    assert seen["hazard_areas"]["categories"] == ["CHA", "SHA"]
+    assert seen["hazard_areas"]["widgets"]["kind"]["alias"] == "Kind of area"
+    assert seen["hazard"]["valid"]
+    assert seen["hazard"]["renderer"] == "singlebandpseudocolor"
+    assert png.stat().st_size > 20_000

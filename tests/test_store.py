@@ -1,5 +1,6 @@
 import json
 import multiprocessing
+import os
 import sqlite3
 import subprocess
 
@@ -63,8 +64,6 @@ GEOMETRY_TYPES = {
     "audit": "None",
     "catalogue": "None",
     "hazard_area_risk": "None",
-    "users": "None",
-    "reviews": "None",
 }
 
 
@@ -77,6 +76,28 @@ def test_gdal_reads_every_layer_of_a_populated_store(store, ogrinfo):
     assert listing.stderr == ""
     for layer, geometry_type in GEOMETRY_TYPES.items():
         assert f": {layer} ({geometry_type})" in listing.stdout
+    assert ": users " not in listing.stdout  # API key hashes and proposals: not layers
+    assert ": reviews " not in listing.stdout
+    fields = subprocess.run(
+        [ogrinfo, "-ro", "-so", path, "hazard_areas"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "status: String (0.0), domain name=hazard_areas_status" in fields
+    domain = subprocess.run(
+        [ogrinfo, "-ro", "-q", path, "-fielddomain", "hazard_areas_status"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Type: coded" in domain
+    assert "worked_on: Worked on" in domain
+    azimuth = subprocess.run(
+        [ogrinfo, "-ro", "-q", path, "-fielddomain", "strikes_azimuth_deg"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Type: range" in azimuth
+    assert "Maximum value: 360" in azimuth
     counts = store.counts()
     for layer, frame in scenario.layers().items():
         assert counts[layer] == len(frame) > 0
@@ -263,17 +284,25 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
         "DROP TABLE hazard_area_risk; DROP TABLE nonconformities; DROP TABLE users;"
         "DROP TABLE reviews; DROP TABLE survey; DELETE FROM gpkg_contents WHERE table_name "
         "IN ('hazard_area_risk', 'nonconformities', 'users', 'reviews', 'survey');"
+        "DROP TABLE gpkg_data_columns; DROP TABLE gpkg_data_column_constraints;"
+        "DELETE FROM gpkg_extensions WHERE extension_name = 'gpkg_schema';"
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 7"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 8"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
     assert "hazard_area_risk (None)" in out
     assert "nonconformities (None)" in out
+    assert "users" not in out  # made by migration 4, hidden by migration 8
+    assert "reviews" not in out
+    fields = subprocess.run(
+        [ogrinfo, "-ro", "-so", str(path), "items"], capture_output=True, text=True
+    ).stdout
+    assert "domain name=items_category" in fields
     assert open_store(path).survey().detection["clearance"] == 0.99
 
 
@@ -356,7 +385,7 @@ def test_a_version_6_store_gains_external_ids_and_its_edit_triggers(any_store):
             for column in ("external_id", "external_system"):
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.exec_driver_sql("UPDATE remnant_meta SET value = '6' WHERE key = 'schema_version'")
-    assert migrate_store(store.backend.location, user="admin") == [7]
+    assert migrate_store(store.backend.location, user="admin") == [7, 8]
     assert {"external_id", "external_system"} <= set(columns(store, "victims"))
     import_records(store, "hazard_areas", hazard_frame(1).assign(external_id="IMSMA-7"))
     assert store.read("hazard_areas")["external_id"].tolist() == ["IMSMA-7"]
@@ -404,3 +433,48 @@ def test_a_large_write_in_parts_is_indexed_once_at_its_end(store):
     assert list(store.read("strikes", bbox=(35.99, 32.9, 36.01, 33.1))["id"]) == ["T-1", "T-2"]
     present = store.backend.present_triggers(store.backend.engine.connect())
     assert {"rtree_strikes_geom_insert", "strikes_external_insert"} <= set(present)
+
+
+def test_qgis_opens_the_store_styled_with_drop_downs(store, request):
+    """Debian's PyQGIS opens a populated store as a GIS officer would: every layer valid,
+    hazard areas, activities, items and strikes drawn by category (one per value of the
+    enumeration), every enumeration a drop-down of its values from the field domains;
+    the rendered map is kept in test-artifacts/qgis-map.png to look at."""
+    from remnant.entities import ENTITIES
+
+    python = "/usr/bin/python3"
+    check = request.config.rootpath / "tests" / "pyqgis_check.py"
+    if subprocess.run([python, "-c", "import qgis.core"], capture_output=True).returncode:
+        pytest.fail("PyQGIS is needed (Debian package python3-qgis): bash scripts/setup.sh --test")
+    populate(store)
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    png = artifacts / "qgis-map.png"
+    done = subprocess.run(
+        [python, str(check), str(store.backend.path), str(png)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    styled = {"hazard_areas": "kind", "activities": "outcome", "items": "category"}
+    styled["strikes"] = "source_class"
+    for layer, info in seen.items():
+        if layer.startswith("_"):
+            continue
+        assert info["valid"], layer
+        assert info["features"] > 0, layer
+        ent = ENTITIES[layer]
+        if layer in styled:
+            assert info["renderer"] == "categorizedSymbol"
+            assert info["attribute"] == styled[layer]
+            assert sorted(info["categories"]) == sorted(ent.field(styled[layer]).choices)
+        for f in ent.fields:
+            if f.choices:
+                widget = info["widgets"][f.name]
+                assert widget["type"] == "ValueMap", (layer, f.name)
+                assert sorted(widget["values"]) == sorted(f.choices)
+    assert seen["_image_saved"]
+    assert png.stat().st_size > 10_000

@@ -119,8 +119,11 @@ def test_editors_records_await_an_admins_decision(keyed):
     with pytest.raises(WebError) as info:
         handlers.reviews(store, admin, "maybe")
     assert info.value.status == 400
+    again = handlers.create(store, editor, "hazard_areas", box_feature(0, id="H1"))
+    assert again["pending"] == ["H1"]  # the same insert again: still waiting, once
+    assert len(handlers.reviews(store, admin)) == 2
     with pytest.raises(WebError) as info:  # one pending change per record
-        handlers.create(store, editor, "hazard_areas", box_feature(0, id="H1"))
+        handlers.create(store, editor, "hazard_areas", box_feature(0, id="H1", name="other"))
     assert info.value.status == 409
     handlers.decide(store, admin, "hazard_areas", "H1", {"decision": "approve"})
     handlers.decide(store, admin, "hazard_areas", "H2", {"decision": "reject", "note": "duplicate"})

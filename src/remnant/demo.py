@@ -483,6 +483,10 @@ def synthetic_exposure(seed: int, folder: Path, *, overwrite: bool = False) -> t
     return population, landuse
 
 
+# What teams record in the field, each with its form in the demo (remnant forms).
+FIELD_LAYERS = ("strikes", "hazard_areas", "activities", "items", "accidents", "victims")
+
+
 def build_demo(
     folder: str | Path, *, seed: int = 7, overwrite: bool = False, maps: bool = True
 ) -> dict:
@@ -492,11 +496,15 @@ def build_demo(
     ``maps``, ``dudrates.png`` (field dud rates against priors and truth), ``hazard.tif``
     and ``hazard.png`` (the hazard map from the fitted rates), ``population.tif`` and
     ``landuse.gpkg`` (synthetic exposure), ``plan/`` (priorities, schedule, plot for four
-    teams over a year), ``report.html`` and ``report.pdf`` (the Monitor-style report).
+    teams over a year), ``report.html`` and ``report.pdf`` (the Monitor-style report),
+    ``forms/`` (the field forms, XLSForm, of every layer teams record in the field) and
+    ``programme.qgz`` (a QGIS/QField project over the records and the hazard map).
     """
     from remnant.dudrate import forest_plot
+    from remnant.forms import write_form
     from remnant.mapping import fit_store, write_hazard
     from remnant.priority import write_plan
+    from remnant.qgisproject import write_project
     from remnant.report import write_report
 
     folder = Path(folder)
@@ -537,6 +545,17 @@ def build_demo(
         horizon=365.0,
         population=population,
         landuse=landuse,
+        hazard=folder / "hazard.tif",
+        overwrite=overwrite,
+    )
+    forms = folder / "forms"
+    forms.mkdir(exist_ok=True)
+    catalogue = {k: m.name for k, m in store.catalogue().items()}
+    for layer in FIELD_LAYERS:
+        write_form(forms / f"{layer}.xlsx", layer, munitions=catalogue)
+    write_project(
+        folder / "remnant.gpkg",
+        folder / "programme.qgz",
         hazard=folder / "hazard.tif",
         overwrite=overwrite,
     )

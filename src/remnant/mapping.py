@@ -26,6 +26,7 @@ from remnant.hazard import HazardMap, area_bands, area_sums, map_prepared, prepa
 from remnant.hazard.engine import losses
 from remnant.hazard.footprint import StrikeKernels, projected_kernels
 from remnant.hazard.model import TRUNCATE
+from remnant.mapstyle import hazard_style
 from remnant.outputs import refuse_existing
 from remnant.poisson import p_any
 from remnant.store import Store
@@ -194,6 +195,9 @@ def write_hazard(
 ):
     """Map a store tile by tile and write the COG, the PNG and the hazard_area_risk layer.
 
+    Beside the COG, ``NAME.qml`` holds its QGIS style (the log colour ramp of the PNG and
+    the web tiles), which QGIS applies when the COG is opened.
+
     The map is computed in tiles of ``tile`` cells (:mod:`remnant.hazard.tiled`), here or
     on Dask (``scheduler`` ``local`` or ``tcp://HOST:PORT``), so memory is bounded by the
     tile, not the extent. Refuses before computing anything if an output exists and
@@ -205,10 +209,11 @@ def write_hazard(
         The map's accounting (``expected`` is None: the cells are in the COG), the
         per-area table, and the dud rate used per munition type.
     """
-    from remnant.hazard.output import write_png
+    from remnant.hazard.output import colour_top, write_png
     from remnant.hazard.tiled import TileJob, run_tiles
 
-    refuse_existing(out, png, overwrite=overwrite)
+    style = Path(out).with_suffix(".qml")  # QGIS opens the COG with it as its style
+    refuse_existing(out, png, style, overwrite=overwrite)
     inputs = read_inputs(store, cell, truncate)
     if fit is None and field_rates:
         fit = fit_inputs(store, inputs)
@@ -239,6 +244,7 @@ def write_hazard(
         tags={"remnant_rates": json.dumps(rates)},
         progress=tile_progress,
     )
+    style.write_text(hazard_style(colour_top(out)), "utf-8")
     truncated, outside = losses(kernels, grid.shape, grid.left, grid.top, grid.cell, truncate)
     hazard = prepared.hazard_map(grid, None, truncated, outside, result.removed)
     table = pd.DataFrame(

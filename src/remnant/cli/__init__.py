@@ -41,9 +41,11 @@ def _register() -> None:
         catalogue,
         demo,
         dudrate,
+        forms,
         hazard,
         landrelease,
         plan,
+        qgis,
         quality,
         records,
         report,
@@ -54,6 +56,7 @@ def _register() -> None:
 
     for module in (
         records,
+        forms,
         review,
         catalogue,
         survey,
@@ -63,6 +66,7 @@ def _register() -> None:
         quality,
         report,
         plan,
+        qgis,
         web,
         demo,
     ):

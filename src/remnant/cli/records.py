@@ -54,6 +54,14 @@ def info(store: str) -> None:
     "(.gdb, .gpkg, .xlsx) or a folder of CSV files (e.g. imsma-core).",
 )
 @click.option(
+    "--form",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="FORM.xlsx",
+    help="FILE is an ODK Central or KoboToolbox export of this form (made by remnant "
+    "forms): its submissions wait for review.",
+)
+@click.option(
     "--crs",
     default=None,
     help="CRS of the coordinates where the file does not say (e.g. EPSG:32637).",
@@ -101,6 +109,7 @@ def import_(
     file,
     layer,
     profile,
+    form,
     crs,
     mapping,
     value_mapping,
@@ -113,17 +122,29 @@ def import_(
     overwrite,
     user,
 ):
-    """Import records of one LAYER from FILE, or a whole export with --profile.
+    """Import records of one LAYER from FILE, an export with --profile, or a form's with --form.
 
     FILE is CSV, GeoJSON, GeoPackage, KML, Shapefile, File Geodatabase (.gdb) or XLSX;
     with --profile (e.g. imsma-core) every layer the profile names is read from a
     multi-layer file or a folder of CSV files. All or nothing: a file with a bad row is
     refused whole, with every problem listed by row and field, unless --skip-invalid.
-    Importing the same file again adds nothing.
+    Importing the same file again adds nothing. With --form (see remnant forms) the
+    submissions of an ODK Central or KoboToolbox export wait for an admin's review.
     """
     from remnant import io
-    from remnant.store import open_store
+    from remnant.store import default_user, open_store
 
+    if form is not None:
+        from remnant.forms import import_submissions
+
+        who = user or default_user()
+        done = import_submissions(
+            open_store(store), file, form, user=who, skip_invalid=skip_invalid
+        )
+        for problem in done.problems:
+            click.echo(f"refused: {problem}", err=True)
+        click.echo(str(done))
+        return
     if (layer is None) == (profile is None):
         raise click.UsageError("give --layer, or --profile for a whole export")
     options = {

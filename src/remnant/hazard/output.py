@@ -11,7 +11,7 @@ from remnant.grid import Grid
 from remnant.mapstyle import COLOURMAP, FLOOR, hazard_norm
 from remnant.outputs import refuse_existing
 
-__all__ = ["read_coarse", "write_png"]
+__all__ = ["colour_top", "read_coarse", "write_png"]
 
 NODATA = -1.0
 BAND = "expected unexploded submunitions remaining per cell"
@@ -28,6 +28,20 @@ COG_OPTIONS = {
     "SPARSE_OK": "TRUE",
 }
 GDAL_CACHE_MB = 128  # GDAL's block cache while writing: its default is 5 % of the machine's RAM
+
+
+def colour_top(path) -> float:
+    """The top of a hazard COG's colour scale: the largest cell of its coarsest overview.
+
+    Stable for the whole map (every tile, the QGIS style), and read without the full grid.
+    """
+    import rasterio
+
+    with rasterio.open(path) as src:
+        level = src.overviews(1)[-1] if src.overviews(1) else 1
+        shape = (max(1, src.height // level), max(1, src.width // level))
+        band = src.read(1, out_shape=shape, masked=True)
+    return float(band.max()) if band.count() else 1.0
 
 
 def read_coarse(cog: str | Path, pixels: int) -> tuple[np.ndarray, Grid]:

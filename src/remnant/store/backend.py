@@ -50,6 +50,18 @@ class Backend(Protocol):
         """Make a new table known to GIS clients (spatial index, geometry column)."""
         ...
 
+    def describe_fields(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Tell GIS clients a record table's enumerations and ranges (field domains)."""
+        ...
+
+    def style_layers(self, conn: sa.Connection) -> None:
+        """Give the spatial layers their QGIS styles as defaults, where the database keeps them."""
+        ...
+
+    def hide_table(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Stop offering ``table`` to GIS clients as a layer (tables remnant keeps to itself)."""
+        ...
+
     def insert_rows(
         self, conn: sa.Connection, table: sa.Table, columns: dict[str, list], geometries=None
     ) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import lazy_loader as lazy
 import sqlalchemy as sa
 
+from remnant import labels
+from remnant.entities import ENTITIES
 from remnant.errors import StoreBusyError, StoreError
 from remnant.store.schema import GEOMETRY_COLUMN, SRID, Geometry
 from remnant.store.sql import insert_rows
@@ -142,6 +145,103 @@ class GeoPackageBackend:
         )
         for statement in _rtree_triggers(table.name, GEOMETRY_COLUMN, "fid").values():
             conn.exec_driver_sql(statement)
+
+    def describe_fields(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Field domains for ``table``'s enumerations and ranges (GeoPackage schema extension).
+
+        Each field with a choice list gets a coded domain (the values, labelled in English
+        from :mod:`remnant.labels`), each field with bounds a range domain, named
+        ``TABLE_FIELD``; QGIS shows them as drop-downs and GDAL lists them. Every field's
+        English title and meaning go in ``gpkg_data_columns``. Made anew when called again.
+        """
+        ent = ENTITIES[table.name]
+        for statement in _SCHEMA_EXTENSION:
+            conn.exec_driver_sql(statement)
+        known = labels.load()
+        titles = known["en"].get("fields", {}).get(table.name, {})
+        for f in ent.fields:
+            domain = f"{table.name}_{f.name}" if f.choices or _bounded(f) else None
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, "
+                "title, description, constraint_name) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    table.name,
+                    f.name,
+                    f.name,
+                    titles.get(f.name, labels.words(f.name)),
+                    f.doc,
+                    domain,
+                ),
+            )
+            if domain is None:
+                continue
+            conn.exec_driver_sql(
+                "DELETE FROM gpkg_data_column_constraints WHERE constraint_name = ?", (domain,)
+            )
+            rows: list[tuple]
+            if f.choices:
+                rows = [
+                    (
+                        domain,
+                        "enum",
+                        v,
+                        None,
+                        None,
+                        None,
+                        None,
+                        labels.value_label(known, f.name, v),
+                    )
+                    for v in f.choices
+                ]
+            else:
+                low, high = f.minimum, f.maximum
+                rows = [
+                    (
+                        domain,
+                        "range",
+                        None,
+                        low,
+                        None if low is None else 1,
+                        high,
+                        None if high is None else 1,
+                        f.unit or None,
+                    )
+                ]
+            conn.exec_driver_sql(
+                "INSERT INTO gpkg_data_column_constraints VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+
+    def style_layers(self, conn: sa.Connection) -> None:
+        """Give each spatial layer its QGIS style (``remnant/styles/*.qml``) as its default.
+
+        Written to ``layer_styles``, the table QGIS itself keeps styles in a GeoPackage
+        with, registered as QGIS registers it; made anew when called again.
+        """
+        conn.exec_driver_sql(_LAYER_STYLES)
+        if not conn.exec_driver_sql(
+            "SELECT 1 FROM gpkg_contents WHERE table_name = 'layer_styles'"
+        ).first():
+            conn.exec_driver_sql(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles')"
+            )
+        styles = resources.files("remnant").joinpath("styles")
+        for qml in sorted((p for p in styles.iterdir() if p.name.endswith(".qml")), key=str):
+            layer = qml.name.removesuffix(".qml")
+            conn.exec_driver_sql(
+                "DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
+                (layer, _STYLE_NAME),
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                "owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
+                (layer, GEOMETRY_COLUMN, _STYLE_NAME, qml.read_text("utf-8"), "remnant default"),
+            )
+
+    def hide_table(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Take ``table`` out of gpkg_contents: GDAL and QGIS no longer list it as a layer."""
+        conn.exec_driver_sql("DELETE FROM gpkg_contents WHERE table_name = ?", (table.name,))
 
     def insert_rows(self, conn, table: sa.Table, columns: dict[str, list], geometries=None):
         """Insert rows; a large write to a spatial table is indexed in bulk when it ends.
@@ -403,6 +503,41 @@ _SQL_FUNCTIONS = {
     "ST_MaxY": _component(3),
     "ST_IsEmpty": lambda blob: None if blob is None else int(_envelope(blob) is None),
 }
+
+
+def _bounded(f) -> bool:
+    return f.kind in ("integer", "real") and (f.minimum is not None or f.maximum is not None)
+
+
+# The GeoPackage schema extension's two tables (GeoPackage 1.3, tables 11 and 12) and
+# their registration in gpkg_extensions.
+_SCHEMA_EXTENSION = (
+    """CREATE TABLE IF NOT EXISTS gpkg_data_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT,
+        description TEXT, mime_type TEXT, constraint_name TEXT,
+        CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),
+        CONSTRAINT fk_gdc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (
+        constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, value TEXT,
+        min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN,
+        description TEXT,
+        CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))""",
+    """INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
+        SELECT t, NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema',
+        'read-write' FROM (SELECT 'gpkg_data_columns' AS t
+                           UNION ALL SELECT 'gpkg_data_column_constraints')
+        WHERE t NOT IN (SELECT table_name FROM gpkg_extensions
+                        WHERE extension_name = 'gpkg_schema' AND table_name IS NOT NULL)""",
+)
+
+# QGIS's table of layer styles in a GeoPackage, as QGIS makes it.
+_LAYER_STYLES = """CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, f_table_catalog TEXT(256),
+    f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256),
+    styleName TEXT(30), styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN,
+    description TEXT, owner TEXT(30), ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"""
+_STYLE_NAME = "remnant"
 
 _CORE_TABLES = (
     """CREATE TABLE gpkg_spatial_ref_sys (

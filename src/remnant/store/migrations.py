@@ -78,6 +78,14 @@ def _add_external_ids(conn: sa.Connection, backend) -> None:
         backend.watch_edits(conn, table)
 
 
+def _for_gis_clients(conn: sa.Connection, backend) -> None:
+    for table in schema.INTERNAL_TABLES:
+        backend.hide_table(conn, table)
+    for table in schema.RECORD_TABLES.values():
+        backend.describe_fields(conn, table)
+    backend.style_layers(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
     Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
@@ -87,6 +95,11 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(6, "add the survey table (a programme's own survey figures)", _add_survey),
     Migration(7, "records carry an external id and its system (IMSMA's, …)", _add_external_ids),
+    Migration(
+        8,
+        "field domains and QGIS styles for GIS clients; users and reviews not listed as layers",
+        _for_gis_clients,
+    ),
 ]
 
 

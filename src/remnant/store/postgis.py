@@ -96,6 +96,15 @@ class PostGISBackend:
                 f"USING GIST ({GEOMETRY_COLUMN})"
             )
 
+    def describe_fields(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Nothing: PostGIS has no field domains GIS clients read (the gate holds the rules)."""
+
+    def style_layers(self, conn: sa.Connection) -> None:
+        """Nothing yet: QGIS keeps PostgreSQL styles in public.layer_styles, not made here."""
+
+    def hide_table(self, conn: sa.Connection, table: sa.Table) -> None:
+        """Nothing: a PostgreSQL role's grants decide which tables a GIS client sees."""
+
     def insert_rows(self, conn, table: sa.Table, columns: dict[str, list], geometries=None):
         """Insert rows in one ``executemany`` (geometries arrive as WKB in ``columns``)."""
         insert_rows(conn, table, columns)

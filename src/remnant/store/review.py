@@ -7,7 +7,8 @@ hazard map, a dud-rate fit, a plan, the statistics or a report. On approval the 
 judges it again against the store as it is then, and it is applied in the same
 transaction as the decision, under the editor's name; a rejection applies nothing. Each
 proposal and decision is audited (entity ``reviews``), so ``remnant history ID`` shows
-who proposed what and who decided. One record has at most one pending proposal.
+who proposed what and who decided. One record has at most one pending proposal; the
+same insert proposed again (an export imported twice) is left waiting as it is.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def propose(
     changes=None,
     expected_version=None,
 ) -> list[str]:
-    """Judge a change at the gate and queue it for an admin; return the ids it concerns.
+    """Judge a change at the gate and queue it for an admin; return the ids now waiting.
+
+    An insert identical to one already waiting is not queued twice (its id is returned);
+    a different change to a record already waiting is refused.
 
     ``insert`` takes ``offered`` (a submission or frame); ``update`` takes ``record_id``,
     ``changes`` and ``expected_version``; ``delete`` takes ``record_id`` and
@@ -64,14 +68,22 @@ def propose(
             version = int(admitted.at[0, "version"])
         if admitted.empty:
             return []
-        ids = admitted["id"].tolist()
-        _refuse_pending(conn, layer, ids)
         plain = gate.plain_columns(ent, admitted)
         names = list(plain)
         proposals = [
             orjson.dumps(dict(zip(names, row, strict=True))).decode()
             for row in zip(*plain.values(), strict=True)
         ]
+        ids = admitted["id"].tolist()
+        every = list(ids)
+        if action == "insert":  # the same insert proposed again (a file re-imported) waits once
+            waiting = _pending(conn, layer, ids)
+            fresh = [waiting.get(i) != p for i, p in zip(ids, proposals, strict=True)]
+            ids = [i for i, f in zip(ids, fresh, strict=True) if f]
+            proposals = [p for p, f in zip(proposals, fresh, strict=True) if f]
+            if not ids:
+                return every
+        _refuse_pending(conn, layer, ids)
         at = now()
         conn.execute(
             schema.reviews.insert(),
@@ -90,12 +102,21 @@ def propose(
             ],
         )
         store._audit(conn, at, user, "reviews", f"propose {action}", ids, None, proposals)
-    return ids
+    return every
 
 
 def _version(conn, layer: str, record_id: str) -> int:
     table = schema.record_table(layer)
     return conn.execute(sa.select(table.c.version).where(table.c.id == record_id)).scalar_one()
+
+
+def _pending(conn, layer: str, ids: list[str]) -> dict[str, str]:
+    """The pending proposals (JSON text) for these ids of ``layer``."""
+    r = schema.reviews
+    query = sa.select(r.c.record_id, r.c.proposal).where(
+        r.c.layer == layer, r.c.state == "pending", r.c.record_id.in_(ids)
+    )
+    return dict(conn.execute(query).all())
 
 
 def _refuse_pending(conn, layer: str, ids: list[str]) -> None:

@@ -17,7 +17,7 @@ from remnant.entities import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
@@ -198,6 +198,10 @@ reviews = sa.Table(
     sqlite_autoincrement=True,
     comment="Editors' inserts, updates and deletes, waiting for or given an admin's decision.",
 )
+
+# Tables remnant keeps for itself, not offered to GIS clients as layers (API key hashes,
+# proposals waiting for review): a GIS officer opening the store sees the records.
+INTERNAL_TABLES = (users, reviews)
 
 meta = sa.Table(
     "remnant_meta",

@@ -115,8 +115,11 @@ class Store:
             self.backend.create_spatial_metadata(conn)
             schema.metadata.create_all(conn)
             for table in schema.metadata.sorted_tables:
-                if table is not schema.meta:
+                if table is not schema.meta and table not in schema.INTERNAL_TABLES:
                     self.backend.register_table(conn, table)
+            for table in schema.RECORD_TABLES.values():
+                self.backend.describe_fields(conn, table)
+            self.backend.style_layers(conn)
             self.backend.protect_audit(conn, schema.audit.name)
             for table in schema.RECORD_TABLES.values():
                 self.backend.watch_edits(conn, table)

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from remnant.hazard.output import colour_top
 from remnant.mapstyle import COLOURMAP, hazard_norm
 
 __all__ = ["HazardTiles"]
@@ -24,13 +25,9 @@ class HazardTiles:
 
         self.path = str(path)
         with rasterio.open(self.path) as src:
-            # The largest value from the coarsest overview: a stable top for the colours.
-            level = src.overviews(1)[-1] if src.overviews(1) else 1
-            shape = (max(1, src.height // level), max(1, src.width // level))
-            band = src.read(1, out_shape=shape, masked=True)
             self.overviews = src.overviews(1)
             self.cell = src.res[0]
-        self.norm = hazard_norm(float(band.max()) if band.count() else 1.0)
+        self.norm = hazard_norm(colour_top(self.path))
 
     def legend(self) -> dict:
         """The colour scale: log from ``min`` to ``max`` expected items per cell."""

@@ -1,0 +1,48 @@
+"""remnant forms: field forms (XLSForm for ODK and KoboToolbox) made from the store's rules."""
+
+from __future__ import annotations
+
+import click
+
+from remnant.cli.options import overwrite_option, store_argument
+from remnant.entities import ENTITIES
+
+
+@click.command()
+@store_argument
+@click.option("--layer", "-l", type=click.Choice(list(ENTITIES)), required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="The .xlsx.")
+@click.option(
+    "--languages",
+    default="en",
+    show_default=True,
+    metavar="CODES",
+    help="Label languages, comma-separated (the first is the form's default); each needs "
+    "labels in the packaged file or in --labels.",
+)
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="FILE.toml",
+    help="A programme's labels (its languages and wording), laid over remnant's English.",
+)
+@overwrite_option
+def forms(store, layer, out, languages, labels, overwrite) -> None:
+    """Write an XLSForm for LAYER to OUT, from the rules every record must pass.
+
+    Upload it to ODK Central or KoboToolbox; import the submissions with
+    `remnant import STORE EXPORT.csv --form OUT`: they wait for an admin's review.
+    """
+    from remnant.forms import write_form
+    from remnant.outputs import refuse_existing
+    from remnant.store import open_store
+
+    refuse_existing(out, overwrite=overwrite)
+    catalogue = {k: m.name for k, m in open_store(store).catalogue().items()}
+    codes = tuple(c.strip() for c in languages.split(",") if c.strip())
+    write_form(out, layer, languages=codes, munitions=catalogue, labels=labels)
+    click.echo(f"wrote {out}: the {layer} form in {', '.join(codes)}")
+
+
+COMMANDS = [forms]

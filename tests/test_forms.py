@@ -1,0 +1,216 @@
+"""Field forms: XLSForms made from the rules (compiled by pyxform), and submissions as ODK
+Central and KoboToolbox export them, queued for review through the gate."""
+
+import json
+
+import pandas as pd
+import pytest
+from pyxform.xls2xform import convert
+
+from remnant.cli import main
+from remnant.entities import ENTITIES
+from remnant.errors import InputError, InvalidRecordsError
+from remnant.forms import GPS_SIGMA, build_form, import_submissions, write_form
+
+MUNITIONS = {"m77_m26": "M77 in M26 rocket", "dpicm_m483a1": "M42/M46 in M483A1 shell"}
+UUIDS = [f"uuid:{i:08d}-aaaa-4bbb-8ccc-{i:012d}" for i in range(1, 4)]
+STRIKES = [  # the values a team entered; the third one's kind of report is not in the list
+    {"date": "2024-03-25", "munition": "m77_m26", "carriers": "2", "source_class": "surveyed"},
+    {"date": "2024-04-02", "munition": "dpicm_m483a1", "carriers": "3", "source_class": "media"},
+    {"date": "2024-04-09", "munition": "m77_m26", "carriers": "1", "source_class": "rumour"},
+]
+PLACES = [(48.01, 37.80, 212.0, 4.5), (48.02, 37.81, 190.5, 12.0), (48.03, 37.82, 0.0, 30.0)]
+
+
+@pytest.mark.parametrize("layer", list(ENTITIES))
+def test_pyxform_compiles_every_form(tmp_path, layer):
+    path = write_form(tmp_path / f"{layer}.xlsx", layer, munitions=MUNITIONS)
+    warnings: list = []
+    xform = convert(xlsform=str(path), warnings=warnings).xform
+    assert warnings == []
+    assert f"remnant_{layer}" in xform
+    survey = build_form(layer, munitions=MUNITIONS)["survey"].set_index("name")
+    for f in ENTITIES[layer].fields:
+        if f.name in ("external_id", "external_system"):
+            continue
+        assert (survey.at[f.name, "required"] == "yes") == f.required
+        if f.choices:
+            assert survey.at[f.name, "type"] == f"select_one {f.name}"
+            assert all(f"<name>{c}</name>" in xform for c in f.choices), f.name
+        if f.kind == "date":
+            assert "today()" in survey.at[f.name, "constraint"]
+
+
+def test_a_programme_adds_its_language_from_a_labels_file(tmp_path):
+    labels = tmp_path / "labels-fr.toml"
+    labels.write_text(
+        "# DRAFT: machine translation, needs review by a native speaker\n"
+        '[fr.fields.strikes]\nmunition = "Munition"\ndate = "Date de l\'attaque"\n'
+        '[fr.choices.source_class]\nmedia = "Presse"\n',
+        "utf-8",
+    )
+    sheets = build_form("strikes", languages=("fr", "en"), labels=labels, munitions=MUNITIONS)
+    survey = sheets["survey"].set_index("name")
+    assert survey.at["date", "label::Français (fr)"] == "Date de l'attaque"
+    assert survey.at["source", "label::Français (fr)"] == "Source"  # no French: English
+    choices = sheets["choices"].set_index("name")
+    assert choices.at["media", "label::Français (fr)"] == "Presse"
+    assert sheets["settings"].at[0, "default_language"] == "Français (fr)"
+    path = tmp_path / "fr.xlsx"
+    write_form(path, "strikes", languages=("fr", "en"), labels=labels)
+    assert 'lang="Français (fr)"' in convert(xlsform=str(path)).xform
+    with pytest.raises(InputError, match="no form labels in uk"):
+        build_form("strikes", languages=("uk",))
+
+
+def odk_central_csv(path, rows, places, uuids):
+    """The strikes as ODK Central's CSV export lays them out (the ODK Briefcase format):
+    SubmissionDate, the values (a programme's group 'details' around two questions),
+    the geopoint in four columns, meta-instanceID, KEY and Central's own columns."""
+    records = []
+    for values, (lat, lon, alt, acc), uuid in zip(rows, places, uuids, strict=True):
+        records.append(
+            {
+                "SubmissionDate": "2024-04-10T08:15:00.000Z",
+                "date": values["date"],
+                "details-munition": values["munition"],
+                "details-carriers": values["carriers"],
+                "source_class": values["source_class"],
+                "accuracy_m": "",
+                "location-Latitude": lat,
+                "location-Longitude": lon,
+                "location-Altitude": alt,
+                "location-Accuracy": acc,
+                "meta-instanceID": uuid,
+                "KEY": uuid,
+                "SubmitterID": "7",
+                "SubmitterName": "team 3",
+                "AttachmentsPresent": "0",
+                "AttachmentsExpected": "0",
+                "Status": "",
+                "ReviewState": "",
+                "DeviceID": "collect:abc",
+                "Edits": "0",
+                "FormVersion": "20240301",
+            }
+        )
+    pd.DataFrame(records).to_csv(path, index=False)
+    return path
+
+
+def kobo_export(path, rows, places, uuids):
+    """The same as KoboToolbox exports it with 'XML values and headers': groups joined by
+    '/', the geopoint as 'lat lon alt acc' with _location_latitude … _location_precision,
+    _id, _uuid, _submission_time; CSV with ';' between values, or XLSX."""
+    records = []
+    for n, (values, (lat, lon, alt, acc), uuid) in enumerate(
+        zip(rows, places, uuids, strict=True), start=1
+    ):
+        records.append(
+            {
+                "start": "2024-04-10T07:00:00.000+03:00",
+                "details/date": values["date"],
+                "details/munition": values["munition"],
+                "details/carriers": values["carriers"],
+                "source_class": values["source_class"],
+                "location": f"{lat} {lon} {alt} {acc}",
+                "_location_latitude": lat,
+                "_location_longitude": lon,
+                "_location_altitude": alt,
+                "_location_precision": acc,
+                "_id": 1000 + n,
+                "_uuid": uuid.removeprefix("uuid:"),
+                "_submission_time": "2024-04-10T08:15:00",
+                "_validation_status": "",
+                "_notes": "",
+                "_status": "submitted_via_web",
+                "_submitted_by": "team3",
+                "__version__": "vabc",
+                "_tags": "",
+                "_index": n,
+            }
+        )
+    frame = pd.DataFrame(records)
+    if path.suffix == ".xlsx":
+        frame.to_excel(path, sheet_name="remnant strikes", index=False)
+    else:
+        frame.to_csv(path, index=False, sep=";")
+    return path
+
+
+EXPORTS = {
+    "odk-central.csv": odk_central_csv,
+    "kobo.csv": kobo_export,
+    "kobo.xlsx": kobo_export,
+}
+
+
+@pytest.mark.parametrize("export", list(EXPORTS))
+def test_submissions_wait_for_review_with_their_ids_places_and_accuracy(store, tmp_path, export):
+    form = write_form(tmp_path / "strikes.xlsx", "strikes", munitions=MUNITIONS)
+    path = EXPORTS[export](tmp_path / export, STRIKES, PLACES, UUIDS)
+    with pytest.raises(InvalidRecordsError) as refused:  # all or nothing by default
+        import_submissions(store, path, form, user="team3")
+    (problem,) = refused.value.problems
+    assert (problem.row, problem.field, problem.value) == (4, "source_class", "rumour")
+    assert store.reviews().empty
+    report = import_submissions(store, path, form, user="team3", skip_invalid=True)
+    assert (report.read, len(report.pending), len(report.problems)) == (3, 2, 1)
+    system = "kobo" if export.startswith("kobo") else "odk"
+    ids = [u if system == "odk" else u.removeprefix("uuid:") for u in UUIDS[:2]]
+    pending = store.reviews("pending").set_index("record_id")
+    assert sorted(pending.index) == sorted(ids)
+    for i, (lat, lon, _alt, acc) in zip(ids, PLACES, strict=False):
+        proposal = json.loads(pending.at[i, "proposal"])
+        assert (proposal["external_id"], proposal["external_system"]) == (i, system)
+        assert proposal["geometry"] == f"POINT ({lon} {lat})"
+        assert proposal["accuracy_m"] == pytest.approx(round(acc * GPS_SIGMA, 1))
+        assert pending.at[i, "submitted_by"] == "team3"
+    assert store.counts()["strikes"] == 0  # nothing reaches a map before review
+    again = import_submissions(store, path, form, user="team3", skip_invalid=True)
+    assert again.pending == []  # a re-import adds nothing
+    assert len(store.reviews()) == 2
+    store.decide("strikes", ids[0], True, by="admin")
+    stored = store.get("strikes", ids[0])
+    assert (stored["external_id"], stored["munition"]) == (ids[0], "m77_m26")
+    again = import_submissions(store, path, form, user="team3", skip_invalid=True)
+    assert again.pending == []  # stored unchanged, the other still waiting
+
+
+def test_a_geoshape_comes_in_as_the_area(store, tmp_path):
+    form = write_form(tmp_path / "areas.xlsx", "hazard_areas")
+    ring = "48.0 37.8 0 5;48.0 37.81 0 5;48.01 37.81 0 5;48.01 37.8 0 5;48.0 37.8 0 5;"
+    pd.DataFrame(
+        {
+            "SubmissionDate": ["2024-04-10T08:15:00.000Z"],
+            "name": ["Field north of the school"],
+            "kind": ["SHA"],
+            "status": ["open"],
+            "area": [ring],
+            "meta-instanceID": [UUIDS[0]],
+            "KEY": [UUIDS[0]],
+        }
+    ).to_csv(tmp_path / "areas.csv", index=False)
+    report = import_submissions(store, tmp_path / "areas.csv", form, user="team3")
+    proposal = json.loads(store.reviews("pending").at[0, "proposal"])
+    assert report.pending == [UUIDS[0]]
+    assert proposal["geometry"].startswith("MULTIPOLYGON (((37.8 48")
+
+
+def test_the_command_line_makes_forms_and_takes_submissions(store, tmp_path, capsys):
+    path = str(store.backend.path)
+    form = tmp_path / "strikes.xlsx"
+    assert main(["forms", path, "--layer", "strikes", "--out", str(form)]) == 0
+    choices = pd.read_excel(form, sheet_name="choices")
+    assert "9n210_9m27k" in set(choices["name"])  # the store's catalogue
+    export = odk_central_csv(tmp_path / "export.csv", STRIKES, PLACES, UUIDS)
+    capsys.readouterr()
+    assert main(["import", path, str(export), "--form", str(form)]) == 1
+    assert "row 4, field 'source_class'" in capsys.readouterr().err
+    code = main(["import", path, str(export), "--form", str(form), "--skip-invalid"])
+    out = capsys.readouterr()
+    assert code == 0
+    assert "3 submissions of strikes, 2 new waiting for review, 1 refused" in out.out
+    assert "refused: export.csv, row 4, field 'source_class'" in out.err
+    assert main(["forms", path, "--layer", "strikes", "--out", str(form)]) == 1  # exists
+    assert "pass --overwrite to replace it" in capsys.readouterr().err
