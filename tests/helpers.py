@@ -174,3 +174,25 @@ def nuts_dud_rate(lo, hi, per_carrier, searched, found, prior, *, draws=3000, tu
         "sampling_seconds": float(trace.posterior.attrs["sampling_time"]),
     }
     return trace.posterior["mu"].values.ravel(), checks
+
+
+def qgis_sees(source: Path, png: Path) -> dict:
+    """What Debian's PyQGIS sees opening ``source`` (a store or a project), as
+    tests/pyqgis_check.py reports it; the rendered map is saved to ``png``."""
+    import json
+
+    import pytest
+
+    python = "/usr/bin/python3"
+    if subprocess.run([python, "-c", "import qgis.core"], capture_output=True).returncode:
+        pytest.fail("PyQGIS is needed (Debian package python3-qgis): bash scripts/setup.sh --test")
+    png.parent.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [python, str(Path(__file__).with_name("pyqgis_check.py")), str(source), str(png)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

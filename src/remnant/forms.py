@@ -231,17 +231,14 @@ def read_submissions(path: str | Path, form: str | Path) -> tuple[str, Submissio
         frame["id"] = instance
     geometry = None
     rows = np.arange(2, len(raw) + 2)  # the header is row 1 of the file
-    problems = []
     if layout.geometry is not None:
-        geometry, sigma, problems = _geometry(raw, layout.geometry, kobo, path.name, rows)
+        geometry, sigma = _geometry(raw, layout.geometry, path.name)
         ent = records.entity(layout.layer)
         if "accuracy_m" in ent.field_names and sigma is not None:
             given = frame.get("accuracy_m", pd.Series([None] * len(frame), index=frame.index))
             blank = given.isna() | (given.astype(str).str.strip() == "")
             frame["accuracy_m"] = given.where(~blank, pd.Series(sigma, index=frame.index).round(1))
-    return layout.layer, Submission(
-        path.name, frame.reset_index(drop=True), geometry, rows, problems
-    )
+    return layout.layer, Submission(path.name, frame.reset_index(drop=True), geometry, rows)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -280,7 +277,7 @@ def _instance_column(raw: pd.DataFrame, path: Path) -> str:
     )
 
 
-def _geometry(raw: pd.DataFrame, name: str, kobo: bool, file: str, rows):
+def _geometry(raw: pd.DataFrame, name: str, file: str):
     """Shapes in EPSG:4326 and, for points, each fix's σ per axis (m) from its accuracy."""
     parts = {}
     for part, odk, kb in (
@@ -294,12 +291,11 @@ def _geometry(raw: pd.DataFrame, name: str, kobo: bool, file: str, rows):
         if found:
             parts[part] = pd.to_numeric(raw[found[0]], errors="coerce").to_numpy(float)
     whole = [c for c in raw.columns if _last(c) == name]
-    problems: list = []
     if "lat" in parts and "lon" in parts:
         geoms = shapely.points(parts["lon"], parts["lat"])
         geoms = records.blanked(geoms, np.isnan(parts["lon"]) | np.isnan(parts["lat"]))
         sigma = parts["acc"] * GPS_SIGMA if "acc" in parts else None
-        return geoms, sigma, problems
+        return geoms, sigma
     if not whole:
         raise InputError(f"no column for the form's {name!r} question", file=file)
     text = raw[whole[0]].fillna("").astype(str).to_numpy()
@@ -308,7 +304,7 @@ def _geometry(raw: pd.DataFrame, name: str, kobo: bool, file: str, rows):
     if all(g is None or g.geom_type == "Point" for g in geoms):
         acc = [float(t.split()[3]) if len(t.split()) > 3 else np.nan for t in text]
         sigma = np.asarray(acc) * GPS_SIGMA
-    return geoms, sigma, problems
+    return geoms, sigma
 
 
 def _shape(text: str):
