@@ -2,13 +2,14 @@
 Central and KoboToolbox export them, queued for review through the gate."""
 
 import json
+import zipfile
 
 import pandas as pd
 import pytest
 from pyxform.xls2xform import convert
 
 from remnant.cli import main
-from remnant.entities import ENTITIES
+from remnant.entities import ALLOWED_OUTCOMES, ENTITIES
 from remnant.errors import InputError, InvalidRecordsError
 from remnant.forms import GPS_SIGMA, build_form, import_submissions, write_form
 
@@ -155,7 +156,11 @@ def test_submissions_wait_for_review_with_their_ids_places_and_accuracy(store, t
     assert (problem.row, problem.field, problem.value) == (4, "source_class", "rumour")
     assert store.reviews().empty
     report = import_submissions(store, path, form, user="team3", skip_invalid=True)
-    assert (report.read, len(report.pending), len(report.problems)) == (3, 2, 1)
+    assert (report.read, len(report.pending["strikes"]), len(report.problems)) == (
+        {"strikes": 3},
+        2,
+        1,
+    )
     system = "kobo" if export.startswith("kobo") else "odk"
     ids = [u if system == "odk" else u.removeprefix("uuid:") for u in UUIDS[:2]]
     pending = store.reviews("pending").set_index("record_id")
@@ -168,13 +173,13 @@ def test_submissions_wait_for_review_with_their_ids_places_and_accuracy(store, t
         assert pending.at[i, "submitted_by"] == "team3"
     assert store.counts()["strikes"] == 0  # nothing reaches a map before review
     again = import_submissions(store, path, form, user="team3", skip_invalid=True)
-    assert again.pending == []  # a re-import adds nothing
+    assert again.pending == {"strikes": []}  # a re-import adds nothing
     assert len(store.reviews()) == 2
     store.decide("strikes", ids[0], True, by="admin")
     stored = store.get("strikes", ids[0])
     assert (stored["external_id"], stored["munition"]) == (ids[0], "m77_m26")
     again = import_submissions(store, path, form, user="team3", skip_invalid=True)
-    assert again.pending == []  # stored unchanged, the other still waiting
+    assert again.pending == {"strikes": []}  # stored unchanged, the other still waiting
 
 
 def test_a_geoshape_comes_in_as_the_area(store, tmp_path):
@@ -193,7 +198,7 @@ def test_a_geoshape_comes_in_as_the_area(store, tmp_path):
     ).to_csv(tmp_path / "areas.csv", index=False)
     report = import_submissions(store, tmp_path / "areas.csv", form, user="team3")
     proposal = json.loads(store.reviews("pending").at[0, "proposal"])
-    assert report.pending == [UUIDS[0]]
+    assert report.pending == {"hazard_areas": [UUIDS[0]]}
     assert proposal["geometry"].startswith("MULTIPOLYGON (((37.8 48")
 
 
@@ -214,3 +219,192 @@ def test_the_command_line_makes_forms_and_takes_submissions(store, tmp_path, cap
     assert "refused: export.csv, row 4, field 'source_class'" in out.err
     assert main(["forms", path, "--layer", "strikes", "--out", str(form)]) == 1  # exists
     assert "pass --overwrite to replace it" in capsys.readouterr().err
+
+
+ACCIDENTS = [  # two accidents as a team reported them; the second killed no one
+    {"date": "2024-03-25", "killed": "1", "injured": "2"},
+    {"date": "2024-04-02", "killed": "0", "injured": "1"},
+]
+VICTIMS = [  # (accident, outcome, sex, age group, civilian)
+    (0, "killed", "male", "child", "true"),
+    (0, "injured", "female", "adult", "true"),
+    (0, "injured", "male", "adult", "false"),
+    (1, "injured", "female", "child", "true"),
+]
+
+
+def accident_exports(folder, layout):
+    """ODK Central's .zip (the main CSV and NAME-victims.csv with PARENT_KEY and KEY), the
+    same two CSV files unzipped, and KoboToolbox's XLSX (a 'victims' sheet whose rows name
+    their submission in _submission__uuid)."""
+    main, odk_victims, kobo_victims = [], [], []
+    for n, (values, (lat, lon, alt, acc), uuid) in enumerate(
+        zip(ACCIDENTS, PLACES, UUIDS, strict=False), start=1
+    ):
+        main.append(
+            {
+                "SubmissionDate": "2024-04-10T08:15:00.000Z",
+                **values,
+                "location-Latitude": lat,
+                "location-Longitude": lon,
+                "location-Altitude": alt,
+                "location-Accuracy": acc,
+                "SET-OF-victims": f"{uuid}/victims",
+                "meta-instanceID": uuid,
+                "KEY": uuid,
+                "_index": n,
+            }
+        )
+    for k, (parent, outcome, sex, age, civilian) in enumerate(VICTIMS, start=1):
+        uuid = UUIDS[parent]
+        order = sum(v[0] == parent for v in VICTIMS[:k])
+        answers = {
+            "victim_outcome": outcome,
+            "victim_sex": sex,
+            "victim_age_group": age,
+            "victim_civilian": civilian,
+        }
+        odk_victims.append(
+            answers
+            | {
+                "PARENT_KEY": uuid,
+                "KEY": f"{uuid}/victims[{order}]",
+                "SET-OF-victims": f"{uuid}/victims",
+            }
+        )
+        kobo_victims.append(
+            {f"victims/{q}": a for q, a in answers.items()}
+            | {
+                "_index": k,
+                "_parent_table_name": "remnant: accidents",
+                "_parent_index": parent + 1,
+                "_submission__id": 1000 + parent,
+                "_submission__uuid": uuid.removeprefix("uuid:"),
+            }
+        )
+    main = pd.DataFrame(main)
+    if layout == "kobo.xlsx":
+        kobo = main.drop(columns=["SubmissionDate", "SET-OF-victims", "meta-instanceID", "KEY"])
+        kobo["location"] = [f"{p[0]} {p[1]} {p[2]} {p[3]}" for p in PLACES[:2]]
+        kobo = kobo.rename(columns=lambda c: c.replace("location-", "_location_").lower())
+        kobo = kobo.rename(columns={"_location_accuracy": "_location_precision"})
+        kobo["_uuid"] = [u.removeprefix("uuid:") for u in UUIDS[:2]]
+        path = folder / "kobo.xlsx"
+        with pd.ExcelWriter(path) as out:
+            kobo.to_excel(out, sheet_name="remnant accidents", index=False)
+            pd.DataFrame(kobo_victims).to_excel(out, sheet_name="victims", index=False)
+        return path
+    main = main.drop(columns=["_index"])
+    main.to_csv(folder / "remnant_accidents.csv", index=False)
+    pd.DataFrame(odk_victims).to_csv(folder / "remnant_accidents-victims.csv", index=False)
+    if layout == "odk-central.csv":
+        return folder / "remnant_accidents.csv"
+    path = folder / "remnant_accidents.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("remnant_accidents.csv", "remnant_accidents-victims.csv"):
+            archive.write(folder / name, name)
+    return path
+
+
+@pytest.mark.parametrize("layout", ["odk-central.zip", "odk-central.csv", "kobo.xlsx"])
+def test_an_accident_comes_in_with_its_victims_from_the_repeat(store, tmp_path, layout):
+    form = write_form(tmp_path / "accidents.xlsx", "accidents")
+    survey = pd.read_excel(form, sheet_name="survey").fillna("")
+    assert ("begin_repeat", "victims") in set(zip(survey["type"], survey["name"], strict=True))
+    path = accident_exports(tmp_path, layout)
+    report = import_submissions(store, path, form, user="team3")
+    assert report.read == {"accidents": 2, "victims": 4}
+    kobo = layout.startswith("kobo")
+    accidents = [u.removeprefix("uuid:") if kobo else u for u in UUIDS[:2]]
+    victims = [
+        f"{accidents[p]}/victims[{sum(v[0] == p for v in VICTIMS[: k + 1])}]"
+        for k, (p, *_) in enumerate(VICTIMS)
+    ]
+    assert report.pending == {"accidents": accidents, "victims": victims}
+    pending = store.reviews("pending").set_index("record_id")
+    for (p, outcome, sex, age, civilian), victim in zip(VICTIMS, victims, strict=True):
+        proposal = json.loads(pending.at[victim, "proposal"])
+        assert proposal["accident"] == accidents[p]
+        assert proposal["external_id"] == victim
+        assert (proposal["outcome"], proposal["sex"], proposal["age_group"]) == (outcome, sex, age)
+        assert proposal["civilian"] is (civilian == "true")
+    again = import_submissions(store, path, form, user="team3")
+    assert again.pending == {"accidents": [], "victims": []}
+    with pytest.raises(InvalidRecordsError) as refused:  # its accident first
+        store.decide("victims", victims[0], True, by="admin")
+    assert "field 'accident': no such record in accidents" in refused.value.report()
+    store.decide("accidents", accidents[0], True, by="admin")
+    store.decide("victims", victims[0], True, by="admin")
+    assert store.get("victims", victims[0])["accident"] == accidents[0]
+
+
+def test_a_refused_accident_takes_its_victims_with_it(store, tmp_path):
+    form = write_form(tmp_path / "accidents.xlsx", "accidents")
+    accident_exports(tmp_path, "odk-central.zip")
+    main = pd.read_csv(tmp_path / "remnant_accidents.csv", dtype=str)
+    main.loc[1, "date"] = "2091-01-01"  # the second accident dated in the future
+    main.to_csv(tmp_path / "remnant_accidents.csv", index=False)
+    path = tmp_path / "edited.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("remnant_accidents.csv", "remnant_accidents-victims.csv"):
+            archive.write(tmp_path / name, name)
+    with pytest.raises(InvalidRecordsError):
+        import_submissions(store, path, form, user="team3")
+    assert store.reviews().empty  # all or nothing: not even the good accident waits
+    report = import_submissions(store, path, form, user="team3", skip_invalid=True)
+    assert (len(report.pending["accidents"]), len(report.pending["victims"])) == (1, 3)
+    assert {(p.field, p.message) for p in report.problems} == {
+        ("date", "date is in the future"),
+        ("accident", "no such record in accidents"),
+    }
+    assert "2 submissions of accidents, 1 new waiting for review; 4 victims, 3 new" in str(report)
+
+
+def test_a_kobo_export_with_labels_for_headers_and_values(store, tmp_path):
+    """KoboToolbox's default export writes question labels as headers, group labels
+    before '/', '_LABEL_latitude' … for a geopoint and choice labels as values."""
+    form = write_form(tmp_path / "strikes.xlsx", "strikes", munitions=MUNITIONS)
+    survey = build_form("strikes", munitions=MUNITIONS)["survey"].set_index("name")
+    choices = build_form("strikes", munitions=MUNITIONS)["choices"]
+    said = survey["label::English (en)"]
+    named = dict(zip(choices["name"], choices["label::English (en)"], strict=True))
+    path = kobo_export(tmp_path / "kobo.xlsx", STRIKES[:2], PLACES[:2], UUIDS[:2])
+    raw = pd.read_excel(path, dtype=str)
+    for column in ("details/munition", "source_class"):
+        raw[column] = raw[column].map(named)
+    where = said["location"]
+    raw = raw.rename(
+        columns={
+            "details/date": f"Details/{said['date']}",
+            "details/munition": f"Details/{said['munition']}",
+            "details/carriers": f"Details/{said['carriers']}",
+            "source_class": said["source_class"],
+            "location": where,
+            **{f"_location_{p}": f"_{where}_{p}" for p in ("latitude", "longitude", "precision")},
+            "_location_altitude": f"_{where}_altitude",
+        }
+    )
+    raw.to_excel(path, index=False)
+    report = import_submissions(store, path, form, user="team3")
+    ids = [u.removeprefix("uuid:") for u in UUIDS[:2]]
+    assert report.pending == {"strikes": ids}
+    pending = store.reviews("pending").set_index("record_id")
+    for values, (lat, lon, _alt, _acc), i in zip(STRIKES, PLACES, ids, strict=False):
+        proposal = json.loads(pending.at[i, "proposal"])
+        assert (proposal["munition"], proposal["source_class"]) == (
+            values["munition"],
+            values["source_class"],
+        )
+        assert proposal["carriers"] == int(values["carriers"])
+        assert proposal["geometry"] == f"POINT ({lon} {lat})"
+
+
+def test_the_phone_asks_what_the_gate_checks_across_fields():
+    survey = build_form("activities")["survey"].set_index("name")
+    assert survey.at["depth_cm", "required"] == "${type} = 'clearance'"
+    assert "(${start} = '' or . >= ${start})" in survey.at["end", "constraint"]
+    assert survey.at["outcome", "choice_filter"] == "selected(for_type, ${type})"
+    choices = build_form("activities")["choices"]
+    outcomes = choices[choices["list_name"] == "outcome"].set_index("name")["for_type"]
+    for kind, allowed in ALLOWED_OUTCOMES.items():
+        assert {o for o in outcomes.index if kind in outcomes[o].split()} == set(allowed)

@@ -1,6 +1,6 @@
-"""Every door, one verdict: a hostile corpus offered through the CLI import, the web API
-(POST, PUT, DELETE) and library calls gets the same answer from the one gate, and
-nothing it refuses is written."""
+"""Every door, one verdict: a hostile corpus offered through the CLI import (a file, an
+IMSMA export, a field form's submissions), the web API (POST, PUT, DELETE) and library
+calls gets the same answer from the one gate, and nothing it refuses is written."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from remnant import cli
+from remnant import cli, forms, records
 from remnant.errors import ConflictError, InvalidRecordsError
 from remnant.profiles import Profile
 from remnant.web import handlers
@@ -64,7 +64,7 @@ CORPUS = [
     (
         "carrier range reversed",
         *strike(carriers=None, carriers_min=5, carriers_max=2),
-        {"carriers_min"},
+        {"carriers_max"},
         CSV_OK,
     ),
     ("unknown field", *strike(colour="red"), {"colour"}, NOT_CSV),
@@ -287,6 +287,35 @@ def through_profile(store, tmp_path, capsys, layer, row, geometry) -> set:
     return verdict(err)
 
 
+def in_a_form(layer, geometry) -> bool:
+    """Whether a form's geopoint or geoshape question can hold the case's geometry."""
+    kind = records.entity(layer).geometry
+    return geometry is None or kind is None or (kind == "POINT") == (geometry.geom_type == "Point")
+
+
+def through_form(store, tmp_path, capsys, layer, values, geometry) -> set:
+    """The case as one submission of remnant's form for the layer, exported by ODK Central."""
+    form = forms.write_form(tmp_path / f"{layer}.xlsx", layer)
+    instance = "uuid:00000000-0000-4000-8000-000000000001"
+    row = {"SubmissionDate": "2024-04-10T08:15:00.000Z", **values}
+    kind = records.entity(layer).geometry
+    if kind == "POINT":
+        blank = geometry is None or geometry.is_empty
+        lat, lon = ("", "") if blank else (repr(geometry.y), repr(geometry.x))
+        row |= {"location-Latitude": lat, "location-Longitude": lon, "location-Accuracy": ""}
+    elif kind is not None:
+        ring = [] if geometry is None else geometry.exterior.coords
+        row["area"] = ";".join(f"{y!r} {x!r} 0 0" for x, y in ring)
+    row |= {"meta-instanceID": instance, "KEY": instance}
+    path = tmp_path / "submissions.csv"
+    pd.DataFrame([row]).to_csv(path, index=False)
+    capsys.readouterr()
+    code = cli.main(["import", str(store.backend.path), str(path), "--form", str(form)])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    return verdict(err)
+
+
 @pytest.mark.parametrize(
     ("name", "layer", "values", "geometry", "fields", "csv"), CORPUS, ids=[c[0] for c in CORPUS]
 )
@@ -303,12 +332,19 @@ def test_every_door_gives_the_same_verdict(
         imsma = in_imsma_layout(layer, values)
         if imsma is not None:  # the IMSMA Core profile's door, too
             assert through_profile(store, tmp_path, capsys, layer, imsma, geometry) == library
+        if in_a_form(layer, geometry):  # a field form's submission, as ODK Central exports it
+            assert through_form(store, tmp_path, capsys, layer, values, geometry) == library
     assert state(store) == before  # nothing written, not even an audit entry
 
 
 def test_the_imsma_door_is_tried_on_every_layer_it_maps():
     tried = {c[1] for c in CORPUS if c[5] and in_imsma_layout(c[1], c[2]) is not None}
     assert tried == {"hazard_areas", "activities", "accidents", "victims"}
+
+
+def test_the_form_door_is_tried_on_every_layer_of_the_corpus():
+    tried = {c[1] for c in CORPUS if c[5] and in_a_form(c[1], c[3])}
+    assert tried == {c[1] for c in CORPUS}
 
 
 UPDATES = [

@@ -66,7 +66,7 @@ def test_required_field_missing():
 
 def test_carriers_needs_count_or_range_and_range_in_order():
     r = validate("strikes", strikes(carriers=[""], carriers_min=["3"], carriers_max=["2"]), POINT)
-    assert (1, "carriers_min", "is larger than carriers_max") in messages(r)
+    assert (1, "carriers_max", "is less than carriers_min") in messages(r)
     r = validate("strikes", strikes(carriers=[""]), POINT)
     assert messages(r) == [(1, "carriers", "give carriers, or both carriers_min and carriers_max")]
     r = validate("strikes", strikes(carriers=[""], carriers_min=["2"], carriers_max=["6"]), POINT)
@@ -151,7 +151,7 @@ def test_activity_rules_enforce_outcomes_depth_and_dates():
     r = validate("activities", frame, boxes)
     got = messages(r)
     assert (1, "outcome", "a NTS activity can only be cancelled / confirmed / none") in got
-    assert (2, "depth_cm", "clearance needs the depth it was cleared to") in got
+    assert (2, "depth_cm", "is needed where type is clearance") in got
     assert (3, "end", "is before start") in got
 
 

@@ -135,7 +135,7 @@ def test_clearance_needs_depth_and_an_area(store):
     add_area(store, "CHA")
     with pytest.raises(InvalidRecordsError, match="1 bad row") as info:
         activity(store, "A1", "clearance", "cleared", (0, 0, 10, 10), depth_cm=None)
-    assert "clearance needs the depth" in info.value.report()
+    assert "is needed where type is clearance" in info.value.report()
     with pytest.raises(InvalidRecordsError) as info:
         activity(store, "A1", "clearance", "cleared", (0, 0, 10, 10), area=None)
     assert "a clearance must name its hazard area" in info.value.report()

@@ -73,6 +73,10 @@ def data_dictionary() -> str:
             *(field_row(f) for f in ent.fields),
             "",
         ]
+        across = [f"`{high}` is not less than `{low}`" for low, high in ent.ordered]
+        across += [f"`{f}` is needed where `{o}` is `{v}`" for f, o, v in ent.needed_when]
+        if across:
+            lines += ["Across fields: " + "; ".join(across) + ".", ""]
     return "\n".join(lines)
 
 

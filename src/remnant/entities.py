@@ -38,13 +38,21 @@ class Field:
 
 @dataclass(frozen=True)
 class Entity:
-    """A kind of record: its layer name, id prefix, geometry type and fields."""
+    """A kind of record: its layer name, id prefix, geometry type and fields.
+
+    Rules that tie fields together, as data (the gate checks them and the field forms
+    ask for them): ``ordered`` pairs ``(low, high)`` where ``high`` may not be less than
+    ``low`` (a range, a period); ``needed_when`` triples ``(field, other, value)``: a
+    record whose ``other`` is ``value`` must give ``field``.
+    """
 
     name: str
     prefix: str
     geometry: str | None  # "POINT", "MULTIPOLYGON" or None for a table without geometry
     fields: tuple[Field, ...]
     doc: str
+    ordered: tuple[tuple[str, str], ...] = ()
+    needed_when: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def field_names(self) -> list[str]:
@@ -135,6 +143,7 @@ ENTITIES: dict[str, Entity] = {
                 *_common_tail(),
             ),
             "One attack with one or more carriers; the point is the reported impact centre.",
+            ordered=(("carriers_min", "carriers_max"),),
         ),
         Entity(
             "hazard_areas",
@@ -215,6 +224,8 @@ ENTITIES: dict[str, Entity] = {
                 *_common_tail(),
             ),
             "Survey, clearance or quality work over a polygon, with its land-release outcome.",
+            ordered=(("start", "end"),),
+            needed_when=(("depth_cm", "type", "clearance"),),
         ),
         Entity(
             "items",

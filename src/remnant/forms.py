@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,13 +37,18 @@ import shapely
 
 from remnant import labels as labels_file
 from remnant import records
-from remnant.errors import InputError, InvalidRecordsError, Problem
+from remnant.entities import ALLOWED_OUTCOMES
+from remnant.errors import InputError, Problem
 from remnant.gate import Submission
 
 __all__ = [
     "GPS_SIGMA",
+    "REPEATS",
     "FormLayout",
+    "Repeat",
+    "SubmissionsReport",
     "build_form",
+    "form_layout",
     "import_submissions",
     "read_submissions",
     "write_form",
@@ -63,13 +72,33 @@ _LEFT_OUT = ("external_id", "external_system")  # set by the import, not asked f
 _YES_NO = ("true", "false")
 
 
+class Repeat(NamedTuple):
+    """Records of ``layer`` asked for inside the form of the record they belong to."""
+
+    layer: str  # the repeated layer, e.g. victims
+    parent: str  # its field naming the record of the form, e.g. accident
+    prefix: str  # before its fields' names, which must differ from the form's own
+
+
+# An accident's form asks for its victims, one repeat each (as MDR-based forms do).
+REPEATS = {"accidents": Repeat("victims", "accident", "victim_")}
+
+
 @dataclass(frozen=True)
 class FormLayout:
-    """What an import needs of a generated form: its layer, fields and geometry question."""
+    """What an import needs of a generated form: its layer, questions and labels.
+
+    ``names`` maps every label the form gives a question (any language) to its name,
+    ``choices`` each question's choice labels to values: KoboToolbox exports may carry
+    labels instead of names.
+    """
 
     layer: str
     fields: tuple[str, ...]
     geometry: str | None  # the geopoint/geoshape question's name
+    repeat: Repeat | None
+    names: dict[str, str]
+    choices: dict[str, dict[str, str]]
 
 
 def build_form(
@@ -83,6 +112,9 @@ def build_form(
 
     ``munitions`` gives the catalogue's keys and names (the munition question's choices,
     named in every language by the catalogue's name unless a labels file says otherwise).
+    Rules that tie fields together (``Entity.ordered``, ``needed_when``, the outcomes an
+    activity type allows) become constraints, conditional requirements and a choice
+    filter, so the phone refuses what the gate would.
 
     >>> sheets = build_form("strikes", munitions={"m77_m26": "M77 in M26 rocket"})
     >>> survey = sheets["survey"].set_index("name")
@@ -90,8 +122,9 @@ def build_form(
     [['date', ''], ['select_one source_class', 'yes'], ['geopoint', 'yes']]
     >>> survey.at["azimuth_deg", "constraint"]
     '. >= 0 and . <= 360'
+    >>> survey.at["carriers_max", "constraint"]
+    ". >= 1 and (${carriers_min} = '' or . >= ${carriers_min})"
     """
-    ent = records.entity(layer)
     known = labels_file.load(labels)
     missing = [lang for lang in languages if lang not in known]
     if missing:
@@ -102,23 +135,63 @@ def build_form(
         )
     columns = {lang: f"label::{LANGUAGE_NAMES.get(lang, lang)} ({lang})" for lang in languages}
 
-    def label(part: str, key: str, name: str) -> dict:
-        out = {}
-        for lang, column in columns.items():
-            given = known[lang].get(part, {}).get(key, {})
-            text = given.get(name) if isinstance(given, dict) else None
-            out[column] = text or (
-                known["en"].get(part, {}).get(key, {}).get(name) or labels_file.words(name)
-            )
-        return out
+    def label(part: str, group: str, name: str) -> dict:
+        return {c: labels_file.label(known, part, group, name, lang) for lang, c in columns.items()}
 
-    survey, choices = [], []
+    ent = records.entity(layer)
     lists: dict[str, tuple[str, ...]] = {}
+    survey = _questions(ent, label, lists, columns, munitions)
+    if ent.geometry:
+        name, kind = GEOMETRY[ent.geometry]
+        survey.append(
+            {"type": kind, "name": name, "required": "yes"} | label("fields", layer, name)
+        )
+    if layer in REPEATS:
+        child = REPEATS[layer]
+        survey.append(
+            {"type": "begin_repeat", "name": child.layer} | label("fields", layer, child.layer)
+        )
+        survey += _questions(
+            records.entity(child.layer),
+            label,
+            lists,
+            columns,
+            munitions,
+            child.prefix,
+            child.parent,
+        )
+        survey.append({"type": "end_repeat", "name": ""})
+    names = known["en"].setdefault("choices", {}).setdefault("munition", {})
+    for key, name in (munitions or {}).items():  # the catalogue names its entries
+        names.setdefault(key, name)
+    choices = []
+    for list_name, values in lists.items():
+        for value in values:
+            row = {"list_name": list_name, "name": value, **label("choices", list_name, value)}
+            if (layer, list_name) == ("activities", "outcome"):  # the choice filter's column
+                row["for_type"] = " ".join(k for k, v in ALLOWED_OUTCOMES.items() if value in v)
+            choices.append(row)
+    settings = {
+        "form_title": f"remnant: {ent.name.replace('_', ' ')}",
+        "form_id": f"remnant_{layer}",
+        "version": dt.date.today().strftime("%Y%m%d"),
+        "default_language": f"{LANGUAGE_NAMES.get(languages[0], languages[0])} ({languages[0]})",
+    }
+    return {
+        "survey": pd.DataFrame(survey).fillna(""),
+        "choices": pd.DataFrame(choices).fillna(""),
+        "settings": pd.DataFrame([settings]),
+    }
+
+
+def _questions(ent, label, lists, columns, munitions, prefix="", parent=None) -> list[dict]:
+    """The survey rows asking for ``ent``'s fields (names after ``prefix``)."""
+    rows = []
     for f in ent.fields:
-        if f.name in _LEFT_OUT:
+        if f.name in _LEFT_OUT or f.name == parent:
             continue
-        row = {"name": f.name, "required": "yes" if f.required else "", "constraint": ""}
-        row |= label("fields", layer, f.name)
+        row = {"name": prefix + f.name, "required": "yes" if f.required else ""}
+        row |= label("fields", ent.name, f.name)
         if "en" in columns:  # what the field means, from the rules (English only)
             row[columns["en"].replace("label::", "hint::")] = f.doc
         if f.name == "munition":
@@ -141,33 +214,17 @@ def build_form(
             rules.append(f". <= {f.maximum:g}")
         if f.kind == "date":
             rules += [f". >= date('{records.EARLIEST_DATE.isoformat()}')", ". <= today()"]
+        for low, high in ent.ordered:
+            if f.name == high:
+                rules.append(f"(${{{prefix}{low}}} = '' or . >= ${{{prefix}{low}}})")
         row["constraint"] = " and ".join(rules)
-        survey.append(row)
-    if ent.geometry:
-        name, kind = GEOMETRY[ent.geometry]
-        survey.append(
-            {"type": kind, "name": name, "required": "yes", "constraint": ""}
-            | label("fields", layer, name)
-        )
-    names = known["en"].setdefault("choices", {}).setdefault("munition", {})
-    for key, name in (munitions or {}).items():  # the catalogue names its entries
-        names.setdefault(key, name)
-    for list_name, values in lists.items():
-        for value in values:
-            choices.append(
-                {"list_name": list_name, "name": value, **label("choices", list_name, value)}
-            )
-    settings = {
-        "form_title": f"remnant: {ent.name.replace('_', ' ')}",
-        "form_id": f"remnant_{layer}",
-        "version": dt.date.today().strftime("%Y%m%d"),
-        "default_language": f"{LANGUAGE_NAMES.get(languages[0], languages[0])} ({languages[0]})",
-    }
-    return {
-        "survey": pd.DataFrame(survey).fillna(""),
-        "choices": pd.DataFrame(choices),
-        "settings": pd.DataFrame([settings]),
-    }
+        for name, other, value in ent.needed_when:
+            if f.name == name:
+                row["required"] = f"${{{prefix}{other}}} = '{value}'"
+        if (ent.name, f.name) == ("activities", "outcome"):
+            row["choice_filter"] = f"selected(for_type, ${{{prefix}type}})"
+        rows.append(row)
+    return rows
 
 
 def write_form(path: str | Path, layer: str, **options) -> Path:
@@ -180,10 +237,10 @@ def write_form(path: str | Path, layer: str, **options) -> Path:
 
 
 def form_layout(path: str | Path) -> FormLayout:
-    """The layer, fields and geometry question of a form :func:`write_form` made."""
+    """The layer, questions and labels of a form :func:`write_form` made."""
     path = Path(path)
     try:
-        sheets = pd.read_excel(path, sheet_name=["survey", "settings"], dtype=str)
+        sheets = pd.read_excel(path, sheet_name=["survey", "choices", "settings"], dtype=str)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"not an XLSForm: {exc}", file=path.name) from None
     form_id = str(sheets["settings"].get("form_id", pd.Series([""])).iloc[0])
@@ -194,67 +251,184 @@ def form_layout(path: str | Path) -> FormLayout:
             file=path.name,
         )
     survey = sheets["survey"].fillna("")
-    names = tuple(survey["name"])
+    label_columns = [c for c in survey.columns if c == "label" or c.startswith("label::")]
+    names = {survey.at[i, c]: survey.at[i, "name"] for c in label_columns for i in survey.index}
+    by_list: dict[str, dict[str, str]] = {}
+    for _, row in sheets["choices"].fillna("").iterrows():
+        for c in label_columns:
+            by_list.setdefault(row["list_name"], {})[row.get(c, "")] = row["name"]
+    choices = {
+        name: by_list.get(kind.split()[1], {})
+        for name, kind in zip(survey["name"], survey["type"], strict=True)
+        if kind.startswith("select_one ")
+    }
     geo = [
         n
         for n, t in zip(survey["name"], survey["type"], strict=True)
         if t in ("geopoint", "geoshape")
     ]
-    ent = records.entity(layer)
+    repeat = REPEATS.get(layer)
+    if repeat is not None and repeat.layer not in set(survey["name"]):
+        repeat = None
+    fields = set(records.entity(layer).field_names)
     return FormLayout(
-        layer, tuple(n for n in names if n in ent.field_names), geo[0] if geo else None
+        layer,
+        tuple(n for n in survey["name"] if n in fields),
+        geo[0] if geo else None,
+        repeat,
+        {k: v for k, v in names.items() if k},
+        choices,
     )
 
 
-def read_submissions(path: str | Path, form: str | Path) -> tuple[str, Submission]:
+def read_submissions(path: str | Path, form: str | Path) -> list[tuple[str, Submission]]:
     """The records in an ODK Central or KoboToolbox export of a form made by remnant.
 
-    Returns the layer and a :class:`~remnant.gate.Submission` whose ``external_id`` is
-    each submission's instance id (``external_system``: ``odk`` or ``kobo``) and whose
-    ``id`` is that instance id where the form's id was left blank.
+    Returns ``(layer, submission)`` for the form's layer and, where the form has a
+    repeat, for the repeated layer. Each record's ``external_id`` is its submission's
+    instance id (``external_system``: ``odk`` or ``kobo``), a repeat's that id with
+    ``/NAME[n]`` after it (ODK's KEY); its ``id`` is that external id where the form's
+    id was left blank.
     """
     path = Path(path)
     layout = form_layout(form)
-    raw = _read_table(path)
-    columns = {_last(c): c for c in raw.columns}
+    tables = _read_tables(path, layout)
+    raw = _named(next(iter(tables.values())), layout)
     kobo = "_uuid" in raw.columns
-    frame = pd.DataFrame(index=raw.index)
-    for name in layout.fields:
-        if name in columns:
-            frame[name] = raw[columns[name]]
-    instance = raw[columns.get("_uuid") if kobo else _instance_column(raw, path)]
-    frame["external_id"] = instance
-    frame["external_system"] = "kobo" if kobo else "odk"
-    if "id" in frame:
-        frame["id"] = frame["id"].where(frame["id"].fillna("").str.strip() != "", instance)
-    else:
-        frame["id"] = instance
-    geometry = None
-    rows = np.arange(2, len(raw) + 2)  # the header is row 1 of the file
+    instance = raw["_uuid"] if kobo else raw[_instance_column(raw, path)]
+    frame, rows = _values(raw, layout.layer, layout, "", instance, kobo)
     if layout.geometry is not None:
         geometry, sigma = _geometry(raw, layout.geometry, path.name)
-        ent = records.entity(layout.layer)
-        if "accuracy_m" in ent.field_names and sigma is not None:
-            given = frame.get("accuracy_m", pd.Series([None] * len(frame), index=frame.index))
+        if "accuracy_m" in records.entity(layout.layer).field_names and sigma is not None:
+            given = frame.get("accuracy_m", pd.Series(None, index=frame.index, dtype=object))
             blank = given.isna() | (given.astype(str).str.strip() == "")
             frame["accuracy_m"] = given.where(~blank, pd.Series(sigma, index=frame.index).round(1))
-    return layout.layer, Submission(path.name, frame.reset_index(drop=True), geometry, rows)
+    else:
+        geometry = None
+    parts = [(layout.layer, Submission(path.name, frame, geometry, rows))]
+    if layout.repeat is not None and _has_repeats(raw, tables, layout.repeat, kobo):
+        parts.append(_repeat(tables, layout, dict(zip(instance, frame["id"], strict=True)), kobo))
+    return parts
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _has_repeats(raw, tables, repeat: Repeat, kobo: bool) -> bool:
+    """Whether the export may hold repeated records.
+
+    It may where it has a sheet or file of them or a ``SET-OF-NAME`` link in ODK's main
+    file; a KoboToolbox CSV cannot say.
+    """
+    if len(tables) > 1:
+        return True
+    links = [c for c in raw.columns if str(c).endswith(f"SET-OF-{repeat.layer}")]
+    return kobo or any(raw[c].notna().any() for c in links)
+
+
+def _values(raw, layer, layout, prefix, instance, kobo) -> tuple[pd.DataFrame, np.ndarray]:
+    """The fields of ``layer`` in ``raw`` (questions named ``prefix`` + field), with ids."""
+    columns = {_last(c): c for c in raw.columns}
+    frame = pd.DataFrame(index=raw.index)
+    for f in records.entity(layer).fields:
+        column = columns.get(prefix + f.name)
+        if column is not None and f.name not in _LEFT_OUT:
+            values = raw[column]
+            labelled = layout.choices.get(prefix + f.name)
+            frame[f.name] = values.map(lambda v, m=labelled: m.get(v, v)) if labelled else values
+    instance = pd.Series(np.asarray(instance, dtype=object), index=raw.index)
+    frame["external_id"] = instance
+    frame["external_system"] = "kobo" if kobo else "odk"
+    given = frame["id"] if "id" in frame else pd.Series(None, index=raw.index, dtype=object)
+    frame["id"] = given.where(given.fillna("").astype(str).str.strip() != "", instance)
+    rows = np.arange(2, len(raw) + 2)  # the header is row 1 of the file
+    return frame.reset_index(drop=True), rows
+
+
+def _repeat(tables, layout, parent_ids, kobo) -> tuple[str, Submission]:
+    """The repeated records, each naming its parent record and keyed as ODK keys them."""
+    repeat = layout.repeat
+    name = next((n for n in list(tables)[1:] if n.rsplit("-", 1)[-1] == repeat.layer), None)
+    if name is None:
+        raise InputError(
+            f"the form has a {repeat.layer!r} repeat but the export has no sheet or file for "
+            "it: export ODK Central's submissions as a .zip of CSV files, KoboToolbox's as "
+            "XLSX (its CSV export leaves repeats out)",
+            file=next(iter(tables)),
+        )
+    raw = _named(tables[name], layout)
+    if kobo:
+        parent = raw["_submission__uuid"]
+        order = raw.groupby(parent, sort=False).cumcount() + 1
+        key = parent + f"/{repeat.layer}[" + order.astype(str) + "]"
+    else:
+        parent, key = raw["PARENT_KEY"], raw["KEY"]
+    frame, rows = _values(raw, repeat.layer, layout, repeat.prefix, key, kobo)
+    frame[repeat.parent] = parent.map(parent_ids).to_numpy(object)
+    return repeat.layer, Submission(name, frame, None, rows)
+
+
+def _read_tables(path: Path, layout: FormLayout) -> dict[str, pd.DataFrame]:
+    """The export's tables by name, the main one first.
+
+    XLSX sheets; a CSV and the CSV files of its repeats beside it (``NAME-REPEAT.csv``);
+    the CSV files of a .zip.
+    """
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError("no such file", file=path)
     try:
         if suffix == ".xlsx":
-            return pd.read_excel(path, sheet_name=0, dtype=str)
+            return pd.read_excel(path, sheet_name=None, dtype=str, **_ONLY_BLANK_IS_NA)
         if suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                dialect = csv.Sniffer().sniff(handle.readline(), delimiters=",;")
-            return pd.read_csv(path, dtype=str, sep=dialect.delimiter, encoding="utf-8-sig")
-    except (OSError, ValueError, csv.Error, UnicodeDecodeError) as exc:
+            tables = {path.name: _read_csv(path.read_bytes())}
+            if layout.repeat is not None:
+                beside = path.with_name(f"{path.stem}-{layout.repeat.layer}.csv")
+                if beside.exists():
+                    tables[beside.stem] = _read_csv(beside.read_bytes())
+            return tables
+        if suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                files = sorted(
+                    (n for n in archive.namelist() if n.lower().endswith(".csv")), key=len
+                )
+                if not files:
+                    raise ValueError("no CSV file in it")
+                return {Path(n).stem: _read_csv(archive.read(n)) for n in files}
+    except (OSError, ValueError, csv.Error, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         raise InputError(f"not a readable export: {exc}", file=path.name) from None
-    raise InputError(f"submissions come as .csv or .xlsx, not {suffix!r}", file=path.name)
+    raise InputError(f"submissions come as .csv, .xlsx or .zip, not {suffix!r}", file=path.name)
+
+
+# Text such as "NA" or "nan" is what the team entered (the gate judges it), not a blank.
+_ONLY_BLANK_IS_NA = {"keep_default_na": False, "na_values": [""]}
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    text = data.decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;")
+    return pd.read_csv(io.StringIO(text), dtype=str, sep=dialect.delimiter, **_ONLY_BLANK_IS_NA)
+
+
+def _named(raw: pd.DataFrame, layout: FormLayout) -> pd.DataFrame:
+    """``raw`` with headers that are question labels renamed to the questions' names.
+
+    A KoboToolbox export with labels writes group labels before ``/``.
+
+    >>> layout = FormLayout("strikes", (), "location", None, {"Where?": "location"}, {})
+    >>> list(_named(pd.DataFrame(columns=["Details/Where?", "_Where?_latitude"]), layout))
+    ['location', '_location_latitude']
+    """
+    renamed = {}
+    for column in raw.columns:
+        if _last(column) in layout.names.values():
+            continue
+        text = str(column)
+        part = re.fullmatch(r"(.*/)?_(.+)_(latitude|longitude|altitude|precision)", text)
+        if part and part[2] in layout.names:
+            renamed[column] = f"_{layout.names[part[2]]}_{part[3]}"
+        elif text in layout.names:
+            renamed[column] = layout.names[text]
+        elif text.rsplit("/", 1)[-1] in layout.names:
+            renamed[column] = layout.names[text.rsplit("/", 1)[-1]]
+    return raw.rename(columns=renamed)
 
 
 def _last(column: str) -> str:
@@ -263,7 +437,7 @@ def _last(column: str) -> str:
     >>> _last("survey/munition"), _last("details-carriers"), _last("_uuid")
     ('munition', 'carriers', '_uuid')
     """
-    return column.replace("/", "-").rsplit("-", 1)[-1]
+    return str(column).replace("/", "-").rsplit("-", 1)[-1]
 
 
 def _instance_column(raw: pd.DataFrame, path: Path) -> str:
@@ -286,14 +460,18 @@ def _geometry(raw: pd.DataFrame, name: str, file: str):
         ("acc", "Accuracy", "precision"),
     ):
         found = [
-            c for c in raw.columns if c.endswith(f"{name}-{odk}") or c.endswith(f"_{name}_{kb}")
+            c
+            for c in raw.columns
+            if str(c).endswith(f"{name}-{odk}") or str(c).endswith(f"_{name}_{kb}")
         ]
         if found:
-            parts[part] = pd.to_numeric(raw[found[0]], errors="coerce").to_numpy(float)
+            text = raw[found[0]].fillna("").astype(str).str.strip()
+            parts[part] = pd.to_numeric(text, errors="coerce").to_numpy(float)
+            parts[f"{part} blank"] = (text == "").to_numpy()
     whole = [c for c in raw.columns if _last(c) == name]
-    if "lat" in parts and "lon" in parts:
+    if "lat" in parts and "lon" in parts:  # no fix where blank; the gate judges the rest
         geoms = shapely.points(parts["lon"], parts["lat"])
-        geoms = records.blanked(geoms, np.isnan(parts["lon"]) | np.isnan(parts["lat"]))
+        geoms = records.blanked(geoms, parts["lon blank"] & parts["lat blank"])
         sigma = parts["acc"] * GPS_SIGMA if "acc" in parts else None
         return geoms, sigma
     if not whole:
@@ -331,19 +509,26 @@ def _shape(text: str):
 
 @dataclass
 class SubmissionsReport:
-    """What an import of submissions did: proposals made, and the refused ones."""
+    """What an import of submissions did.
+
+    Per layer, records read and proposals made (new ones, waiting for an admin); the
+    refused records' problems.
+    """
 
     file: str
-    layer: str
-    read: int
-    pending: list[str]  # new proposals, waiting for an admin
+    read: dict[str, int]
+    pending: dict[str, list[str]]
     problems: list[Problem]
 
     def __str__(self) -> str:
-        text = f"{self.file}: {self.read} submissions of {self.layer}, "
-        text += f"{len(self.pending)} new waiting for review"
+        parts = [
+            f"{n} {'submissions of ' + layer if i == 0 else layer}, "
+            f"{len(self.pending.get(layer, []))} new waiting for review"
+            for i, (layer, n) in enumerate(self.read.items())
+        ]
+        text = f"{self.file}: " + "; ".join(parts)
         if self.problems:
-            text += f", {len({p.row for p in self.problems})} refused"
+            text += f", {len({(p.file, p.row) for p in self.problems})} refused"
         return text
 
 
@@ -352,28 +537,19 @@ def import_submissions(
 ) -> SubmissionsReport:
     """Queue the submissions in an export of ``form`` for review, through the gate.
 
-    Each submission becomes a pending insert (:mod:`remnant.store.review`): an admin
+    Each record becomes a pending insert (:mod:`remnant.store.review`): an admin
     approves it before it reaches a map. The gate's verdict is that of every door; any
     problem refuses the whole file unless ``skip_invalid``, which queues the good
-    submissions and reports the others. Importing the same export again adds nothing.
+    records and reports the others (a repeat's records with a refused parent among
+    them). Importing the same export again adds nothing.
     """
-    layer, offered = read_submissions(path, form)
+    parts = read_submissions(path, form)
     queue = store.reviews("pending")
-    before = set(queue.loc[queue["layer"] == layer, "record_id"]) if len(queue) else set()
-    try:
-        pending = store.propose(layer, "insert", user=user, offered=offered)
-        problems: list[Problem] = []
-    except InvalidRecordsError as refused:
-        if not skip_invalid:
-            raise
-        problems = refused.problems
-        bad = np.isin(offered.rows, sorted({p.row for p in problems}))
-        good = Submission(
-            offered.file,
-            offered.frame[~bad].reset_index(drop=True),
-            None if offered.geometry is None else offered.geometry[~bad],
-            offered.rows[~bad],
-        )
-        pending = store.propose(layer, "insert", user=user, offered=good) if len(good.rows) else []
-    new = [i for i in pending if i not in before]
-    return SubmissionsReport(Path(path).name, layer, len(offered.rows), new, problems)
+    before = set(zip(queue["layer"], queue["record_id"], strict=True)) if len(queue) else set()
+    waiting, problems = store.propose_inserts(parts, user=user, skip_invalid=skip_invalid)
+    return SubmissionsReport(
+        Path(path).name,
+        {layer: len(offered.rows) for layer, offered in parts},
+        {layer: [i for i in ids if (layer, i) not in before] for layer, ids in waiting.items()},
+        problems,
+    )

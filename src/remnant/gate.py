@@ -68,6 +68,10 @@ class StoreView(Protocol):
         """Stored records of ``layer`` whose ``column`` is one of ``ids``."""
         ...
 
+    def referable(self, layer: str, ids: list[str]) -> set[str]:
+        """Those of ``ids`` a record may refer to: stored, or (for a proposal) waiting."""
+        ...
+
 
 @dataclass
 class Submission:
@@ -286,7 +290,7 @@ def _reference_problems(view: StoreView, layer: str, file: str, good, rows) -> l
             continue
         values = good[f.name]
         named = sorted({v for v in values if isinstance(v, str)})
-        known = set(view.records(f.references, named)["id"]) if named else set()
+        known = view.referable(f.references, named) if named else set()
         missing = values.notna().to_numpy() & ~values.isin(known).to_numpy()
         problems += [
             Problem(file, int(rows[i]), f.name, values.iat[i], f"no such record in {f.references}")

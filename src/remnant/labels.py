@@ -15,7 +15,7 @@ from pathlib import Path
 
 from remnant.errors import InputError
 
-__all__ = ["load", "value_label", "words"]
+__all__ = ["label", "load", "words"]
 
 
 def load(extra: str | Path | None = None) -> dict:
@@ -48,14 +48,17 @@ def words(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def value_label(labels: dict, list_name: str, value: str, lang: str = "en") -> str:
-    """The label of ``value`` in ``lang``, else in English, else the value in words.
+def label(labels: dict, part: str, group: str, name: str, lang: str = "en") -> str:
+    """The label of ``name`` in ``lang``, else in English, else ``name`` in words.
 
-    >>> value_label(load(), "status", "worked_on")
-    'Worked on'
+    ``part`` is ``fields`` (``group`` a layer, ``name`` one of its fields) or ``choices``
+    (``group`` an enumeration, ``name`` one of its values).
+
+    >>> label(load(), "choices", "status", "worked_on"), label(load(), "fields", "x", "a_b")
+    ('Worked on', 'A b')
     """
     for language in (lang, "en"):
-        text = labels.get(language, {}).get("choices", {}).get(list_name, {}).get(value)
-        if text:
+        text = labels.get(language, {}).get(part, {}).get(group, {}).get(name)
+        if isinstance(text, str) and text:
             return text
-    return words(value)
+    return words(name)

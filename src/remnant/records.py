@@ -434,25 +434,27 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
                 for note, key in zip(typed.loc[reported, "notes"], m[reported], strict=True)
             ]
             typed.loc[unknown, "munition"] = UNKNOWN
+    for low, high in ent.ordered:
+        lo, hi = typed[low], typed[high]
+        both = (lo.notna() & hi.notna()).to_numpy(bool)
+        order = np.zeros(len(lo), bool)
+        order[both] = hi[both].to_numpy() < lo[both].to_numpy()
+        word = "before" if ent.field(high).kind == "date" else "less than"
+        out.add(order, high, hi.to_numpy(), f"is {word} {low}")
+    for name, other, value in ent.needed_when:
+        lacking = ((typed[other] == value) & typed[name].isna()).to_numpy(bool)
+        out.add(lacking, name, None, f"is needed where {other} is {value}")
     if ent.name == "strikes":
         c, lo, hi = typed["carriers"], typed["carriers_min"], typed["carriers_max"]
         none = (c.isna() & (lo.isna() | hi.isna())).to_numpy() & out.unflagged("carriers", len(c))
         out.add(none, "carriers", None, "give carriers, or both carriers_min and carriers_max")
         clash = (c.notna() & ((lo.notna() & (lo != c)) | (hi.notna() & (hi != c)))).fillna(False)
         out.add(clash.to_numpy(bool), "carriers", c.to_numpy(), "disagrees with carriers_min/max")
-        order = (lo.notna() & hi.notna() & (lo > hi)).fillna(False).to_numpy(bool)
-        out.add(order, "carriers_min", lo.to_numpy(), "is larger than carriers_max")
         typed["carriers_min"] = lo.fillna(c)
         typed["carriers_max"] = hi.fillna(c)
         same = typed["carriers_min"] == typed["carriers_max"]
         typed["carriers"] = c.fillna(typed["carriers_min"].where(same.fillna(False)))
     if ent.name == "activities":
-        start, end = typed["start"], typed["end"]
-        order = np.array(
-            [s is not None and e is not None and e < s for s, e in zip(start, end, strict=True)],
-            dtype=bool,
-        )
-        out.add(order, "end", end.to_numpy(), "is before start")
         kinds, outcomes = typed["type"].to_numpy(), typed["outcome"].to_numpy()
         refused = np.array(
             [
@@ -464,8 +466,6 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
         for i in np.flatnonzero(refused):
             allowed = " / ".join(ALLOWED_OUTCOMES[kinds[i]])
             out.add_one(i, "outcome", outcomes[i], f"a {kinds[i]} activity can only be {allowed}")
-        no_depth = ((typed["type"] == "clearance") & typed["depth_cm"].isna()).to_numpy(bool)
-        out.add(no_depth, "depth_cm", None, "clearance needs the depth it was cleared to")
 
 
 def missing(value) -> bool:

@@ -189,7 +189,7 @@ class GeoPackageBackend:
                         None,
                         None,
                         None,
-                        labels.value_label(known, f.name, v),
+                        labels.label(known, "choices", f.name, v),
                     )
                     for v in f.choices
                 ]

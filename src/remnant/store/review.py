@@ -8,7 +8,9 @@ judges it again against the store as it is then, and it is applied in the same
 transaction as the decision, under the editor's name; a rejection applies nothing. Each
 proposal and decision is audited (entity ``reviews``), so ``remnant history ID`` shows
 who proposed what and who decided. One record has at most one pending proposal; the
-same insert proposed again (an export imported twice) is left waiting as it is.
+same insert proposed again (an export imported twice) is left waiting as it is. A
+proposed record may refer to one still waiting (a form's victims to their accident);
+approving it first needs the other approved.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import schema
 from remnant.store.audit import now
 
-__all__ = ["ACTIONS", "STATES", "decide", "listing", "propose"]
+__all__ = ["ACTIONS", "STATES", "decide", "listing", "propose", "propose_inserts", "waiting_ids"]
 
 ACTIONS = ("insert", "update", "delete")
 STATES = ("pending", "approved", "rejected")
@@ -52,56 +54,80 @@ def propose(
     """
     if action not in ACTIONS:
         raise InputError(f"a proposal is one of {', '.join(ACTIONS)}, not {action!r}")
-    ent = records.entity(layer)
+    if action == "insert":
+        waiting, _ = propose_inserts(store, [(layer, offered)], user=user)
+        return waiting[layer]
     with store.transaction() as conn:
-        if action == "insert":
-            if not isinstance(offered, gate.Submission):
-                offered = gate.Submission.of(layer, offered)
-            admitted = store._admit(conn, layer, offered).inserts
-            version = None
-        elif action == "update":
+        if action == "update":
             verdict = store._change(conn, layer, record_id, changes, expected_version)
             admitted = verdict.updates
             version = _version(conn, layer, record_id)
         else:
             admitted = store._let_go(conn, layer, record_id, expected_version)
             version = int(admitted.at[0, "version"])
-        if admitted.empty:
-            return []
-        plain = gate.plain_columns(ent, admitted)
-        names = list(plain)
-        proposals = [
-            orjson.dumps(dict(zip(names, row, strict=True))).decode()
-            for row in zip(*plain.values(), strict=True)
-        ]
-        ids = admitted["id"].tolist()
-        every = list(ids)
-        if action == "insert":  # the same insert proposed again (a file re-imported) waits once
-            waiting = _pending(conn, layer, ids)
-            fresh = [waiting.get(i) != p for i, p in zip(ids, proposals, strict=True)]
-            ids = [i for i, f in zip(ids, fresh, strict=True) if f]
-            proposals = [p for p, f in zip(proposals, fresh, strict=True) if f]
-            if not ids:
-                return every
-        _refuse_pending(conn, layer, ids)
-        at = now()
-        conn.execute(
-            schema.reviews.insert(),
-            [
-                {
-                    "layer": layer,
-                    "record_id": i,
-                    "state": "pending",
-                    "submitted_by": user,
-                    "submitted_at": at,
-                    "action": action,
-                    "proposal": None if action == "delete" else p,
-                    "expected_version": version,
-                }
-                for i, p in zip(ids, proposals, strict=True)
-            ],
-        )
-        store._audit(conn, at, user, "reviews", f"propose {action}", ids, None, proposals)
+        return _queue(store, conn, layer, action, admitted, version, user)
+
+
+def propose_inserts(store, parts, *, user: str, skip_invalid: bool = False):
+    """Queue new records of one or more layers for review, in one transaction.
+
+    ``parts`` are ``(layer, submission or frame)`` in order; a record may refer to one
+    proposed before it (a victim to its accident, still waiting): on approval the gate
+    asks for the referred record to be stored by then. Any problem refuses everything
+    unless ``skip_invalid``, which queues the good records and returns the problems.
+    Returns the ids now waiting, by layer, and the problems.
+    """
+    waiting: dict[str, list[str]] = {}
+    problems: list = []
+    with store.transaction() as conn:
+        for layer, offered in parts:
+            if not isinstance(offered, gate.Submission):
+                offered = gate.Submission.of(layer, offered)
+            verdict = store._admit(conn, layer, offered, partial=skip_invalid, proposing=True)
+            problems += verdict.problems
+            queued = _queue(store, conn, layer, "insert", verdict.inserts, None, user)
+            waiting[layer] = waiting.get(layer, []) + queued
+    return waiting, problems
+
+
+def _queue(store, conn, layer: str, action: str, admitted, version, user: str) -> list[str]:
+    """Put the records the gate admitted in the review queue; the ids now waiting."""
+    if admitted.empty:
+        return []
+    plain = gate.plain_columns(records.entity(layer), admitted)
+    names = list(plain)
+    proposals = [
+        orjson.dumps(dict(zip(names, row, strict=True))).decode()
+        for row in zip(*plain.values(), strict=True)
+    ]
+    ids = admitted["id"].tolist()
+    every = list(ids)
+    if action == "insert":  # the same insert proposed again (a file re-imported) waits once
+        waiting = _pending(conn, layer, ids)
+        fresh = [waiting.get(i) != p for i, p in zip(ids, proposals, strict=True)]
+        ids = [i for i, f in zip(ids, fresh, strict=True) if f]
+        proposals = [p for p, f in zip(proposals, fresh, strict=True) if f]
+        if not ids:
+            return every
+    _refuse_pending(conn, layer, ids)
+    at = now()
+    conn.execute(
+        schema.reviews.insert(),
+        [
+            {
+                "layer": layer,
+                "record_id": i,
+                "state": "pending",
+                "submitted_by": user,
+                "submitted_at": at,
+                "action": action,
+                "proposal": None if action == "delete" else p,
+                "expected_version": version,
+            }
+            for i, p in zip(ids, proposals, strict=True)
+        ],
+    )
+    store._audit(conn, at, user, "reviews", f"propose {action}", ids, None, proposals)
     return every
 
 
@@ -230,3 +256,12 @@ def _apply(store, conn, pending) -> None:
         )
         verdict = store._admit(conn, layer, offered)
     store._apply(conn, layer, verdict, user)
+
+
+def waiting_ids(conn, layer: str, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that a pending insert of ``layer`` proposes."""
+    r = schema.reviews
+    query = sa.select(r.c.record_id).where(
+        r.c.layer == layer, r.c.state == "pending", r.c.action == "insert", r.c.record_id.in_(ids)
+    )
+    return set(conn.execute(query).scalars())

@@ -422,9 +422,14 @@ class Store:
                 raise InvalidRecordsError(file, done["problems"])
         return WriteSummary(**done)
 
-    def _admit(self, conn, layer, offered, *, update=False, partial=False) -> gate.Verdict:
-        """The gate's verdict, refusing the whole write on any problem unless ``partial``."""
-        verdict = gate.admit(_View(self, conn), layer, offered, update=update)
+    def _admit(
+        self, conn, layer, offered, *, update=False, partial=False, proposing=False
+    ) -> gate.Verdict:
+        """The gate's verdict, refusing the whole write on any problem unless ``partial``.
+
+        A record ``proposing`` for review may refer to records waiting for review.
+        """
+        verdict = gate.admit(_View(self, conn, proposing), layer, offered, update=update)
         if verdict.problems and not partial:
             raise InvalidRecordsError(offered.file, verdict.problems)
         return verdict
@@ -608,6 +613,13 @@ class Store:
             changes=changes,
             expected_version=expected_version,
         )
+
+    def propose_inserts(self, parts, *, user: str, skip_invalid: bool = False):
+        """Queue new records of several layers for review at once (an accident, victims).
+
+        See :func:`remnant.store.review.propose_inserts`.
+        """
+        return review.propose_inserts(self, parts, user=user, skip_invalid=skip_invalid)
 
     def reviews(self, state: str | None = None) -> pd.DataFrame:
         """Proposals, oldest first (``state``: pending, approved or rejected)."""
@@ -797,8 +809,8 @@ def _json_rows(columns: dict[str, list], read_as: dict | None = None) -> list[st
 class _View:
     """The store as the gate reads it, through one (write) transaction's connection."""
 
-    def __init__(self, store: Store, conn: sa.Connection):
-        self.store, self.conn = store, conn
+    def __init__(self, store: Store, conn: sa.Connection, proposing: bool = False):
+        self.store, self.conn, self.proposing = store, conn, proposing
 
     def munition_keys(self) -> set[str]:
         return self.store._munition_keys(self.conn)
@@ -806,3 +818,9 @@ class _View:
     def records(self, layer: str, ids: list[str], column: str = "id") -> gpd.GeoDataFrame:
         ent = records.entity(layer)
         return self.store._read_in(self.conn, ent, schema.record_table(layer), ids, column=column)
+
+    def referable(self, layer: str, ids: list[str]) -> set[str]:
+        found = set(self.records(layer, ids)["id"])
+        if self.proposing:
+            found |= review.waiting_ids(self.conn, layer, ids)
+        return found
