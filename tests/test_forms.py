@@ -4,10 +4,13 @@ Central and KoboToolbox export them, queued for review through the gate."""
 import json
 import zipfile
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from pyxform.xls2xform import convert
 
+from remnant import records
 from remnant.cli import main
 from remnant.entities import ALLOWED_OUTCOMES, ENTITIES
 from remnant.errors import InputError, InvalidRecordsError
@@ -408,3 +411,70 @@ def test_the_phone_asks_what_the_gate_checks_across_fields():
     outcomes = choices[choices["list_name"] == "outcome"].set_index("name")["for_type"]
     for kind, allowed in ALLOWED_OUTCOMES.items():
         assert {o for o in outcomes.index if kind in outcomes[o].split()} == set(allowed)
+
+
+VALID = {  # one record a team would enter on each field form (the store holds H-1, ACC-1)
+    "strikes": {"date": "2024-03-25", "munition": "m77_m26", "carriers": "2",
+                "source_class": "surveyed"},
+    "hazard_areas": {"name": "North field", "kind": "SHA", "status": "open"},
+    "activities": {"type": "TS", "organisation": "Team 3", "start": "2024-03-25",
+                   "hazard_area": "H-1", "outcome": "confirmed"},
+    "items": {"date": "2024-03-26", "munition": "m77_m26", "category": "submunition",
+              "state": "dud", "destroyed": "true"},
+    "accidents": {"date": "2024-03-20", "killed": "0", "injured": "1"},
+    "victims": {"accident": "ACC-1", "outcome": "injured", "sex": "female",
+                "age_group": "child", "civilian": "true"},
+}  # fmt: skip
+FIELD_POINT = (48.0101, 37.8001, 100.0, 6.0)
+FIELD_AREA = "48.0 37.8 0 5;48.0 37.81 0 5;48.01 37.81 0 5;48.01 37.8 0 5;48.0 37.8 0 5"
+
+
+@pytest.mark.parametrize("export", ["odk-central.csv", "kobo.xlsx"])
+@pytest.mark.parametrize("layer", list(VALID))
+def test_every_field_form_brings_its_record_in(store, tmp_path, layer, export):
+    store.write("hazard_areas", gpd.GeoDataFrame(
+        {"id": ["H-1"], "kind": ["SHA"], "status": ["open"]},
+        geometry=[shapely.box(37.79, 47.99, 37.82, 48.02)], crs=4326))  # fmt: skip
+    store.write("accidents", gpd.GeoDataFrame({"id": ["ACC-1"], "date": ["2024-03-20"]},
+                geometry=[shapely.Point(37.8, 48.0)], crs=4326))  # fmt: skip
+    form = write_form(tmp_path / f"{layer}.xlsx", layer, munitions=MUNITIONS)
+    kobo = export.startswith("kobo")
+    row = dict(VALID[layer])
+    geometry = records.entity(layer).geometry
+    lat, lon, alt, acc = FIELD_POINT
+    if geometry == "POINT" and kobo:
+        row |= {"location": f"{lat} {lon} {alt} {acc}", "_location_latitude": lat,
+                "_location_longitude": lon, "_location_altitude": alt,
+                "_location_precision": acc}  # fmt: skip
+    elif geometry == "POINT":
+        row |= {"location-Latitude": lat, "location-Longitude": lon,
+                "location-Altitude": alt, "location-Accuracy": acc}  # fmt: skip
+    elif geometry:
+        row["area"] = FIELD_AREA
+    instance = UUIDS[0]
+    if kobo:
+        row |= {"_id": 1, "_uuid": instance.removeprefix("uuid:"), "_index": 1}
+        instance = instance.removeprefix("uuid:")
+        with pd.ExcelWriter(tmp_path / export) as out:
+            pd.DataFrame([row]).to_excel(out, sheet_name="remnant", index=False)
+            if layer == "accidents":  # KoboToolbox writes a sheet per repeat, rows or not
+                columns = ["victims/victim_outcome", "_index", "_submission__uuid"]
+                pd.DataFrame(columns=columns).to_excel(out, sheet_name="victims", index=False)
+    else:
+        row |= {"meta-instanceID": instance, "KEY": instance}
+        pd.DataFrame([row]).to_csv(tmp_path / export, index=False)
+    report = import_submissions(store, tmp_path / export, form, user="team3")
+    assert report.pending[layer] == [instance]
+    proposal = json.loads(store.reviews("pending").at[0, "proposal"])
+    assert (proposal["external_id"], proposal["external_system"]) == (
+        instance,
+        "kobo" if kobo else "odk",
+    )
+    if geometry == "POINT":
+        assert proposal["geometry"] == f"POINT ({lon} {lat})"
+    elif geometry:
+        assert proposal["geometry"].startswith("MULTIPOLYGON (((37.8 48")
+    if "accuracy_m" in proposal:
+        assert proposal["accuracy_m"] == pytest.approx(round(acc * GPS_SIGMA, 1))
+    store.decide(layer, instance, True, by="admin")
+    assert store.get(layer, instance)["external_id"] == instance

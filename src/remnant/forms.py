@@ -307,7 +307,8 @@ def read_submissions(path: str | Path, form: str | Path) -> list[tuple[str, Subm
         geometry = None
     parts = [(layout.layer, Submission(path.name, frame, geometry, rows))]
     if layout.repeat is not None and _has_repeats(raw, tables, layout.repeat, kobo):
-        parts.append(_repeat(tables, layout, dict(zip(instance, frame["id"], strict=True)), kobo))
+        parent_ids = dict(zip(instance, frame["id"], strict=True))
+        parts.append(_repeat(tables, layout, parent_ids, kobo, path.name))
     return parts
 
 
@@ -342,7 +343,7 @@ def _values(raw, layer, layout, prefix, instance, kobo) -> tuple[pd.DataFrame, n
     return frame.reset_index(drop=True), rows
 
 
-def _repeat(tables, layout, parent_ids, kobo) -> tuple[str, Submission]:
+def _repeat(tables, layout, parent_ids, kobo, file) -> tuple[str, Submission]:
     """The repeated records, each naming its parent record and keyed as ODK keys them."""
     repeat = layout.repeat
     name = next((n for n in list(tables)[1:] if n.rsplit("-", 1)[-1] == repeat.layer), None)
@@ -351,7 +352,7 @@ def _repeat(tables, layout, parent_ids, kobo) -> tuple[str, Submission]:
             f"the form has a {repeat.layer!r} repeat but the export has no sheet or file for "
             "it: export ODK Central's submissions as a .zip of CSV files, KoboToolbox's as "
             "XLSX (its CSV export leaves repeats out)",
-            file=next(iter(tables)),
+            file=file,
         )
     raw = _named(tables[name], layout)
     if kobo:

@@ -99,6 +99,8 @@ class Submission:
             geo = frame.geometry.to_crs(4326) if frame.crs else frame.geometry
             geometry = geo.to_numpy()
         values = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        if geometry is None:  # a plain frame for a layer with geometry: none given
+            geometry = [None] * len(values)
         return cls(
             file,
             values.reset_index(drop=True),
