@@ -70,7 +70,14 @@ def test_same_seed_same_scenario():
 
 def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo):
     folder, result = demo
-    for name in ("hazard.tif", "hazard.png", "dudrates.png", "truth.json", "report.pdf"):
+    for name in (
+        "hazard.tif",
+        "hazard.png",
+        "dudrates.png",
+        "truth.json",
+        "report.pdf",
+        "backtest.png",
+    ):
         assert (folder / name).stat().st_size > 0
     for name in ("population.tif", "landuse.gpkg", "plan/priorities.csv", "plan/plan.png"):
         assert (folder / name).stat().st_size > 0

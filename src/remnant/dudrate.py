@@ -309,7 +309,9 @@ def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
     var = float(((mu_grid - mean) ** 2 * mu_mass).sum())
     kappa_hat = float(np.exp((np.log(kappa_grid) * kappa_mass).sum()))
     common = max(mean * (1 - mean) / max(var, 1e-12) - 1, 1e-3)
-    beta = DudRate(mean * common, (1 - mean) * common, "field posterior (remnant dudrate)")
+    beta = DudRate(
+        mean * common, (1 - mean) * common, "field posterior (remnant dudrate)", kappa_hat
+    )
     lo, hi = _quantile(mu_grid, mu_mass, 0.05), _quantile(mu_grid, mu_mass, 0.95)
     return mean, lo, hi, kappa_hat, beta
 

@@ -34,7 +34,16 @@ from remnant.store import Store
 if TYPE_CHECKING:  # the fit is imported when there is something to fit
     from remnant.dudrate import DudRateFit
 
-__all__ = ["fit_store", "map_store", "write_hazard"]
+__all__ = [
+    "Inputs",
+    "fit_frames",
+    "fit_store",
+    "inputs_of",
+    "map_store",
+    "prepared_map",
+    "read_inputs",
+    "write_hazard",
+]
 
 
 @dataclass
@@ -51,18 +60,24 @@ class Inputs:
 
 
 def read_inputs(store: Store, cell: float, truncate: float = TRUNCATE) -> Inputs:
-    """A store's strikes, activities and areas on a grid covering every strike's kernel.
+    """A store's strikes, activities and areas on a grid covering every strike's kernel."""
+    strikes = store.read("strikes")
+    if strikes.empty:
+        raise ModelError(f"{store.backend} holds no strikes: nothing to map")
+    activities, areas = store.read("activities"), store.read("hazard_areas")
+    return inputs_of(strikes, activities, areas, store.catalogue(), store.survey(), cell, truncate)
+
+
+def inputs_of(
+    strikes, activities, areas, catalogue, survey, cell: float, truncate: float = TRUNCATE
+) -> Inputs:
+    """Records on a grid covering every strike's kernel (and every hazard area).
 
     The grid is in an equal-area projection centred on the strikes and reaches
     ``truncate`` σ beyond every kernel (so nothing falls off it) and over every hazard area.
     """
-    strikes = store.read("strikes")
-    if strikes.empty:
-        raise ModelError(f"{store.backend} holds no strikes: nothing to map")
-    areas = store.read("hazard_areas")
     lon, lat = strikes.total_bounds.reshape(2, 2).mean(axis=0).tolist()
     crs = equal_area_crs(lon, lat)
-    catalogue, survey = store.catalogue(), store.survey()
     kernels = projected_kernels(strikes, crs, catalogue, survey)
     sxx, _, syy = kernels.covariance()
     rx, ry = truncate * np.sqrt(sxx), truncate * np.sqrt(syy)
@@ -76,13 +91,13 @@ def read_inputs(store: Store, cell: float, truncate: float = TRUNCATE) -> Inputs
         ab = areas.to_crs(crs).total_bounds
         bounds = [*np.minimum(bounds[:2], ab[:2]), *np.maximum(bounds[2:], ab[2:])]
     grid = Grid.covering(bounds, cell, crs)
-    return Inputs(strikes, store.read("activities"), areas, grid, kernels, catalogue, survey)
+    return Inputs(strikes, activities, areas, grid, kernels, catalogue, survey)
 
 
 def fit_inputs(store: Store, inputs: Inputs) -> DudRateFit | None:
     """The field dud-rate fit of a store's clearance results; None without any item found."""
     items = store.read("items")
-    return None if items.empty else _fit(inputs, items)
+    return None if items.empty else fit_frames(inputs, items)
 
 
 def fit_store(store: Store, *, cell: float = 20.0) -> DudRateFit:
@@ -90,17 +105,19 @@ def fit_store(store: Store, *, cell: float = 20.0) -> DudRateFit:
 
     Types without clearance data keep their catalogue prior (see :mod:`remnant.dudrate`).
     """
-    return _fit(read_inputs(store, cell), store.read("items"))
+    return fit_frames(read_inputs(store, cell), store.read("items"))
 
 
-def _fit(inputs: Inputs, items) -> DudRateFit:
+def fit_frames(inputs: Inputs, items) -> DudRateFit:
+    """The field dud-rate fit of ``inputs`` given the ``items`` found."""
     from remnant.dudrate import fit_dud_rates
 
     i = inputs
     return fit_dud_rates(i.strikes, i.activities, items, i.grid, i.catalogue, i.survey, i.kernels)
 
 
-def _prepared(inputs: Inputs, fit: DudRateFit | None, truncate: float):
+def prepared_map(inputs: Inputs, fit: DudRateFit | None, truncate: float = TRUNCATE):
+    """The map's kernels, expected duds per strike and epochs, with the fitted rates."""
     return prepare(
         inputs.strikes,
         inputs.grid,
@@ -167,7 +184,7 @@ def map_store(
     inputs = read_inputs(store, cell, truncate)
     if fit is None and field_rates:
         fit = fit_inputs(store, inputs)
-    prepared = _prepared(inputs, fit, truncate)
+    prepared = prepared_map(inputs, fit, truncate)
     hazard = map_prepared(prepared, inputs.grid, truncate=truncate)
     table = area_sums(hazard, inputs.areas)
     return hazard, _with_bands(hazard, table, inputs.areas, samples, seed, progress, cell)
@@ -217,7 +234,7 @@ def write_hazard(
     inputs = read_inputs(store, cell, truncate)
     if fit is None and field_rates:
         fit = fit_inputs(store, inputs)
-    prepared = _prepared(inputs, fit, truncate)
+    prepared = prepared_map(inputs, fit, truncate)
     grid, areas = inputs.grid, inputs.areas
     used = set(prepared.kernels.munition)
     rates = {

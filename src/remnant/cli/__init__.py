@@ -38,6 +38,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 def _register() -> None:
     from remnant.cli import (
+        backtest,
         catalogue,
         demo,
         dudrate,
@@ -62,6 +63,7 @@ def _register() -> None:
         survey,
         dudrate,
         hazard,
+        backtest,
         landrelease,
         quality,
         report,

@@ -84,6 +84,7 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
         f"{(scenario.hazard_areas['kind'] == 'SHA').sum()} SHA; activities by outcome: {released}; "
         f"duds found {truth['duds_found']} of {truth['duds_total']}"
     )
+    console.print(f"back-test (demo/backtest.png): {result['backtest']}")
     console.print("[bold]plan[/bold] for 4 teams over a year (demo/plan/):")
     show_plan(result["plan"])
     console.print(f"report: {Path(folder) / 'report.html'} and report.pdf")

@@ -8,7 +8,7 @@ optional activity polygons, dud rates); nothing here reads a store or fits dud r
 from __future__ import annotations
 
 from remnant.hazard import model
-from remnant.hazard.bands import area_bands
+from remnant.hazard.bands import area_bands, search_draws
 from remnant.hazard.model import *  # noqa: F403 (the model's public names, listed once there)
 
-__all__ = ["area_bands", *model.__all__]
+__all__ = ["area_bands", "search_draws", *model.__all__]

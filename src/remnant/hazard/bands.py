@@ -1,7 +1,8 @@
 """Uncertainty bands per hazard area: Monte Carlo over what the map takes as known.
 
-Each draw picks, for every munition type, a dud rate from its Beta distribution (shared
-by the strikes of that type: the uncertainty is about the type), for every strike a
+Each draw picks, for every munition type, a dud rate from its Beta distribution (the
+uncertainty about the type), for every strike its own rate around it where the field fit
+estimated how much strikes vary (κ: Beta(μκ, (1 − μ)κ)), for every strike a
 carrier count uniformly in its min–max range and a shift of its reported position from
 its location error; then the number of duds of each strike (binomial), their positions
 (the strike's footprint kernel), and whether each survived the activities that covered it
@@ -25,7 +26,7 @@ import shapely
 
 from remnant.hazard.model import HazardMap
 
-__all__ = ["area_bands"]
+__all__ = ["area_bands", "search_draws"]
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +44,74 @@ def area_bands(
     Returns a frame with ``hazard_area``, ``mc_mean``, ``p05``, ``p50``, ``p95`` and
     ``p_any_mc`` (the share of draws with at least one item).
     """
-    rng = np.random.default_rng(seed)
-    k = hazard.kernels
     projected = areas.to_crs(hazard.grid.crs) if areas.crs else areas
     area_tree = shapely.STRtree(projected.geometry.to_numpy())
+    counts = np.zeros((samples, len(projected)), np.int64)
+    for draw, (x, y) in enumerate(_surviving_duds(hazard, samples, seed)):
+        if len(x):
+            _, hit = area_tree.query(shapely.points(x, y), predicate="within")
+            np.add.at(counts[draw], hit, 1)
+        if progress:
+            progress(1)
+    return pd.DataFrame(
+        {
+            "hazard_area": projected["id"].to_numpy(),
+            "mc_mean": counts.mean(axis=0),
+            "p05": np.percentile(counts, 5, axis=0),
+            "p50": np.percentile(counts, 50, axis=0),
+            "p95": np.percentile(counts, 95, axis=0),
+            "p_any_mc": (counts > 0).mean(axis=0),
+        }
+    )
+
+
+def search_draws(
+    hazard: HazardMap, searches: list, *, samples: int = 200, seed: int = 0
+) -> np.ndarray:
+    """Items each later search would find, per draw: ``samples`` × ``len(searches)``.
+
+    ``searches`` are ``(polygon in the map's CRS, detection probability)`` in the order
+    they were done; each finds every surviving dud inside it with its probability, and
+    what it finds is gone for the searches after it.
+    """
+    rng = np.random.default_rng(seed + 1)
+    geoms = np.array([g for g, _ in searches], dtype=object)
+    detect = np.array([d for _, d in searches], dtype=float)
+    tree = shapely.STRtree(geoms)
+    found = np.zeros((samples, len(searches)), np.int64)
+    for draw, (x, y) in enumerate(_surviving_duds(hazard, samples, seed)):
+        if not len(x):
+            continue
+        pts, hit = tree.query(shapely.points(x, y), predicate="within")
+        order = np.lexsort((hit, pts))  # each dud's searches, in the order they were done
+        pts, hit = pts[order], hit[order]
+        success = rng.random(len(pts)) < detect[hit]
+        _, first = np.unique(pts[success], return_index=True)  # found by the first that finds it
+        np.add.at(found[draw], hit[success][first], 1)
+    return found
+
+
+def _surviving_duds(hazard: HazardMap, samples: int, seed: int):
+    """Per draw, the positions (x, y) of the duds the map's activities left."""
+    rng = np.random.default_rng(seed)
+    k = hazard.kernels
     act_geoms = np.array([a[0] for a in hazard.activities], dtype=object)
     act_d = np.array([a[1] for a in hazard.activities], dtype=float)
     act_tree = shapely.STRtree(act_geoms) if len(act_geoms) else None
     epochs = hazard.epochs if hazard.epochs is not None else np.zeros(len(k.x), np.int64)
     types = sorted(set(k.munition))
-    counts = np.zeros((samples, len(projected)), np.int64)
+    kappa = np.array([hazard.rates[t].kappa or np.inf for t in k.munition], float)
+    varies = np.isfinite(kappa)
     # Cholesky factors of each strike's footprint covariance (without location error).
     a = np.sqrt(k.footprint_xx)
     b = k.footprint_xy / a
     c = np.sqrt(np.maximum(k.footprint_yy - b * b, 0.0))
     sigma_loc = np.sqrt(k.location_var)
-    for draw in range(samples):
+    for _ in range(samples):
         rate = {t: rng.beta(hazard.rates[t].alpha, hazard.rates[t].beta) for t in types}
         p = np.array([rate[t] for t in k.munition])
+        if varies.any():  # each strike's own rate around its type's, where the fit says how
+            p[varies] = rng.beta(p[varies] * kappa[varies], (1 - p[varies]) * kappa[varies])
         n = rng.integers(k.carriers_min.astype(np.int64), k.carriers_max.astype(np.int64) + 1)
         duds = rng.binomial((n * k.per_carrier).astype(np.int64), p)
         cx = k.x + rng.normal(0, 1, len(k.x)) * sigma_loc
@@ -75,18 +126,4 @@ def area_bands(
             applies = acts >= epochs[owner[pts]]
             found = rng.random(applies.sum()) < act_d[acts[applies]]
             alive[pts[applies][found]] = False
-        if alive.any():
-            pts, hit = area_tree.query(shapely.points(x[alive], y[alive]), predicate="within")
-            np.add.at(counts[draw], hit, 1)
-        if progress:
-            progress(1)
-    return pd.DataFrame(
-        {
-            "hazard_area": projected["id"].to_numpy(),
-            "mc_mean": counts.mean(axis=0),
-            "p05": np.percentile(counts, 5, axis=0),
-            "p50": np.percentile(counts, 50, axis=0),
-            "p95": np.percentile(counts, 95, axis=0),
-            "p_any_mc": (counts > 0).mean(axis=0),
-        }
-    )
+        yield x[alive], y[alive]

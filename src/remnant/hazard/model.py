@@ -50,11 +50,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DudRate:
-    """A dud-rate distribution, Beta(alpha, beta), and where it comes from."""
+    """A dud-rate distribution, Beta(alpha, beta), and where it comes from.
+
+    ``kappa``, where the field fit estimated it, says how much the rate varies between
+    strikes of the type: each strike's rate ~ Beta(μκ, (1 − μ)κ) around the type's μ
+    (docs/dud-rate-model.md); None where one rate is taken as shared by all its strikes.
+    """
 
     alpha: float
     beta: float
     source: str
+    kappa: float | None = None
 
     @property
     def mean(self) -> float:
