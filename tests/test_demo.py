@@ -5,7 +5,9 @@ import pytest
 import rasterio
 
 from helpers import qgis_sees
-from remnant.demo import FIELD_LAYERS, TRUE_DUD_RATES, build_demo, make_scenario
+from remnant.catalogue import default_catalogue, default_survey
+from remnant.demo import CRS, FIELD_LAYERS, TRUE_DUD_RATES, build_demo, make_scenario
+from remnant.hazard.footprint import projected_kernels
 from remnant.store import open_store
 
 
@@ -98,6 +100,18 @@ def test_demo_runs_the_models_and_the_hidden_rates_fall_in_their_intervals(demo)
     hazard_map, _table, rates = result["hazard"]
     assert all(r["source"].startswith("field posterior") for r in rates.values())
     truth = result["scenario"].truth
+    inferred = result["inferred"].frame.to_crs(CRS)  # the strikes left out of the records
+    assert len(truth["held_back_strikes"]) == len(inferred) == 3
+    strikes = result["scenario"].strikes.set_index("id").loc[truth["held_back_strikes"]]
+    kernels = projected_kernels(strikes.reset_index(), CRS, default_catalogue(), default_survey())
+    for sid, sigma in zip(strikes.index, np.sqrt(kernels.footprint_xx), strict=True):
+        held = truth["strikes"][sid]
+        distance = np.hypot(inferred.geometry.x - held["x"], inferred.geometry.y - held["y"])
+        nearest = inferred.iloc[int(np.argmin(distance))]
+        assert distance.min() < 2 * sigma, (sid, distance.min(), sigma)  # footprint + spread
+        assert nearest["carriers_min"] <= held["carriers"] <= nearest["carriers_max"]
+    pending = open_store(folder / "remnant.gpkg").reviews("pending")
+    assert sorted(pending["record_id"]) == sorted(inferred["id"])
     left = truth["duds_total"] - truth["duds_found"]
     assert hazard_map.remaining == pytest.approx(left, rel=0.25)
     with rasterio.open(folder / "hazard.tif") as src:  # the cells hold what the sums say

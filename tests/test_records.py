@@ -202,6 +202,7 @@ def test_an_enumeration_that_matches_nothing_names_the_choices():
         (
             1,
             "source_class",
-            "must be one of: surveyed, eod_report, military_record, nts_informant, media, other",
+            "must be one of: surveyed, eod_report, military_record, nts_informant, media, "
+            "inferred, other",
         )
     ]

@@ -288,9 +288,9 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 8"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 9"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8, 9]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
@@ -384,7 +384,7 @@ def test_a_version_6_store_gains_external_ids_and_its_edit_triggers(any_store):
             for column in ("external_id", "external_system"):
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.exec_driver_sql("UPDATE remnant_meta SET value = '6' WHERE key = 'schema_version'")
-    assert migrate_store(store.backend.location, user="admin") == [7, 8]
+    assert migrate_store(store.backend.location, user="admin") == [7, 8, 9]
     assert {"external_id", "external_system"} <= set(columns(store, "victims"))
     import_records(store, "hazard_areas", hazard_frame(1).assign(external_id="IMSMA-7"))
     assert store.read("hazard_areas")["external_id"].tolist() == ["IMSMA-7"]

@@ -487,6 +487,27 @@ def synthetic_exposure(seed: int, folder: Path, *, overwrite: bool = False) -> t
 FIELD_LAYERS = ("strikes", "hazard_areas", "activities", "items", "accidents", "victims")
 
 
+def held_back(scenario: Scenario, n: int = 3) -> list[str]:
+    """Strikes the demo leaves out of its records, as if never reported.
+
+    Those whose clearance found most of their type within 300 m, among the strikes whose
+    finds no other strike of their type could claim (none within 3.8 σ of its kernel,
+    location error included, plus 300 m): leaving them out changes nobody's dud rate.
+    """
+    strikes, items = scenario.strikes.to_crs(CRS), scenario.items.to_crs(CRS)
+    sx, sy = strikes.geometry.x.to_numpy(), strikes.geometry.y.to_numpy()
+    ix, iy = items.geometry.x.to_numpy(), items.geometry.y.to_numpy()
+    kinds, found = strikes["munition"].to_numpy(), items["munition"].to_numpy()
+    reach = 3.8 * np.hypot(strikes["accuracy_m"].fillna(1000.0).to_numpy(float), 450.0) + 300
+    score = np.zeros(len(strikes))
+    for i in range(len(strikes)):
+        others = (kinds == kinds[i]) & (np.arange(len(strikes)) != i)
+        if (others & (np.hypot(sx - sx[i], sy - sy[i]) < reach)).any():
+            continue
+        score[i] = ((found == kinds[i]) & (np.hypot(ix - sx[i], iy - sy[i]) < 300)).sum()
+    return sorted(strikes["id"].to_numpy()[np.argsort(-score, kind="stable")[:n]].tolist())
+
+
 # The demo's back-test: the map of what was known when half its clearance was done.
 BACKTEST_BEFORE = dt.date(2024, 4, 21)
 
@@ -504,7 +525,9 @@ def build_demo(
     ``forms/`` (the field forms, XLSForm, of every layer teams record in the field),
     ``programme.qgz`` (a QGIS/QField project over the records and the hazard map) and
     ``backtest.png``/``.csv`` (the map of what was known before the demo's
-    :data:`BACKTEST_BEFORE`, checked against the clearance done after it).
+    :data:`BACKTEST_BEFORE`, checked against the clearance done after it). The strikes
+    :func:`held_back` picks are left out of the records (named in ``truth.json``): the
+    strikes inferred from their finds wait for review.
     """
     from remnant.backtest import backtest, calibration_plot
     from remnant.dudrate import forest_plot
@@ -513,12 +536,17 @@ def build_demo(
     from remnant.priority import write_plan
     from remnant.qgisproject import write_project
     from remnant.report import write_report
+    from remnant.strikes_from_finds import infer_strikes, propose_strikes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     scenario = make_scenario(seed)
+    held = held_back(scenario)
+    scenario.truth["held_back_strikes"] = held
     store = create_store(folder / "remnant.gpkg", overwrite=overwrite)
     for layer, frame in scenario.layers().items():
+        if layer == "strikes":  # some strikes were never reported: their finds remain
+            frame = frame[~frame["id"].isin(held)]
         import_records(store, layer, frame, name=f"demo {layer}", user=USER)
     (folder / "truth.json").write_text(json.dumps(scenario.truth, indent=1), "utf-8")
     result: dict[str, Any] = {"store": store, "scenario": scenario, "counts": store.counts()}
@@ -566,6 +594,8 @@ def build_demo(
         hazard=folder / "hazard.tif",
         overwrite=overwrite,
     )
+    result["inferred"] = inferred = infer_strikes(store)
+    propose_strikes(store, inferred, user=USER)
     result["backtest"] = past = backtest(store, BACKTEST_BEFORE, samples=400, seed=seed)
     past.searches.to_csv(folder / "backtest.csv", index=False)
     calibration_plot(

@@ -50,6 +50,7 @@ P_NODES = np.r_[0.0, P_GRID, 1.0]
 MU_GRID = special.expit(np.linspace(special.logit(0.002), special.logit(0.9), 60))
 KAPPA_GRID = np.logspace(0.0, 3.0, 24)
 INFORMATIVE = 1e-4  # strikes whose duds had less chance than this of being found say nothing
+SHARED = 0.1  # a find at least this likely to be each of two strikes' puts them in one unit
 
 
 @dataclass
@@ -115,8 +116,9 @@ class StrikeEvidence:
 
     kernels: StrikeKernels
     searched: np.ndarray
-    found: np.ndarray
+    found: np.ndarray  # expected items per strike (shared items split by responsibility)
     unattributed: int
+    group: np.ndarray  # strikes that may have left the same find share a label
 
 
 def strike_evidence(
@@ -150,27 +152,46 @@ def strike_evidence(
             )
             searched[chosen] = engine.kernel_dot(k, 1.0 - survival, grid.left, grid.top, grid.cell)
     searched = np.clip(searched, 0.0, 1.0)
-    found, unattributed = _attribute(strikes, kernels, items, searches, grid, catalogue, searched)
-    # An item count above what the largest carrier count could leave is kept at that bound.
-    found = np.minimum(found, kernels.carriers_max * kernels.per_carrier)
-    return StrikeEvidence(kernels, searched, found, unattributed)
+    item, strike, share, unattributed = _attribute(
+        strikes, kernels, items, searches, grid, catalogue, searched
+    )
+    most = kernels.carriers_max * kernels.per_carrier  # what the largest count could leave
+    found = np.minimum(np.bincount(strike, weights=share, minlength=len(most)), most)
+    shared = share >= SHARED  # a find that is not clearly one strike's links them
+    group = _groups(item[shared], strike[shared], len(most))
+    return StrikeEvidence(kernels, searched, found, unattributed, group)
 
 
-def _attribute(
-    strikes, kernels, items, searches, grid, catalogue, searched
-) -> tuple[np.ndarray, int]:
+def _groups(item, strike, n_strikes: int) -> np.ndarray:
+    """A group label per strike: strikes that could have left the same find share one.
+
+    >>> _groups(np.array([0, 0, 1]), np.array([0, 2, 3]), 4).tolist()
+    [0, 1, 0, 2]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    pairs = pd.DataFrame({"item": item, "strike": strike})
+    first = pairs.groupby("item")["strike"].transform("first").to_numpy()
+    links = coo_matrix((np.ones(len(item)), (first, strike)), shape=(n_strikes, n_strikes))
+    return connected_components(links, directed=False)[1]
+
+
+def _attribute(strikes, kernels, items, searches, grid, catalogue, searched):
     """Share each found item between the strikes of its type that could have left it.
 
     Responsibility ∝ prior expected duds × footprint density at the item, among strikes of
     the same type dated no later than the item whose footprints the searches reached
-    (π > 0: a strike no search reached cannot be the source of a find).
+    (π > 0: a strike no search reached cannot be the source of a find). Returns, sorted
+    by item, each item's candidate strikes and their responsibilities, and the number of
+    items no strike could have left.
     """
-    found = np.zeros(len(kernels.x))
+    none = np.zeros(0, np.int64)
     if items is None or len(items) == 0:
-        return found, 0
+        return none, none, np.zeros(0), 0
     useful = items[items["activity"].isin(set(searches["id"])) & (items["munition"] != UNKNOWN)]
     if len(useful) == 0:
-        return found, 0
+        return none, none, np.zeros(0), 0
     pts = useful.to_crs(grid.crs).geometry
     ix, iy = pts.x.to_numpy(), pts.y.to_numpy()
     item_dates = [as_date(v) for v in useful["date"]]
@@ -183,6 +204,7 @@ def _attribute(
         * np.array([catalogue[m].prior_mean for m in kernels.munition])
     )
     unattributed = 0
+    owners: list[tuple[int, np.ndarray, np.ndarray]] = []
     for kind in set(useful["munition"]):
         of_type = np.flatnonzero(kernels.munition == kind)
         mine = np.flatnonzero((useful["munition"] == kind).to_numpy())
@@ -208,8 +230,12 @@ def _attribute(
             if total <= 0:
                 unattributed += 1
                 continue
-            found[s] += density / total
-    return found, unattributed
+            owners.append((i, s, density / total))
+    owners.sort(key=lambda o: o[0])
+    item = np.concatenate([np.full(len(o[1]), o[0]) for o in owners]) if owners else none
+    strike = np.concatenate([o[1] for o in owners]) if owners else none
+    share = np.concatenate([o[2] for o in owners]) if owners else np.zeros(0)
+    return item, strike.astype(np.int64), share, unattributed
 
 
 def _log_likelihood(n_lo, n_hi, per_carrier, searched, found) -> np.ndarray:
@@ -258,15 +284,24 @@ def _log_beta_weights(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.concatenate([below, inner, above], axis=1)
 
 
-def _posterior(loglik: np.ndarray, prior: DudRate, mu_grid, kappa_grid) -> np.ndarray:
-    """Posterior mass of (μ, κ) on mu_grid × kappa_grid given per-strike log ℓ_s(p_j)."""
+def _posterior(loglik: np.ndarray, prior: DudRate, mu_grid, kappa_grid, strength) -> np.ndarray:
+    """Posterior mass of (μ, κ) on mu_grid × kappa_grid given per-unit log ℓ_u(p_j).
+
+    A unit of ``strength`` m has its rate ~ Beta with concentration m (κ + 1) − 1: the
+    mean of independent strike rates, moment-matched.
+    """
     mu, kappa = np.meshgrid(mu_grid, kappa_grid, indexing="ij")
-    logbeta = _log_beta_weights((mu * kappa).ravel(), ((1 - mu) * kappa).ravel())
-    shift_g = logbeta.max(axis=1, keepdims=True)
-    shift_s = loglik.max(axis=1, keepdims=True)
-    with np.errstate(divide="ignore"):
-        marginal = np.log(np.exp(logbeta - shift_g) @ np.exp(loglik - shift_s).T)
-    logpost = (marginal + shift_g + shift_s.T).sum(axis=1).reshape(mu.shape)
+    logpost = np.zeros(mu.size)
+    for m in np.unique(strength):
+        units = loglik[strength == m]
+        c = (m * (kappa + 1) - 1).ravel()
+        logbeta = _log_beta_weights(mu.ravel() * c, (1 - mu.ravel()) * c)
+        shift_g = logbeta.max(axis=1, keepdims=True)
+        shift_s = units.max(axis=1, keepdims=True)
+        with np.errstate(divide="ignore"):
+            marginal = np.log(np.exp(logbeta - shift_g) @ np.exp(units - shift_s).T)
+        logpost += (marginal + shift_g + shift_s.T).sum(axis=1)
+    logpost = logpost.reshape(mu.shape)
     logprior = (prior.alpha - 1) * np.log(mu) + (prior.beta - 1) * np.log1p(-mu) - np.log(kappa)
     cell = np.gradient(mu_grid)[:, None] * np.gradient(kappa_grid)[None, :]
     logpost = logpost + logprior + np.log(cell)
@@ -274,12 +309,13 @@ def _posterior(loglik: np.ndarray, prior: DudRate, mu_grid, kappa_grid) -> np.nd
     return post / post.sum()
 
 
-def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
+def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate, strength=None):
     """Posterior of one type's field dud rate μ from its strikes' evidence.
 
     Parameters are per strike: carrier range, submunitions per carrier, chance π that a
-    dud was found, items found k. Returns (mean, 5th percentile, 95th percentile, κ's
-    posterior geometric mean, μ's posterior as a moment-matched Beta).
+    dud was found, items found k; ``strength`` (1 for a strike) that of a unit of
+    strikes whose finds are pooled (:func:`_units`). Returns (mean, 5th percentile, 95th
+    percentile, κ's posterior geometric mean, μ's posterior as a moment-matched Beta).
 
     Twenty strikes of four carriers of 88 (352 submunitions each), 90 % of each footprint
     searched, 95 items found at each: about 95 / (352 × 0.9) = 30 % failed.
@@ -297,13 +333,14 @@ def posterior_mu(n_lo, n_hi, per_carrier, searched, found, prior: DudRate):
         np.asarray(searched, float),
         np.asarray(found, float),
     )
+    strength = np.ones(len(loglik)) if strength is None else np.asarray(strength, float)
     # A coarse grid over the whole prior range finds the posterior; a fine one resolves it.
-    post = _posterior(loglik, prior, MU_GRID, KAPPA_GRID)
+    post = _posterior(loglik, prior, MU_GRID, KAPPA_GRID, strength)
     mu_lo, mu_hi = _support(MU_GRID, post.sum(axis=1))
     kappa_lo, kappa_hi = _support(KAPPA_GRID, post.sum(axis=0))
     mu_grid = special.expit(np.linspace(special.logit(mu_lo), special.logit(mu_hi), 80))
     kappa_grid = np.exp(np.linspace(np.log(kappa_lo), np.log(kappa_hi), 32))
-    post = _posterior(loglik, prior, mu_grid, kappa_grid)
+    post = _posterior(loglik, prior, mu_grid, kappa_grid, strength)
     mu_mass, kappa_mass = post.sum(axis=1), post.sum(axis=0)
     mean = float((mu_grid * mu_mass).sum())
     var = float(((mu_grid - mean) ** 2 * mu_mass).sum())
@@ -370,14 +407,8 @@ def fit_dud_rates(
                 False,
             )
             continue
-        mean, lo, hi, kappa_hat, beta = posterior_mu(
-            k.carriers_min[informative],
-            k.carriers_max[informative],
-            k.per_carrier[informative],
-            ev.searched[informative],
-            ev.found[informative],
-            prior,
-        )
+        n_lo, n_hi, per, pi, found, strength = _units(k, ev, informative)
+        mean, lo, hi, kappa_hat, beta = posterior_mu(n_lo, n_hi, per, pi, found, prior, strength)
         estimate = TypeEstimate(
             kind,
             len(informative),
@@ -394,6 +425,40 @@ def fit_dud_rates(
         estimates[kind] = estimate
         weights[rows] = _weights(k, ev, rows, mean, kappa_hat)
     return DudRateFit(estimates, weights, ev.unattributed)
+
+
+def _units(k: StrikeKernels, ev: StrikeEvidence, rows: np.ndarray):
+    """Carrier ranges, submunitions per carrier, π and finds of the fit's units.
+
+    A unit is a strike, or strikes whose finds cannot be told apart (one find could be
+    either's): their carriers add up, π is their fired-weighted mean and the finds are
+    summed, so no find has to be split between them; the unit's rate, the weighted mean
+    of its strikes' rates, varies less than one strike's: its strength is the effective
+    number of strikes in it, (Σw)²/Σw² with w their fired × π (docs/dud-rate-model.md).
+    """
+    group = ev.group[rows]
+    fired = k.carriers_mean[rows] * k.per_carrier[rows]
+    frame = pd.DataFrame(
+        {
+            "group": group,
+            "lo": k.carriers_min[rows],
+            "hi": k.carriers_max[rows],
+            "per": k.per_carrier[rows],
+            "reached": fired * ev.searched[rows],
+            "reached2": (fired * ev.searched[rows]) ** 2,
+            "fired": fired,
+            "found": ev.found[rows],
+        }
+    ).groupby("group", sort=False)
+    sums = frame[["lo", "hi", "reached", "reached2", "fired", "found"]].sum()
+    return (
+        sums["lo"].to_numpy(),
+        sums["hi"].to_numpy(),
+        frame["per"].first().to_numpy(),
+        (sums["reached"] / sums["fired"]).to_numpy(),
+        sums["found"].to_numpy(),
+        (sums["reached"] ** 2 / sums["reached2"]).round(1).to_numpy(),
+    )
 
 
 def _weights(k: StrikeKernels, ev: StrikeEvidence, rows, mu: float, kappa: float) -> np.ndarray:

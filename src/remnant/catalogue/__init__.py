@@ -14,7 +14,15 @@ from importlib import resources
 from remnant.errors import InputError, NotFoundError
 
 # Where a strike's report came from; each class has a location σ in survey.toml.
-SOURCE_CLASSES = ("surveyed", "eod_report", "military_record", "nts_informant", "media", "other")
+SOURCE_CLASSES = (
+    "surveyed",
+    "eod_report",
+    "military_record",
+    "nts_informant",
+    "media",
+    "inferred",  # from a cluster of finds (remnant infer-strikes), not from a report
+    "other",
+)
 MAX_SIGMA_M = 100_000  # the largest location or spread σ, metres, a figure or record may give
 
 __all__ = [

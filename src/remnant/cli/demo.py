@@ -85,6 +85,12 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
         f"duds found {truth['duds_found']} of {truth['duds_total']}"
     )
     console.print(f"back-test (demo/backtest.png): {result['backtest']}")
+    inferred = result["inferred"]
+    console.print(
+        f"strikes left out of the records (truth.json: held_back_strikes): "
+        f"{', '.join(truth['held_back_strikes'])}; infer-strikes: {inferred}, "
+        "waiting for review (remnant review list demo/remnant.gpkg)"
+    )
     console.print("[bold]plan[/bold] for 4 teams over a year (demo/plan/):")
     show_plan(result["plan"])
     console.print(f"report: {Path(folder) / 'report.html'} and report.pdf")

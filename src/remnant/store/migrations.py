@@ -86,6 +86,12 @@ def _for_gis_clients(conn: sa.Connection, backend) -> None:
     backend.style_layers(conn)
 
 
+def _describe_anew(conn: sa.Connection, backend) -> None:
+    for table in schema.RECORD_TABLES.values():
+        backend.describe_fields(conn, table)
+    backend.style_layers(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
     Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
@@ -99,6 +105,11 @@ MIGRATIONS: list[Migration] = [
         8,
         "field domains and QGIS styles for GIS clients; users and reviews not listed as layers",
         _for_gis_clients,
+    ),
+    Migration(
+        9,
+        "strikes may be inferred from finds: source class 'inferred' in the domains",
+        _describe_anew,
     ),
 ]
 
