@@ -50,6 +50,7 @@ P_NODES = np.r_[0.0, P_GRID, 1.0]
 MU_GRID = special.expit(np.linspace(special.logit(0.002), special.logit(0.9), 60))
 KAPPA_GRID = np.logspace(0.0, 3.0, 24)
 INFORMATIVE = 1e-4  # strikes whose duds had less chance than this of being found say nothing
+PLACEMENTS = 64  # draws of where a strike's carriers fell (docs/dud-rate-model.md)
 SHARED = 0.1  # a find at least this likely to be each of two strikes' puts them in one unit
 
 
@@ -119,6 +120,7 @@ class StrikeEvidence:
     found: np.ndarray  # expected items per strike (shared items split by responsibility)
     unattributed: int
     group: np.ndarray  # strikes that may have left the same find share a label
+    placed: np.ndarray  # strikes × PLACEMENTS: π for draws of where the carriers fell
 
 
 def strike_evidence(
@@ -134,6 +136,8 @@ def strike_evidence(
     searches = activities[activities["type"].isin(SEARCH_TYPES)] if len(activities) else activities
     epochs, plan = activity_epochs(strikes, searches, grid.crs, survey)
     searched = np.zeros(len(kernels.x))
+    placed = np.zeros((len(kernels.x), PLACEMENTS))
+    rng = np.random.default_rng(0)  # the fit is repeatable
     survival = np.ones(grid.shape)
     for e in reversed(range(len(plan) + 1)):
         if e < len(plan):
@@ -151,6 +155,7 @@ def strike_evidence(
                 np.ones(len(chosen)),
             )
             searched[chosen] = engine.kernel_dot(k, 1.0 - survival, grid.left, grid.top, grid.cell)
+            placed[chosen] = _placed(kernels, chosen, 1.0 - survival, grid, rng)
     searched = np.clip(searched, 0.0, 1.0)
     item, strike, share, unattributed = _attribute(
         strikes, kernels, items, searches, grid, catalogue, searched
@@ -159,7 +164,43 @@ def strike_evidence(
     found = np.minimum(np.bincount(strike, weights=share, minlength=len(most)), most)
     shared = share >= SHARED  # a find that is not clearly one strike's links them
     group = _groups(item[shared], strike[shared], len(most))
-    return StrikeEvidence(kernels, searched, found, unattributed, group)
+    # The draws give π's spread; its mean is the kernel's share (no Monte Carlo error, and
+    # a strike the draws all missed keeps the share the smooth kernel gives it).
+    drawn = placed.mean(axis=1)
+    scale = np.divide(searched, drawn, out=np.zeros_like(drawn), where=drawn > 0)
+    placed = np.where(drawn[:, None] > 0, placed * scale[:, None], searched[:, None])
+    return StrikeEvidence(kernels, searched, found, unattributed, group, np.clip(placed, 0, 1))
+
+
+def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng) -> np.ndarray:
+    """π of each chosen strike for PLACEMENTS draws of where its carriers fell.
+
+    A draw moves the strike by its location error and each of its carriers (its mean
+    count, rounded) by the carrier spread; π is then the mean over its carriers of the
+    searched mass of one carrier's footprint around its aim point.
+    """
+    n = np.maximum(np.rint(kernels.carriers_mean[chosen]).astype(np.int64), 1)
+    per_draw = np.repeat(n, PLACEMENTS)  # kernels per (strike, draw)
+    unit = np.repeat(np.arange(len(chosen) * PLACEMENTS), per_draw)
+    strike = chosen[unit // PLACEMENTS]
+    shift = (
+        rng.normal(size=(len(chosen) * PLACEMENTS, 2))
+        * np.sqrt(np.repeat(kernels.location_var[chosen], PLACEMENTS))[:, None]
+    )
+    spread = rng.normal(size=(len(unit), 2)) * np.sqrt(kernels.spread_var[strike])[:, None]
+    one_xx = kernels.footprint_xx[strike] - kernels.spread_var[strike]
+    one_yy = kernels.footprint_yy[strike] - kernels.spread_var[strike]
+    k = engine.KernelSet(
+        kernels.x[strike] + shift[unit, 0] + spread[:, 0],
+        kernels.y[strike] + shift[unit, 1] + spread[:, 1],
+        one_xx,
+        kernels.footprint_xy[strike],
+        one_yy,
+        np.ones(len(unit)),
+    )
+    dots = engine.kernel_dot(k, values, grid.left, grid.top, grid.cell)
+    means = np.bincount(unit, weights=dots) / per_draw
+    return means.reshape(len(chosen), PLACEMENTS)
 
 
 def _groups(item, strike, n_strikes: int) -> np.ndarray:
@@ -239,7 +280,19 @@ def _attribute(strikes, kernels, items, searches, grid, catalogue, searched):
 
 
 def _log_likelihood(n_lo, n_hi, per_carrier, searched, found) -> np.ndarray:
-    """Log ℓ_s(p_j) for each strike and node p_j of P_NODES, the carrier count marginalised."""
+    """Log ℓ_s(p_j) for each strike and node p_j of P_NODES, the carrier count marginalised.
+
+    ``searched`` is π per strike, or per strike and draw of where its carriers fell: then
+    the likelihood is the mean over the draws.
+    """
+    draws = np.asarray(searched, float).reshape(len(found), -1)
+    out = np.full((len(found), len(P_NODES)), -np.inf)
+    for pi in draws.T:
+        out = np.logaddexp(out, _binomial_mixture(n_lo, n_hi, per_carrier, pi, found))
+    return out - np.log(draws.shape[1])
+
+
+def _binomial_mixture(n_lo, n_hi, per_carrier, searched, found) -> np.ndarray:
     p = P_NODES[None, :]
     out = np.full((len(found), len(P_NODES)), -np.inf)
     span = (n_hi - n_lo + 1).astype(int)
@@ -428,36 +481,33 @@ def fit_dud_rates(
 
 
 def _units(k: StrikeKernels, ev: StrikeEvidence, rows: np.ndarray):
-    """Carrier ranges, submunitions per carrier, π and finds of the fit's units.
+    """Carrier ranges, submunitions per carrier, π draws and finds of the fit's units.
 
     A unit is a strike, or strikes whose finds cannot be told apart (one find could be
-    either's): their carriers add up, π is their fired-weighted mean and the finds are
-    summed, so no find has to be split between them; the unit's rate, the weighted mean
-    of its strikes' rates, varies less than one strike's: its strength is the effective
-    number of strikes in it, (Σw)²/Σw² with w their fired × π (docs/dud-rate-model.md).
+    either's): their carriers add up, π is their fired-weighted mean (draw by draw of
+    where their carriers fell) and the finds are summed, so no find has to be split
+    between them; the unit's rate, the weighted mean of its strikes' rates, varies less
+    than one strike's: its strength is the effective number of strikes in it, (Σw)²/Σw²
+    with w their fired × π (docs/dud-rate-model.md).
     """
-    group = ev.group[rows]
+    code = pd.factorize(ev.group[rows])[0]
+    units = code.max() + 1 if len(code) else 0
     fired = k.carriers_mean[rows] * k.per_carrier[rows]
-    frame = pd.DataFrame(
-        {
-            "group": group,
-            "lo": k.carriers_min[rows],
-            "hi": k.carriers_max[rows],
-            "per": k.per_carrier[rows],
-            "reached": fired * ev.searched[rows],
-            "reached2": (fired * ev.searched[rows]) ** 2,
-            "fired": fired,
-            "found": ev.found[rows],
-        }
-    ).groupby("group", sort=False)
-    sums = frame[["lo", "hi", "reached", "reached2", "fired", "found"]].sum()
+    reached = fired * ev.searched[rows]
+
+    def total(values):
+        out = np.zeros((units, *np.shape(values)[1:]))
+        np.add.at(out, code, values)
+        return out
+
+    first = np.unique(code, return_index=True)[1]
     return (
-        sums["lo"].to_numpy(),
-        sums["hi"].to_numpy(),
-        frame["per"].first().to_numpy(),
-        (sums["reached"] / sums["fired"]).to_numpy(),
-        sums["found"].to_numpy(),
-        (sums["reached"] ** 2 / sums["reached2"]).round(1).to_numpy(),
+        total(k.carriers_min[rows]),
+        total(k.carriers_max[rows]),
+        k.per_carrier[rows][first],
+        total(fired[:, None] * ev.placed[rows]) / total(fired)[:, None],
+        total(ev.found[rows]),
+        np.round(total(reached) ** 2 / np.maximum(total(reached**2), 1e-300), 1),
     )
 
 

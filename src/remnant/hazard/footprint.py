@@ -28,8 +28,9 @@ __all__ = ["StrikeKernels", "projected_kernels", "strike_kernels"]
 class StrikeKernels:
     """Per strike (in the grid's CRS, metres): centre, covariance parts and expected items.
 
-    ``footprint_*`` is the covariance of one carrier's footprint plus the carrier spread,
-    ``location_var`` the variance of the reported position; the hazard kernel is their sum.
+    ``footprint_*`` is the covariance of one carrier's footprint plus the carrier spread
+    (``spread_var`` per axis, 0 for a single carrier), ``location_var`` the variance of
+    the reported position; the hazard kernel is their sum.
     """
 
     ids: np.ndarray
@@ -43,6 +44,7 @@ class StrikeKernels:
     carriers_min: np.ndarray
     carriers_max: np.ndarray
     per_carrier: np.ndarray
+    spread_var: np.ndarray
 
     @property
     def carriers_mean(self) -> np.ndarray:
@@ -126,4 +128,5 @@ def strike_kernels(
         carriers_min=lo,
         carriers_max=hi,
         per_carrier=np.array([m.submunitions_per_carrier for m in entries], float),
+        spread_var=np.where(several, spread**2, 0.0),
     )
