@@ -478,3 +478,15 @@ def test_every_field_form_brings_its_record_in(store, tmp_path, layer, export):
         assert proposal["accuracy_m"] == pytest.approx(round(acc * GPS_SIGMA, 1))
     store.decide(layer, instance, True, by="admin")
     assert store.get(layer, instance)["external_id"] == instance
+
+
+def test_a_kobo_csv_cannot_carry_the_victims_and_says_so(store, tmp_path):
+    """KoboToolbox's CSV export leaves repeats out: refused, nothing queued."""
+    form = write_form(tmp_path / "accidents.xlsx", "accidents")
+    path = tmp_path / "kobo.csv"
+    pd.DataFrame(
+        {"date": ["2024-03-20"], "location": ["48.0 37.8 100 5"], "_uuid": ["abc"]}
+    ).to_csv(path, index=False, sep=";")
+    with pytest.raises(InputError, match="KoboToolbox's as XLSX"):
+        import_submissions(store, path, form, user="team3")
+    assert store.reviews().empty

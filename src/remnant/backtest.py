@@ -92,7 +92,7 @@ def backtest(
     found_before = items[items["activity"].isin(earlier["id"])]
     fit = fit_frames(inputs, found_before) if len(found_before) else None
     hazard = map_prepared(prepared_map(inputs, fit), inputs.grid)
-    polygons = later.to_crs(inputs.grid.crs).geometry.to_numpy()
+    polygons = later.to_crs(inputs.grid.crs).geometry
     detect = [survey.detection[t] for t in later["type"]]
     draws = search_draws(
         hazard, list(zip(polygons, detect, strict=True)), samples=samples, seed=seed
@@ -105,7 +105,7 @@ def backtest(
             "activity": later["id"].to_numpy(),
             "type": later["type"].to_numpy(),
             "start": later["begins"].to_numpy(),
-            "area_ha": later.to_crs(inputs.grid.crs).area.to_numpy() / 1e4,
+            "area_ha": polygons.area.to_numpy() / 1e4,
             "predicted": draws.mean(axis=0),
             "p05": np.percentile(draws, 5, axis=0),
             "p50": np.percentile(draws, 50, axis=0),

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import stats
 from scipy.cluster.hierarchy import fclusterdata
 
@@ -91,7 +92,7 @@ def infer_strikes(store: Store, *, min_items: int = 5, samples: int = 4000) -> C
         return Candidates(empty, {}, 0)
     lon, lat = items.total_bounds.reshape(2, 2).mean(axis=0).tolist()
     crs = equal_area_crs(lon, lat)
-    xy = np.column_stack([items.to_crs(crs).geometry.x, items.to_crs(crs).geometry.y])
+    xy = shapely.get_coordinates(items.to_crs(crs).geometry.to_numpy())
     strikes = store.read("strikes")
     loose = ~_explained(items, xy, strikes, crs, catalogue, survey)
     rates = fit_store(store).rates() if len(strikes) else {}
