@@ -3,6 +3,7 @@
 import numpy as np
 import shapely
 
+from remnant.backtest import backtest
 from remnant.national import CRS, LABEL, build_national, national_scenario
 
 
@@ -30,3 +31,16 @@ def test_national_store_passes_every_rule(tmp_path):
     areas = store.read("hazard_areas")
     worked = set(store.read("activities")["hazard_area"])
     assert (areas.loc[areas["id"].isin(worked), "status"] != "open").all()  # the workflow ran
+
+
+def test_the_map_back_tested_on_the_national_scenario_holds_its_bands(tmp_path):
+    """The scenario's finds are drawn carrier by carrier, elongated footprints on unknown
+    lines of flight, searches covering part of a footprint: the back-test's 50 % and 90 %
+    intervals hold the later searches' finds as often as they say (3 binomial s.e.)."""
+    store = build_national(tmp_path, seed=2, n_strikes=3000)
+    assert store.counts()["items"] > 500
+    s = backtest(store, "2025-01-01", cell=250.0, samples=200).summary
+    assert s["searches"] > 100
+    for level in (50, 90):
+        assert abs(s[f"coverage_{level}"] - level / 100) <= 3 * s[f"coverage_{level}_se"], s
+    assert s["spearman"] > 0.4

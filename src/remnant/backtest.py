@@ -16,6 +16,7 @@ Measures (docs/backtest.md says how to read them):
   for counts, a band of whole numbers holds the truth more often than its level, the PIT
   does not (Czado, Gneiting & Held 2009, Biometrics 65:1254) — each with its binomial
   standard error;
+* the items all later searches found against the 5–95 % band of their sum;
 * Spearman's rank correlation of predicted and found items;
 * the share of the items found that lay in the searches the map ranked highest (the
   fifth of the searched area with the highest predicted items per hectare).
@@ -32,7 +33,7 @@ import pandas as pd
 
 from remnant.dudrate import SEARCH_TYPES
 from remnant.errors import ModelError
-from remnant.hazard import map_prepared, search_draws
+from remnant.hazard import search_draws
 from remnant.mapping import fit_frames, inputs_of, prepared_map
 from remnant.records import as_date
 from remnant.store import Store
@@ -91,11 +92,11 @@ def backtest(
     inputs = inputs_of(known, earlier, store.read("hazard_areas"), catalogue, survey, cell)
     found_before = items[items["activity"].isin(earlier["id"])]
     fit = fit_frames(inputs, found_before) if len(found_before) else None
-    hazard = map_prepared(prepared_map(inputs, fit), inputs.grid)
+    prepared = prepared_map(inputs, fit)  # the Monte Carlo needs no raster
     polygons = later.to_crs(inputs.grid.crs).geometry
     detect = [survey.detection[t] for t in later["type"]]
     draws = search_draws(
-        hazard, list(zip(polygons, detect, strict=True)), samples=samples, seed=seed
+        prepared, list(zip(polygons, detect, strict=True)), samples=samples, seed=seed
     )
     types = set(inputs.kernels.munition)
     mapped = items[items["munition"].isin(types)]
@@ -114,7 +115,10 @@ def backtest(
             "pit": pit(draws, found, seed=seed),
         }
     )
-    return Backtest(day, table, _summary(table, len(items[items["activity"].isin(later["id"])])))
+    summary = _summary(table, len(items[items["activity"].isin(later["id"])]))
+    totals = draws.sum(axis=1)  # every later search together, per draw
+    summary["predicted_p05"], summary["predicted_p95"] = np.percentile(totals, [5, 95]).tolist()
+    return Backtest(day, table, summary)
 
 
 def pit(draws: np.ndarray, found: np.ndarray, *, seed: int = 0) -> np.ndarray:

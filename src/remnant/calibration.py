@@ -4,8 +4,9 @@ A simulated programme (synthetic data) is a set of strikes of one submunition ty
 true field dud rate μ is known: each strike has 1–4 carriers whose aim points spread
 around its true centre by the catalogue's carrier spread (the submunitions of one carrier
 share its aim point), its own dud rate drawn from Beta(μκ, (1 − μ)κ), duds scattered by
-one carrier's footprint around each aim point, and a reported position off its true
-centre by the location error. Clearance boxes placed over the strikes — all of the
+one carrier's footprint around each aim point (its length along the strike's line of
+flight, drawn uniformly and not recorded), and a reported position off its true centre
+by the location error. Clearance boxes placed over the strikes — all of the
 footprint or part of it — find each dud inside them, in order, with the detection
 probability, and the items found are recorded against the box that found them. The same
 figures (catalogue entry, survey figures) are given to the fit, which then sees only what
@@ -101,11 +102,16 @@ def simulate(regime: Regime, seed: int):
     rate = rng.beta(regime.mu * regime.kappa, (1 - regime.mu) * regime.kappa, s)
     centres = reported + rng.normal(0, sigma_loc, (s, 2))
     duds, owner = [], []
+    sd = np.array([entry.footprint_length_m, entry.footprint_width_m]) / 4  # along, across
+    heading = rng.uniform(0, np.pi, s)  # each strike's line of flight, not recorded
     for i in range(s):
         aims = centres[i] + (rng.normal(0, spread, (carriers[i], 2)) if carriers[i] > 1 else 0)
+        turn = np.array(
+            [[np.sin(heading[i]), np.cos(heading[i])], [np.cos(heading[i]), -np.sin(heading[i])]]
+        )
         for aim in np.atleast_2d(aims):
             n = rng.binomial(entry.submunitions_per_carrier, rate[i])
-            duds.append(aim + rng.normal(0, one, (n, 2)))
+            duds.append(aim + (rng.normal(0, 1, (n, 2)) * sd) @ turn)
             owner += [i] * n
     where = np.concatenate(duds) if duds else np.zeros((0, 2))
     reach = np.sqrt(one**2 + spread**2 + sigma_loc**2)

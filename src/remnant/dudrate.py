@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 from remnant.catalogue import UNKNOWN, Munition, SurveyFigures
 from remnant.grid import Grid, coverage
 from remnant.hazard import engine
-from remnant.hazard.footprint import StrikeKernels, projected_kernels
+from remnant.hazard.footprint import StrikeKernels, carrier_covariance, projected_kernels
 from remnant.hazard.model import DudRate, activity_epochs
 from remnant.records import as_date
 
@@ -175,9 +175,10 @@ def strike_evidence(
 def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng) -> np.ndarray:
     """π of each chosen strike for PLACEMENTS draws of where its carriers fell.
 
-    A draw moves the strike by its location error and each of its carriers (its mean
-    count, rounded) by the carrier spread; π is then the mean over its carriers of the
-    searched mass of one carrier's footprint around its aim point.
+    A draw moves the strike by its location error, each of its carriers (its mean count,
+    rounded) by the carrier spread, and turns the footprint to its azimuth or, where the
+    record has none, to a direction drawn uniformly; π is then the mean over its carriers
+    of the searched mass of one carrier's footprint around its aim point.
     """
     n = np.maximum(np.rint(kernels.carriers_mean[chosen]).astype(np.int64), 1)
     per_draw = np.repeat(n, PLACEMENTS)  # kernels per (strike, draw)
@@ -188,13 +189,15 @@ def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng) -> np.ndarr
         * np.sqrt(np.repeat(kernels.location_var[chosen], PLACEMENTS))[:, None]
     )
     spread = rng.normal(size=(len(unit), 2)) * np.sqrt(kernels.spread_var[strike])[:, None]
-    one_xx = kernels.footprint_xx[strike] - kernels.spread_var[strike]
-    one_yy = kernels.footprint_yy[strike] - kernels.spread_var[strike]
+    theta = kernels.headings(rng, np.repeat(chosen, PLACEMENTS))[unit]  # one per strike draw
+    one_xx, one_xy, one_yy = carrier_covariance(
+        kernels.along_var[strike], kernels.across_var[strike], theta
+    )
     k = engine.KernelSet(
         kernels.x[strike] + shift[unit, 0] + spread[:, 0],
         kernels.y[strike] + shift[unit, 1] + spread[:, 1],
         one_xx,
-        kernels.footprint_xy[strike],
+        one_xy,
         one_yy,
         np.ones(len(unit)),
     )

@@ -2,9 +2,14 @@
 
 About 600,000 km² (1,000 × 600 km, Lambert azimuthal equal-area), 50,000 strikes of the
 demo's munition types concentrated along three front lines, hazard areas as clusters of
-2 km cells holding strikes (all confirmed), and clearance and technical survey over part
-of them. Every record's ``source`` says SYNTHETIC; nothing here describes a real place,
-event or weapon use. Built by ``remnant demo DIR --scale national``.
+2 km cells holding strikes (all confirmed), clearance and technical survey over part of
+them, and the duds those found: each strike's submunitions scattered carrier by carrier
+from its true centre (its record is that centre moved by its location error), each
+failing at the strike's own rate (drawn around its type's), each search finding the
+duds inside it with its detection probability — so that the map can be back-tested at
+national scale (``remnant backtest``). Every record's ``source`` says SYNTHETIC; nothing
+here describes a real place, event or weapon use. Built by
+``remnant demo DIR --scale national``.
 """
 
 from __future__ import annotations
@@ -17,8 +22,16 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from remnant.catalogue import default_catalogue
-from remnant.demo import CARRIERS, SOURCES, TYPE_SHARES, USER
+from remnant.catalogue import default_catalogue, default_survey
+from remnant.demo import (
+    CARRIERS,
+    DETECTION,
+    SOURCES,
+    TRUE_CONCENTRATION,
+    TRUE_DUD_RATES,
+    TYPE_SHARES,
+    USER,
+)
 from remnant.grid import equal_area_crs
 from remnant.io import import_records
 from remnant.store import create_store
@@ -36,7 +49,12 @@ BLOCK = 10  # … within blocks of 10 × 10 cells
 
 
 def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.GeoDataFrame]:
-    """Strikes, hazard areas and activities (EPSG:4326), labelled synthetic."""
+    """Strikes, hazard areas, activities and items (EPSG:4326), labelled synthetic.
+
+    >>> layers = national_scenario(seed=1, n_strikes=200)
+    >>> list(layers), len(layers["strikes"])
+    (['strikes', 'hazard_areas', 'activities', 'items'], 200)
+    """
     rng = np.random.default_rng(seed)
     catalogue = default_catalogue()
     # Three front lines across the region; strikes scatter a few km either side.
@@ -50,7 +68,10 @@ def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.
     lo_hi = np.array([CARRIERS[catalogue[t].delivery] for t in types])
     carriers = rng.integers(lo_hi[:, 0], lo_hi[:, 1] + 1)
     classes = rng.choice(list(SOURCES), n_strikes, p=[s[0] for s in SOURCES.values()])
-    days = rng.integers(0, 900, n_strikes)
+    days = rng.integers(0, 800, n_strikes)  # all before the first search (2024-07-01)
+    accuracy = np.array([SOURCES[c][1] for c in classes])
+    duds = _duds(rng, x, y, types, carriers)
+    x, y = x + rng.normal(0, accuracy), y + rng.normal(0, accuracy)  # as reported
     strikes = gpd.GeoDataFrame(
         {
             "id": [f"NST-{i + 1:06d}" for i in range(n_strikes)],
@@ -59,7 +80,7 @@ def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.
             "carriers": carriers,
             "azimuth_deg": np.nan,
             "source_class": classes,
-            "accuracy_m": [SOURCES[c][1] for c in classes],
+            "accuracy_m": accuracy,
             "source": LABEL,
         },
         geometry=shapely.points(x, y),
@@ -121,11 +142,74 @@ def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.
         geometry=[polygonal(g) for g in worked[keep]],
         crs=CRS,
     )
+    items = _found(rng, activities, duds)
     return {
         "strikes": strikes.to_crs(4326),
         "hazard_areas": areas.to_crs(4326),
         "activities": activities.to_crs(4326),
+        "items": items.to_crs(4326),
     }
+
+
+def _duds(rng, x, y, types, carriers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each strike's duds lie (x, y) and their munition, carrier by carrier.
+
+    A strike's rate is drawn around its type's (Beta, concentration ``TRUE_CONCENTRATION``);
+    a carrier's aim point from the strike's centre with the carrier spread (for more than
+    one carrier); its duds from the footprint (σ = length/4 along a random line of
+    flight, width/4 across).
+    """
+    catalogue, spread = default_catalogue(), default_survey().carrier_spread_m
+    entries = [catalogue[t] for t in types]
+    mean = np.array([TRUE_DUD_RATES[t] for t in types])
+    rate = rng.beta(mean * TRUE_CONCENTRATION, (1 - mean) * TRUE_CONCENTRATION)
+    heading = np.radians(rng.uniform(0, 180, len(types)))
+    owner = np.repeat(np.arange(len(types)), carriers)  # one row per carrier
+    sd = np.array([spread[m.delivery] for m in entries])[owner] * (carriers[owner] > 1)
+    aim_x = x[owner] + rng.normal(0, 1, len(owner)) * sd
+    aim_y = y[owner] + rng.normal(0, 1, len(owner)) * sd
+    per_carrier = np.array([m.submunitions_per_carrier for m in entries])[owner]
+    n = rng.binomial(per_carrier, rate[owner])
+    carrier = np.repeat(np.arange(len(owner)), n)
+    strike = owner[carrier]
+    length = np.array([m.footprint_length_m for m in entries])[strike] / 4
+    width = np.array([m.footprint_width_m for m in entries])[strike] / 4
+    along = rng.normal(0, 1, len(carrier)) * length
+    across = rng.normal(0, 1, len(carrier)) * width
+    s, c = np.sin(heading[strike]), np.cos(heading[strike])
+    return (
+        aim_x[carrier] + along * s + across * c,
+        aim_y[carrier] + along * c - across * s,
+        types[strike],
+    )
+
+
+def _found(rng, activities: gpd.GeoDataFrame, duds) -> gpd.GeoDataFrame:
+    """The duds each search found, in the order the searches were done (one find each)."""
+    x, y, munition = duds
+    order = np.argsort(activities["start"].to_numpy(), kind="stable")
+    polygons = activities.geometry.to_numpy()[order]
+    pts, hit = shapely.STRtree(polygons).query(shapely.points(x, y), predicate="within")
+    first = np.lexsort((hit, pts))
+    pts, hit = pts[first], hit[first]
+    kind = activities["type"].to_numpy()[order][hit]
+    success = rng.random(len(pts)) < np.array([DETECTION[k] for k in kind])
+    _, once = np.unique(pts[success], return_index=True)
+    dud, search = pts[success][once], order[hit[success][once]]
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"NIT-{i + 1:07d}" for i in range(len(dud))],
+            "date": activities["end"].to_numpy()[search],
+            "munition": munition[dud],
+            "category": "submunition",
+            "state": "dud",
+            "activity": activities["id"].to_numpy()[search],
+            "destroyed": True,
+            "source": LABEL,
+        },
+        geometry=shapely.points(x[dud], y[dud]),
+        crs=activities.crs,
+    )
 
 
 def build_national(

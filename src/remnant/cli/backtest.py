@@ -48,7 +48,10 @@ def backtest(store, before, csv_path, png, cell, samples, overwrite) -> None:
     rows = [
         ("searches after the date", f"{s['searches']}"),
         ("items found (mapped types)", f"{s['found']} (all types: {s['items_later']})"),
-        ("items predicted", f"{s['predicted']:.1f}"),
+        (
+            "items predicted (5-95 % band)",
+            f"{s['predicted']:.1f} ({s['predicted_p05']:.0f}-{s['predicted_p95']:.0f})",
+        ),
         ("finds within the 5-95 % band", f"{s['in_band']:.0%}"),
         ("PIT coverage, 50 % interval", f"{s['coverage_50']:.0%} ± {s['coverage_50_se']:.0%}"),
         ("PIT coverage, 90 % interval", f"{s['coverage_90']:.0%} ± {s['coverage_90_se']:.0%}"),

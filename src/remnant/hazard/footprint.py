@@ -8,12 +8,15 @@ One submunition of strike s lands with density N(x; μ_s, Σ_s), where
 is taken as about ±2σ), θ the azimuth of the footprint's length (clockwise from north),
 σ_loc the strike's location accuracy (its own ``accuracy_m``, else its source class's)
 and σ_v the spread between carriers of one strike. Without an azimuth the footprint part
-is isotropic with σ² = (σ_a² + σ_b²)/2, its average over directions.
+is isotropic with σ² = (σ_a² + σ_b²)/2, its average over directions. The Monte Carlo
+and the dud-rate fit, which draw where carriers fell, draw an unknown θ uniformly
+instead (:meth:`StrikeKernels.headings`): the footprint stays elongated, its direction
+unknown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -21,7 +24,21 @@ import pandas as pd
 from remnant.catalogue import UNKNOWN, Munition, SurveyFigures
 from remnant.errors import InputError
 
-__all__ = ["StrikeKernels", "projected_kernels", "strike_kernels"]
+__all__ = ["StrikeKernels", "carrier_covariance", "projected_kernels", "strike_kernels"]
+
+
+def carrier_covariance(along_var, across_var, theta):
+    """(σxx, σxy, σyy) of a footprint whose long axis runs at ``theta`` (radians from north).
+
+    >>> [round(float(v), 6) for v in carrier_covariance(4.0, 1.0, np.pi / 2)]
+    [4.0, 0.0, 1.0]
+    """
+    s, c = np.sin(theta), np.cos(theta)  # the length runs along (sin θ, cos θ)
+    return (
+        along_var * s * s + across_var * c * c,
+        (along_var - across_var) * s * c,
+        along_var * c * c + across_var * s * s,
+    )
 
 
 @dataclass
@@ -45,6 +62,18 @@ class StrikeKernels:
     carriers_max: np.ndarray
     per_carrier: np.ndarray
     spread_var: np.ndarray
+    along_var: np.ndarray  # one carrier's footprint: σ_a² along its length …
+    across_var: np.ndarray  # … σ_b² across it
+    azimuth: np.ndarray  # θ in radians; NaN where the record gives none
+
+    def take(self, index) -> StrikeKernels:
+        """The kernels of the strikes at ``index`` (positions or a boolean mask)."""
+        return StrikeKernels(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    def headings(self, rng, index=None) -> np.ndarray:
+        """θ for the strikes at ``index`` (all by default): known, else drawn uniformly."""
+        theta = self.azimuth if index is None else self.azimuth[index]
+        return np.where(np.isnan(theta), rng.uniform(0, np.pi, theta.shape), theta)
 
     @property
     def carriers_mean(self) -> np.ndarray:
@@ -88,12 +117,9 @@ def strike_kernels(
     azimuth = pd.to_numeric(strikes["azimuth_deg"], errors="coerce").to_numpy(float)
     known = ~np.isnan(azimuth)
     theta = np.radians(np.where(known, azimuth, 0.0))
-    s, c = np.sin(theta), np.cos(theta)
-    # The length runs along (sin θ, cos θ); the width along (cos θ, -sin θ).
     iso = (sa2 + sb2) / 2
-    fxx = np.where(known, sa2 * s * s + sb2 * c * c, iso)
-    fyy = np.where(known, sa2 * c * c + sb2 * s * s, iso)
-    fxy = np.where(known, (sa2 - sb2) * s * c, 0.0)
+    rxx, rxy, ryy = carrier_covariance(sa2, sb2, theta)
+    fxx, fxy, fyy = np.where(known, rxx, iso), np.where(known, rxy, 0.0), np.where(known, ryy, iso)
     fxy[np.abs(fxy) < 1e-9 * np.maximum(fxx, fyy)] = 0.0  # axis-aligned: the exact fast path
     lo = pd.to_numeric(strikes["carriers_min"], errors="coerce").to_numpy(float)
     hi = pd.to_numeric(strikes["carriers_max"], errors="coerce").to_numpy(float)
@@ -129,4 +155,7 @@ def strike_kernels(
         carriers_max=hi,
         per_carrier=np.array([m.submunitions_per_carrier for m in entries], float),
         spread_var=np.where(several, spread**2, 0.0),
+        along_var=sa2,
+        across_var=sb2,
+        azimuth=np.where(known, theta, np.nan),
     )
