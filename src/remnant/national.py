@@ -46,6 +46,7 @@ CRS = equal_area_crs(31.0, 49.0)
 WIDTH, HEIGHT = 1_000_000.0, 600_000.0  # metres
 CELL = 2_000.0  # hazard areas are clusters of these cells …
 BLOCK = 10  # … within blocks of 10 × 10 cells
+BACKTEST_BEFORE = dt.date(2025, 1, 1)  # about half the searches before, half after
 
 
 def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.GeoDataFrame]:

@@ -37,7 +37,8 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
 
     The store FOLDER/remnant.gpkg holds strikes, hazard areas, survey and clearance,
     items found, accidents and victims; FOLDER/truth.json the hidden truth behind them.
-    With --scale national, FOLDER/national.gpkg and its hazard map FOLDER/national.tif.
+    With --scale national, FOLDER/national.gpkg, its hazard map FOLDER/national.tif and
+    its back-test FOLDER/backtest.png/.csv.
     """
     from remnant.demo import build_demo
 
@@ -99,8 +100,9 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
 def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
     from rich.progress import Progress
 
+    from remnant.backtest import backtest, calibration_plot
     from remnant.mapping import write_hazard
-    from remnant.national import build_national
+    from remnant.national import BACKTEST_BEFORE, build_national
 
     console = Console()
     with console.status("building the synthetic national scenario…"):
@@ -121,6 +123,16 @@ def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
             tile_progress=lambda n, total: bar.update(tiles, completed=n, total=total),
         )
     summary(hazard_map, table, rates, folder / "national.tif")
+    with console.status("back-testing the map on the later searches…"):
+        past = backtest(store, BACKTEST_BEFORE, cell=100.0, samples=200)
+        past.searches.to_csv(folder / "backtest.csv", index=False)
+        calibration_plot(
+            past,
+            folder / "backtest.png",
+            title=f"SYNTHETIC national: map of {BACKTEST_BEFORE}, "
+            f"{len(past.searches)} later searches",
+        )
+    console.print(f"back-test ({folder / 'backtest.png'}): {past}")
 
 
 COMMANDS = [demo]
