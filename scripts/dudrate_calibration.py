@@ -82,7 +82,9 @@ binomial standard error of a calibrated interval over {runs} runs. The base regi
 strikes of DPICM M864 (72 per carrier, 150 × 150 m footprint), 1–4 carriers whose aim
 points spread by the catalogue's carrier spread, true μ = 0.06 and κ = 60, strikes tens of
 kilometres apart, each searched by one clearance box of 100–500 m placed off-centre
-(partial coverage) with detection 0.99. Each other row changes what it names.
+(partial coverage) with detection 0.99. A footprint longer than wide (9N210, M77) lies
+along a line of flight drawn for each strike and not recorded. Each other row changes
+what it names.
 """
 
 FOOTER = """
