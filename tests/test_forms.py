@@ -228,11 +228,11 @@ ACCIDENTS = [  # two accidents as a team reported them; the second killed no one
     {"date": "2024-03-25", "killed": "1", "injured": "2"},
     {"date": "2024-04-02", "killed": "0", "injured": "1"},
 ]
-VICTIMS = [  # (accident, outcome, sex, age group, civilian)
-    (0, "killed", "male", "child", "true"),
-    (0, "injured", "female", "adult", "true"),
-    (0, "injured", "male", "adult", "false"),
-    (1, "injured", "female", "child", "true"),
+VICTIMS = [  # (accident, outcome, sex, age group, category)
+    (0, "killed", "male", "child", "civilian"),
+    (0, "injured", "female", "adult", "civilian"),
+    (0, "injured", "male", "adult", "deminer"),
+    (1, "injured", "female", "child", "civilian"),
 ]
 
 
@@ -258,14 +258,14 @@ def accident_exports(folder, layout):
                 "_index": n,
             }
         )
-    for k, (parent, outcome, sex, age, civilian) in enumerate(VICTIMS, start=1):
+    for k, (parent, outcome, sex, age, category) in enumerate(VICTIMS, start=1):
         uuid = UUIDS[parent]
         order = sum(v[0] == parent for v in VICTIMS[:k])
         answers = {
             "victim_outcome": outcome,
             "victim_sex": sex,
             "victim_age_group": age,
-            "victim_civilian": civilian,
+            "victim_category": category,
         }
         odk_victims.append(
             answers
@@ -325,12 +325,12 @@ def test_an_accident_comes_in_with_its_victims_from_the_repeat(store, tmp_path, 
     ]
     assert report.pending == {"accidents": accidents, "victims": victims}
     pending = store.reviews("pending").set_index("record_id")
-    for (p, outcome, sex, age, civilian), victim in zip(VICTIMS, victims, strict=True):
+    for (p, outcome, sex, age, category), victim in zip(VICTIMS, victims, strict=True):
         proposal = json.loads(pending.at[victim, "proposal"])
         assert proposal["accident"] == accidents[p]
         assert proposal["external_id"] == victim
         assert (proposal["outcome"], proposal["sex"], proposal["age_group"]) == (outcome, sex, age)
-        assert proposal["civilian"] is (civilian == "true")
+        assert proposal["category"] == category
     again = import_submissions(store, path, form, user="team3")
     assert again.pending == {"accidents": [], "victims": []}
     with pytest.raises(InvalidRecordsError) as refused:  # its accident first
@@ -421,9 +421,14 @@ VALID = {  # one record a team would enter on each field form (the store holds H
                    "hazard_area": "H-1", "outcome": "confirmed"},
     "items": {"date": "2024-03-26", "munition": "m77_m26", "category": "submunition",
               "state": "dud", "destroyed": "true"},
-    "accidents": {"date": "2024-03-20", "killed": "0", "injured": "1"},
+    "accidents": {"date": "2024-03-20", "killed": "0", "injured": "1",
+                  "context": "remnants"},
     "victims": {"accident": "ACC-1", "outcome": "injured", "sex": "female",
-                "age_group": "child", "civilian": "true"},
+                "age_group": "child", "category": "civilian"},
+    "victim_assistance": {"victim": "VIC-1", "date": "2024-03-21",
+                          "type": "emergency_medical", "follow_up": "2024-06-01"},
+    "risk_education": {"date": "2024-03-22", "organisation": "NGO A",
+                       "method": "school_session", "girls_0_12": "14", "boys_0_12": "11"},
 }  # fmt: skip
 FIELD_POINT = (48.0101, 37.8001, 100.0, 6.0)
 FIELD_AREA = "48.0 37.8 0 5;48.0 37.81 0 5;48.01 37.81 0 5;48.01 37.8 0 5;48.0 37.8 0 5"
@@ -437,6 +442,8 @@ def test_every_field_form_brings_its_record_in(store, tmp_path, layer, export):
         geometry=[shapely.box(37.79, 47.99, 37.82, 48.02)], crs=4326))  # fmt: skip
     store.write("accidents", gpd.GeoDataFrame({"id": ["ACC-1"], "date": ["2024-03-20"]},
                 geometry=[shapely.Point(37.8, 48.0)], crs=4326))  # fmt: skip
+    store.write("victims", pd.DataFrame({"id": ["VIC-1"], "accident": ["ACC-1"],
+                                         "outcome": ["injured"]}))  # fmt: skip
     form = write_form(tmp_path / f"{layer}.xlsx", layer, munitions=MUNITIONS)
     kobo = export.startswith("kobo")
     row = dict(VALID[layer])

@@ -159,6 +159,76 @@ CORPUS = [
         {"status"},
         CSV_OK,
     ),
+    (
+        "beneficiaries by sex and age beyond the total",
+        "hazard_areas",
+        {
+            "kind": "SHA",
+            "status": "open",
+            "beneficiaries": 10,
+            "beneficiaries_women": 8,
+            "beneficiaries_girls": 5,
+        },
+        SQUARE,
+        {"beneficiaries"},
+        CSV_OK,
+    ),
+    (
+        "casualty context outside the list",
+        "accidents",
+        {"date": "2023-01-01", "context": "afterwards"},
+        HERE,
+        {"context"},
+        CSV_OK,
+    ),
+    (
+        "casualties of a strike not recorded",
+        "accidents",
+        {"date": "2023-01-01", "strike": "S-404"},
+        HERE,
+        {"strike"},
+        CSV_OK,
+    ),
+    (
+        "victim category outside the list",
+        "victims",
+        {"accident": "ACC-1", "outcome": "killed", "category": "soldier"},
+        None,
+        {"category"},
+        CSV_OK,
+    ),
+    (
+        "assistance to no recorded victim",
+        "victim_assistance",
+        {"victim": "V-404", "date": "2023-02-01", "type": "rehabilitation"},
+        None,
+        {"victim"},
+        CSV_OK,
+    ),
+    (
+        "follow-up before the assistance",
+        "victim_assistance",
+        {"victim": "V-1", "date": "2023-02-01", "type": "psychological", "follow_up": "2023-01-01"},
+        None,
+        {"follow_up"},
+        CSV_OK,
+    ),
+    (
+        "negative participants",
+        "risk_education",
+        {"date": "2023-03-01", "organisation": "NGO", "girls_13_17": -3},
+        HERE,
+        {"girls_13_17"},
+        CSV_OK,
+    ),
+    (
+        "risk education without its organisation",
+        "risk_education",
+        {"date": "2023-03-01", "organisation": None, "women": 12},
+        HERE,
+        {"organisation"},
+        CSV_OK,
+    ),
 ]
 
 
@@ -215,7 +285,7 @@ def _audit_rows(store) -> int:
 
 def through_library(store, layer, values, geometry) -> set:
     frame = pd.DataFrame([values], dtype=object)
-    if layer != "victims":
+    if records.entity(layer).geometry is not None:
         frame = gpd.GeoDataFrame(
             frame, geometry=gpd.GeoSeries([geometry], crs=4326).values, crs=4326
         )
@@ -241,7 +311,7 @@ def through_api(store, admin, layer, values, geometry) -> set:
 
 def through_cli(store, tmp_path, capsys, layer, values, geometry) -> set:
     row = dict(values)
-    if layer != "victims":
+    if records.entity(layer).geometry is not None:
         row["wkt"] = "" if geometry is None else shapely.to_wkt(geometry, rounding_precision=-1)
     path = tmp_path / "offered.csv"
     pd.DataFrame([row]).to_csv(path, index=False)
@@ -277,7 +347,7 @@ def through_profile(store, tmp_path, capsys, layer, row, geometry) -> set:
     folder = tmp_path / "imsma-export"
     folder.mkdir()
     lp = Profile.load("imsma-core").layer(layer)
-    if layer != "victims":
+    if records.entity(layer).geometry is not None:
         row = {**row, "wkt": "" if geometry is None else shapely.to_wkt(geometry)}
     pd.DataFrame([row]).to_csv(folder / f"{lp.name}.csv", index=False)
     capsys.readouterr()

@@ -40,7 +40,11 @@ def layer_frame(folder, fmt, name) -> pd.DataFrame:
         if "wkt" in frame:
             frame["geometry"] = shapely.from_wkt(frame.pop("wkt").to_numpy())
     else:
-        frame = pyogrio.read_dataframe(source(folder.parent, fmt), layer=name)
+        pyogrio.set_gdal_config_options({"OGR_XLSX_HEADERS": "FORCE"})  # row 1: the names
+        try:
+            frame = pyogrio.read_dataframe(source(folder.parent, fmt), layer=name)
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_XLSX_HEADERS": None})
         if fmt == "xlsx" and "wkt" in frame:
             frame["geometry"] = shapely.from_wkt(frame.pop("wkt").to_numpy())
     frame = pd.DataFrame(frame).sort_values("imsma_id").reset_index(drop=True)

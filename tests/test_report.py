@@ -51,6 +51,11 @@ def programme(store):
                 "status": "open",
                 "name": [a[2] for a in areas],
                 "date": dt.date(2021, 6, 1),
+                "beneficiaries": [None, None, 900, None],
+                "beneficiaries_women": [None, None, 300, None],
+                "beneficiaries_men": [None, None, 280, None],
+                "beneficiaries_girls": [None, None, 160, None],
+                "beneficiaries_boys": [None, None, 150, None],
             },
             [a[3] for a in areas],
         ),
@@ -118,6 +123,7 @@ def programme(store):
                 "date": [dt.date(2023, 4, 2), dt.date(2024, 8, 9)],
                 "killed": [1, 0],
                 "injured": [2, 2],
+                "context": ["during_use", "remnants"],
             },
             [shapely.Point(0, 30_500), shapely.Point(500, 30_500)],
         ),
@@ -130,10 +136,39 @@ def programme(store):
                 "id": ["V1", "V2", "V3", "V4"],
                 "accident": ["ACC-1", "ACC-1", "ACC-1", "ACC-2"],
                 "outcome": ["killed", "injured", "injured", "injured"],
-                "civilian": [True, True, False, True],
+                "category": ["civilian", "civilian", "deminer", "civilian"],
                 "sex": ["male", "female", "male", "female"],
                 "age_group": ["adult", "child", "adult", "child"],
             }
+        ),
+    )
+    import_records(
+        store,
+        "victim_assistance",
+        frame(
+            {
+                "id": ["VA1", "VA2", "VA3"],
+                "victim": ["V2", "V2", "V4"],
+                "date": [dt.date(2023, 4, 2), dt.date(2023, 6, 1), dt.date(2024, 8, 9)],
+                "type": ["emergency_medical", "rehabilitation", "emergency_medical"],
+                "needs": [None, "prosthesis", None],
+            }
+        ),
+    )
+    import_records(
+        store,
+        "risk_education",
+        frame(
+            {
+                "id": ["RE1", "RE2"],
+                "date": [dt.date(2023, 2, 1), dt.date(2024, 2, 1)],
+                "organisation": "Org",
+                "girls_0_12": [10, None],
+                "boys_0_12": [12, None],
+                "women": [5, None],
+                "men": [None, 7],
+            },
+            [shapely.Point(0, 30_500), shapely.Point(500, 30_500)],
         ),
     )
     return store
@@ -160,22 +195,33 @@ def test_report_numbers_trace_back_to_the_records(programme, tmp_path):
 
     # Casualties: 2023 has three victim records; 2024's accident counts two injured but
     # only one victim record, so one casualty of unknown status, age and sex.
+    # The Monitor's split: ACC-1 (2023) during an attack, ACC-2 (2024) from remnants.
     cas = table(html, "casualties").set_index("year")
-    assert cas.loc[2023, ["casualties", "killed", "injured", "civilians", "children"]].tolist() == [
-        3,
-        1,
-        2,
-        2,
-        1,
-    ]
-    assert cas.loc[2023, ["female", "male", "sex unknown"]].tolist() == [1, 2, 0]
-    assert cas.loc[2023, "civilian share"] == "67%"
-    assert cas.loc[2024, ["casualties", "civilians", "children", "sex unknown"]].tolist() == [
-        2,
-        1,
-        1,
-        1,
-    ]
+    assert cas.loc[2023, ["casualties", "killed", "injured"]].tolist() == [3, 1, 2]
+    assert cas.loc[2023, ["during use", "remnants", "when unknown"]].tolist() == [3, 0, 0]
+    assert cas.loc[2024, ["casualties", "killed", "injured"]].tolist() == [2, 0, 2]
+    assert cas.loc[2024, ["during use", "remnants", "when unknown"]].tolist() == [0, 2, 0]
+    assert cas.loc[2023, ["civilian share", "child share"]].tolist() == ["67%", "33%"]
+    assert cas.loc[2024, ["civilian share", "child share"]].tolist() == ["50%", "50%"]
+    groups = table(html, "casualty_groups").set_index("year")
+    assert groups.loc[2023].tolist() == [2, 1, 0, 0, 1, 2, 0, 1, 2, 0]
+    assert groups.loc[2024].tolist() == [1, 0, 0, 1, 1, 0, 1, 1, 0, 1]
+    assert list(groups.columns) == [
+        "civilians", "deminers", "security forces", "category unknown",
+        "children", "adults", "age unknown", "female", "male", "sex unknown",
+    ]  # fmt: skip
+    assert "Categories as in Cluster Munition Monitor 2023" in html
+    re = table(html, "risk_education").set_index("year")
+    columns = ["sessions", "participants", "girls 0 12", "boys 0 12", "women"]
+    assert re.loc[2023, columns].tolist() == [1, 27, 10, 12, 5]
+    assert re.loc[2024, ["sessions", "participants", "men", "women"]].tolist() == [1, 7, 7, 0]
+    va = table(html, "victim_assistance").set_index("type")
+    assert va.loc["emergency_medical", ["services", "people"]].tolist() == [2, 2]
+    assert va.loc["rehabilitation", ["services", "people"]].tolist() == [1, 1]
+    assert "; 1 people&#x27;s latest assistance record names needs" in html
+    ben = table(html, "beneficiaries").set_index("status")
+    assert ben.loc["closed", "beneficiaries"] == 900
+    assert ben.loc["closed", ["beneficiaries women", "beneficiaries boys"]].tolist() == [300, 150]
     victims = programme.read("victims")
     assert cas["casualties"].sum() == len(victims) + 1
 

@@ -60,6 +60,8 @@ GEOMETRY_TYPES = {
     "accidents": "Point",
     "victims": "None",
     "nonconformities": "None",
+    "victim_assistance": "None",
+    "risk_education": "Point",
     "audit": "None",
     "catalogue": "None",
     "hazard_area_risk": "None",
@@ -276,8 +278,81 @@ def test_schema_version_checks_and_forward_migrations(any_store, monkeypatch):
         open_store(path)
 
 
+NEW_IN_10 = {
+    "accidents": ("context", "strike"),
+    "hazard_areas": tuple(f"beneficiaries_{b}" for b in ("women", "men", "girls", "boys")),
+}
+
+
+def as_version_9(store) -> None:
+    """Take a store of this version back to schema 9: no victim assistance or risk
+    education, no accident context or strike, no beneficiaries by sex and age, and a
+    victim's civilian yes/no in place of its category."""
+    gpkg = store.backend.name == "geopackage"
+    with store.backend.engine.begin() as conn:
+        for table in schema.RECORD_TABLES:
+            store.backend.unwatch_edits(conn, table)
+        for table in ("victim_assistance", "risk_education"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+            if gpkg:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS rtree_{table}_geom")
+                for meta in ("data_columns", "extensions", "geometry_columns", "contents"):
+                    conn.exec_driver_sql(f"DELETE FROM gpkg_{meta} WHERE table_name = '{table}'")
+        for table, added in [*NEW_IN_10.items(), ("victims", ("category",))]:
+            for column in added:
+                store.backend.drop_column(conn, table, column)
+        conn.exec_driver_sql("ALTER TABLE victims ADD COLUMN civilian BOOLEAN")
+        for table in schema.RECORD_TABLES.values():
+            if table.name not in ("victim_assistance", "risk_education"):
+                # the triggers of schema 9 name the columns it had
+                old = sa.Table(table.name, sa.MetaData(), autoload_with=conn)
+                store.backend.watch_edits(conn, old)
+        conn.exec_driver_sql("UPDATE remnant_meta SET value = '9' WHERE key = 'schema_version'")
+
+
+def test_a_version_9_store_gains_the_monitors_categories(any_store):
+    """Civilian yes/no becomes the Monitor's category (no: a deminer where the person
+    was demining, security forces otherwise; blank stays blank), audited; the new layers
+    and fields arrive empty; outside edits are audited again."""
+    from remnant.store.verify import verify
+
+    store = any_store
+    accident = {"id": ["A1"], "date": ["2023-05-01"]}
+    import_records(
+        store, "accidents", gpd.GeoDataFrame(accident, geometry=[shapely.Point(36, 35)], crs=4326)
+    )
+    as_version_9(store)
+    with store.backend.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO victims (id, accident, outcome, civilian, activity_at_time) VALUES "
+            "('V1', 'A1', 'killed', TRUE, 'farming'), ('V2', 'A1', 'injured', FALSE, 'demining'),"
+            "('V3', 'A1', 'injured', FALSE, NULL), ('V4', 'A1', 'injured', NULL, NULL)"
+        )
+    with pytest.raises(StoreError, match="has schema version 9; this remnant needs 10"):
+        open_store(store.backend.location)
+    assert migrate_store(store.backend.location, user="admin") == [10]
+    store = open_store(store.backend.location)
+    victims = store.read("victims").set_index("id")
+    assert victims["category"].fillna("blank").to_dict() == {
+        "V1": "civilian", "V2": "deminer", "V3": "security_forces", "V4": "blank"}  # fmt: skip
+    assert "civilian" not in columns(store, "victims")
+    assert set(NEW_IN_10["accidents"]) <= set(columns(store, "accidents"))
+    assert store.read("victim_assistance").empty
+    assert store.read("risk_education").empty
+    moved = store.history("V2").set_index("user")
+    assert json.loads(moved.at["migration 10", "before"])["civilian"] is False
+    assert json.loads(moved.at["migration 10", "after"])["category"] == "deminer"
+    assert "civilian" not in json.loads(moved.at["migration 10", "after"])
+    assert store.history("V4")["user"].tolist() == ["external"]  # its insert; nothing to move
+    assert [f.message for f in verify(store) if f.severity == "error"] == []
+    with store.backend.engine.begin() as conn:  # an edit made outside remnant
+        conn.exec_driver_sql("UPDATE accidents SET context = 'remnants' WHERE id = 'A1'")
+    assert store.history("A1")["user"].tolist()[-1] == "external"
+
+
 def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
     path = store.backend.path
+    as_version_9(store)
     con = sqlite3.connect(path)
     con.executescript(
         "DROP TABLE hazard_area_risk; DROP TABLE nonconformities; DROP TABLE users;"
@@ -288,14 +363,15 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 9"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 10"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8, 9, 10]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
     assert "hazard_area_risk (None)" in out
     assert "nonconformities (None)" in out
+    assert "risk_education (Point)" in out
     assert "users" not in out  # made by migration 4, hidden by migration 8
     assert "reviews" not in out
     fields = subprocess.run(
@@ -384,7 +460,7 @@ def test_a_version_6_store_gains_external_ids_and_its_edit_triggers(any_store):
             for column in ("external_id", "external_system"):
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.exec_driver_sql("UPDATE remnant_meta SET value = '6' WHERE key = 'schema_version'")
-    assert migrate_store(store.backend.location, user="admin") == [7, 8, 9]
+    assert migrate_store(store.backend.location, user="admin") == [7, 8, 9, 10]
     assert {"external_id", "external_system"} <= set(columns(store, "victims"))
     import_records(store, "hazard_areas", hazard_frame(1).assign(external_id="IMSMA-7"))
     assert store.read("hazard_areas")["external_id"].tolist() == ["IMSMA-7"]

@@ -75,6 +75,10 @@ def data_dictionary() -> str:
         ]
         across = [f"`{high}` is not less than `{low}`" for low, high in ent.ordered]
         across += [f"`{f}` is needed where `{o}` is `{v}`" for f, o, v in ent.needed_when]
+        across += [
+            f"`{t}` is not less than {' + '.join(f'`{p}`' for p in parts)}"
+            for t, parts in ent.parts
+        ]
         if across:
             lines += ["Across fields: " + "; ".join(across) + ".", ""]
     return "\n".join(lines)

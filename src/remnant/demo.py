@@ -26,6 +26,7 @@ import shapely
 
 from remnant import records
 from remnant.catalogue import default_catalogue, default_survey
+from remnant.entities import BENEFICIARY_BANDS, PARTICIPANT_BANDS
 from remnant.io import import_records
 from remnant.store import create_store
 from remnant.workflow import polygonal
@@ -68,6 +69,8 @@ class Scenario:
     accidents: gpd.GeoDataFrame
     victims: pd.DataFrame
     nonconformities: pd.DataFrame
+    victim_assistance: pd.DataFrame
+    risk_education: gpd.GeoDataFrame
     truth: dict
 
     def layers(self) -> dict[str, pd.DataFrame]:
@@ -80,6 +83,8 @@ class Scenario:
             "accidents": self.accidents,
             "victims": self.victims,
             "nonconformities": self.nonconformities,
+            "victim_assistance": self.victim_assistance,
+            "risk_education": self.risk_education,
         }
         return {name: frame for name, frame in layers.items() if len(frame)}
 
@@ -273,6 +278,8 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
                 "munition": types[dud_strike[i]],
                 "killed": int((fates == "killed").sum()),
                 "injured": int((fates == "injured").sum()),
+                "context": "remnants",
+                "strike": ids[dud_strike[i]],
                 "source": label,
                 "notes": None,
                 "geometry": dud_points[i],
@@ -285,7 +292,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
                     "id": f"VIC-{len(victims) + 1:03d}",
                     "accident": acc_id,
                     "outcome": o,
-                    "civilian": True,
+                    "category": "civilian",
                     "sex": rng.choice(["female", "male"], p=[0.3, 0.7]),
                     "age_group": "child" if child else "adult",
                     "activity_at_time": rng.choice(
@@ -295,7 +302,14 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
                     "notes": None,
                 }
             )
+    # What the draws above do not need: drawn apart, so that adding them left the
+    # records above (and the figures published from them) as they were.
+    more = np.random.default_rng([seed, 1])
+    hazard_areas = _beneficiaries_by_sex_and_age(hazard_areas, more)
+    _casualties_during_use(strikes, accidents, victims, more, label)
     accident_frame = gpd.GeoDataFrame(accidents, geometry="geometry", crs=CRS)
+    assistance = _assistance(victims, {a["id"]: a["date"] for a in accidents}, more, label)
+    education = _risk_education(parts, more, label)
     truth = {
         "label": label,
         "seed": seed,
@@ -324,6 +338,8 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
         accidents=accident_frame.to_crs(4326),
         victims=pd.DataFrame(victims),
         nonconformities=pd.DataFrame(nonconformities),
+        victim_assistance=assistance,
+        risk_education=education.to_crs(4326),
         truth=truth,
     )
 
@@ -484,7 +500,123 @@ def synthetic_exposure(seed: int, folder: Path, *, overwrite: bool = False) -> t
 
 
 # What teams record in the field, each with its form in the demo (remnant forms).
-FIELD_LAYERS = ("strikes", "hazard_areas", "activities", "items", "accidents", "victims")
+FIELD_LAYERS = (
+    "strikes",
+    "hazard_areas",
+    "activities",
+    "items",
+    "accidents",
+    "victims",
+    "victim_assistance",
+    "risk_education",
+)
+
+
+def _beneficiaries_by_sex_and_age(areas: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
+    """Split each area's beneficiaries into women, men, girls and boys (multinomial)."""
+    split = np.array([rng.multinomial(n, [0.3, 0.28, 0.21, 0.21]) for n in areas["beneficiaries"]])
+    return areas.assign(
+        **{f"beneficiaries_{who}": split[:, k] for k, who in enumerate(BENEFICIARY_BANDS)}
+    )
+
+
+def _casualties_during_use(strikes, accidents: list, victims: list, rng, label: str) -> None:
+    """Casualties at the time of three attacks: civilians and security forces."""
+    for s in rng.choice(len(strikes), 3, replace=False):
+        strike = strikes.iloc[int(s)]
+        people = [("killed", "security_forces"), *[("injured", "civilian")] * 2]
+        acc_id = f"ACC-{len(accidents) + 1:03d}"
+        accidents.append(
+            {
+                "id": acc_id,
+                "date": strike["date"],
+                "munition": strike["munition"],
+                "killed": 1,
+                "injured": 2,
+                "context": "during_use",
+                "strike": strike["id"],
+                "source": label,
+                "notes": None,
+                "geometry": strike.geometry,
+            }
+        )
+        for outcome, category in people:
+            victims.append(
+                {
+                    "id": f"VIC-{len(victims) + 1:03d}",
+                    "accident": acc_id,
+                    "outcome": outcome,
+                    "category": category,
+                    "sex": rng.choice(["female", "male"]),
+                    "age_group": "adult",
+                    "activity_at_time": "unknown",
+                    "source": label,
+                    "notes": None,
+                }
+            )
+
+
+def _assistance(victims: list, dates: dict, rng, label: str) -> pd.DataFrame:
+    """Victim assistance for the injured: emergency care, then rehabilitation or support."""
+    rows: list[dict] = []
+    for v in victims:
+        if v["outcome"] != "injured":
+            continue
+        day = dates[v["accident"]]
+        steps = [
+            "emergency_medical",
+            *rng.choice(
+                ["rehabilitation", "psychological", "socio_economic"],
+                int(rng.integers(0, 3)),
+                replace=False,
+            ),
+        ]
+        for k, kind in enumerate(steps):
+            given = day + dt.timedelta(days=30 * k)
+            rows.append(
+                {
+                    "id": f"VAS-{len(rows) + 1:03d}",
+                    "victim": v["id"],
+                    "date": given,
+                    "type": kind,
+                    "provider": "SYNTHETIC provider",
+                    "needs": "prosthesis review" if kind == "rehabilitation" else None,
+                    "follow_up": given + dt.timedelta(days=180) if k == len(steps) - 1 else None,
+                    "source": label,
+                    "notes": None,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _risk_education(parts, rng, label: str, n: int = 40) -> gpd.GeoDataFrame:
+    """Risk education sessions in the settlements beside the hazard areas, during 2024."""
+    at = rng.choice(len(parts), n)
+    where = shapely.points(
+        shapely.get_coordinates(shapely.centroid(parts[at])) + rng.normal(0, 800, (n, 2))
+    )
+    adults = rng.integers(5, 60, (n, 2))
+    children = rng.integers(0, 40, (n, 4))
+    school = rng.random(n) < 0.4
+    children[~school] //= 3
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"REE-{i + 1:03d}" for i in range(n)],
+            "date": sorted(
+                dt.date(2024, 1, 8) + dt.timedelta(days=int(d)) for d in rng.integers(0, 330, n)
+            ),
+            "organisation": rng.choice(["SYNTHETIC NGO A", "SYNTHETIC NGO B"], n),
+            "method": np.where(school, "school_session", "community_session"),
+            "audience": np.where(school, "children", rng.choice(["general", "farmers_herders"], n)),
+            **{b: children[:, k] for k, b in enumerate(list(PARTICIPANT_BANDS)[:4])},
+            "women": np.where(school, 0, adults[:, 0]),
+            "men": np.where(school, 0, adults[:, 1]),
+            "source": label,
+            "notes": None,
+        },
+        geometry=where,
+        crs=CRS,
+    )
 
 
 def held_back(scenario: Scenario, n: int = 3) -> list[str]:
@@ -547,6 +679,8 @@ def build_demo(
     for layer, frame in scenario.layers().items():
         if layer == "strikes":  # some strikes were never reported: their finds remain
             frame = frame[~frame["id"].isin(held)]
+        if layer == "accidents":  # nor can an accident name them
+            frame = frame.assign(strike=frame["strike"].where(~frame["strike"].isin(held)))
         import_records(store, layer, frame, name=f"demo {layer}", user=USER)
     (folder / "truth.json").write_text(json.dumps(scenario.truth, indent=1), "utf-8")
     result: dict[str, Any] = {"store": store, "scenario": scenario, "counts": store.counts()}

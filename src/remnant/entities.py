@@ -43,7 +43,8 @@ class Entity:
     Rules that tie fields together, as data (the gate checks them and the field forms
     ask for them): ``ordered`` pairs ``(low, high)`` where ``high`` may not be less than
     ``low`` (a range, a period); ``needed_when`` triples ``(field, other, value)``: a
-    record whose ``other`` is ``value`` must give ``field``.
+    record whose ``other`` is ``value`` must give ``field``; ``parts`` pairs
+    ``(total, (part, …))``: the parts given may not add up to more than the total.
     """
 
     name: str
@@ -53,6 +54,7 @@ class Entity:
     doc: str
     ordered: tuple[tuple[str, str], ...] = ()
     needed_when: tuple[tuple[str, str, str], ...] = ()
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def field_names(self) -> list[str]:
@@ -86,6 +88,39 @@ def _common_tail() -> tuple[Field, ...]:
 def _depth(doc: str) -> Field:
     return Field("depth_cm", "real", minimum=0, maximum=1_000, unit="centimetres", doc=doc)
 
+
+# Enumerations the reports group by (docs/data-dictionary.md; the Monitor's categories
+# and their edition are in report/monitor.toml).
+CASUALTY_CONTEXTS = ("during_use", "remnants")
+VICTIM_CATEGORIES = ("civilian", "deminer", "security_forces", "unknown")
+SEXES = ("female", "male", "unknown")
+ASSISTANCE_TYPES = (
+    "emergency_medical",
+    "continuing_medical",
+    "rehabilitation",
+    "psychological",
+    "socio_economic",
+    "education",
+    "referral",
+    "other",
+)
+# Risk education participants by sex and age band, as the MDR and programmes' RE forms ask.
+PARTICIPANT_BANDS = {
+    "girls_0_12": "girls under 13",
+    "boys_0_12": "boys under 13",
+    "girls_13_17": "girls 13 to 17",
+    "boys_13_17": "boys 13 to 17",
+    "women": "women (18 or over)",
+    "men": "men (18 or over)",
+}
+
+# Beneficiaries of released land by sex and age, as IMSMA's hand-over records them.
+BENEFICIARY_BANDS = {
+    "women": "of the beneficiaries, women (18 or over)",
+    "men": "of the beneficiaries, men (18 or over)",
+    "girls": "of the beneficiaries, girls (under 18)",
+    "boys": "of the beneficiaries, boys (under 18)",
+}
 
 _ID = Field("id", doc="stable identifier; made from the record's content when not given")
 _MUNITION = Field("munition", doc="catalogue key; unknown keys are kept as 'unknown'")
@@ -188,9 +223,14 @@ ENTITIES: dict[str, Entity] = {
                     unit="people",
                     doc="people who would use the land once released",
                 ),
+                *(
+                    Field(f"beneficiaries_{k}", "integer", minimum=0, unit="people", doc=doc)
+                    for k, doc in BENEFICIARY_BANDS.items()
+                ),
                 *_common_tail(),
             ),
             "A suspected (SHA) or confirmed (CHA) hazardous area.",
+            parts=(("beneficiaries", tuple(f"beneficiaries_{k}" for k in BENEFICIARY_BANDS)),),
         ),
         Entity(
             "activities",
@@ -258,6 +298,18 @@ ENTITIES: dict[str, Entity] = {
                 _MUNITION,
                 Field("killed", "integer", minimum=0, unit="people", doc="people killed"),
                 Field("injured", "integer", minimum=0, unit="people", doc="people injured"),
+                Field(
+                    "context",
+                    choices=CASUALTY_CONTEXTS,
+                    doc="the Cluster Munition Monitor's split: during_use (at the time of "
+                    "an attack) or remnants (a submunition that failed to explode, later); "
+                    "blank if unknown",
+                ),
+                Field(
+                    "strike",
+                    references="strikes",
+                    doc="the attack that caused the casualties or left the remnant, if known",
+                ),
                 *_common_tail(),
             ),
             "An explosion that killed or injured people.",
@@ -272,8 +324,14 @@ ENTITIES: dict[str, Entity] = {
                 Field(
                     "outcome", required=True, choices=("killed", "injured"), doc="for this person"
                 ),
-                Field("civilian", "boolean", doc="false for deminers and military"),
-                Field("sex", choices=("female", "male", "unknown")),
+                Field(
+                    "category",
+                    choices=VICTIM_CATEGORIES,
+                    doc="the Cluster Munition Monitor's casualty categories: civilian, "
+                    "deminer (clearance or survey personnel at work), security_forces "
+                    "(military, police); blank if unknown",
+                ),
+                Field("sex", choices=SEXES),
                 Field("age_group", choices=("child", "adult", "unknown"), doc="child: under 18"),
                 Field(
                     "activity_at_time",
@@ -294,6 +352,78 @@ ENTITIES: dict[str, Entity] = {
                 *_common_tail(),
             ),
             "A person killed or injured in an accident (children: under 18).",
+        ),
+        Entity(
+            "victim_assistance",
+            "VAS",
+            None,
+            (
+                _ID,
+                Field("victim", required=True, references="victims", doc="the person assisted"),
+                Field("date", "date", required=True, doc="day the assistance was given or began"),
+                Field(
+                    "type",
+                    required=True,
+                    choices=ASSISTANCE_TYPES,
+                    doc="the components of victim assistance in CCM Article 5: emergency and "
+                    "continuing medical care, physical rehabilitation, psychological support, "
+                    "social and economic inclusion; also education, and referral to another "
+                    "provider",
+                ),
+                Field("provider", doc="who gave the assistance"),
+                Field("needs", doc="needs the person still has, as assessed"),
+                Field("follow_up", "date", doc="day of the next follow-up visit"),
+                *_common_tail(),
+            ),
+            "Assistance given to a victim (a person in victims), and what is still needed.",
+            ordered=(("date", "follow_up"),),
+        ),
+        Entity(
+            "risk_education",
+            "REE",
+            "POINT",
+            (
+                _ID,
+                Field("date", "date", required=True, doc="day of the session"),
+                Field("organisation", required=True, doc="who delivered it"),
+                Field(
+                    "method",
+                    choices=(
+                        "community_session",
+                        "school_session",
+                        "door_to_door",
+                        "training_of_trainers",
+                        "mass_media",
+                        "digital",
+                        "other",
+                    ),
+                    doc="how the message was delivered",
+                ),
+                Field(
+                    "audience",
+                    choices=(
+                        "general",
+                        "children",
+                        "farmers_herders",
+                        "displaced_returnees",
+                        "teachers",
+                        "other",
+                    ),
+                    doc="whom the session was for",
+                ),
+                *(
+                    Field(
+                        name,
+                        "integer",
+                        minimum=0,
+                        unit="people",
+                        doc=f"participants: {who}",
+                    )
+                    for name, who in PARTICIPANT_BANDS.items()
+                ),
+                *_common_tail(),
+            ),
+            "A risk education session, with its participants by sex and age (MDR).",
         ),
         Entity(
             "nonconformities",

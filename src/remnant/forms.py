@@ -217,6 +217,10 @@ def _questions(ent, label, lists, columns, munitions, prefix="", parent=None) ->
         for low, high in ent.ordered:
             if f.name == high:
                 rules.append(f"(${{{prefix}{low}}} = '' or . >= ${{{prefix}{low}}})")
+        for total, parts in ent.parts:
+            if f.name == total:
+                added = " + ".join(f"coalesce(${{{prefix}{p}}}, 0)" for p in parts)
+                rules.append(f". >= {added}")
         row["constraint"] = " and ".join(rules)
         for name, other, value in ent.needed_when:
             if f.name == name:

@@ -9,6 +9,7 @@ CSV through pandas, so that row numbers and encodings are exact.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import logging
@@ -435,17 +436,16 @@ def _read_vector(
         slices = [(0, None)]
     else:
         slices = [(k, chunk_rows) for k in range(0, max(total, 1), chunk_rows)]
-    sheet = {"FIELD_TYPES": "STRING", "HEADERS": "FORCE"} if fmt == "XLSX" else {}
     for skip, count in slices:
         try:
-            meta, _, wkb, values = pyogrio.raw.read(
-                path,
-                layer=source_layer,
-                encoding=encoding,
-                skip_features=skip,
-                max_features=count,
-                **sheet,
-            )
+            with _sheet_options(fmt):
+                meta, _, wkb, values = pyogrio.raw.read(
+                    path,
+                    layer=source_layer,
+                    encoding=encoding,
+                    skip_features=skip,
+                    max_features=count,
+                )
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
             raise InputError(f"GDAL cannot read it: {exc}", file=name) from None
         frame = pd.DataFrame(
@@ -460,6 +460,26 @@ def _read_vector(
         elif ent.geometry is not None:
             _vector_geometry(table, wkb, meta.get("crs"), crs)
         yield table
+
+
+@contextlib.contextmanager
+def _sheet_options(fmt: str) -> Iterator[None]:
+    """Read a spreadsheet's row 1 as its names and every cell as text, as in CSV.
+
+    GDAL's XLSX driver takes these as configuration options (passed as open options
+    they are ignored), and left to guess it reads a sheet whose rows are all text as
+    having no names (Field1, Field2, …).
+    """
+    if fmt != "XLSX":
+        yield
+        return
+    wanted = {"OGR_XLSX_HEADERS": "FORCE", "OGR_XLSX_FIELD_TYPES": "STRING"}
+    before = {k: pyogrio.get_gdal_config_option(k) for k in wanted}
+    pyogrio.set_gdal_config_options(wanted)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
 
 
 def _vector_geometry(table: Submission, wkb, file_crs, crs) -> None:

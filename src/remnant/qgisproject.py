@@ -30,8 +30,8 @@ __all__ = ["READ_ONLY", "write_project"]
 # an import keeps, and an area's status, which the land release workflow moves.
 READ_ONLY = {"*": ("version", "external_id", "external_system"), "hazard_areas": ("status",)}
 _GROUPS = {  # layer tree, top to bottom (QGIS draws the top layer last)
-    "Records": ("accidents", "items", "strikes", "activities", "hazard_areas"),
-    "Tables": ("victims", "nonconformities"),
+    "Records": ("accidents", "risk_education", "items", "strikes", "activities", "hazard_areas"),
+    "Tables": ("victims", "victim_assistance", "nonconformities"),
 }
 _GEOMETRY = {"POINT": ("Point", "Point"), "MULTIPOLYGON": ("Polygon", "MultiPolygon")}
 _WGS84 = "EPSG:4326"

@@ -444,6 +444,11 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
     for name, other, value in ent.needed_when:
         lacking = ((typed[other] == value) & typed[name].isna()).to_numpy(bool)
         out.add(lacking, name, None, f"is needed where {other} is {value}")
+    for total, parts in ent.parts:
+        given = typed[list(parts)]
+        summed = given.fillna(0).sum(axis=1).where(given.notna().any(axis=1))
+        over = (summed > typed[total]).fillna(False).to_numpy(bool)
+        out.add(over, total, typed[total].to_numpy(), f"is less than {' + '.join(parts)}")
     if ent.name == "strikes":
         c, lo, hi = typed["carriers"], typed["carriers_min"], typed["carriers_max"]
         none = (c.isna() & (lo.isna() | hi.isna())).to_numpy() & out.unflagged("carriers", len(c))

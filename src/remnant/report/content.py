@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from remnant.entities import ASSISTANCE_TYPES, BENEFICIARY_BANDS, PARTICIPANT_BANDS
 from remnant.errors import ModelError
 from remnant.landrelease import by_kind, items_by_type, productivity, release_statistics
 from remnant.report.figures import Figure
@@ -26,7 +27,14 @@ from remnant.store import Store
 from remnant.units import SQUARE_KM, UNIT_NAMES, in_area_unit
 from remnant.workflow import RELEASED, remaining_areas
 
-__all__ = ["Report", "Section", "Table", "build_report", "casualties_by_year"]
+__all__ = [
+    "Report",
+    "Section",
+    "Table",
+    "build_report",
+    "casualties_by_group",
+    "casualties_by_year",
+]
 
 PERCENT = "{:.0%}"
 
@@ -89,9 +97,10 @@ class Report:
     sections: list[Section]
 
 
-def _categories() -> dict:
+def _categories(part: str = "contamination") -> dict:
+    """A part of report/monitor.toml: the Monitor's category rules, edition and source."""
     text = resources.files("remnant.report").joinpath("monitor.toml").read_text("utf-8")
-    return tomllib.loads(text)["categories"]
+    return tomllib.loads(text)[part]
 
 
 def _year_of(frame: pd.DataFrame, *columns: str) -> pd.Series:
@@ -103,46 +112,98 @@ def _year_of(frame: pd.DataFrame, *columns: str) -> pd.Series:
     return years
 
 
-def casualties_by_year(store: Store, *, year: int | None = None) -> pd.DataFrame:
-    """Casualties (killed + injured) per year of accident, with civilian and child shares and sex.
+def casualties_people(store: Store) -> pd.DataFrame:
+    """One row per casualty: year, outcome, context, category, sex and age group.
 
-    Victim records give each person's attributes; an accident's killed and injured beyond
-    its victim records count as people of unknown status, age and sex.
+    Victim records give each person's attributes and their accident's year and context
+    (during use or from remnants); an accident's killed and injured beyond its victim
+    records are people of unknown category, sex and age. Blank values become
+    ``unknown``.
     """
     accidents = pd.DataFrame(store.read("accidents").drop(columns="geometry"))
     victims = pd.DataFrame(store.read("victims"))
-    columns = ["year", "casualties", "killed", "injured", "civilians", "civilian_share"]
-    columns += ["children", "child_share", "female", "male", "sex_unknown"]
+    columns = ["year", "outcome", "context", "category", "sex", "age_group"]
     if accidents.empty:
         return pd.DataFrame(columns=columns)
     accidents["year"] = _year_of(accidents, "date")
-    people = victims.merge(accidents[["id", "year"]], left_on="accident", right_on="id")
-    people = people.assign(
-        killed=people["outcome"] == "killed",
-        injured=people["outcome"] == "injured",
-        civilians=people["civilian"].map(lambda v: v is True),
-        children=people["age_group"] == "child",
-        female=people["sex"] == "female",
-        male=people["sex"] == "male",
+    accidents = accidents.set_index("id")
+    listed = victims.merge(accidents[["year", "context"]], left_on="accident", right_index=True)
+    counted = listed.groupby(["accident", "outcome"]).size().unstack(fill_value=0)
+    unlisted = []
+    for outcome in ("killed", "injured"):
+        seen = counted.get(outcome, pd.Series(dtype=int)).reindex(accidents.index, fill_value=0)
+        more = (accidents[outcome].fillna(0).astype(int) - seen).clip(lower=0)
+        rows = accidents.loc[np.repeat(accidents.index, more), ["year", "context"]]
+        unlisted.append(rows.assign(outcome=outcome))
+    people = pd.concat([listed[columns], *unlisted], ignore_index=True)
+    return people.reindex(columns=columns).fillna(
+        dict.fromkeys(("context", "category", "sex", "age_group"), "unknown")
     )
-    listed = people.groupby("accident")[["killed", "injured"]].sum()
-    extra = accidents.set_index("id")[["year", "killed", "injured"]].fillna(0)
-    extra[["killed", "injured"]] = (
-        extra[["killed", "injured"]].sub(listed.reindex(extra.index, fill_value=0)).clip(lower=0)
-    )
-    counts = ["killed", "injured", "civilians", "children", "female", "male"]
-    table = people.groupby("year")[counts].sum().astype(int)
-    more = extra.groupby("year")[["killed", "injured"]].sum().astype(int)
-    table = table.reindex(table.index.union(more.index), fill_value=0)
-    table[["killed", "injured"]] += more.reindex(table.index, fill_value=0)
+
+
+def casualties_by_year(store: Store, *, year: int | None = None) -> pd.DataFrame:
+    """Casualties per year of accident, the Monitor's way.
+
+    Killed and injured, during use (an attack) or from remnants, with the civilian and
+    child shares; shares are of all casualties, the unknown included.
+    """
+    people = casualties_people(store)
+    columns = ["year", "casualties", "killed", "injured", *_CONTEXT_COLUMNS.values()]
+    columns += ["civilian_share", "child_share"]
+    if people.empty:
+        return pd.DataFrame(columns=columns)
+    table = _count(people, "outcome", {"killed": "killed", "injured": "injured"})
+    table = table.join(_count(people, "context", _CONTEXT_COLUMNS))
     table["casualties"] = table["killed"] + table["injured"]
-    table["sex_unknown"] = table["casualties"] - table["female"] - table["male"]
-    table["civilian_share"] = table["civilians"] / table["casualties"]
-    table["child_share"] = table["children"] / table["casualties"]
+    share = people.groupby("year")[["category", "age_group"]]
+    table["civilian_share"] = share.apply(lambda g: (g["category"] == "civilian").mean())
+    table["child_share"] = share.apply(lambda g: (g["age_group"] == "child").mean())
     table = table.reset_index(names="year")
     if year is not None:
         table = table[table["year"] == year]
     return table[columns].reset_index(drop=True)
+
+
+def casualties_by_group(store: Store, *, year: int | None = None) -> pd.DataFrame:
+    """Casualties per year by the Monitor's categories, by age and by sex.
+
+    Civilians, deminers and security forces; children (under 18) and adults; female and
+    male. Each group adds up to the year's casualties, its unknowns included.
+    """
+    people = casualties_people(store)
+    groups = {
+        "category": _CATEGORY_COLUMNS,
+        "age_group": {"child": "children", "adult": "adults", "unknown": "age_unknown"},
+        "sex": {"female": "female", "male": "male", "unknown": "sex_unknown"},
+    }
+    columns = ["year", *(c for g in groups.values() for c in g.values())]
+    if people.empty:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat([_count(people, field, named) for field, named in groups.items()], axis=1)
+    table = table.reset_index(names="year")
+    if year is not None:
+        table = table[table["year"] == year]
+    return table[columns].reset_index(drop=True)
+
+
+_CONTEXT_COLUMNS = {"during_use": "during_use", "remnants": "remnants", "unknown": "when_unknown"}
+_CATEGORY_COLUMNS = {
+    "civilian": "civilians",
+    "deminer": "deminers",
+    "security_forces": "security_forces",
+    "unknown": "category_unknown",
+}
+
+
+def _count(people: pd.DataFrame, field: str, named: dict[str, str]) -> pd.DataFrame:
+    """People per year and value of ``field``, one column per value (named ``named``).
+
+    >>> people = pd.DataFrame({"year": [2023, 2023, 2024], "sex": ["male", "unknown", "male"]})
+    >>> _count(people, "sex", {"female": "f", "male": "m", "unknown": "u"}).values.tolist()
+    [[0, 1, 1], [0, 1, 0]]
+    """
+    table = people.groupby(["year", field]).size().unstack(fill_value=0)
+    return table.reindex(columns=list(named), fill_value=0).rename(columns=named).astype(int)
 
 
 def destroyed_by_type(store: Store, *, year: int | None = None) -> pd.DataFrame:
@@ -205,6 +266,53 @@ def category(km2: float) -> str:
     return f"below heavy (under {c['heavy_km2']:,.0f} km²)"
 
 
+def risk_education(store: Store, *, year: int | None = None) -> pd.DataFrame:
+    """Risk education sessions per year, with participants by sex and age band."""
+    sessions = pd.DataFrame(store.read("risk_education").drop(columns="geometry"))
+    bands = list(PARTICIPANT_BANDS)
+    columns = ["year", "sessions", "participants", *bands]
+    if sessions.empty:
+        return pd.DataFrame(columns=columns)
+    sessions["year"] = _year_of(sessions, "date")
+    if year is not None:
+        sessions = sessions[sessions["year"] == year]
+    table = sessions.groupby("year")[bands].sum(min_count=0).astype(int)
+    table["sessions"] = sessions.groupby("year").size()
+    table["participants"] = table[bands].sum(axis=1)
+    return table.reset_index(names="year")[columns]
+
+
+def victim_assistance(store: Store, *, year: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Assistance given per type (services, people), and people with needs unmet.
+
+    The second value counts the people whose latest assistance record names needs.
+    """
+    given = pd.DataFrame(store.read("victim_assistance"))
+    columns = ["type", "services", "people"]
+    if given.empty:
+        return pd.DataFrame(columns=columns), 0
+    given["year"] = _year_of(given, "date")
+    if year is not None:
+        given = given[given["year"] == year]
+    table = given.groupby("type").agg(services=("id", "size"), people=("victim", "nunique"))
+    order = [t for t in ASSISTANCE_TYPES if t in table.index]
+    latest = given.sort_values("date").groupby("victim").tail(1)
+    return table.loc[order].reset_index()[columns], int(latest["needs"].notna().sum())
+
+
+def beneficiaries(store: Store) -> pd.DataFrame:
+    """People who use the land released (areas closed or handed over), by sex and age."""
+    areas = pd.DataFrame(store.read("hazard_areas").drop(columns="geometry"))
+    parts = [f"beneficiaries_{b}" for b in BENEFICIARY_BANDS]
+    columns = ["status", "areas", "beneficiaries", *parts]
+    areas = areas[areas["status"].isin(["closed", "handed_over"])] if len(areas) else areas
+    if areas.empty:
+        return pd.DataFrame(columns=columns)
+    table = areas.groupby("status")[["beneficiaries", *parts]].sum(min_count=1)
+    table["areas"] = areas.groupby("status").size()
+    return table.reset_index()[columns]
+
+
 def quality(store: Store, *, year: int | None = None) -> tuple[pd.DataFrame, int]:
     """Non-conformities by type and severity (with how many are still open), and QA visits."""
     acts = store.read("activities")
@@ -258,12 +366,16 @@ def build_report(
 
     casualties = casualties_by_year(store, year=year)
     all_years = casualties_by_year(store)
+    rules = _categories("casualties")
     sections.append(
         Section(
             "Casualties",
             [
-                "People killed or injured by explosive remnants, by year of the accident. "
-                "Children are under 18. Shares are of all casualties, the unknown included."
+                "People killed or injured by cluster munitions, by year of the accident, "
+                "split as the Cluster Munition Monitor splits them: during use (at the time "
+                "of an attack) or from remnants (later); civilians, deminers and security "
+                "forces; children are under 18. Shares are of all casualties, the unknown "
+                f"included. Categories as in {rules['edition']} ({rules['source']})."
             ],
             [
                 Table(
@@ -271,10 +383,18 @@ def build_report(
                     f"Casualties, {scope}",
                     casualties,
                     "From the accidents and victims layers (killed and injured without a "
-                    "victim record count as unknown status, age and sex).",
+                    "victim record count as of unknown category, age and sex; an accident "
+                    "without its context counts as when unknown).",
                     {"civilian_share": PERCENT, "child_share": PERCENT, "year": "{}"},
                 ),
-                *figures.casualties(all_years),
+                Table(
+                    "casualty_groups",
+                    f"Casualties by category, age and sex, {scope}",
+                    casualties_by_group(store, year=year),
+                    "Each group adds up to the year's casualties.",
+                    {"year": "{}"},
+                ),
+                *figures.casualties(all_years, casualties_by_group(store)),
             ],
         )
     )
@@ -289,7 +409,8 @@ def build_report(
             [
                 f"Remaining suspected (SHA) and confirmed (CHA) hazardous area {when}: "
                 f"{total:,.2f} km², which the Cluster Munition Monitor would call "
-                f"{category(total)}. Kinds are the areas' kinds as recorded now."
+                f"{category(total)} (thresholds: {_categories()['edition']}). Kinds are "
+                "the areas' kinds as recorded now."
             ],
             [
                 Table(
@@ -329,6 +450,13 @@ def build_report(
                     {**_area_formats(released, unit), "year": "{}"},
                 ),
                 *figures.land_release(released_all),
+                Table(
+                    "beneficiaries",
+                    "Beneficiaries of the land released, by sex and age (areas as now)",
+                    beneficiaries(store),
+                    "From the hazard_areas layer: areas closed or handed over; the parts by "
+                    "sex and age add up to at most the total (checked on every write).",
+                ),
                 Table(
                     "productivity",
                     "Productivity by method (m² per team-day)",
@@ -408,6 +536,37 @@ def build_report(
                     "From the hazard_areas and activities layers.",
                     _area_formats(shown, unit),
                 )
+            ],
+        )
+    )
+    educated = risk_education(store, year=year)
+    assisted, needs = victim_assistance(store, year=year)
+    article7 = _categories("article7")["source"]
+    sections.append(
+        Section(
+            "Risk education and victim assistance (Article 7.1 (j) and (k))",
+            [
+                f"{int(educated['sessions'].sum()) if len(educated) else 0:,} risk education "
+                f"sessions, {scope}, reached "
+                f"{int(educated['participants'].sum()) if len(educated) else 0:,} people "
+                "(girls and boys under 13 and 13 to 17, women and men). Victim assistance "
+                f"by type, {scope}; {needs:,} people's latest assistance record names needs "
+                f"still unmet. The forms are those of {article7}.",
+            ],
+            [
+                Table(
+                    "risk_education",
+                    f"Risk education, {scope}",
+                    educated,
+                    "From the risk_education layer.",
+                    {"year": "{}"},
+                ),
+                Table(
+                    "victim_assistance",
+                    f"Victim assistance, {scope}",
+                    assisted,
+                    "From the victim_assistance layer; people counts each victim once per type.",
+                ),
             ],
         )
     )

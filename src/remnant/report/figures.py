@@ -41,10 +41,11 @@ def _png(fig) -> bytes:
     return out.getvalue()
 
 
-def casualties(table: pd.DataFrame) -> list[Figure]:
+def casualties(table: pd.DataFrame, groups: pd.DataFrame) -> list[Figure]:
     """Killed and injured per year, stacked, with the children among them marked."""
     if table.empty:
         return []
+    table = table.merge(groups[["year", "children"]], on="year")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     years = table["year"].astype(int).astype(str)

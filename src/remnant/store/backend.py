@@ -80,6 +80,14 @@ class Backend(Protocol):
         """Triggers that audit edits made outside remnant (a GIS, SQL) as 'external'."""
         ...
 
+    def unwatch_edits(self, conn: sa.Connection, table: str) -> None:
+        """Remove ``table``'s edit triggers (a migration that changes columns makes them anew)."""
+        ...
+
+    def drop_column(self, conn: sa.Connection, table: str, column: str) -> None:
+        """Remove ``column`` from ``table`` and from what GIS clients are told of it."""
+        ...
+
     def mark_writer(self, conn: sa.Connection, on: bool) -> None:
         """Tell the edit triggers that remnant itself is writing in this transaction."""
         ...

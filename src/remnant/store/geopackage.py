@@ -324,6 +324,23 @@ class GeoPackageBackend:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")  # a migration makes it anew
             conn.exec_driver_sql(statement)
 
+    def unwatch_edits(self, conn: sa.Connection, table: str) -> None:
+        """Drop ``table``'s three edit triggers (SQLite compiles them against its columns)."""
+        for action in ("insert", "update", "delete"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_external_{action}")
+
+    def drop_column(self, conn: sa.Connection, table: str, column: str) -> None:
+        """Drop ``column`` and its row in ``gpkg_data_columns`` (its edit triggers first)."""
+        self.unwatch_edits(conn, table)
+        if conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'gpkg_data_columns'"
+        ).first():
+            conn.exec_driver_sql(
+                "DELETE FROM gpkg_data_columns WHERE table_name = ? AND column_name = ?",
+                (table, column),
+            )
+        conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+
     def mark_writer(self, conn: sa.Connection, on: bool) -> None:
         """Say, inside the transaction only, that remnant itself is writing (or no longer)."""
         if conn.exec_driver_sql(f"SELECT 1 FROM sqlite_master WHERE name = '{WRITER}'").first():

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
 import sqlalchemy as sa
 
 from remnant.errors import StoreError
@@ -58,7 +59,7 @@ def _version_5(conn: sa.Connection, backend) -> None:
     # first new entry's hash), and edits made outside remnant are audited.
     if "hash" not in {c["name"] for c in sa.inspect(conn).get_columns("audit")}:
         conn.exec_driver_sql("ALTER TABLE audit ADD COLUMN hash TEXT")
-    for table in schema.RECORD_TABLES.values():
+    for table in _present(conn):
         backend.watch_edits(conn, table)
 
 
@@ -70,7 +71,7 @@ def _add_survey(conn: sa.Connection, backend) -> None:
 def _add_external_ids(conn: sa.Connection, backend) -> None:
     # Every record may carry its identifier in another system (IMSMA, an operator's own);
     # the triggers that audit outside edits are made anew to include the new columns.
-    for table in schema.RECORD_TABLES.values():
+    for table in _present(conn):
         have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
         for column in ("external_id", "external_system"):
             if column not in have:
@@ -81,15 +82,75 @@ def _add_external_ids(conn: sa.Connection, backend) -> None:
 def _for_gis_clients(conn: sa.Connection, backend) -> None:
     for table in schema.INTERNAL_TABLES:
         backend.hide_table(conn, table)
-    for table in schema.RECORD_TABLES.values():
-        backend.describe_fields(conn, table)
-    backend.style_layers(conn)
+    _describe_anew(conn, backend)
 
 
 def _describe_anew(conn: sa.Connection, backend) -> None:
-    for table in schema.RECORD_TABLES.values():
+    for table in _present(conn):
         backend.describe_fields(conn, table)
     backend.style_layers(conn)
+
+
+def _present(conn: sa.Connection) -> list[sa.Table]:
+    """The record tables this store has so far (a migration sees the store as it is then)."""
+    have = set(sa.inspect(conn).get_table_names())
+    return [t for name, t in schema.RECORD_TABLES.items() if name in have]
+
+
+# Victims' civilian yes/no becomes the Monitor's category: yes is a civilian; no was
+# documented as "deminers and military", so a demining casualty is a deminer and the
+# others are security forces; blank stays blank (unknown).
+_CATEGORY_OF_CIVILIAN = (
+    "CASE WHEN civilian IS NULL THEN NULL WHEN civilian THEN 'civilian' "
+    "WHEN activity_at_time = 'demining' THEN 'deminer' ELSE 'security_forces' END"
+)
+
+
+def _monitor_records(conn: sa.Connection, backend) -> None:
+    for table in _present(conn):
+        backend.unwatch_edits(conn, table.name)
+    inspector = sa.inspect(conn)
+    for table in _present(conn):
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+        if table.name == "victims" and "civilian" in have:
+            changed = conn.exec_driver_sql(
+                f"SELECT *, {_CATEGORY_OF_CIVILIAN} AS new_category FROM victims "
+                "WHERE civilian IS NOT NULL"
+            ).mappings()
+            before, after = [], []
+            for row in changed:
+                was = {k: v for k, v in row.items() if k not in ("fid", "version", "new_category")}
+                was["civilian"] = bool(was["civilian"])
+                before.append(was)
+                after.append({k: v for k, v in was.items() if k != "civilian"})
+                after[-1]["category"] = row["new_category"]
+            conn.exec_driver_sql(
+                f"UPDATE victims SET category = {_CATEGORY_OF_CIVILIAN}, version = version + 1 "
+                "WHERE civilian IS NOT NULL"
+            )
+            if before:
+                audit.append(
+                    conn,
+                    audit.now(),
+                    "migration 10",
+                    "victims",
+                    "update",
+                    [r["id"] for r in before],
+                    [orjson.dumps(r).decode() for r in before],
+                    [orjson.dumps(r).decode() for r in after],
+                )
+            backend.drop_column(conn, "victims", "civilian")
+    for name in ("victim_assistance", "risk_education"):
+        if name not in inspector.get_table_names():
+            schema.RECORD_TABLES[name].create(conn)
+            backend.register_table(conn, schema.RECORD_TABLES[name])
+    for table in _present(conn):
+        backend.watch_edits(conn, table)
+    _describe_anew(conn, backend)
 
 
 MIGRATIONS: list[Migration] = [
@@ -110,6 +171,13 @@ MIGRATIONS: list[Migration] = [
         9,
         "strikes may be inferred from finds: source class 'inferred' in the domains",
         _describe_anew,
+    ),
+    Migration(
+        10,
+        "the Monitor's casualty categories (accident context and strike, victim category "
+        "from civilian yes/no), beneficiaries by sex and age, victim assistance and risk "
+        "education layers",
+        _monitor_records,
     ),
 ]
 

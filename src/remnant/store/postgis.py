@@ -126,6 +126,14 @@ class PostGISBackend:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table.name}_external ON {table.name}")
         conn.exec_driver_sql(_external_trigger(table.name))
 
+    def unwatch_edits(self, conn: sa.Connection, table: str) -> None:
+        """Drop ``table``'s edit trigger."""
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_external ON {table}")
+
+    def drop_column(self, conn: sa.Connection, table: str, column: str) -> None:
+        """Drop ``column`` (the edit trigger reads whole rows, so it needs no change)."""
+        conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+
     def mark_writer(self, conn: sa.Connection, on: bool) -> None:
         """Say, for this transaction only, that remnant itself is writing."""
         if on:
