@@ -38,6 +38,8 @@ def field_row(f: records.Field) -> str:
         rules.append(f"≤ {f.maximum:g}")
     if f.references:
         rules.append(f"an `id` of {f.references}")
+    if f.derived:
+        rules.append("set by remnant")
     cells = (f"`{f.name}`", f.kind, f.unit, "; ".join(rules), f.doc)
     return "| " + " | ".join(cells) + " |"
 

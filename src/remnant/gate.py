@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from remnant import records, workflow
+from remnant import adminunits, records, workflow
 from remnant.errors import ConflictError, Problem
 
 __all__ = [
@@ -70,6 +70,10 @@ class StoreView(Protocol):
 
     def referable(self, layer: str, ids: list[str]) -> set[str]:
         """Those of ``ids`` a record may refer to: stored, or (for a proposal) waiting."""
+        ...
+
+    def admin_units(self) -> gpd.GeoDataFrame:
+        """The store's administrative units: level, code and geometry (EPSG:4326)."""
         ...
 
 
@@ -148,6 +152,7 @@ def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = Fa
     problems = _merge(offered.problems, result.problems) + _unknown_fields(layer, offered)
     good, rows = result.records, result.rows
     problems += _reference_problems(view, layer, offered.file, good, rows)
+    warnings = result.warnings + _place(view, layer, offered.file, good, rows)
     stored = view.records(layer, good["id"].tolist())
     is_old = good["id"].isin(stored["id"]).to_numpy()
     stored = stored.set_index("id", drop=False).loc[good.loc[is_old, "id"]]
@@ -181,9 +186,29 @@ def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = Fa
         unchanged=good.loc[is_old & ~changed, "id"].tolist(),
         moved=moved,
         problems=problems,
-        warnings=result.warnings,
+        warnings=warnings,
         read_as=_read_as(offered.read_as, result.read_as, good["id"], rows),
     )
+
+
+def _place(view: StoreView, layer: str, file: str, good, rows: np.ndarray) -> list[Problem]:
+    """Set each record's admin units from the store's (docs/admin-units.md), in place.
+
+    Returns a warning for each record outside every unit of a level the store has.
+    """
+    names = [f.name for f in records.entity(layer).fields if f.name.startswith("admin")]
+    if not names:
+        return []
+    units = view.admin_units()
+    warnings = []
+    for level, name in zip(adminunits.LEVELS, names, strict=True):
+        at = units[units["level"] == level]
+        good[name] = adminunits.unit_of(good.geometry.to_numpy(), at)
+        if len(at):
+            for i in np.flatnonzero(good[name].isna().to_numpy()):
+                message = f"outside every level-{level} admin unit"
+                warnings.append(Problem(file, int(rows[i]), name, None, message))
+    return warnings
 
 
 def _read_as(door: dict, gate: dict, ids: pd.Series, rows: np.ndarray) -> dict:

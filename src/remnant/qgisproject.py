@@ -27,7 +27,8 @@ from remnant.outputs import refuse_existing
 __all__ = ["READ_ONLY", "write_project"]
 
 # Fields QGIS shows but does not let a user change: the version remnant counts, the ids
-# an import keeps, and an area's status, which the land release workflow moves.
+# an import keeps, and an area's status, which the land release workflow moves (and the
+# fields remnant sets on every write, such as the admin units: Field.derived).
 READ_ONLY = {"*": ("version", "external_id", "external_system"), "hazard_areas": ("status",)}
 _GROUPS = {  # layer tree, top to bottom (QGIS draws the top layer last)
     "Records": ("accidents", "risk_education", "items", "strikes", "activities", "hazard_areas"),
@@ -173,7 +174,8 @@ def _vector_layer(name, layer_id, datasource, titles, relations) -> ET.Element:
         title = titles.get(name, {}).get(f.name, labels.words(f.name))
         ET.SubElement(aliases, "alias", {"field": f.name, "index": str(index), "name": title})
     editable = ET.SubElement(layer, "editable")
-    for locked in (*READ_ONLY["*"], *READ_ONLY.get(name, ())):
+    derived = [f.name for f in ent.fields if f.derived]
+    for locked in (*READ_ONLY["*"], *READ_ONLY.get(name, ()), *derived):
         ET.SubElement(editable, "field", {"name": locked, "editable": "0"})
     return layer
 

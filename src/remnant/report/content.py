@@ -24,7 +24,7 @@ from remnant.errors import ModelError
 from remnant.landrelease import by_kind, items_by_type, productivity, release_statistics
 from remnant.report.figures import Figure
 from remnant.store import Store
-from remnant.units import SQUARE_KM, UNIT_NAMES, in_area_unit
+from remnant.units import HECTARE, SQUARE_KM, UNIT_NAMES, in_area_unit
 from remnant.workflow import RELEASED, remaining_areas
 
 __all__ = [
@@ -313,6 +313,47 @@ def beneficiaries(store: Store) -> pd.DataFrame:
     return table.reset_index()[columns]
 
 
+def by_unit(store: Store, level: int = 1) -> pd.DataFrame:
+    """Per administrative unit of ``level`` (docs/admin-units.md), as recorded now.
+
+    Open hazard areas and their remaining area, land released, items destroyed,
+    casualties (killed and injured) and risk education participants; records outside
+    every unit count under ``none``. Areas are in hectares, as programmes report them.
+    """
+    key = f"admin{level}"
+    units = store.admin_units()
+    units = units[units["level"] == level]
+    _, per_area = contamination(store)
+    counts = {}
+    if len(per_area):
+        open_areas = per_area[per_area["remaining_m2"] >= 1.0]
+        counts["open_areas"] = open_areas.groupby(key, dropna=False).size()
+        counts["remaining_ha"] = per_area.groupby(key, dropna=False)["remaining_m2"].sum() / HECTARE
+        counts["released_ha"] = per_area.groupby(key, dropna=False)["released_m2"].sum() / HECTARE
+    items = pd.DataFrame(store.read("items").drop(columns="geometry"))
+    if len(items):
+        destroyed = items[items["destroyed"].map(lambda v: v is True)]
+        counts["items_destroyed"] = destroyed.groupby(key, dropna=False).size()
+    accidents = pd.DataFrame(store.read("accidents").drop(columns="geometry"))
+    if len(accidents):
+        hurt = accidents[["killed", "injured"]].fillna(0).sum(axis=1)
+        counts["casualties"] = hurt.groupby(accidents[key], dropna=False).sum()
+    sessions = pd.DataFrame(store.read("risk_education").drop(columns="geometry"))
+    if len(sessions):
+        people = sessions[list(PARTICIPANT_BANDS)].fillna(0).sum(axis=1)
+        counts["re_participants"] = people.groupby(sessions[key], dropna=False).sum()
+    names = ["open_areas", "remaining_ha", "released_ha", "items_destroyed", "casualties"]
+    names.append("re_participants")
+    table = pd.DataFrame({n: counts.get(n, pd.Series(dtype=float)) for n in names})
+    table.index = table.index.map(lambda c: "none" if pd.isna(c) else c)
+    order = [*units["code"], *(["none"] if "none" in table.index else [])]
+    table = table.reindex(order).fillna(0)
+    whole = [n for n in names if not n.endswith("_ha")]
+    table[whole] = table[whole].astype(int)
+    table.insert(0, "name", [*units["name"], *(["outside every unit"] * (len(order) - len(units)))])
+    return table.reset_index(names="unit")
+
+
 def quality(store: Store, *, year: int | None = None) -> tuple[pd.DataFrame, int]:
     """Non-conformities by type and severity (with how many are still open), and QA visits."""
     acts = store.read("activities")
@@ -539,6 +580,29 @@ def build_report(
             ],
         )
     )
+    if len(store.admin_units()):
+        level = int(store.admin_units()["level"].min())
+        sections.append(
+            Section(
+                "By administrative unit",
+                [
+                    f"Per level-{level} unit (docs/admin-units.md), as recorded now: open "
+                    "hazard areas and what remains of them, land released, items destroyed, "
+                    "casualties and risk education participants. Each record counts in the "
+                    "unit holding it (a polygon: the unit holding most of it)."
+                ],
+                [
+                    Table(
+                        "by_unit",
+                        f"By level-{level} administrative unit (hectares)",
+                        by_unit(store, level),
+                        "From every layer's admin codes; 'none': outside every unit.",
+                        {"remaining_ha": "{:,.1f}", "released_ha": "{:,.1f}"},
+                    )
+                ],
+            )
+        )
+
     educated = risk_education(store, year=year)
     assisted, needs = victim_assistance(store, year=year)
     article7 = _categories("article7")["source"]

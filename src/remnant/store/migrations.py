@@ -110,13 +110,9 @@ def _monitor_records(conn: sa.Connection, backend) -> None:
     for table in _present(conn):
         backend.unwatch_edits(conn, table.name)
     inspector = sa.inspect(conn)
+    had = _add_missing_columns(conn, _present(conn))
     for table in _present(conn):
-        have = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in have:
-                kind = column.type.compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
-        if table.name == "victims" and "civilian" in have:
+        if table.name == "victims" and "civilian" in had[table.name]:
             changed = conn.exec_driver_sql(
                 f"SELECT *, {_CATEGORY_OF_CIVILIAN} AS new_category FROM victims "
                 "WHERE civilian IS NOT NULL"
@@ -153,6 +149,32 @@ def _monitor_records(conn: sa.Connection, backend) -> None:
     _describe_anew(conn, backend)
 
 
+def _admin_units_and_places(conn: sa.Connection, backend) -> None:
+    for table in _present(conn):
+        backend.unwatch_edits(conn, table.name)
+    _add_missing_columns(conn, _present(conn))
+    for table in (schema.admin_units, schema.places):
+        if table.name not in sa.inspect(conn).get_table_names():
+            table.create(conn)
+            backend.register_table(conn, table)
+    for table in _present(conn):
+        backend.watch_edits(conn, table)
+    _describe_anew(conn, backend)
+
+
+def _add_missing_columns(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, set[str]]:
+    """Add each table's columns the store lacks (empty); the names each table had before."""
+    inspector = sa.inspect(conn)
+    had: dict[str, set[str]] = {}
+    for table in tables:
+        have = had[table.name] = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+    return had
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "add the hazard_area_risk table (hazard map per area)", _add_hazard_area_risk),
     Migration(3, "add the nonconformities layer (QA visit findings)", _add_nonconformities),
@@ -178,6 +200,12 @@ MIGRATIONS: list[Migration] = [
         "from civilian yes/no), beneficiaries by sex and age, victim assistance and risk "
         "education layers",
         _monitor_records,
+    ),
+    Migration(
+        11,
+        "administrative units and places: admin_units and places tables, admin1..admin3 "
+        "on every layer with a geometry (blank until remnant admin refresh)",
+        _admin_units_and_places,
     ),
 ]
 

@@ -17,7 +17,7 @@ from remnant.entities import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
@@ -197,6 +197,35 @@ reviews = sa.Table(
     sa.Column("expected_version", sa.Integer),  # the version an update or delete was based on
     sqlite_autoincrement=True,
     comment="Editors' inserts, updates and deletes, waiting for or given an admin's decision.",
+)
+
+admin_units = sa.Table(
+    "admin_units",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("level", sa.Integer, nullable=False),  # 1 province, 2 district, 3 commune
+    sa.Column("code", sa.Text, nullable=False),  # the P-code
+    sa.Column("name", sa.Text),
+    sa.Column("parent", sa.Text),  # the code of the unit one level up
+    sa.Column("source", sa.Text),  # the file the boundaries came from
+    sa.Column(GEOMETRY_COLUMN, Geometry("MULTIPOLYGON")),
+    sa.UniqueConstraint("level", "code"),
+    sqlite_autoincrement=True,
+    comment="Administrative units by level (docs/admin-units.md); records carry their codes.",
+)
+
+places = sa.Table(
+    "places",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("names", sa.Text),  # other names, one per line (other scripts, spellings)
+    sa.Column("kind", sa.Text),  # town, village …
+    sa.Column("population", sa.Integer),
+    sa.Column("source", sa.Text),
+    sa.Column(GEOMETRY_COLUMN, Geometry("POINT")),
+    sqlite_autoincrement=True,
+    comment="The gazetteer: places with their names in every script (remnant places find).",
 )
 
 # Tables remnant keeps for itself, not offered to GIS clients as layers (API key hashes,

@@ -36,7 +36,7 @@ from remnant.errors import (
     Problem,
     StoreError,
 )
-from remnant.store import audit, migrations, schema, survey
+from remnant.store import audit, gazetteer, migrations, schema, survey
 from remnant.store.audit import now
 from remnant.store.backend import Backend
 from remnant.store.schema import GEOMETRY_COLUMN
@@ -637,6 +637,51 @@ class Store:
         """Replace the rows of a derived table (a model's output) in one audited transaction."""
         derived.replace(self, name, frame, user=user or default_user(), note=note)
 
+    # -- where: admin units and places (docs/admin-units.md) ----------------------------
+
+    def set_admin_units(
+        self, level: int, units: gpd.GeoDataFrame, *, source: str, user: str | None = None
+    ) -> int:
+        """Replace the units of ``level`` (code, name, parent, polygons in EPSG:4326).
+
+        Records keep the units they had until :meth:`refresh_admin_units`.
+        """
+        return gazetteer.set_admin_units(
+            self, level, units, source=source, user=user or default_user()
+        )
+
+    def admin_units(self) -> gpd.GeoDataFrame:
+        """Every administrative unit: level, code, name, parent, source, geometry."""
+        return gazetteer.admin_units(self)
+
+    def refresh_admin_units(self, *, user: str | None = None) -> dict[str, WriteSummary]:
+        """Set every record's admin units from the store's units again (changes audited)."""
+        out = {}
+        for layer, ent in records.ENTITIES.items():
+            if any(f.name == "admin1" for f in ent.fields):
+                out[layer] = self.write(layer, self.read(layer), update=True, user=user)
+        return out
+
+    def add_places(self, places: gpd.GeoDataFrame, *, user: str | None = None) -> int:
+        """Add places to the gazetteer (name, names, kind, population, source; points)."""
+        return gazetteer.add_places(self, places, user=user or default_user())
+
+    def places(self) -> gpd.GeoDataFrame:
+        """Every place in the gazetteer."""
+        return gazetteer.places(self)
+
+    def find_place(self, query: str, *, limit: int = 5) -> pd.DataFrame:
+        """Places whose names match ``query`` in any script, with their admin units."""
+        from remnant.adminunits import LEVELS, unit_of
+        from remnant.places import find
+
+        found = find(self.places(), query, limit=limit)
+        points = gpd.points_from_xy(found["lon"], found["lat"]) if len(found) else []
+        units = self.admin_units()
+        for level in LEVELS:
+            found[f"admin{level}"] = unit_of(points, units[units["level"] == level])
+        return found
+
     def read_derived(self, name: str) -> pd.DataFrame:
         """The rows of a derived table (see :data:`remnant.store.schema.DERIVED_TABLES`)."""
         return derived.read(self, name)
@@ -824,3 +869,8 @@ class _View:
         if self.proposing:
             found |= review.waiting_ids(self.conn, layer, ids)
         return found
+
+    def admin_units(self) -> gpd.GeoDataFrame:
+        if not hasattr(self, "_units"):  # read once per write
+            self._units = gazetteer.admin_units(self.store, self.conn)
+        return self._units
