@@ -165,6 +165,22 @@ def test_new_boundaries_and_refresh_move_records_audited(units, tmp_path):
     assert json.loads(last["after"])["admin1"] == "UA99"
 
 
+def test_a_record_moved_in_a_gis_is_found_with_stale_units(units, capsys):
+    """A GIS edit is the one door the gate cannot stand at: remnant verify names the
+    record whose units no longer hold it, and refresh mends it."""
+    from remnant.store.verify import verify
+
+    store = units
+    store.write("strikes", strikes([at(X0 + 10_000, Y0 + 5_000)]), user="t")
+    moved = store.backend.encode_geometries([at(X0 + 40_000, Y0 + 5_000)])[0]
+    with store.backend.engine.begin() as conn:  # as QGIS would, triggers on
+        conn.execute(sa.text("UPDATE strikes SET geom = :g WHERE id = 'S0'"), {"g": moved})
+    errors = [f.message for f in verify(store) if f.severity == "error"]
+    assert any("strikes carry admin1 codes" in e and "S0 (UA14 → UA63)" in e for e in errors)
+    store.refresh_admin_units(user="im")
+    assert not [f for f in verify(store) if f.severity == "error"]
+
+
 def test_statistics_by_unit_match_hand_counts(units, tmp_path):
     store = units
     west_a = at(X0 + 10_000, Y0 + 5_000)

@@ -615,7 +615,7 @@ def build_report(
                 f"{int(educated['participants'].sum()) if len(educated) else 0:,} people "
                 "(girls and boys under 13 and 13 to 17, women and men). Victim assistance "
                 f"by type, {scope}; {needs:,} people's latest assistance record names needs "
-                f"still unmet. The forms are those of {article7}.",
+                f"still unmet. Reported as the Convention asks: {article7}.",
             ],
             [
                 Table(

@@ -53,12 +53,15 @@ class _Pages:
 
     def table(self, t: Table) -> None:
         header, cells = t.header(), t.cells() or [["no records"]]
+        if len(header) > 7:  # a wide table: its names word by word on lines of their own
+            header = [textwrap.fill(h, 9, break_long_words=False) for h in header]
+        lines = max(h.count("\n") + 1 for h in header)
         start = 0
         while start < len(cells):
             self.need(ROW * 3)
             rows = max(1, min(len(cells) - start, int((self.y - MARGIN) / ROW) - 1))
             chunk = cells[start : start + rows]
-            height = ROW * (len(chunk) + 1)
+            height = ROW * (len(chunk) + lines)
             ax = self.fig.add_axes(
                 [
                     MARGIN / PAGE[0],
@@ -74,7 +77,7 @@ class _Pages:
             table.auto_set_font_size(False)
             table.set_fontsize(6.5 if width > 7 else 7.5)
             for (r, _), cell in table.get_celld().items():
-                cell.set_height(1 / (len(chunk) + 1))
+                cell.set_height((lines if r == 0 else 1) / (len(chunk) + lines))
                 cell.set_linewidth(0.3)
                 if r == 0:
                     cell.set_facecolor("#eeeeee")

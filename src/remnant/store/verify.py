@@ -4,10 +4,11 @@ Checks, on either backend: the schema version; every trigger the store's integri
 on (the audit's append-only guard, the triggers that audit edits made outside remnant),
 present and unaltered; the audit's hash chain (:mod:`remnant.store.audit`), entry by
 entry; that every record holds exactly the values of its last audit entry (so a change
-made with the triggers off shows); and that records edited outside remnant still pass
-the field rules. Edits made outside remnant are not errors in themselves: they are
-listed, as the audit shows them. Removing entries from the end of the chain shows only
-against a head hash kept elsewhere, which is why it is printed (and in every report).
+made with the triggers off shows); that records edited outside remnant still pass
+the field rules and carry the admin units their geometry lies in. Edits made outside
+remnant are not errors in themselves: they are listed, as the audit shows them.
+Removing entries from the end of the chain shows only against a head hash kept
+elsewhere, which is why it is printed (and in every report).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from remnant import gate, records
+from remnant import adminunits, gate, records
 from remnant.store import schema
 from remnant.store.audit import CONTENT, GENESIS, link
 
@@ -72,6 +73,7 @@ def verify(store) -> list[Finding]:
     last = _last_entries(entries)
     for layer in records.ENTITIES:
         found += _records_match(store, layer, last.get(layer, {}))
+    found += _units_current(store)
     found.sort(key=lambda f: f.severity != "error")
     return found
 
@@ -194,6 +196,33 @@ def _same(ent, values: dict, audited: dict, backend) -> bool:
 def _typed(kind: str, value):
     convert = {"integer": int, "real": float, "boolean": bool}.get(kind, str)
     return convert(value)
+
+
+def _units_current(store) -> list[Finding]:
+    """Records whose admin units are not those their geometry lies in (moved in a GIS)."""
+    units = store.admin_units()
+    out = []
+    for layer, ent in records.ENTITIES.items():
+        if not ent.geometry or not len(units):
+            continue
+        frame = store.read(layer)
+        for level in adminunits.LEVELS:
+            now = adminunits.unit_of(frame.geometry.to_numpy(), units[units["level"] == level])
+            held = frame[f"admin{level}"].to_numpy(object)
+            stale = [
+                i for i, (a, b) in enumerate(zip(held, now, strict=True))
+                if (a if isinstance(a, str) else None) != b
+            ]  # fmt: skip
+            if stale:
+                shown = ", ".join(f"{frame['id'].iat[i]} ({held[i]} → {now[i]})" for i in stale[:5])
+                out.append(
+                    Finding(
+                        "error",
+                        f"{len(stale)} {layer} carry admin{level} codes their geometry does not "
+                        f"lie in: {shown}; run remnant admin refresh",
+                    )
+                )
+    return out
 
 
 def _rules(layer: str, record_id: str, values: dict) -> list[Finding]:
