@@ -233,13 +233,13 @@ def test_an_ambiguous_name_stays_ambiguous(units, tmp_path, capsys):
     assert "UA14" in capsys.readouterr().out
 
 
-def test_a_version_10_store_gains_admin_units_and_places(any_store):
+def test_a_version_10_store_gains_admin_units_places_and_evidence(any_store):
     store = any_store
     gpkg = store.backend.name == "geopackage"
     with store.backend.engine.begin() as conn:
         for table in schema.RECORD_TABLES:
             store.backend.unwatch_edits(conn, table)
-        for table in ("admin_units", "places"):
+        for table in ("admin_units", "places", "evidence"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
             if gpkg:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS rtree_{table}_geom")
@@ -247,14 +247,17 @@ def test_a_version_10_store_gains_admin_units_and_places(any_store):
                     conn.exec_driver_sql(f"DELETE FROM gpkg_{meta} WHERE table_name = '{table}'")
         for name, ent in schema.RECORD_TABLES.items():
             for level in (1, 2, 3):
-                if f"admin{level}" in ent.c:
+                if f"admin{level}" in ent.c and name != "evidence":
                     store.backend.drop_column(conn, name, f"admin{level}")
         for table in schema.RECORD_TABLES.values():
-            store.backend.watch_edits(conn, sa.Table(table.name, sa.MetaData(), autoload_with=conn))
+            if table.name != "evidence":
+                old = sa.Table(table.name, sa.MetaData(), autoload_with=conn)
+                store.backend.watch_edits(conn, old)
         conn.exec_driver_sql("UPDATE remnant_meta SET value = '10' WHERE key = 'schema_version'")
-    assert migrate_store(store.backend.location, user="admin") == [11]
+    assert migrate_store(store.backend.location, user="admin") == [11, 12]
     store = open_store(store.backend.location)
     assert store.admin_units().empty
     assert store.places().empty
+    assert store.read("evidence").empty
     store.write("strikes", strikes([shapely.Point(37.5, 47.5)]))
     assert store.read("strikes")["admin1"].isna().all()

@@ -222,6 +222,22 @@ CORPUS = [
         CSV_OK,
     ),
     (
+        "evidence of no known type",
+        "evidence",
+        {"type": "rumour", "date": "2023-03-01"},
+        HERE,
+        {"type"},
+        CSV_OK,
+    ),
+    (
+        "evidence naming no recorded area",
+        "evidence",
+        {"type": "strike_mark", "hazard_area": "H-404"},
+        HERE,
+        {"hazard_area"},
+        CSV_OK,
+    ),
+    (
         "risk education without its organisation",
         "risk_education",
         {"date": "2023-03-01", "organisation": None, "women": 12},

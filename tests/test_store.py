@@ -58,6 +58,7 @@ GEOMETRY_TYPES = {
     "activities": "Multi Polygon",
     "items": "Point",
     "accidents": "Point",
+    "evidence": "Point",
     "victims": "None",
     "nonconformities": "None",
     "victim_assistance": "None",
@@ -288,12 +289,12 @@ def as_version_9(store) -> None:
     """Take a store of this version back to schema 9: no victim assistance or risk
     education, no accident context or strike, no beneficiaries by sex and age, and a
     victim's civilian yes/no in place of its category; and none of schema 11's admin
-    units and places."""
+    units and places, nor schema 12's evidence."""
     gpkg = store.backend.name == "geopackage"
     with store.backend.engine.begin() as conn:
         for table in schema.RECORD_TABLES:
             store.backend.unwatch_edits(conn, table)
-        for table in ("victim_assistance", "risk_education", "admin_units", "places"):
+        for table in ("victim_assistance", "risk_education", "admin_units", "places", "evidence"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
             if gpkg:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS rtree_{table}_geom")
@@ -304,11 +305,11 @@ def as_version_9(store) -> None:
                 store.backend.drop_column(conn, table, column)
         for table in schema.RECORD_TABLES.values():  # schema 11's admin units
             for column in ("admin1", "admin2", "admin3"):
-                if column in table.c and table.name not in ("risk_education",):
+                if column in table.c and table.name not in ("risk_education", "evidence"):
                     store.backend.drop_column(conn, table.name, column)
         conn.exec_driver_sql("ALTER TABLE victims ADD COLUMN civilian BOOLEAN")
         for table in schema.RECORD_TABLES.values():
-            if table.name not in ("victim_assistance", "risk_education"):
+            if table.name not in ("victim_assistance", "risk_education", "evidence"):
                 # the triggers of schema 9 name the columns it had
                 old = sa.Table(table.name, sa.MetaData(), autoload_with=conn)
                 store.backend.watch_edits(conn, old)
@@ -333,9 +334,9 @@ def test_a_version_9_store_gains_the_monitors_categories(any_store):
             "('V1', 'A1', 'killed', TRUE, 'farming'), ('V2', 'A1', 'injured', FALSE, 'demining'),"
             "('V3', 'A1', 'injured', FALSE, NULL), ('V4', 'A1', 'injured', NULL, NULL)"
         )
-    with pytest.raises(StoreError, match="has schema version 9; this remnant needs 11"):
+    with pytest.raises(StoreError, match="has schema version 9; this remnant needs 12"):
         open_store(store.backend.location)
-    assert migrate_store(store.backend.location, user="admin") == [10, 11]
+    assert migrate_store(store.backend.location, user="admin") == [10, 11, 12]
     store = open_store(store.backend.location)
     victims = store.read("victims").set_index("id")
     assert victims["category"].fillna("blank").to_dict() == {
@@ -368,9 +369,9 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 11"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 12"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
@@ -465,7 +466,7 @@ def test_a_version_6_store_gains_external_ids_and_its_edit_triggers(any_store):
             for column in ("external_id", "external_system"):
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.exec_driver_sql("UPDATE remnant_meta SET value = '6' WHERE key = 'schema_version'")
-    assert migrate_store(store.backend.location, user="admin") == [7, 8, 9, 10, 11]
+    assert migrate_store(store.backend.location, user="admin") == [7, 8, 9, 10, 11, 12]
     assert {"external_id", "external_system"} <= set(columns(store, "victims"))
     import_records(store, "hazard_areas", hazard_frame(1).assign(external_id="IMSMA-7"))
     assert store.read("hazard_areas")["external_id"].tolist() == ["IMSMA-7"]

@@ -74,6 +74,7 @@ class Scenario:
     nonconformities: pd.DataFrame
     victim_assistance: pd.DataFrame
     risk_education: gpd.GeoDataFrame
+    evidence: gpd.GeoDataFrame
     truth: dict
 
     def layers(self) -> dict[str, pd.DataFrame]:
@@ -84,6 +85,7 @@ class Scenario:
             "activities": self.activities,
             "items": self.items,
             "accidents": self.accidents,
+            "evidence": self.evidence,
             "victims": self.victims,
             "nonconformities": self.nonconformities,
             "victim_assistance": self.victim_assistance,
@@ -313,6 +315,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     accident_frame = gpd.GeoDataFrame(accidents, geometry="geometry", crs=CRS)
     assistance = _assistance(victims, {a["id"]: a["date"] for a in accidents}, more, label)
     education = _risk_education(parts, more, label)
+    evidence = _evidence(hazard_areas, label)
     truth = {
         "label": label,
         "seed": seed,
@@ -343,6 +346,7 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
         nonconformities=pd.DataFrame(nonconformities),
         victim_assistance=assistance,
         risk_education=education.to_crs(4326),
+        evidence=evidence.to_crs(4326),
         truth=truth,
     )
 
@@ -512,6 +516,7 @@ FIELD_LAYERS = (
     "victims",
     "victim_assistance",
     "risk_education",
+    "evidence",
 )
 
 
@@ -624,6 +629,38 @@ def _assistance(victims: list, dates: dict, rng, label: str) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _evidence(areas: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+    """Evidence points: a strike mark and a benchmark for each CHA, a witness for each SHA.
+
+    The benchmark lies 30 m outside the area, beyond its first vertex.
+    """
+    rows: list[dict] = []
+    points: list[shapely.Point] = []
+    for area_id, kind, shape in zip(areas["id"], areas["kind"], areas.geometry, strict=True):
+        inside = shapely.point_on_surface(shape)
+        marks = [("strike_mark", inside)] if kind == "CHA" else [("witness", inside)]
+        if kind == "CHA":
+            edge = shapely.get_coordinates(shape)[0]  # the first vertex of the outer ring
+            away = np.asarray(edge) - shapely.get_coordinates(inside)[0]
+            away = edge + 30.0 * away / max(np.hypot(*away), 1e-9)
+            marks.append(("benchmark", shapely.Point(away)))
+        for kind_of, point in marks:
+            rows.append(
+                {
+                    "id": f"EVD-{len(rows) + 1:03d}",
+                    "type": kind_of,
+                    "date": dt.date(2024, 1, 15),
+                    "description": None,
+                    "confidence": "high" if kind_of != "witness" else "medium",
+                    "hazard_area": area_id,
+                    "source": label,
+                    "notes": None,
+                }
+            )
+            points.append(point)
+    return gpd.GeoDataFrame(rows, geometry=points, crs=areas.crs)
 
 
 def _risk_education(parts, rng, label: str, n: int = 40) -> gpd.GeoDataFrame:

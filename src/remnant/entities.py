@@ -105,6 +105,18 @@ def _depth(doc: str) -> Field:
     return Field("depth_cm", "real", minimum=0, maximum=1_000, unit="centimetres", doc=doc)
 
 
+# Evidence point types (docs/evidence.md; the box rule's direct types: evidence.toml).
+EVIDENCE_TYPES = (
+    "submunition",
+    "strike_mark",
+    "fragments",
+    "container",
+    "accident",
+    "witness",
+    "benchmark",
+    "reference_point",
+)
+
 # Enumerations the reports group by (docs/data-dictionary.md; the Monitor's categories
 # and their edition are in report/monitor.toml).
 CASUALTY_CONTEXTS = ("during_use", "remnants")
@@ -334,6 +346,35 @@ ENTITIES: dict[str, Entity] = {
                 *_common_tail(),
             ),
             "An explosion that killed or injured people.",
+        ),
+        Entity(
+            "evidence",
+            "EVD",
+            "POINT",
+            (
+                _ID,
+                Field(
+                    "type",
+                    required=True,
+                    choices=EVIDENCE_TYPES,
+                    doc="what was seen: direct evidence (submunition, strike_mark, fragments, "
+                    "container, accident: evidence.toml), a witness statement "
+                    "(indirect), or a benchmark or reference point locating an area "
+                    "(docs/evidence.md)",
+                ),
+                Field("date", "date", doc="day observed"),
+                _MUNITION,
+                Field("description", doc="what was seen, where, by whom"),
+                Field("confidence", choices=("low", "medium", "high"), doc="the surveyor's own"),
+                Field(
+                    "hazard_area",
+                    references="hazard_areas",
+                    doc="the area the point confirms, or locates (benchmark)",
+                ),
+                *_where(),
+                *_common_tail(),
+            ),
+            "A point of evidence of cluster munition remnants, or a benchmark of an area.",
         ),
         Entity(
             "victims",

@@ -31,7 +31,15 @@ __all__ = ["READ_ONLY", "write_project"]
 # fields remnant sets on every write, such as the admin units: Field.derived).
 READ_ONLY = {"*": ("version", "external_id", "external_system"), "hazard_areas": ("status",)}
 _GROUPS = {  # layer tree, top to bottom (QGIS draws the top layer last)
-    "Records": ("accidents", "risk_education", "items", "strikes", "activities", "hazard_areas"),
+    "Records": (
+        "accidents",
+        "risk_education",
+        "evidence",
+        "items",
+        "strikes",
+        "activities",
+        "hazard_areas",
+    ),
     "Tables": ("victims", "victim_assistance", "nonconformities"),
 }
 _GEOMETRY = {"POINT": ("Point", "Point"), "MULTIPOLYGON": ("Polygon", "MultiPolygon")}

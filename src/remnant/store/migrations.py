@@ -162,6 +162,15 @@ def _admin_units_and_places(conn: sa.Connection, backend) -> None:
     _describe_anew(conn, backend)
 
 
+def _add_evidence(conn: sa.Connection, backend) -> None:
+    table = schema.record_table("evidence")
+    if table.name not in sa.inspect(conn).get_table_names():
+        table.create(conn)
+        backend.register_table(conn, table)
+    backend.watch_edits(conn, table)
+    _describe_anew(conn, backend)
+
+
 def _add_missing_columns(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, set[str]]:
     """Add each table's columns the store lacks (empty); the names each table had before."""
     inspector = sa.inspect(conn)
@@ -207,6 +216,7 @@ MIGRATIONS: list[Migration] = [
         "on every layer with a geometry (blank until remnant admin refresh)",
         _admin_units_and_places,
     ),
+    Migration(12, "add the evidence layer (evidence points, benchmarks)", _add_evidence),
 ]
 
 

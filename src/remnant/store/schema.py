@@ -17,7 +17,7 @@ from remnant.entities import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
