@@ -239,7 +239,7 @@ def test_a_version_10_store_gains_admin_units_places_and_evidence(any_store):
     with store.backend.engine.begin() as conn:
         for table in schema.RECORD_TABLES:
             store.backend.unwatch_edits(conn, table)
-        for table in ("admin_units", "places", "evidence"):
+        for table in ("admin_units", "places", "evidence", "attachments"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
             if gpkg:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS rtree_{table}_geom")
@@ -254,7 +254,7 @@ def test_a_version_10_store_gains_admin_units_places_and_evidence(any_store):
                 old = sa.Table(table.name, sa.MetaData(), autoload_with=conn)
                 store.backend.watch_edits(conn, old)
         conn.exec_driver_sql("UPDATE remnant_meta SET value = '10' WHERE key = 'schema_version'")
-    assert migrate_store(store.backend.location, user="admin") == [11, 12]
+    assert migrate_store(store.backend.location, user="admin") == [11, 12, 13]
     store = open_store(store.backend.location)
     assert store.admin_units().empty
     assert store.places().empty

@@ -289,12 +289,13 @@ def as_version_9(store) -> None:
     """Take a store of this version back to schema 9: no victim assistance or risk
     education, no accident context or strike, no beneficiaries by sex and age, and a
     victim's civilian yes/no in place of its category; and none of schema 11's admin
-    units and places, nor schema 12's evidence."""
+    units and places, nor schema 12's evidence, nor schema 13's attachments."""
     gpkg = store.backend.name == "geopackage"
     with store.backend.engine.begin() as conn:
         for table in schema.RECORD_TABLES:
             store.backend.unwatch_edits(conn, table)
-        for table in ("victim_assistance", "risk_education", "admin_units", "places", "evidence"):
+        dropped = ("victim_assistance", "risk_education", "admin_units", "places", "evidence")
+        for table in (*dropped, "attachments"):
             conn.exec_driver_sql(f"DROP TABLE {table}")
             if gpkg:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS rtree_{table}_geom")
@@ -334,9 +335,9 @@ def test_a_version_9_store_gains_the_monitors_categories(any_store):
             "('V1', 'A1', 'killed', TRUE, 'farming'), ('V2', 'A1', 'injured', FALSE, 'demining'),"
             "('V3', 'A1', 'injured', FALSE, NULL), ('V4', 'A1', 'injured', NULL, NULL)"
         )
-    with pytest.raises(StoreError, match="has schema version 9; this remnant needs 12"):
+    with pytest.raises(StoreError, match="has schema version 9; this remnant needs 13"):
         open_store(store.backend.location)
-    assert migrate_store(store.backend.location, user="admin") == [10, 11, 12]
+    assert migrate_store(store.backend.location, user="admin") == [10, 11, 12, 13]
     store = open_store(store.backend.location)
     victims = store.read("victims").set_index("id")
     assert victims["category"].fillna("blank").to_dict() == {
@@ -369,9 +370,9 @@ def test_a_version_1_store_migrates_to_the_current_layers(store, ogrinfo):
         "UPDATE remnant_meta SET value = '1' WHERE key = 'schema_version';"
     )
     con.close()
-    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 12"):
+    with pytest.raises(StoreError, match="has schema version 1; this remnant needs 13"):
         open_store(path)
-    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    assert migrate_store(path, user="admin") == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     assert open_store(path).read_derived("hazard_area_risk").empty
     assert open_store(path).read("nonconformities").empty
     out = subprocess.run([ogrinfo, "-ro", "-q", str(path)], capture_output=True, text=True).stdout
@@ -466,7 +467,7 @@ def test_a_version_6_store_gains_external_ids_and_its_edit_triggers(any_store):
             for column in ("external_id", "external_system"):
                 conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.exec_driver_sql("UPDATE remnant_meta SET value = '6' WHERE key = 'schema_version'")
-    assert migrate_store(store.backend.location, user="admin") == [7, 8, 9, 10, 11, 12]
+    assert migrate_store(store.backend.location, user="admin") == [7, 8, 9, 10, 11, 12, 13]
     assert {"external_id", "external_system"} <= set(columns(store, "victims"))
     import_records(store, "hazard_areas", hazard_frame(1).assign(external_id="IMSMA-7"))
     assert store.read("hazard_areas")["external_id"].tolist() == ["IMSMA-7"]

@@ -1,5 +1,6 @@
 """The web front door: handlers without a server, then a real server read by GDAL."""
 
+import io
 import socket
 import subprocess
 import threading
@@ -9,6 +10,7 @@ import httpx
 import pytest
 import shapely
 
+from remnant.errors import InputError
 from remnant.web import handlers
 from remnant.web.handlers import WebError
 
@@ -577,3 +579,50 @@ def test_no_sequence_of_linked_requests_breaks_the_server(server):
         )
     )
     assert any(label.startswith("GET") for label in followed), followed
+
+
+def test_attachments_over_http_byte_for_byte_with_the_libraries_verdicts(server):
+    from PIL import Image
+
+    from remnant.attachments import rules
+    from remnant.store import attachments
+
+    url, store, keys, _ = server
+    sketch = attachments.listing(store, "hazard_areas").iloc[0]  # the demo's sketch map
+    where = f"{url}/api/hazard_areas/{sketch.record_id}/attachments"
+    listed = httpx.get(where, headers={"X-API-Key": keys["viewer"]}).json()
+    assert [a["id"] for a in listed] == [sketch.id]
+    got = httpx.get(f"{where}/{sketch.id}", headers={"X-API-Key": keys["viewer"]})
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "image/png"
+    assert got.content == attachments.read(store, sketch.id)[1]
+    assert httpx.get(f"{where}/{sketch.id}").status_code == 401
+    assert (
+        httpx.get(
+            f"{url}/api/items/X/attachments/{sketch.id}", headers={"X-API-Key": keys["viewer"]}
+        ).status_code
+        == 404
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (30, 20), (10, 120, 10)).save(photo, "JPEG")
+    as_editor = {"X-API-Key": keys["editor"]}
+    sent = httpx.post(
+        f"{where}?name=site.jpg&kind=photo", content=photo.getvalue(), headers=as_editor
+    )
+    assert sent.status_code == 202, sent.text  # an editor's waits for review
+    assert store.reviews("pending")["record_id"].tolist()[-1] == sent.json()["id"]
+    as_admin = {"X-API-Key": keys["admin"]}
+    for name, data in [("a.png", b"text"), ("site.pdf", photo.getvalue()), ("../a.jpg", b"x")]:
+        refused = httpx.post(f"{where}?name={name}", content=data, headers=as_admin)
+        with pytest.raises(InputError) as library:
+            attachments.add(store, "hazard_areas", sketch.record_id, name, data, user="x")
+        assert (refused.status_code, refused.json()["detail"]) == (422, str(library.value))
+    big = rules().max_bytes + 1
+    too_big = httpx.post(f"{where}?name=big.jpg", content=b"\0" * big, headers=as_admin)
+    assert too_big.status_code == 413
+    assert (
+        httpx.post(
+            f"{where}?name=a.jpg", content=photo.getvalue(), headers={"X-API-Key": keys["viewer"]}
+        ).status_code
+        == 403
+    )

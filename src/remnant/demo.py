@@ -315,7 +315,8 @@ def make_scenario(seed: int = 7, n_strikes: int = 300) -> Scenario:
     accident_frame = gpd.GeoDataFrame(accidents, geometry="geometry", crs=CRS)
     assistance = _assistance(victims, {a["id"]: a["date"] for a in accidents}, more, label)
     education = _risk_education(parts, more, label)
-    evidence = _evidence(hazard_areas, label)
+    confirmed = activity_frame.loc[activity_frame["outcome"] == "confirmed", "hazard_area"]
+    evidence = _evidence(hazard_areas, set(confirmed), label)
     truth = {
         "label": label,
         "seed": seed,
@@ -631,9 +632,53 @@ def _assistance(victims: list, dates: dict, rng, label: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _evidence(areas: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+def _attach_sketch(store, scenario: Scenario) -> str:
+    """A sketch map of the first confirmed area and its evidence, kept with that area.
+
+    Drawn from the demo's own records (so SYNTHETIC like them), as a surveyor's sketch
+    map would be scanned and attached (docs/attachments.md).
+    """
+    import io as bytes_io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from remnant.store.attachments import add
+
+    areas = scenario.hazard_areas.to_crs(CRS)
+    area = areas[areas["kind"] == "CHA"].iloc[0]
+    evidence = scenario.evidence.to_crs(CRS)
+    evidence = evidence[evidence["hazard_area"] == area["id"]]
+    figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
+    gpd.GeoSeries([area.geometry]).boundary.plot(ax=axes, color="black")
+    for kind, marker in (("strike_mark", "x"), ("benchmark", "^")):
+        shown = evidence[evidence["type"] == kind]
+        axes.scatter(shown.geometry.x, shown.geometry.y, marker=marker, label=kind)
+    axes.set_title(f"{area['id']}: sketch map (SYNTHETIC)")
+    axes.legend(loc="lower right")
+    axes.set_axis_off()
+    out = bytes_io.BytesIO()
+    figure.savefig(out, format="png", metadata={"Software": None})
+    plt.close(figure)
+    return add(
+        store,
+        "hazard_areas",
+        area["id"],
+        f"{area['id']}-sketch.png",
+        out.getvalue(),
+        user=USER,
+        kind="sketch_map",
+        caption="SYNTHETIC: drawn by the demo from its own records",
+    )
+
+
+def _evidence(areas: gpd.GeoDataFrame, confirmed: set, label: str) -> gpd.GeoDataFrame:
     """Evidence points: a strike mark and a benchmark for each CHA, a witness for each SHA.
 
+    An SHA that a non-technical survey ``confirmed`` had a strike mark seen beside the
+    witness: what confirmed it.
     The benchmark lies 30 m outside the area, beyond its first vertex.
     """
     rows: list[dict] = []
@@ -641,6 +686,8 @@ def _evidence(areas: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
     for area_id, kind, shape in zip(areas["id"], areas["kind"], areas.geometry, strict=True):
         inside = shapely.point_on_surface(shape)
         marks = [("strike_mark", inside)] if kind == "CHA" else [("witness", inside)]
+        if kind == "SHA" and area_id in confirmed:
+            marks.append(("strike_mark", inside))
         if kind == "CHA":
             edge = shapely.get_coordinates(shape)[0]  # the first vertex of the outer ring
             away = np.asarray(edge) - shapely.get_coordinates(inside)[0]
@@ -759,6 +806,7 @@ def build_demo(
         if layer == "accidents":  # nor can an accident name them
             frame = frame.assign(strike=frame["strike"].where(~frame["strike"].isin(held)))
         import_records(store, layer, frame, name=f"demo {layer}", user=USER)
+    _attach_sketch(store, scenario)
     (folder / "truth.json").write_text(json.dumps(scenario.truth, indent=1), "utf-8")
     result: dict[str, Any] = {"store": store, "scenario": scenario, "counts": store.counts()}
     if not maps:

@@ -120,11 +120,15 @@ def new_areas(
 
 
 def unexplained(
-    points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, the_rule: BoxRule | None = None
+    points: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    the_rule: BoxRule | None = None,
+    finds: gpd.GeoSeries | None = None,
 ) -> list[str]:
     """What the evidence and the areas say against each other, one line per finding.
 
-    A CHA that holds no direct evidence; a point that names an area it lies outside
+    A CHA that holds no direct evidence (neither an evidence point nor one of the
+    ``finds``, the items a search recorded); a point that names an area it lies outside
     (benchmarks and reference points lie outside on purpose); direct evidence that lies in
     no CHA.
 
@@ -142,8 +146,9 @@ def unexplained(
     out = []
     direct = points[points["type"].isin(the_rule.direct)]
     cha = areas[areas["kind"] == "CHA"]
+    found = finds if finds is not None else gpd.GeoSeries([], crs=points.crs)
     for area_id, shape in zip(cha["id"], cha.geometry, strict=True):
-        if not direct.geometry.within(shape).any():
+        if not (direct.geometry.within(shape).any() or found.within(shape).any()):
             out.append(f"{area_id}: a confirmed area (CHA) that holds no direct evidence point")
     shapes = dict(zip(areas["id"], areas.geometry, strict=True))
     locating = points["type"].isin(("benchmark", "reference_point"))

@@ -38,6 +38,7 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 def _register() -> None:
     from remnant.cli import (
+        attach,
         backtest,
         catalogue,
         demo,
@@ -66,6 +67,7 @@ def _register() -> None:
         survey,
         places,
         evidence,
+        attach,
         dudrate,
         hazard,
         backtest,

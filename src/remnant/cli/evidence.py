@@ -37,12 +37,16 @@ def area(store, user) -> None:
 @evidence.command()
 @store_argument
 def check(store) -> None:
-    """Confirmed areas without direct evidence, and evidence outside its area or any CHA."""
+    """Confirmed areas without direct evidence, and evidence outside its area or any CHA.
+
+    Items found inside a CHA count as direct evidence of it.
+    """
     from remnant.evidence import unexplained
     from remnant.store import open_store
 
     opened = open_store(store)
-    found = unexplained(opened.read("evidence"), opened.read("hazard_areas"))
+    finds = opened.read("items").geometry
+    found = unexplained(opened.read("evidence"), opened.read("hazard_areas"), finds=finds)
     for line in found:
         click.echo(line)
     click.echo(f"{len(found)} finding(s)")

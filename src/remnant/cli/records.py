@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -219,9 +220,25 @@ def export(store, out, layer, profile, fmt, crs, overwrite) -> None:
         counts = io.export_profile(open_store(store), out, profile, fmt=fmt, overwrite=overwrite)
         for name, count in counts.items():
             click.echo(f"wrote {count} {name} to {out}")
+        _files_beside(store, Path(out) / "attachments", None, overwrite)
         return
     count = io.export_layer(open_store(store), layer, out, overwrite=overwrite, crs=crs)
     click.echo(f"wrote {count} {layer} to {out}")
+    _files_beside(store, Path(out).with_name(f"{Path(out).stem}_attachments"), layer, overwrite)
+
+
+def _files_beside(store, folder: Path, layer, overwrite: bool) -> None:
+    """Write the records' attachments into ``folder`` beside them, if they have any."""
+    from remnant.outputs import refuse_existing
+    from remnant.store import open_store
+    from remnant.store.attachments import export_folder, listing
+
+    opened = open_store(store)
+    if listing(opened, layer).empty:
+        return
+    refuse_existing(folder, overwrite=overwrite)
+    n = export_folder(opened, folder, layer)
+    click.echo(f"wrote {n} attachment(s) to {folder} (remnant attach import reads them back)")
 
 
 @click.command()

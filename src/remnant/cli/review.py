@@ -52,7 +52,7 @@ def _decision(approve: bool):
         else "Reject the pending proposal for record ID of LAYER: nothing is applied.",
     )
     @store_argument
-    @click.argument("layer", type=click.Choice(list(ENTITIES)))
+    @click.argument("layer", type=click.Choice([*ENTITIES, "attachments"]))
     @click.argument("record_id", metavar="ID")
     @click.option("--note", default=None, help="Why, for the record.")
     @user_option

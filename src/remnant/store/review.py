@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from remnant import gate, records
 from remnant.errors import ConflictError, InputError, NotFoundError
-from remnant.store import schema
+from remnant.store import attachments, schema
 from remnant.store.audit import now
 
 __all__ = ["ACTIONS", "STATES", "decide", "listing", "propose", "propose_inserts", "waiting_ids"]
@@ -192,7 +192,9 @@ def decide(store, layer: str, record_id: str, approve: bool, *, by: str, note=No
         ).first()
         if pending is None:
             raise NotFoundError(f"no pending review of {layer}/{record_id}")
-        if pending.proposal is None and pending.action == "insert":
+        if layer == attachments.ATTACHMENTS:
+            attachments.settle(store, conn, pending, approve)
+        elif pending.proposal is None and pending.action == "insert":
             _settle_applied(store, conn, pending, approve, by)
         elif approve:
             _apply(store, conn, pending)

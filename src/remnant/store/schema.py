@@ -17,7 +17,7 @@ from remnant.entities import ENTITIES
 
 __all__ = ["SCHEMA_VERSION", "Geometry", "metadata", "record_table"]
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 GEOMETRY_COLUMN = "geom"
 SRID = 4326
 
@@ -228,9 +228,30 @@ places = sa.Table(
     comment="The gazetteer: places with their names in every script (remnant places find).",
 )
 
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.Text, nullable=False, unique=True),  # ATT- and a hash (store.attachments)
+    sa.Column("layer", sa.Text, nullable=False),
+    sa.Column("record_id", sa.Text, nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),  # the file name, as given
+    sa.Column("kind", sa.Text, nullable=False),  # photo, sketch_map, certificate …
+    sa.Column("caption", sa.Text),
+    sa.Column("media_type", sa.Text, nullable=False),  # read from the content
+    sa.Column("size", sa.Integer, nullable=False),  # bytes
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # approved | pending (an editor's)
+    sa.Column("added_by", sa.Text, nullable=False),
+    sa.Column("added_at", sa.Text, nullable=False),
+    sqlite_autoincrement=True,
+    comment="Files kept with records: photos, sketch maps, certificates (docs/attachments.md).",
+)
+
 # Tables remnant keeps for itself, not offered to GIS clients as layers (API key hashes,
-# proposals waiting for review): a GIS officer opening the store sees the records.
-INTERNAL_TABLES = (users, reviews)
+# proposals waiting for review, files kept as blobs): a GIS officer sees the records.
+INTERNAL_TABLES = (users, reviews, attachments)
 
 meta = sa.Table(
     "remnant_meta",

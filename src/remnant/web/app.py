@@ -13,6 +13,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path as FilePath
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Body, FastAPI, Path, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -189,6 +190,38 @@ def create_app(
         done = handlers.delete(store, caller(request), layer, record_id, version)
         return Response(status_code=204 if done else 202)
 
+    @app.get(
+        "/api/{layer}/{record_id}/attachments",
+        summary="The files kept with a record (photos, sketch maps, certificates)",
+    )
+    def list_attachments(record_id: str, request: Request, layer: str = LAYER):
+        return handlers.attachments(store, caller(request), layer, record_id)
+
+    @app.post(
+        "/api/{layer}/{record_id}/attachments",
+        status_code=201,
+        summary="Keep the body as a file with a record: ?name=…&kind=…&caption=… "
+        "(an editor's waits for review: 202)",
+    )
+    async def add_attachment(record_id: str, request: Request, layer: str = LAYER):
+        who = caller(request)
+        data = await request.body()
+        out = handlers.attach(store, who, layer, record_id, data, request.query_params)
+        return JSONResponse(out, status_code=202 if out["pending"] else 201)
+
+    @app.get(
+        "/api/{layer}/{record_id}/attachments/{att_id}",
+        summary="A kept file, byte for byte",
+    )
+    def get_attachment(record_id: str, att_id: str, request: Request, layer: str = LAYER):
+        meta, data = handlers.attachment(store, caller(request), layer, record_id, att_id)
+        name = quote(meta["name"])
+        return Response(
+            data,
+            media_type=meta["media_type"],
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+
     @app.get("/reviews", summary="Records awaiting an admin's approval (admin)")
     def list_reviews(request: Request, state: str | None = "pending"):
         return handlers.reviews(store, caller(request), state)
@@ -281,7 +314,8 @@ def create_app(
 class BodyLimit:
     """ASGI middleware refusing request bodies over ``MAX_BODY`` bytes with a 413.
 
-    A declared Content-Length over the limit is refused before anything is read; a chunked
+    An attachment's body may be as large as ``attachments.toml`` allows a file to be. A
+    declared Content-Length over the limit is refused before anything is read; a chunked
     body is counted as it arrives and refused as soon as it passes the limit, so no more than
     ``MAX_BODY`` bytes of it are ever held.
     """
@@ -292,16 +326,18 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             return await self.app(scope, receive, send)
+        attaching = scope.get("path", "").endswith("/attachments")
+        limit = _attachment_limit() if attaching else MAX_BODY
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return await self._refuse(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await self._refuse(scope, receive, send, limit)
         held, size = [], 0
         while True:
             message = await receive()
             held.append(message)
             size += len(message.get("body", b""))
-            if size > MAX_BODY:
-                return await self._refuse(scope, receive, send)
+            if size > limit:
+                return await self._refuse(scope, receive, send, limit)
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
 
@@ -311,7 +347,14 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def _refuse(scope, receive, send):
-        response = JSONResponse({"detail": f"body over {MAX_BODY:,} bytes"}, status_code=413)
+    async def _refuse(scope, receive, send, limit: int):
+        response = JSONResponse({"detail": f"body over {limit:,} bytes"}, status_code=413)
         response.headers.update(SECURITY_HEADERS)
         await response(scope, receive, send)
+
+
+def _attachment_limit() -> int:
+    """The largest attachment ``attachments.toml`` allows: the limit of an attachment's body."""
+    from remnant.attachments import rules
+
+    return rules().max_bytes

@@ -26,11 +26,15 @@ from remnant.errors import InputError, RemnantError
 from remnant.gate import Submission
 from remnant.io import import_table
 from remnant.store import Store
+from remnant.store import attachments as store_attachments
 from remnant.store.users import ROLES
 
 __all__ = [
     "COLLECTIONS",
     "WebError",
+    "attach",
+    "attachment",
+    "attachments",
     "create",
     "decide",
     "delete",
@@ -328,6 +332,54 @@ def decide(store: Store, caller, layer: str, record_id: str, body) -> dict:
     except RemnantError as exc:
         raise WebError(exc.http_status, _message(exc)) from None
     return {"layer": layer, "id": record_id, "decision": decision}
+
+
+def attachments(store: Store, caller, layer: str, record_id: str) -> list[dict]:
+    """The files kept with a record: name, kind, caption, type, size, SHA-256."""
+    require(caller, "viewer")
+    _layer(layer)
+    kept = store_attachments.listing(store, layer, record_id)
+    return [{k: _plain(v) for k, v in row.items()} for row in kept.to_dict("records")]
+
+
+def attach(store: Store, caller, layer: str, record_id: str, data: bytes, params) -> dict:
+    """Keep the request's body as a file with a record (an editor's waits for review).
+
+    ``params``: ``name`` (the file name, required), ``kind``, ``caption``. The file is
+    checked as at every door (:func:`remnant.attachments.inspect`).
+    """
+    user = require(caller, "editor")
+    _layer(layer)
+    name = params.get("name")
+    if not name:
+        raise WebError(400, "give the file name as ?name=… (e.g. ?name=site.jpg&kind=photo)")
+    try:
+        att_id = store_attachments.add(
+            store,
+            layer,
+            record_id,
+            name,
+            data,
+            user=user,
+            kind=params.get("kind", "other"),
+            caption=params.get("caption"),
+            pending=caller[1] == "editor",
+        )
+    except RemnantError as exc:
+        raise WebError(exc.http_status, _message(exc)) from None
+    return {"id": att_id, "pending": caller[1] == "editor"}
+
+
+def attachment(store: Store, caller, layer: str, record_id: str, att_id: str):
+    """One kept file's description and bytes (404 unless it is this record's)."""
+    require(caller, "viewer")
+    try:
+        meta, data = store_attachments.read(store, att_id)
+    except RemnantError as exc:
+        raise WebError(exc.http_status, _message(exc)) from None
+    if (meta["layer"], meta["record_id"]) != (layer, record_id):
+        raise WebError(404, f"no attachment {att_id} with {layer}/{record_id}")
+    return meta, data
 
 
 def _message(exc: RemnantError) -> str:
