@@ -251,7 +251,14 @@ def test_a_land_use_layer_without_classes_is_refused_by_name(areas_store, tmp_pa
         rank(areas_store, hazard=hazard, landuse=landuse)
 
 
-def test_plan_command_writes_the_three_outputs(areas_store, tmp_path, capsys):
+def test_plan_command_writes_its_outputs_and_the_plan_by_province(areas_store, tmp_path, capsys):
+    west = gpd.GeoDataFrame(  # FARM and FOREST lie in W1, FAR in no unit
+        {"code": ["W1"], "name": ["West"], "parent": [None]},
+        geometry=[shapely.box(-100, -100, 2000, 500)],
+        crs=CRS,
+    ).to_crs(4326)
+    areas_store.set_admin_units(1, west, source="test", user="t")
+    areas_store.refresh_admin_units(user="t")
     hazard = write_hazard_tif(tmp_path / "hazard.tif")
     out = tmp_path / "plan"
     path = str(areas_store.backend.path)
@@ -266,5 +273,14 @@ def test_plan_command_writes_the_three_outputs(areas_store, tmp_path, capsys):
     schedule = pd.read_csv(out / "schedule.csv")
     assert set(schedule.columns) >= {"team", "hazard_area", "start_day", "end_day"}
     assert (out / "plan.png").read_bytes()[:4] == b"\x89PNG"
+    units = pd.read_csv(out / "by_unit.csv", keep_default_na=False).set_index("unit")
+    assert units.loc["W1", "name"] == "West"
+    assert units["areas"].to_dict() == {"W1": 2, "none": 1}
+    assert units.loc["W1", "remaining_ha"] == pytest.approx(40.0)  # two 500 m × 400 m boxes
+    in_west = ranked[ranked["admin1"] == "W1"]
+    assert units.loc["W1", "team_days"] == pytest.approx(in_west["team_days"].sum())
+    assert units.loc["W1", "best_rank"] == in_west["rank"].min()
+    placed = schedule[schedule["hazard_area"].isin(in_west["hazard_area"])]
+    assert units.loc["W1", "scheduled_team_days"] == pytest.approx(placed["team_days"].sum())
     assert main(args) == 1  # never overwritten silently
     assert main([*args[:-2], "--productivity", "clearance=-3", "--out", str(out)]) == 2

@@ -246,6 +246,8 @@ def test_gdal_reads_every_collection_over_ogc_api(server, ogrinfo):
         "activities": polygons,
         "items": "Point",
         "accidents": "Point",
+        "evidence": "Point",
+        "risk_education": "Point",
         "hazard_area_risk": polygons,
     }
     for layer, kind in kinds.items():
@@ -415,6 +417,15 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     assert page.locator(".leaflet-tile-pane img").count() > 0  # the hazard tiles
     assert page.locator("#priorities tbody tr").count() > 0
     assert page.locator("#released tbody tr").count() > 0
+    # By province: the same figures as the report's table, one row per unit.
+    from remnant.report.content import by_unit
+
+    provinces = by_unit(store, 1)
+    rows = page.locator("#units tbody tr")
+    assert rows.count() == len(provinces) > 0
+    first_row = [rows.first.locator("td").nth(i).inner_text() for i in (0, 2, 5)]
+    top = provinces.iloc[0]
+    assert first_row == [top["unit"], f"{top['open_areas']:,}", f"{top['items_destroyed']:,}"]
     # Areas in hectares, or km² where large, as the API's summary chose for each table.
     summary = httpx.get(f"{url}/summary", headers={"X-API-Key": keys["editor"]}).json()
     unit = {"ha": "ha", "km2": "km²"}[summary["land_release_unit"]["name"]]

@@ -37,7 +37,7 @@ from remnant.store import Store
 from remnant.workflow import CLOSED, EMPTY_M2
 from remnant.zonal import zonal_sums
 
-__all__ = ["Plan", "defaults", "make_plan", "rank", "write_plan"]
+__all__ = ["Plan", "by_unit", "defaults", "make_plan", "rank", "write_plan"]
 
 METHOD = {"CHA": "clearance", "SHA": "TS"}
 BASELINES = ("largest area first", "nearest to a base first", "random")
@@ -276,6 +276,7 @@ def rank(
         {
             "hazard_area": projected["id"],
             "name": projected["name"],
+            **{f"admin{n}": projected.get(f"admin{n}") for n in (1, 2, 3)},
             "kind": projected["kind"],
             "land_use": projected["land_use"],
             "method": method,
@@ -388,14 +389,54 @@ def plot_plan(plan: Plan, path) -> Path:
     return path
 
 
+def by_unit(priorities: pd.DataFrame, schedule: pd.DataFrame, level: int = 1) -> pd.DataFrame:
+    """The plan per administrative unit of ``level``, best-ranked unit first.
+
+    Open areas, hectares remaining, expected items, team-days they need, the best rank
+    among them, the day teams first start there (blank: not within the horizon) and the
+    team-days scheduled there within the horizon. Areas in no unit count under ``none``.
+
+    >>> priorities = pd.DataFrame({"rank": [1, 2, 3], "hazard_area": ["A", "B", "C"],
+    ...     "admin1": ["UA63", "UA14", "UA63"], "remaining_m2": [2e4, 5e4, 1e4],
+    ...     "expected_items": [3.0, 1.0, 2.0], "team_days": [10.0, 30.0, 5.0]})
+    >>> schedule = pd.DataFrame({"hazard_area": ["A", "C"], "start_day": [0.0, 10.0],
+    ...     "team_days": [10.0, 5.0]})
+    >>> table = by_unit(priorities, schedule)
+    >>> table[["unit", "areas", "remaining_ha", "team_days", "best_rank"]].values.tolist()
+    [['UA63', 2, 3.0, 15.0, 1], ['UA14', 1, 5.0, 30.0, 2]]
+    >>> table[["first_day", "scheduled_team_days"]].values.tolist()  # B: beyond the horizon
+    [[0.0, 15.0], [nan, 0.0]]
+    """
+    key = f"admin{level}"
+    units = priorities[key].fillna("none") if key in priorities else "none"
+    ranked = priorities.assign(unit=units)
+    table = ranked.groupby("unit").agg(
+        areas=("hazard_area", "size"),
+        remaining_ha=("remaining_m2", "sum"),
+        expected_items=("expected_items", "sum"),
+        team_days=("team_days", "sum"),
+        best_rank=("rank", "min"),
+    )
+    table["remaining_ha"] /= 1e4
+    placed = schedule.merge(ranked[["hazard_area", "unit"]], on="hazard_area")
+    table["first_day"] = placed.groupby("unit")["start_day"].min()
+    table["scheduled_team_days"] = placed.groupby("unit")["team_days"].sum()
+    table["scheduled_team_days"] = table["scheduled_team_days"].fillna(0.0)
+    return table.sort_values("best_rank").reset_index()
+
+
 def write_plan(
     store: Store, out, *, teams: int, horizon: float = 365.0, overwrite=False, **options
 ):
-    """Rank, schedule and write ``priorities.csv``, ``schedule.csv`` and ``plan.png``."""
+    """Rank, schedule and write the plan's tables and figure.
+
+    ``priorities.csv``, ``schedule.csv``, ``by_unit.csv`` (:func:`by_unit` at level 1,
+    with the units' names) and ``plan.png``.
+    """
     from remnant.outputs import refuse_existing
 
     out = Path(out)
-    names = ("priorities.csv", "schedule.csv", "plan.png")
+    names = ("priorities.csv", "schedule.csv", "by_unit.csv", "plan.png")
     refuse_existing(*(out / name for name in names), overwrite=overwrite)
     plan_options = {k: options.pop(k) for k in ("max_part_days", "seed") if k in options}
     priorities, inputs = rank(store, **options)
@@ -403,5 +444,10 @@ def write_plan(
     out.mkdir(parents=True, exist_ok=True)
     plan.priorities.to_csv(out / "priorities.csv", index=False)
     plan.schedule.to_csv(out / "schedule.csv", index=False)
+    units = store.admin_units()
+    names = units[units["level"] == 1].set_index("code")["name"]
+    table = by_unit(plan.priorities, plan.schedule)
+    table.insert(1, "name", table["unit"].map(names).fillna(""))
+    table.to_csv(out / "by_unit.csv", index=False)
     plot_plan(plan, out / "plan.png")
     return plan

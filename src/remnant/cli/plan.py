@@ -154,7 +154,7 @@ def plan(
             max_part_days=max_part_days,
         )
     show(result)
-    click.echo(f"wrote {out}/priorities.csv, schedule.csv and plan.png")
+    click.echo(f"wrote {out}/priorities.csv, schedule.csv, by_unit.csv and plan.png")
 
 
 COMMANDS = [plan]

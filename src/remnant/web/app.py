@@ -234,6 +234,7 @@ def create_app(
     def summary(request: Request):
         require(caller(request), "viewer")
         from remnant.landrelease import release_statistics
+        from remnant.report.content import by_unit
         from remnant.units import area_unit
 
         released = release_statistics(store)
@@ -252,6 +253,10 @@ def create_app(
             else [],
             "priorities_unit": unit(top.get("area_m2", [])),
             "hazard": tiles.legend() if tiles else None,
+            # per province (admin level 1), once the programme's boundaries are in
+            "by_unit": by_unit(store, 1).to_dict("records")
+            if (store.admin_units()["level"] == 1).any()
+            else [],
         }
 
     @app.get("/tiles/token", summary="A short-lived token for fetching map tiles as images")

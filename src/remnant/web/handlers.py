@@ -46,8 +46,9 @@ __all__ = [
 ]
 
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
-# Layers published as OGC API – Features collections (read-only).
-COLLECTIONS = ("strikes", "hazard_areas", "activities", "items", "accidents")
+# Layers published as OGC API – Features collections (read-only): those with a geometry.
+# Victims and the assistance they receive are about people, and stay behind the records API.
+COLLECTIONS = tuple(name for name, ent in records.ENTITIES.items() if ent.geometry)
 MAX_LIMIT = 10_000
 
 

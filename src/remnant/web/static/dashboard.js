@@ -173,6 +173,12 @@ async function load() {
       ["year"], ["cancelled_m2", released], ["reduced_m2", released], ["cleared_m2", released],
       ["released_m2", released],
     ]);
+    document.getElementById("units-panel").hidden = !summary.by_unit.length;
+    const hectares = (v) => v.toLocaleString(undefined, { maximumFractionDigits: 1 });
+    fillTable("units", summary.by_unit, [
+      ["unit"], ["name"], ["open_areas", whole], ["remaining_ha", hectares],
+      ["released_ha", hectares], ["items_destroyed", whole], ["casualties", whole],
+    ]);
     await loadReviews();
     say("Layers loaded.", false);
     document.body.dataset.loaded = "yes";
