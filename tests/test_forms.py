@@ -1,6 +1,7 @@
 """Field forms: XLSForms made from the rules (compiled by pyxform), and submissions as ODK
 Central and KoboToolbox export them, queued for review through the gate."""
 
+import io
 import json
 import zipfile
 
@@ -13,8 +14,9 @@ from pyxform.xls2xform import convert
 from remnant import records
 from remnant.cli import main
 from remnant.entities import ALLOWED_OUTCOMES, ENTITIES
-from remnant.errors import InputError, InvalidRecordsError
+from remnant.errors import ConflictError, InputError, InvalidRecordsError
 from remnant.forms import GPS_SIGMA, build_form, import_submissions, write_form
+from remnant.store import attachments
 
 MUNITIONS = {"m77_m26": "M77 in M26 rocket", "dpicm_m483a1": "M42/M46 in M483A1 shell"}
 UUIDS = [f"uuid:{i:08d}-aaaa-4bbb-8ccc-{i:012d}" for i in range(1, 4)]
@@ -498,3 +500,79 @@ def test_a_kobo_csv_cannot_carry_the_victims_and_says_so(store, tmp_path):
     with pytest.raises(InputError, match="KoboToolbox's as XLSX"):
         import_submissions(store, path, form, user="team3")
     assert store.reviews().empty
+
+
+def jpeg(colour) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_photos_come_in_with_their_records_and_wait_for_review(store, tmp_path):
+    """ODK Central's .zip 'with media': the CSV names each photo, media/ holds it."""
+    form = write_form(tmp_path / "strikes.xlsx", "strikes", munitions=MUNITIONS)
+    xform = convert(xlsform=str(form), warnings=[]).xform
+    assert 'type="binary" orx:max-pixels="2048"' in xform  # the phone scales it down
+    csv_path = odk_central_csv(tmp_path / "strikes.csv", STRIKES, PLACES, UUIDS)
+    table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    table["photo"] = ["1712730000001.jpg", "1712730000002.jpg", "1712730000003.jpg"]
+    table.to_csv(csv_path, index=False)
+    photo = jpeg((120, 80, 40))
+    path = tmp_path / "strikes.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(csv_path, "strikes.csv")
+        archive.writestr("media/1712730000001.jpg", photo)
+        archive.writestr("media/1712730000002.jpg", b"not a photo at all")
+        archive.writestr("media/1712730000003.jpg", photo)  # its record is refused
+    report = import_submissions(store, path, form, user="team3", skip_invalid=True)
+    assert (len(report.pending["strikes"]), len(report.photos)) == (2, 1)
+    (refused,) = report.photo_problems  # the record still comes in
+    assert refused == (
+        f"{UUIDS[1]}: photo refused: 1712730000002.jpg: not a JPEG, PNG, TIFF or PDF file "
+        "(read from its content)"
+    )
+    assert "1 new photo(s) waiting for review" in str(report)
+    with pytest.raises(ConflictError, match="approve that record first"):
+        store.decide("attachments", report.photos[0], True, by="admin")
+    store.decide("strikes", UUIDS[0], True, by="admin")
+    store.decide("attachments", report.photos[0], True, by="admin")
+    (kept,) = attachments.listing(store, "strikes", UUIDS[0]).itertuples()
+    assert (kept.kind, kept.name) == ("photo", "1712730000001.jpg")
+    assert attachments.read(store, kept.id)[1] == photo
+    history = store.history(UUIDS[0])
+    assert history[["user", "action"]].values.tolist()[-1] == ["team3", "attach"]
+    again = import_submissions(store, path, form, user="team3", skip_invalid=True)
+    assert again.photos == []  # kept already, nothing added
+
+
+def test_kobo_photos_from_the_downloaded_media_folder_through_the_command_line(
+    store, tmp_path, capsys
+):
+    """KoboToolbox exports name the files; its media download keeps one folder per
+    submission, where two phones may give a photo the same name."""
+    path = str(store.backend.path)
+    form = write_form(tmp_path / "strikes.xlsx", "strikes", munitions=MUNITIONS)
+    export = kobo_export(tmp_path / "kobo.xlsx", STRIKES[:2], PLACES[:2], UUIDS[:2])
+    table = pd.read_excel(export, dtype=str)
+    table["photo"] = ["IMG_0001.jpg", "IMG_0001.jpg"]
+    table.to_excel(export, sheet_name="remnant strikes", index=False)
+    media = tmp_path / "downloaded"
+    photos = {}
+    for n, uuid in enumerate(UUIDS[:2]):
+        folder = media / "team3" / "attachments" / "form" / uuid.removeprefix("uuid:")
+        folder.mkdir(parents=True)
+        photos[uuid.removeprefix("uuid:")] = jpeg((60 * n, 100, 100))
+        (folder / "IMG_0001.jpg").write_bytes(photos[uuid.removeprefix("uuid:")])
+    args = ["import", path, str(export), "--form", str(form), "--media", str(media)]
+    assert main(args) == 0
+    assert "2 new photo(s) waiting for review" in capsys.readouterr().out
+    for record_id, data in photos.items():
+        store.decide("strikes", record_id, True, by="admin")
+        waiting = store.reviews("pending")
+        att_id = waiting.loc[waiting["layer"] == "attachments", "record_id"].iloc[0]
+        store.decide("attachments", att_id, True, by="admin")
+        assert attachments.read(store, att_id)[1] == data  # each submission its own photo
+    assert main([*args[:-2], "--media", str(tmp_path)]) == 0  # a folder without them
+    assert "0 new waiting for review" in capsys.readouterr().out

@@ -27,7 +27,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,6 +50,7 @@ __all__ = [
     "build_form",
     "form_layout",
     "import_submissions",
+    "photo_files",
     "read_submissions",
     "write_form",
 ]
@@ -69,6 +70,10 @@ LANGUAGE_NAMES = {
 }
 GEOMETRY = {"POINT": ("location", "geopoint"), "MULTIPOLYGON": ("area", "geoshape")}
 _LEFT_OUT = ("external_id", "external_system")  # set by the import, not asked for
+# Every form may take a photo, kept with the record it came with (docs/attachments.md);
+# the phone scales it to 2048 pixels on its longer side, well inside the size limit.
+PHOTO = "photo"
+PHOTO_HINT = "a photo of what you record; kept with the record once it is approved"
 _YES_NO = ("true", "false")
 
 
@@ -146,6 +151,10 @@ def build_form(
         survey.append(
             {"type": kind, "name": name, "required": "yes"} | label("fields", layer, name)
         )
+    photo = {"type": "image", "name": PHOTO, "required": "", "parameters": "max-pixels=2048"}
+    if "en" in columns:
+        photo[columns["en"].replace("label::", "hint::")] = PHOTO_HINT
+    survey.append(photo | label("fields", layer, PHOTO))
     if layer in REPEATS:
         child = REPEATS[layer]
         survey.append(
@@ -524,6 +533,8 @@ class SubmissionsReport:
     read: dict[str, int]
     pending: dict[str, list[str]]
     problems: list[Problem]
+    photos: list[str] = field(default_factory=list)  # new attachments waiting for review
+    photo_problems: list[str] = field(default_factory=list)  # photos missing or refused
 
     def __str__(self) -> str:
         parts = [
@@ -532,13 +543,21 @@ class SubmissionsReport:
             for i, (layer, n) in enumerate(self.read.items())
         ]
         text = f"{self.file}: " + "; ".join(parts)
+        if self.photos:
+            text += f"; {len(self.photos)} new photo(s) waiting for review"
         if self.problems:
             text += f", {len({(p.file, p.row) for p in self.problems})} refused"
         return text
 
 
 def import_submissions(
-    store, path: str | Path, form: str | Path, *, user: str, skip_invalid: bool = False
+    store,
+    path: str | Path,
+    form: str | Path,
+    *,
+    user: str,
+    skip_invalid: bool = False,
+    media: str | Path | None = None,
 ) -> SubmissionsReport:
     """Queue the submissions in an export of ``form`` for review, through the gate.
 
@@ -547,14 +566,86 @@ def import_submissions(
     problem refuses the whole file unless ``skip_invalid``, which queues the good
     records and reports the others (a repeat's records with a refused parent among
     them). Importing the same export again adds nothing.
+
+    A submission's photo waits for review with its record, checked as every attachment
+    is; it is read from the export's ``media/`` folder (ODK Central's .zip "with media"),
+    or from ``media`` (a folder of downloaded files, searched by file name), else from a
+    ``media`` folder beside the export. A photo missing or refused is reported, and its
+    record still comes in.
     """
+    from remnant.store import attachments
+
     parts = read_submissions(path, form)
     queue = store.reviews("pending")
     before = set(zip(queue["layer"], queue["record_id"], strict=True)) if len(queue) else set()
     waiting, problems = store.propose_inserts(parts, user=user, skip_invalid=skip_invalid)
+    layer = parts[0][0]
+    queued = set(waiting.get(layer, []))
+    photos, photo_problems = [], []
+    for record_id, name, data in photo_files(path, form, media):
+        if record_id not in queued:
+            continue  # its record was refused
+        if data is None:
+            photo_problems.append(
+                f"{record_id}: photo {name} is not in the export; export with media, or "
+                "give the folder of downloaded files (--media)"
+            )
+            continue
+        try:
+            att_id = attachments.add(
+                store, layer, record_id, name, data, user=user, kind="photo", pending=True
+            )
+        except InputError as exc:
+            photo_problems.append(f"{record_id}: photo refused: {exc}")
+            continue
+        if ("attachments", att_id) not in before:
+            photos.append(att_id)
     return SubmissionsReport(
         Path(path).name,
-        {layer: len(offered.rows) for layer, offered in parts},
-        {layer: [i for i in ids if (layer, i) not in before] for layer, ids in waiting.items()},
+        {name: len(offered.rows) for name, offered in parts},
+        {name: [i for i in ids if (name, i) not in before] for name, ids in waiting.items()},
         problems,
+        photos,
+        photo_problems,
     )
+
+
+def photo_files(
+    path: str | Path, form: str | Path, media: str | Path | None = None
+) -> list[tuple[str, str, bytes | None]]:
+    """The photo each submission names: its record's id, the file name and the bytes.
+
+    The bytes are None where the export's media do not hold the file.
+    """
+    path = Path(path)
+    layout = form_layout(form)
+    raw = _named(next(iter(_read_tables(path, layout).values())), layout)
+    column = next((c for c in raw.columns if _last(str(c)) == PHOTO), None)
+    if column is None:
+        return []
+    kobo = "_uuid" in raw.columns
+    instance = raw["_uuid"] if kobo else raw[_instance_column(raw, path)]
+    frame, _ = _values(raw, layout.layer, layout, "", instance, kobo)
+    folder = Path(media) if media is not None else path.parent / "media"
+    out = []
+    for record_id, key, name in zip(frame["id"], instance, raw[column], strict=True):
+        if isinstance(name, str) and name.strip():
+            out.append((record_id, name, _media_file(path, folder, name, str(key))))
+    return out
+
+
+def _media_file(path: Path, folder: Path, name: str, key: str) -> bytes | None:
+    """A media file by its name: in a .zip's ``media/``, else anywhere under ``folder``.
+
+    Where two files share the name, the one under a folder named for the submission.
+    """
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            found = [n for n in archive.namelist() if n == name or n.endswith(f"/{name}")]
+            if found:
+                return archive.read(min(found, key=len))
+    if not folder.is_dir():
+        return None
+    files = sorted(p for p in folder.rglob("*") if p.name == name and p.is_file())
+    mine = [p for p in files if key.removeprefix("uuid:") in str(p)]
+    return (mine or files)[0].read_bytes() if files else None

@@ -63,6 +63,13 @@ def info(store: str) -> None:
     "forms): its submissions wait for review.",
 )
 @click.option(
+    "--media",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="With --form: the folder of the submissions' photos (default: the .zip's media/ "
+    "or a media folder beside FILE).",
+)
+@click.option(
     "--crs",
     default=None,
     help="CRS of the coordinates where the file does not say (e.g. EPSG:32637).",
@@ -111,6 +118,7 @@ def import_(
     layer,
     profile,
     form,
+    media,
     crs,
     mapping,
     value_mapping,
@@ -140,10 +148,12 @@ def import_(
 
         who = user or default_user()
         done = import_submissions(
-            open_store(store), file, form, user=who, skip_invalid=skip_invalid
+            open_store(store), file, form, user=who, skip_invalid=skip_invalid, media=media
         )
         for problem in done.problems:
             click.echo(f"refused: {problem}", err=True)
+        for problem in done.photo_problems:
+            click.echo(f"warning: {problem}", err=True)
         click.echo(str(done))
         return
     if (layer is None) == (profile is None):

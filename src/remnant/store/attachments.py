@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from remnant import records
 from remnant.attachments import inspect, rules
-from remnant.errors import InputError, NotFoundError
+from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import schema
 from remnant.store.audit import now
 
@@ -44,9 +44,10 @@ def add(
 ) -> str:
     """Keep ``data`` as file ``name`` with a record; return the attachment's id.
 
-    ``pending`` puts it before an admin (an editor's); otherwise it is kept at once.
-    Raises :class:`InputError` for a file or kind that is refused and
-    :class:`NotFoundError` for a record that is not stored.
+    ``pending`` puts it before an admin (an editor's, a form's); otherwise it is kept at
+    once. A pending file may belong to a record that itself waits for review. Raises
+    :class:`InputError` for a file or kind that is refused and :class:`NotFoundError` for
+    a record that is neither stored nor (for a pending file) waiting.
     """
     records.entity(layer)
     the_rules = rules()
@@ -59,8 +60,9 @@ def add(
     att_id = "ATT-" + hashlib.sha256(key).hexdigest()[:12]
     t = schema.attachments
     with store.transaction() as conn:
-        table = schema.record_table(layer)
-        if conn.execute(sa.select(table.c.fid).where(table.c.id == record_id)).first() is None:
+        if not _stored(conn, layer, record_id) and not (
+            pending and _waiting(conn, layer, record_id)
+        ):
             raise NotFoundError(f"{layer}/{record_id}: no such record to attach {name} to")
         if conn.execute(sa.select(t.c.fid).where(t.c.id == att_id)).first() is not None:
             return att_id  # this file is already with this record
@@ -100,15 +102,40 @@ def add(
     return att_id
 
 
+def _stored(conn, layer: str, record_id: str) -> bool:
+    table = schema.record_table(layer)
+    return conn.execute(sa.select(table.c.fid).where(table.c.id == record_id)).first() is not None
+
+
+def _waiting(conn, layer: str, record_id: str) -> bool:
+    """Whether an insert of the record waits for review (a form's record and its photo)."""
+    r = schema.reviews
+    query = sa.select(r.c.fid).where(
+        r.c.layer == layer,
+        r.c.record_id == record_id,
+        r.c.state == "pending",
+        r.c.action == "insert",
+    )
+    return conn.execute(query).first() is not None
+
+
 def settle(store, conn, pending, approve: bool) -> None:
-    """Decide an editor's attachment: kept under the editor's name, or its bytes dropped."""
+    """Decide an editor's attachment: kept under the editor's name, or its bytes dropped.
+
+    Approving the file of a record that still waits for review needs the record first.
+    """
     t = schema.attachments
     where = (t.c.id == pending.record_id) & (t.c.state == "pending")
     if not approve:
         conn.execute(t.delete().where(where))
         return
-    conn.execute(t.update().where(where).values(state="approved"))
     meta = orjson.loads(pending.proposal)
+    if not _stored(conn, meta["layer"], meta["record_id"]):
+        raise ConflictError(
+            f"{pending.record_id} belongs to {meta['layer']}/{meta['record_id']}, which is "
+            "not stored: approve that record first"
+        )
+    conn.execute(t.update().where(where).values(state="approved"))
     store._audit(
         conn,
         now(),
