@@ -171,3 +171,29 @@ def test_an_editors_attachment_waits_for_an_admin(area):
     assert attachments.listing(area)["id"].tolist() == [att_id]
     with pytest.raises(NotFoundError):
         attachments.read(area, other)
+
+
+def test_verify_finds_a_swapped_file_and_files_of_deleted_records(store):
+    from remnant.store.verify import verify
+
+    with_area(store)
+    att_id = attachments.add(store, "hazard_areas", "H1", "a.png", png(), user="x")
+    assert not [f for f in verify(store) if f.severity == "error"]
+    other = png(colour=(0, 0, 0))
+    with store.backend.engine.begin() as conn:  # the bytes swapped behind remnant's back
+        conn.exec_driver_sql("UPDATE attachments SET content = ? WHERE id = ?", (other, att_id))
+    assert f"error: attachment {att_id}: its bytes are not those kept" in map(str, verify(store))
+    sha = hashlib.sha256(other).hexdigest()
+    with store.backend.engine.begin() as conn:  # … and its hash with them
+        conn.exec_driver_sql("UPDATE attachments SET sha256 = ? WHERE id = ?", (sha, att_id))
+    found = list(map(str, verify(store)))
+    assert f"error: attachment {att_id} is not the file its audit entry names" in found
+    with store.backend.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE attachments SET content = ?, sha256 = ? WHERE id = ?",
+            (png(), hashlib.sha256(png()).hexdigest(), att_id),
+        )
+    store.delete("hazard_areas", "H1", user="admin")
+    found = list(map(str, verify(store)))
+    assert f"notice: 1 attachment(s) of deleted records: {att_id} (hazard_areas/H1)" in found
+    assert not [f for f in found if f.startswith("error")]

@@ -5,7 +5,8 @@ on (the audit's append-only guard, the triggers that audit edits made outside re
 present and unaltered; the audit's hash chain (:mod:`remnant.store.audit`), entry by
 entry; that every record holds exactly the values of its last audit entry (so a change
 made with the triggers off shows); that records edited outside remnant still pass
-the field rules and carry the admin units their geometry lies in. Edits made outside
+the field rules and carry the admin units their geometry lies in; that every attached
+file holds the bytes its audit entry's SHA-256 names. Edits made outside
 remnant are not errors in themselves: they are listed, as the audit shows them.
 Removing entries from the end of the chain shows only against a head hash kept
 elsewhere, which is why it is printed (and in every report).
@@ -13,6 +14,7 @@ elsewhere, which is why it is printed (and in every report).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,8 +76,41 @@ def verify(store) -> list[Finding]:
     for layer in records.ENTITIES:
         found += _records_match(store, layer, last.get(layer, {}))
     found += _units_current(store)
+    found += _attachments_whole(store, entries)
     found.sort(key=lambda f: f.severity != "error")
     return found
+
+
+def _attachments_whole(store, entries) -> list[Finding]:
+    """Errors for files whose bytes are not what their audit entry's hash names.
+
+    And a notice for the files of records since deleted.
+    """
+    attached: dict[str, str] = {}  # attachment id → SHA-256 as attached (its last entry)
+    for e in entries:
+        if e.entity == "attachments" and e.action in ("attach", "detach"):
+            meta = orjson.loads(e.after if e.action == "attach" else e.before)
+            attached[meta["id"]] = meta["sha256"] if e.action == "attach" else ""
+    t = schema.attachments
+    out, orphans = [], []
+    ids: dict[str, set[str]] = {}  # per layer, the stored record ids
+    query = sa.select(t.c.id, t.c.layer, t.c.record_id, t.c.sha256, t.c.state, t.c.content)
+    with store.backend.engine.connect() as conn:
+        for row in conn.execute(query.order_by(t.c.fid)):
+            if hashlib.sha256(bytes(row.content)).hexdigest() != row.sha256:
+                out.append(Finding("error", f"attachment {row.id}: its bytes are not those kept"))
+            elif row.state == "approved" and attached.get(row.id) != row.sha256:
+                out.append(
+                    Finding("error", f"attachment {row.id} is not the file its audit entry names")
+                )
+            elif row.state == "approved" and row.record_id not in ids.setdefault(
+                row.layer, store.ids(row.layer)
+            ):
+                orphans.append(f"{row.id} ({row.layer}/{row.record_id})")
+    if orphans:
+        shown = ", ".join(orphans[:5])
+        out.append(Finding("notice", f"{len(orphans)} attachment(s) of deleted records: {shown}"))
+    return out
 
 
 def _triggers(backend, conn) -> list[Finding]:
