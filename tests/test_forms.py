@@ -53,21 +53,24 @@ def test_a_programme_adds_its_language_from_a_labels_file(tmp_path):
     labels.write_text(
         "# DRAFT: machine translation, needs review by a native speaker\n"
         '[fr.fields.strikes]\nmunition = "Munition"\ndate = "Date de l\'attaque"\n'
-        '[fr.choices.source_class]\nmedia = "Presse"\n',
+        '[fr.choices.source_class]\nmedia = "Presse"\n'
+        '[km.fields.strikes]\ndate = "កាលបរិច្ឆេទនៃការវាយប្រហារ"\n',
         "utf-8",
     )
     sheets = build_form("strikes", languages=("fr", "en"), labels=labels, munitions=MUNITIONS)
     survey = sheets["survey"].set_index("name")
     assert survey.at["date", "label::Français (fr)"] == "Date de l'attaque"
-    assert survey.at["source", "label::Français (fr)"] == "Source"  # no French: English
+    assert survey.at["notes", "label::Français (fr)"] == "Remarques"  # the packaged draft
+    khmer = build_form("strikes", languages=("km",), labels=labels)["survey"].set_index("name")
+    assert khmer.at["source", "label::km (km)"] == "Source"  # no Khmer label: English
     choices = sheets["choices"].set_index("name")
     assert choices.at["media", "label::Français (fr)"] == "Presse"
     assert sheets["settings"].at[0, "default_language"] == "Français (fr)"
     path = tmp_path / "fr.xlsx"
     write_form(path, "strikes", languages=("fr", "en"), labels=labels)
     assert 'lang="Français (fr)"' in convert(xlsform=str(path)).xform
-    with pytest.raises(InputError, match="no form labels in uk"):
-        build_form("strikes", languages=("uk",))
+    with pytest.raises(InputError, match="no form labels in km"):  # Khmer: none packaged
+        build_form("strikes", languages=("km",))
 
 
 def odk_central_csv(path, rows, places, uuids):
@@ -576,3 +579,46 @@ def test_kobo_photos_from_the_downloaded_media_folder_through_the_command_line(
         assert attachments.read(store, att_id)[1] == data  # each submission its own photo
     assert main([*args[:-2], "--media", str(tmp_path)]) == 0  # a folder without them
     assert "0 new waiting for review" in capsys.readouterr().out
+
+
+def test_every_packaged_translation_labels_what_english_labels_and_says_it_is_a_draft():
+    from remnant import labels
+
+    known = labels.load()
+    english = {
+        (part, group, name)
+        for part in ("fields", "choices")
+        for group, names in known["en"][part].items()
+        for name in names
+    }
+    drafts = labels.drafts(known)
+    for lang in set(known) - {"en"}:
+        theirs = {
+            (part, group, name)
+            for part in ("fields", "choices")
+            for group, names in known[lang].get(part, {}).items()
+            for name in names
+        }
+        assert theirs == english, (lang, sorted(english ^ theirs)[:5])
+        assert lang in drafts  # machine drafts until a native speaker has read them
+        assert all(known[lang][p][g][n].strip() for p, g, n in theirs)
+
+
+def test_a_form_in_all_seven_languages_compiles_and_warns_of_the_drafts(store, tmp_path, capsys):
+    path = str(store.backend.path)
+    form = tmp_path / "evidence.xlsx"
+    codes = "uk,en,fr,es,ar,vi,lo"
+    assert main(["forms", path, "-l", "evidence", "--out", str(form), "--languages", codes]) == 0
+    err = capsys.readouterr().err
+    assert sum(line.startswith("warning: the ") for line in err.splitlines()) == 6
+    warnings: list = []
+    xform = convert(xlsform=str(form), warnings=warnings).xform
+    assert warnings == []
+    assert 'lang="Українська (uk)" default="true()"' in xform
+    for text in ("Слід удару", "Trace d'impact", "Marca de impacto", "أثر ضربة", "ຮ່ອງຮອຍການຕົກ"):
+        assert f"<value>{text}</value>" in xform
+    reviewed = tmp_path / "uk-reviewed.toml"
+    reviewed.write_text('[uk.meta]\nreviewed = "O. Kovalenko, 2026-12-01"\n', "utf-8")
+    args = ["forms", path, "-l", "evidence", "--out", str(form), "--overwrite"]
+    assert main([*args, "--languages", "uk", "--labels", str(reviewed)]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -152,9 +152,7 @@ def build_form(
             {"type": kind, "name": name, "required": "yes"} | label("fields", layer, name)
         )
     photo = {"type": "image", "name": PHOTO, "required": "", "parameters": "max-pixels=2048"}
-    if "en" in columns:
-        photo[columns["en"].replace("label::", "hint::")] = PHOTO_HINT
-    survey.append(photo | label("fields", layer, PHOTO))
+    survey.append(photo | label("fields", layer, PHOTO) | _hints(columns, PHOTO_HINT))
     if layer in REPEATS:
         child = REPEATS[layer]
         survey.append(
@@ -200,9 +198,7 @@ def _questions(ent, label, lists, columns, munitions, prefix="", parent=None) ->
         if f.name in _LEFT_OUT or f.derived or f.name == parent:
             continue
         row = {"name": prefix + f.name, "required": "yes" if f.required else ""}
-        row |= label("fields", ent.name, f.name)
-        if "en" in columns:  # what the field means, from the rules (English only)
-            row[columns["en"].replace("label::", "hint::")] = f.doc
+        row |= label("fields", ent.name, f.name) | _hints(columns, f.doc)
         if f.name == "munition":
             lists["munition"] = tuple(sorted(set(munitions or {}) | {"unknown"}))
             row["type"] = "select_one munition"
@@ -238,6 +234,15 @@ def _questions(ent, label, lists, columns, munitions, prefix="", parent=None) ->
             row["choice_filter"] = f"selected(for_type, ${{{prefix}type}})"
         rows.append(row)
     return rows
+
+
+def _hints(columns: dict[str, str], text: str) -> dict[str, str]:
+    """What a question means, from the rules: in English, in every language's hint column.
+
+    The rules' wording is English only; a language without it would miss the column, so
+    each shows the English, as a label without a translation does.
+    """
+    return {c.replace("label::", "hint::"): text for c in columns.values()}
 
 
 def write_form(path: str | Path, layer: str, **options) -> Path:

@@ -2,9 +2,11 @@
 
 ``labels.toml`` beside this module holds remnant's English: ``[LANG.fields.LAYER]`` for
 fields, ``[LANG.choices.LIST]`` for the values of an enumeration (the list is named after
-its field). Field forms (:mod:`remnant.forms`) and the GeoPackage's field domains use
-them; a programme lays its own languages and wording over them with a file of the same
-layout (docs/forms.md).
+its field). ``translations/labels.LANG.toml`` hold the other languages, each marked
+``[LANG.meta] draft = …`` while it is a machine draft that a native speaker has not
+reviewed. Field forms (:mod:`remnant.forms`) and the GeoPackage's field domains use them;
+a programme lays its own languages and wording over them with a file of the same layout
+(docs/forms.md).
 """
 
 from __future__ import annotations
@@ -15,28 +17,59 @@ from pathlib import Path
 
 from remnant.errors import InputError
 
-__all__ = ["label", "load", "words"]
+__all__ = ["drafts", "label", "load", "words"]
 
 
 def load(extra: str | Path | None = None) -> dict:
     """The packaged labels, with a programme's file (``extra``) laid over them.
 
+    Packaged: English, and the translations in ``translations/``.
+
     >>> load()["en"]["choices"]["kind"]["SHA"]
     'Suspected hazardous area (SHA)'
+    >>> load()["uk"]["choices"]["status"]["open"]
+    'Відкрита'
     """
-    text = resources.files("remnant").joinpath("labels.toml").read_text("utf-8")
-    labels = tomllib.loads(text)
+    package = resources.files("remnant")
+    labels = tomllib.loads(package.joinpath("labels.toml").read_text("utf-8"))
+    for translation in sorted(package.joinpath("translations").iterdir(), key=lambda p: p.name):
+        if translation.name.startswith("labels.") and translation.name.endswith(".toml"):
+            _lay_over(labels, tomllib.loads(translation.read_text("utf-8")))
     if extra is not None:
         try:
             theirs = tomllib.loads(Path(extra).read_text("utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise InputError(f"not a readable labels file: {exc}", file=Path(extra).name) from None
-        for lang, parts in theirs.items():
-            for part, groups in parts.items():
-                for group, values in groups.items():
-                    mine = labels.setdefault(lang, {}).setdefault(part, {})
-                    mine.setdefault(group, {}).update(values)
+        _lay_over(labels, theirs)
     return labels
+
+
+def _lay_over(labels: dict, theirs: dict) -> None:
+    for lang, parts in theirs.items():
+        for part, groups in parts.items():
+            mine = labels.setdefault(lang, {}).setdefault(part, {})
+            if part == "meta":
+                mine.update(groups)
+                continue
+            for group, values in groups.items():
+                mine.setdefault(group, {}).update(values)
+
+
+def drafts(labels: dict) -> dict[str, str]:
+    """The languages whose labels are drafts, with what their file says of them.
+
+    A draft stays one until a labels file says who reviewed it (``[LANG.meta] reviewed =
+    "name, date"``): correcting a few labels does not make the others reviewed.
+
+    >>> sorted(drafts(load()))
+    ['ar', 'es', 'fr', 'lo', 'uk', 'vi']
+    """
+    return {
+        lang: meta["draft"]
+        for lang, parts in labels.items()
+        if isinstance((meta := parts.get("meta", {})).get("draft"), str)
+        and not meta.get("reviewed")
+    }
 
 
 def words(name: str) -> str:

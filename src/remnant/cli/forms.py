@@ -17,15 +17,15 @@ from remnant.entities import ENTITIES
     default="en",
     show_default=True,
     metavar="CODES",
-    help="Label languages, comma-separated (the first is the form's default); each needs "
-    "labels in the packaged file or in --labels.",
+    help="Label languages, comma-separated (the first is the form's default): en, and the "
+    "drafts ar, es, fr, lo, uk, vi, or those of --labels.",
 )
 @click.option(
     "--labels",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
     metavar="FILE.toml",
-    help="A programme's labels (its languages and wording), laid over remnant's English.",
+    help="A programme's labels (its languages and wording), laid over remnant's.",
 )
 @overwrite_option
 def forms(store, layer, out, languages, labels, overwrite) -> None:
@@ -34,6 +34,7 @@ def forms(store, layer, out, languages, labels, overwrite) -> None:
     Upload it to ODK Central or KoboToolbox; import the submissions with
     `remnant import STORE EXPORT.csv --form OUT`: they wait for an admin's review.
     """
+    from remnant import labels as labels_file
     from remnant.forms import write_form
     from remnant.outputs import refuse_existing
     from remnant.store import open_store
@@ -43,6 +44,14 @@ def forms(store, layer, out, languages, labels, overwrite) -> None:
     codes = tuple(c.strip() for c in languages.split(",") if c.strip())
     write_form(out, layer, languages=codes, munitions=catalogue, labels=labels)
     click.echo(f"wrote {out}: the {layer} form in {', '.join(codes)}")
+    drafts = labels_file.drafts(labels_file.load(labels))
+    for code in codes:
+        if code in drafts:
+            click.echo(
+                f"warning: the {code} labels are a draft ({drafts[code]}); have them read "
+                "before the form goes to the field (docs/forms.md)",
+                err=True,
+            )
 
 
 COMMANDS = [forms]
