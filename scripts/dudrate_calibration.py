@@ -35,6 +35,8 @@ REGIMES = [
     Regime(region_m=1500.0),
     Regime(mu=0.15),
     Regime(munition="m77_m26", kappa=10.0, searched=5),
+    Regime(source_class="media", searched=100),
+    Regime(source_class="media", searched=100, region_m=5000.0),
 ]
 
 

@@ -44,7 +44,8 @@ class Regime:
     ``searched``: strikes whose ground clearance searched; ``coverage``: ``full`` (a box
     over the whole footprint and carrier spread) or ``partial`` (boxes of 100–500 m,
     off-centre); ``region_m``: the side of the square the strikes lie in (small: their
-    footprints overlap and finds must be shared between them).
+    footprints overlap and finds must be shared between them); ``source_class``: the kind
+    of report placing the strikes, whose location error (survey figures) moves them.
     """
 
     munition: str = "dpicm_m864"
@@ -55,6 +56,7 @@ class Regime:
     coverage: str = "partial"
     carriers: tuple[int, int] = (1, 4)
     region_m: float = 40_000.0
+    source_class: str = "surveyed"
 
     def label(self) -> str:
         """What sets this regime apart from the default one.
@@ -80,6 +82,7 @@ _NAMES = {
     "coverage": "{} coverage",
     "carriers": "carriers {}",
     "region_m": "strikes within {:g} m",
+    "source_class": "placed by {} reports",
 }
 
 
@@ -94,7 +97,7 @@ def simulate(regime: Regime, seed: int):
     entry = default_catalogue()[regime.munition]
     survey = default_survey()
     spread = survey.carrier_spread_m.get(entry.delivery, survey.carrier_spread_m["unknown"])
-    sigma_loc = survey.location_sigma_m["surveyed"]
+    sigma_loc = survey.location_sigma_m[regime.source_class]
     one = np.sqrt(((entry.footprint_length_m / 4) ** 2 + (entry.footprint_width_m / 4) ** 2) / 2)
     s = regime.searched
     reported = rng.uniform(-regime.region_m / 2, regime.region_m / 2, (s, 2))
@@ -139,7 +142,7 @@ def simulate(regime: Regime, seed: int):
             "carriers_min": carriers,
             "carriers_max": carriers,
             "azimuth_deg": np.nan,
-            "source_class": "surveyed",
+            "source_class": regime.source_class,
             "accuracy_m": float(sigma_loc),
             "source": label,
         },

@@ -51,7 +51,7 @@ MU_GRID = special.expit(np.linspace(special.logit(0.002), special.logit(0.9), 60
 KAPPA_GRID = np.logspace(0.0, 3.0, 24)
 INFORMATIVE = 1e-4  # strikes whose duds had less chance than this of being found say nothing
 PLACEMENTS = 64  # draws of where a strike's carriers fell (docs/dud-rate-model.md)
-SHARED = 0.1  # a find at least this likely to be each of two strikes' puts them in one unit
+HELD = 0.9  # the fewest strikes holding this much of a find between them form one unit
 
 
 @dataclass
@@ -162,7 +162,7 @@ def strike_evidence(
     )
     most = kernels.carriers_max * kernels.per_carrier  # what the largest count could leave
     found = np.minimum(np.bincount(strike, weights=share, minlength=len(most)), most)
-    shared = share >= SHARED  # a find that is not clearly one strike's links them
+    shared = _holders(item, share)  # the strikes that between them hold a find are linked
     group = _groups(item[shared], strike[shared], len(most))
     # The draws give π's spread; its mean is the kernel's share (no Monte Carlo error, and
     # a strike the draws all missed keeps the share the smooth kernel gives it).
@@ -204,6 +204,27 @@ def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng) -> np.ndarr
     dots = engine.kernel_dot(k, values, grid.left, grid.top, grid.cell)
     means = np.bincount(unit, weights=dots) / per_draw
     return means.reshape(len(chosen), PLACEMENTS)
+
+
+def _holders(item: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Which (find, strike) pairs are among the fewest strikes holding HELD of each find.
+
+    ``item`` sorted; ``share`` each strike's responsibility for its find. A find one strike
+    holds alone links nothing; one spread over many strikes links them all.
+
+    >>> _holders(np.array([0, 0, 1, 1, 1]), np.array([0.95, 0.05, 0.4, 0.35, 0.25])).tolist()
+    [True, False, True, True, True]
+    """
+    if len(item) == 0:
+        return np.zeros(0, bool)
+    order = np.lexsort((-share, item))
+    ranked = share[order]
+    before = np.cumsum(ranked) - ranked
+    starts = np.r_[0, np.flatnonzero(np.diff(item[order])) + 1]
+    before -= np.repeat(before[starts], np.diff(np.r_[starts, len(item)]))
+    out = np.zeros(len(item), bool)
+    out[order] = before < HELD
+    return out
 
 
 def _groups(item, strike, n_strikes: int) -> np.ndarray:
