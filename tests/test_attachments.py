@@ -133,9 +133,19 @@ def test_the_command_line_and_an_exported_folder_round_trip(area, tmp_path, caps
     args = ["attach", "add", path, "hazard_areas", "H1", str(tmp_path / "site.png")]
     assert cli.main([*args, "--kind", "photo", "--user", "surveyor"]) == 0
     assert "with hazard_areas/H1" in capsys.readouterr().out
-    bad = ["attach", "add", path, "hazard_areas", "H1", str(tmp_path / "bad.png")]
-    assert cli.main(bad) != 0
+    (tmp_path / "good.png").write_bytes(png(9, 9))
+    bad = ["attach", "add", path, "hazard_areas", "H1", str(tmp_path / "good.png")]
+    assert cli.main([*bad, str(tmp_path / "bad.png")]) != 0
     assert "bad.png: not a JPEG, PNG, TIFF or PDF file" in capsys.readouterr().err
+    assert len(attachments.listing(area)) == 1  # the good file of a refused command is not kept
+    for name, data, message in HOSTILE:  # the command line's verdict is the library's
+        if "/" in name or "\\" in name or "\x07" in name:
+            continue  # a path on the command line cannot carry a folder in a file's name
+        (tmp_path / "hostile").mkdir(exist_ok=True)
+        (tmp_path / "hostile" / name).write_bytes(data)
+        args = ["attach", "add", path, "hazard_areas", "H1", str(tmp_path / "hostile" / name)]
+        assert cli.main(args) != 0
+        assert message in capsys.readouterr().err, name
     assert cli.main(["export", path, str(tmp_path / "areas.gpkg"), "--layer", "hazard_areas"]) == 0
     folder = tmp_path / "areas_attachments"  # beside the records
     assert f"wrote 1 attachment(s) to {folder}" in capsys.readouterr().out
@@ -197,3 +207,17 @@ def test_verify_finds_a_swapped_file_and_files_of_deleted_records(store):
     found = list(map(str, verify(store)))
     assert f"notice: 1 attachment(s) of deleted records: {att_id} (hazard_areas/H1)" in found
     assert not [f for f in found if f.startswith("error")]
+
+
+def test_a_folder_with_one_changed_file_adds_none(tmp_path):
+    from remnant.store import create_store
+
+    first = with_area(create_store(tmp_path / "a.gpkg"))
+    attachments.add(first, "hazard_areas", "H1", "a.png", png(), user="x")
+    attachments.add(first, "hazard_areas", "H1", "b.png", png(8, 8), user="x")
+    assert attachments.export_folder(first, tmp_path / "out") == 2
+    (tmp_path / "out" / "hazard_areas" / "H1" / "b.png").write_bytes(png(7, 7))
+    second = with_area(create_store(tmp_path / "b.gpkg"))
+    with pytest.raises(InputError, match=r"b\.png: not the file exported"):
+        attachments.import_folder(second, tmp_path / "out", user="x")
+    assert attachments.listing(second).empty  # a.png, checked first and good, is not kept

@@ -50,7 +50,6 @@ __all__ = [
     "build_form",
     "form_layout",
     "import_submissions",
-    "photo_files",
     "read_submissions",
     "write_form",
 ]
@@ -308,6 +307,23 @@ def read_submissions(path: str | Path, form: str | Path) -> list[tuple[str, Subm
     ``/NAME[n]`` after it (ODK's KEY); its ``id`` is that external id where the form's
     id was left blank.
     """
+    return _submissions(_read_export(path, form))
+
+
+class _Export(NamedTuple):
+    """An export as read once: its form, tables, main table and the records' ids."""
+
+    path: Path
+    layout: FormLayout
+    tables: dict[str, pd.DataFrame]
+    raw: pd.DataFrame
+    kobo: bool
+    instance: pd.Series
+    frame: pd.DataFrame
+    rows: np.ndarray
+
+
+def _read_export(path: str | Path, form: str | Path) -> _Export:
     path = Path(path)
     layout = form_layout(form)
     tables = _read_tables(path, layout)
@@ -315,6 +331,11 @@ def read_submissions(path: str | Path, form: str | Path) -> list[tuple[str, Subm
     kobo = "_uuid" in raw.columns
     instance = raw["_uuid"] if kobo else raw[_instance_column(raw, path)]
     frame, rows = _values(raw, layout.layer, layout, "", instance, kobo)
+    return _Export(path, layout, tables, raw, kobo, instance, frame, rows)
+
+
+def _submissions(export: _Export) -> list[tuple[str, Submission]]:
+    path, layout, raw, frame = export.path, export.layout, export.raw, export.frame
     if layout.geometry is not None:
         geometry, sigma = _geometry(raw, layout.geometry, path.name)
         if "accuracy_m" in records.entity(layout.layer).field_names and sigma is not None:
@@ -323,10 +344,10 @@ def read_submissions(path: str | Path, form: str | Path) -> list[tuple[str, Subm
             frame["accuracy_m"] = given.where(~blank, pd.Series(sigma, index=frame.index).round(1))
     else:
         geometry = None
-    parts = [(layout.layer, Submission(path.name, frame, geometry, rows))]
-    if layout.repeat is not None and _has_repeats(raw, tables, layout.repeat, kobo):
-        parent_ids = dict(zip(instance, frame["id"], strict=True))
-        parts.append(_repeat(tables, layout, parent_ids, kobo, path.name))
+    parts = [(layout.layer, Submission(path.name, frame, geometry, export.rows))]
+    if layout.repeat is not None and _has_repeats(raw, export.tables, layout.repeat, export.kobo):
+        parent_ids = dict(zip(export.instance, frame["id"], strict=True))
+        parts.append(_repeat(export.tables, layout, parent_ids, export.kobo, path.name))
     return parts
 
 
@@ -580,14 +601,15 @@ def import_submissions(
     """
     from remnant.store import attachments
 
-    parts = read_submissions(path, form)
+    export = _read_export(path, form)
+    parts = _submissions(export)
     queue = store.reviews("pending")
     before = set(zip(queue["layer"], queue["record_id"], strict=True)) if len(queue) else set()
     waiting, problems = store.propose_inserts(parts, user=user, skip_invalid=skip_invalid)
     layer = parts[0][0]
     queued = set(waiting.get(layer, []))
     photos, photo_problems = [], []
-    for record_id, name, data in photo_files(path, form, media):
+    for record_id, name, data in _photo_files(export, media):
         if record_id not in queued:
             continue  # its record was refused
         if data is None:
@@ -615,42 +637,45 @@ def import_submissions(
     )
 
 
-def photo_files(
-    path: str | Path, form: str | Path, media: str | Path | None = None
-) -> list[tuple[str, str, bytes | None]]:
+def _photo_files(export: _Export, media: str | Path | None) -> list[tuple[str, str, bytes | None]]:
     """The photo each submission names: its record's id, the file name and the bytes.
 
-    The bytes are None where the export's media do not hold the file.
+    The bytes are None where the export's media do not hold the file. The .zip and the
+    media folder are each looked through once.
     """
-    path = Path(path)
-    layout = form_layout(form)
-    raw = _named(next(iter(_read_tables(path, layout).values())), layout)
+    raw = export.raw
     column = next((c for c in raw.columns if _last(str(c)) == PHOTO), None)
     if column is None:
         return []
-    kobo = "_uuid" in raw.columns
-    instance = raw["_uuid"] if kobo else raw[_instance_column(raw, path)]
-    frame, _ = _values(raw, layout.layer, layout, "", instance, kobo)
-    folder = Path(media) if media is not None else path.parent / "media"
-    out = []
-    for record_id, key, name in zip(frame["id"], instance, raw[column], strict=True):
-        if isinstance(name, str) and name.strip():
-            out.append((record_id, name, _media_file(path, folder, name, str(key))))
+    wanted = [
+        (record_id, name, str(key).removeprefix("uuid:"))
+        for record_id, key, name in zip(
+            export.frame["id"], export.instance, raw[column], strict=True
+        )
+        if isinstance(name, str) and name.strip()
+    ]
+    names = {name for _, name, _ in wanted}
+    folder = Path(media) if media is not None else export.path.parent / "media"
+    files: dict[str, list[Path]] = {}
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*")):
+            if p.name in names and p.is_file():
+                files.setdefault(p.name, []).append(p)
+    out: list[tuple[str, str, bytes | None]] = []
+    archive = zipfile.ZipFile(export.path) if export.path.suffix.lower() == ".zip" else None
+    try:
+        members: dict[str, str] = {}
+        for n in sorted(archive.namelist() if archive else [], key=len, reverse=True):
+            members[n.rsplit("/", 1)[-1]] = n  # the shortest path of each name wins
+        for record_id, name, key in wanted:
+            if archive is not None and name in members:
+                out.append((record_id, name, archive.read(members[name])))
+                continue
+            # where two files share the name, the one under a folder named for the submission
+            found = files.get(name, [])
+            mine = [p for p in found if key in str(p)]
+            out.append((record_id, name, (mine or found)[0].read_bytes() if found else None))
+    finally:
+        if archive is not None:
+            archive.close()
     return out
-
-
-def _media_file(path: Path, folder: Path, name: str, key: str) -> bytes | None:
-    """A media file by its name: in a .zip's ``media/``, else anywhere under ``folder``.
-
-    Where two files share the name, the one under a folder named for the submission.
-    """
-    if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            found = [n for n in archive.namelist() if n == name or n.endswith(f"/{name}")]
-            if found:
-                return archive.read(min(found, key=len))
-    if not folder.is_dir():
-        return None
-    files = sorted(p for p in folder.rglob("*") if p.name == name and p.is_file())
-    mine = [p for p in files if key.removeprefix("uuid:") in str(p)]
-    return (mine or files)[0].read_bytes() if files else None

@@ -25,11 +25,17 @@ def attach() -> None:
 @click.option("--caption", default=None, help="What the file shows.")
 @user_option
 def add(store, layer, record_id, files, kind, caption, user) -> None:
-    """Keep FILES with the record ID of LAYER (checked: type from content, size)."""
+    """Keep FILES with the record ID of LAYER (checked: type from content, size).
+
+    Every file is checked first: one refused file keeps none.
+    """
+    from remnant.attachments import inspect
     from remnant.store import default_user, open_store
     from remnant.store.attachments import add as add_file
 
     opened = open_store(store)
+    for file in files:  # every file checked before any is kept
+        inspect(Path(file).name, Path(file).read_bytes())
     for file in files:
         path = Path(file)
         att_id = add_file(

@@ -23,6 +23,7 @@ from remnant.attachments import inspect, rules
 from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import schema
 from remnant.store.audit import now
+from remnant.store.review import waiting_ids
 
 __all__ = ["ATTACHMENTS", "META", "add", "listing", "read", "remove", "settle"]
 
@@ -61,7 +62,7 @@ def add(
     t = schema.attachments
     with store.transaction() as conn:
         if not _stored(conn, layer, record_id) and not (
-            pending and _waiting(conn, layer, record_id)
+            pending and waiting_ids(conn, layer, [record_id])
         ):
             raise NotFoundError(f"{layer}/{record_id}: no such record to attach {name} to")
         if conn.execute(sa.select(t.c.fid).where(t.c.id == att_id)).first() is not None:
@@ -105,18 +106,6 @@ def add(
 def _stored(conn, layer: str, record_id: str) -> bool:
     table = schema.record_table(layer)
     return conn.execute(sa.select(table.c.fid).where(table.c.id == record_id)).first() is not None
-
-
-def _waiting(conn, layer: str, record_id: str) -> bool:
-    """Whether an insert of the record waits for review (a form's record and its photo)."""
-    r = schema.reviews
-    query = sa.select(r.c.fid).where(
-        r.c.layer == layer,
-        r.c.record_id == record_id,
-        r.c.state == "pending",
-        r.c.action == "insert",
-    )
-    return conn.execute(query).first() is not None
 
 
 def settle(store, conn, pending, approve: bool) -> None:
@@ -227,6 +216,7 @@ def import_folder(store, folder, *, user: str) -> tuple[int, int]:
 
     Each file is checked as any attachment is, and its SHA-256 must be the one the index
     gives (a file changed or damaged since the export is refused, with its path named).
+    Every file is checked before any is kept: a refused folder adds nothing.
     """
     from pathlib import Path
 
@@ -237,18 +227,27 @@ def import_folder(store, folder, *, user: str) -> tuple[int, int]:
     missing = {"layer", "record_id", "name", "kind", "sha256", "path"} - set(index.columns)
     if missing:
         raise InputError(f"{INDEX}: no column {', '.join(sorted(missing))}")
-    added = same = 0
-    for row in index.itertuples(index=False):
+    kept = set(zip(*(listing(store)[c] for c in ("layer", "record_id", "sha256")), strict=True))
+    ids: dict[str, set[str]] = {}
+    checked = []
+    for row in index.itertuples(index=False):  # every file checked before any is kept
         path = (root / row.path).resolve()
-        if root.resolve() not in path.parents:
-            raise InputError(f"{INDEX}: {row.path!r} lies outside the folder")
+        if root.resolve() not in path.parents or not path.is_file():
+            raise InputError(f"{INDEX}: {row.path!r} is no file inside the folder")
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != row.sha256:
             raise InputError(f"{row.path}: not the file exported (its SHA-256 differs)")
-        kept = listing(store, row.layer, row.record_id)
-        if row.sha256 in set(kept["sha256"]):
-            same += 1
+        if (row.layer, row.record_id, row.sha256) in kept:
             continue
+        records.entity(row.layer)
+        if row.record_id not in ids.setdefault(row.layer, store.ids(row.layer)):
+            raise NotFoundError(
+                f"{row.layer}/{row.record_id}: no such record to attach {row.name} to"
+            )
+        inspect(row.name, data)
+        checked.append((row, data))
+    for row, data in checked:
+        caption = getattr(row, "caption", "") or None
         add(
             store,
             row.layer,
@@ -257,7 +256,6 @@ def import_folder(store, folder, *, user: str) -> tuple[int, int]:
             data,
             user=user,
             kind=row.kind,
-            caption=getattr(row, "caption", "") or None,
+            caption=caption,
         )
-        added += 1
-    return added, same
+    return len(checked), len(index) - len(checked)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from remnant import gate, records
 from remnant.errors import ConflictError, InputError, NotFoundError
-from remnant.store import attachments, schema
+from remnant.store import schema
 from remnant.store.audit import now
 
 __all__ = ["ACTIONS", "STATES", "decide", "listing", "propose", "propose_inserts", "waiting_ids"]
@@ -181,8 +181,14 @@ def listing(store, state: str | None = None) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
 
 
-def decide(store, layer: str, record_id: str, approve: bool, *, by: str, note=None) -> None:
-    """Apply a pending proposal through the gate, or reject it; record who decided."""
+def decide(
+    store, layer: str, record_id: str, approve: bool, *, by: str, note=None, settle=None
+) -> None:
+    """Apply a pending proposal through the gate, or reject it; record who decided.
+
+    ``settle(store, conn, pending, approve)`` decides a proposal that is not a record's
+    (an attached file's), in the same transaction as the decision.
+    """
     r = schema.reviews
     with store.transaction() as conn:
         pending = conn.execute(
@@ -192,8 +198,8 @@ def decide(store, layer: str, record_id: str, approve: bool, *, by: str, note=No
         ).first()
         if pending is None:
             raise NotFoundError(f"no pending review of {layer}/{record_id}")
-        if layer == attachments.ATTACHMENTS:
-            attachments.settle(store, conn, pending, approve)
+        if settle is not None:
+            settle(store, conn, pending, approve)
         elif pending.proposal is None and pending.action == "insert":
             _settle_applied(store, conn, pending, approve, by)
         elif approve:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     import shapely
 
     from remnant import gate, records
-    from remnant.store import derived, review, users
+    from remnant.store import attachments, derived, review, users
 else:  # loaded on first use: `remnant info` and `--help` start without them
     gpd = lazy.load("geopandas")
     np = lazy.load("numpy")
@@ -58,6 +58,7 @@ else:  # loaded on first use: `remnant info` and `--help` start without them
     records = lazy.load("remnant.records", suppress_warning=True)
     derived = lazy.load("remnant.store.derived", suppress_warning=True)
     review = lazy.load("remnant.store.review", suppress_warning=True)
+    attachments = lazy.load("remnant.store.attachments", suppress_warning=True)
     users = lazy.load("remnant.store.users", suppress_warning=True)
 
 
@@ -627,7 +628,8 @@ class Store:
 
     def decide(self, layer: str, record_id: str, approve: bool, *, by: str, note=None) -> None:
         """Approve a pending proposal (applied through the gate) or reject it; audited."""
-        review.decide(self, layer, record_id, approve, by=by, note=note)
+        settle = attachments.settle if layer == attachments.ATTACHMENTS else None
+        review.decide(self, layer, record_id, approve, by=by, note=note, settle=settle)
 
     # -- derived tables --------------------------------------------------------------
 
