@@ -1,10 +1,12 @@
 """Hazard engine: 20,000 strikes over 200 × 200 km at 25 m cells (64 M cells), synthetic.
 
-Prints, from one run: kernel cell-updates per second of the numba engine (all kernels,
-and axis-aligned vs rotated apart); the same cells computed by a straightforward
-per-strike NumPy implementation of the same integrals (a subsample, extrapolated by
-cell-updates) and the ratio; peak memory against the output grid. Targets on a 2-core
-machine: ≥ 50× the NumPy version, ≥ 0.5 G cell-updates/s, peak memory < 1.5× the grid.
+Prints, from one run: kernel cell-updates per second of the numba engine (all kernels
+into a new grid; then axis-aligned and rotated kernels apart, best of 3 into a grid
+already in memory, so that the first touch of a new grid's pages is not counted as
+kernel work); the same cells computed by a straightforward per-strike NumPy
+implementation of the same integrals (a subsample, extrapolated by cell-updates) and
+the ratio; peak memory against the output grid. Targets on a 2-core machine: ≥ 50× the
+NumPy version, ≥ 0.5 G cell-updates/s (rotated ≥ 0.8), peak memory < 1.5× the grid.
 
     .venv/bin/python benchmarks/bench_hazard.py [--strikes 20000] [--cell 25]
 """
@@ -164,6 +166,7 @@ def main() -> None:
     rate = result["cell_updates"] / seconds
     rotated = kernels.sxy != 0
     parts = {}
+    scratch = np.zeros(shape, np.float32)
     for name, mask in (("axis-aligned", ~rotated), ("rotated", rotated)):
         sub = KernelSet(
             *(
@@ -178,9 +181,13 @@ def main() -> None:
                 )
             )
         )
-        t = time.perf_counter()
-        r = rasterize(sub, shape, 0.0, EXTENT, args.cell, out=np.zeros(shape, np.float32))
-        parts[name] = (mask.sum(), r["cell_updates"], time.perf_counter() - t)
+        best = np.inf
+        for _ in range(3):  # into a grid already in memory: the kernels' work alone
+            scratch.fill(0.0)
+            t = time.perf_counter()
+            r = rasterize(sub, shape, 0.0, EXTENT, args.cell, out=scratch)
+            best = min(best, time.perf_counter() - t)
+        parts[name] = (mask.sum(), r["cell_updates"], best)
     del result
     rng = np.random.default_rng(1)
     pick = rng.choice(args.strikes, args.numpy_sample, replace=False)

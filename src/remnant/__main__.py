@@ -1,8 +1,6 @@
 """``python -m remnant`` runs the command line."""
 
-import sys
-
-from remnant.cli import main
+from remnant.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -155,7 +155,9 @@ def strike_evidence(
                 np.ones(len(chosen)),
             )
             searched[chosen] = engine.kernel_dot(k, 1.0 - survival, grid.left, grid.top, grid.cell)
-            placed[chosen] = _placed(kernels, chosen, 1.0 - survival, grid, rng)
+            for part in _parts(chosen, _carriers(kernels, chosen)):
+                reached = searched[part] > 0
+                placed[part] = _placed(kernels, part, 1.0 - survival, grid, rng, reached)
     searched = np.clip(searched, 0.0, 1.0)
     item, strike, share, unattributed = _attribute(
         strikes, kernels, items, searches, grid, catalogue, searched
@@ -172,16 +174,41 @@ def strike_evidence(
     return StrikeEvidence(kernels, searched, found, unattributed, group, np.clip(placed, 0, 1))
 
 
-def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng) -> np.ndarray:
+def _parts(chosen: np.ndarray, carriers: np.ndarray, most: int = 2**20):
+    """``chosen`` in consecutive parts of at most ``most`` carrier placements each.
+
+    ``carriers``: the carriers placed per strike and draw. A national programme's strikes
+    times PLACEMENTS times their carriers would be tens of millions of footprints at
+    once; in parts, memory follows the part.
+
+    >>> [p.tolist() for p in _parts(np.arange(4), np.array([1, 2, 8000, 1]), most=6400)]
+    [[0, 1], [2], [3]]
+    """
+    n = carriers * PLACEMENTS
+    start = 0
+    while start < len(chosen):
+        stop = start + max(1, int(np.searchsorted(np.cumsum(n[start:]), most, "right")))
+        yield chosen[start:stop]
+        start = stop
+
+
+def _carriers(kernels: StrikeKernels, chosen) -> np.ndarray:
+    """The carriers a draw places per chosen strike: its mean count, rounded, at least 1."""
+    return np.maximum(np.rint(kernels.carriers_mean[chosen]).astype(np.int64), 1)
+
+
+def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng, reached) -> np.ndarray:
     """π of each chosen strike for PLACEMENTS draws of where its carriers fell.
 
     A draw moves the strike by its location error, each of its carriers (its mean count,
     rounded) by the carrier spread, and turns the footprint to its azimuth or, where the
     record has none, to a direction drawn uniformly; π is then the mean over its carriers
-    of the searched mass of one carrier's footprint around its aim point.
+    of the searched mass of one carrier's footprint around its aim point. Strikes not
+    ``reached`` (whose whole kernel meets no search: their π is scaled to 0 in the end)
+    are not integrated; their draws are still made, so the others' draws do not depend
+    on which were reached.
     """
-    n = np.maximum(np.rint(kernels.carriers_mean[chosen]).astype(np.int64), 1)
-    per_draw = np.repeat(n, PLACEMENTS)  # kernels per (strike, draw)
+    per_draw = np.repeat(_carriers(kernels, chosen), PLACEMENTS)  # kernels per (strike, draw)
     unit = np.repeat(np.arange(len(chosen) * PLACEMENTS), per_draw)
     strike = chosen[unit // PLACEMENTS]
     shift = (
@@ -190,6 +217,8 @@ def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng) -> np.ndarr
     )
     spread = rng.normal(size=(len(unit), 2)) * np.sqrt(kernels.spread_var[strike])[:, None]
     theta = kernels.headings(rng, np.repeat(chosen, PLACEMENTS))[unit]  # one per strike draw
+    on = np.flatnonzero(reached[unit // PLACEMENTS])
+    unit, strike, spread, theta = unit[on], strike[on], spread[on], theta[on]
     one_xx, one_xy, one_yy = carrier_covariance(
         kernels.along_var[strike], kernels.across_var[strike], theta
     )
@@ -202,7 +231,7 @@ def _placed(kernels: StrikeKernels, chosen, values, grid: Grid, rng) -> np.ndarr
         np.ones(len(unit)),
     )
     dots = engine.kernel_dot(k, values, grid.left, grid.top, grid.cell)
-    means = np.bincount(unit, weights=dots) / per_draw
+    means = np.bincount(unit, weights=dots, minlength=len(per_draw)) / per_draw
     return means.reshape(len(chosen), PLACEMENTS)
 
 

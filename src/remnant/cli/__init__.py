@@ -7,6 +7,7 @@ usage errors with exit code 2; nothing prints a traceback unless ``-v -v`` asks 
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -102,6 +103,18 @@ def flag(option: str) -> str:
     ('--ignore-extra', '--map')
     """
     return FLAGS.get(option, "--" + option.replace("_", "-"))
+
+
+def run() -> None:
+    """The ``remnant`` program: :func:`main`, then exit with its code.
+
+    What the command built is still referenced when it returns, so the collector's last
+    pass at exit would only walk it (a third of a second after a 66-million-cell map);
+    :func:`gc.freeze` leaves it out of that pass. Objects are still freed as usual.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
