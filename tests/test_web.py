@@ -474,6 +474,39 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     page.close()
 
 
+def test_dashboard_shows_a_desk_candidate_with_its_quote_and_a_pin(server, browser, tmp_path):
+    import datetime as dt
+
+    import geopandas as gpd
+
+    from remnant.desk import assess, propose
+
+    url, store, keys, _ = server
+    near = store.read("hazard_areas").geometry.iloc[0].representative_point()
+    town = gpd.GeoDataFrame(
+        {"name": ["Testville"], "names": [""], "kind": ["village"], "population": [500]}
+        | {"source": ["SYNTHETIC"]},
+        geometry=[near],
+        crs=4326,
+    )
+    report = tmp_path / "report.txt"
+    report.write_text(f"SYNTHETIC\n\nOn 2 May cluster rockets hit Testville. {HOSTILE}", "utf-8")
+    found = assess([report], town, published=dt.date(2025, 5, 3))
+    waiting, _ = propose(store, found, user="researcher")
+    (record_id,) = waiting["strikes"]
+    page = open_dashboard(browser, url, keys["admin"])
+    row = page.locator("#reviews tbody tr", has_text=record_id)
+    quote = row.locator("td.quote").inner_text()
+    assert quote.startswith('"On 2 May cluster rockets hit Testville.')
+    assert HOSTILE in quote  # shown as text, never as HTML
+    pin = page.locator(f".leaflet-marker-icon[title='{record_id}']")
+    assert pin.count() == 1
+    row.get_by_role("button", name="reject").click()
+    page.wait_for_selector(f"#reviews tbody tr:has-text('{record_id}')", state="detached")
+    assert page.locator(f".leaflet-marker-icon[title='{record_id}']").count() == 0
+    page.close()
+
+
 def test_hostile_strings_are_shown_as_text_in_the_dashboard(server, browser):
     url, _, keys, _ = server
     editor, admin = ({"X-API-Key": keys[r]} for r in ("editor", "admin"))

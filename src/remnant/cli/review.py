@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from rich.console import Console
 
@@ -20,7 +22,12 @@ def review() -> None:
 @click.option(
     "--state", default="pending", show_default=True, help="pending, approved, rejected or all"
 )
-def list_(store: str, state: str) -> None:
+@click.option(
+    "--details",
+    is_flag=True,
+    help="Also print each proposed record, its notes in full (a desk candidate's quotes).",
+)
+def list_(store: str, state: str, details: bool) -> None:
     """List proposals: layer, record, action, who proposed it and when, and the decision."""
     from remnant.store import open_store
 
@@ -42,6 +49,18 @@ def list_(store: str, state: str) -> None:
     for row in frame[columns].itertuples(index=False):
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)
+    if details:
+        for row in frame.itertuples(index=False):
+            click.echo(f"\n{row.layer} {row.record_id} ({row.action})")
+            proposed = json.loads(row.proposal) if row.proposal else {}
+            notes = proposed.pop("notes", None)
+            for key, value in proposed.items():
+                if value is not None and key != "geometry":
+                    click.echo(f"  {key}: {value}")
+            if proposed.get("geometry"):
+                click.echo(f"  geometry: {proposed['geometry']}")
+            for line in (notes or "").splitlines():
+                click.echo(f"  | {line}")
 
 
 def _decision(approve: bool):

@@ -71,6 +71,21 @@ function fillTable(id, rows, columns) {
   }
 }
 
+// What a proposal is about, for the reviewer: a desk candidate's first quote, and its
+// point on the map ("POINT (lon lat)", the proposal's geometry as the gate keeps it).
+function quoteOf(proposal) {
+  const notes = (proposal && proposal.notes) || "";
+  const line = notes.split("\n").find((l) => l.startsWith("quote: "));
+  return line ? line.slice(7) : "";
+}
+
+function pointOf(proposal) {
+  const m = /^POINT \(([-0-9.e]+) ([-0-9.e]+)\)$/.exec((proposal && proposal.geometry) || "");
+  return m ? [Number(m[2]), Number(m[1])] : null;
+}
+
+const pins = L.layerGroup().addTo(map);
+
 // Editors' proposals, for an admin to approve or reject (others are not shown the panel).
 async function loadReviews() {
   const panel = document.getElementById("reviews-panel");
@@ -84,12 +99,26 @@ async function loadReviews() {
   panel.hidden = false;
   const body = document.querySelector("#reviews tbody");
   body.replaceChildren();
+  pins.clearLayers();
   for (const row of pending) {
     const tr = document.createElement("tr");
     for (const key of ["layer", "record_id", "action", "submitted_by", "submitted_at"]) {
       const td = document.createElement("td");
       td.textContent = row[key];
       tr.appendChild(td);
+    }
+    const what = document.createElement("td");
+    what.className = "quote";
+    what.textContent = quoteOf(row.proposal);
+    tr.appendChild(what);
+    const at = pointOf(row.proposal);
+    if (at) {
+      const pin = L.marker(at, { title: row.record_id }).addTo(pins);
+      pin.bindPopup(() => {
+        const div = document.createElement("div");
+        div.textContent = `${row.layer} ${row.record_id}: ${quoteOf(row.proposal) || row.action}`;
+        return div;
+      });
     }
     const td = document.createElement("td");
     for (const decision of ["approve", "reject"]) {
@@ -117,7 +146,7 @@ async function loadReviews() {
   if (!pending.length) {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
-    td.colSpan = 6;
+    td.colSpan = 7;
     td.textContent = "nothing waiting";
     tr.appendChild(td);
     body.appendChild(tr);
