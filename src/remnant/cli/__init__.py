@@ -48,6 +48,7 @@ def _register() -> None:
         evidence,
         forms,
         hazard,
+        i18n,
         infer,
         landrelease,
         places,
@@ -64,6 +65,7 @@ def _register() -> None:
     for module in (
         records,
         forms,
+        i18n,
         review,
         catalogue,
         survey,

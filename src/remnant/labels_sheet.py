@@ -1,0 +1,161 @@
+"""A language's labels as a spreadsheet a translator fills in, and the sheet back as a file.
+
+:func:`export_sheet` writes one row per English label of :mod:`remnant.labels` (every
+field of every layer, every value of every choice list): ``part``, ``group``, ``key``,
+the English text in ``en`` and the language's text in a column named by its code — the
+current wording where remnant or the programme has one (a machine draft is marked so in
+``notes``), else blank. A translator corrects or fills that column in Excel or
+LibreOffice. :func:`read_sheet` reads it back, refusing with one line per problem (file,
+row, column, value) and writing nothing, and :func:`write_labels` saves it as a labels
+file (the layout of ``labels.toml``), which ``remnant forms --labels`` lays over
+remnant's own. A sheet read back is a draft until ``reviewed`` names who reviewed it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from remnant.errors import InputError
+from remnant.labels import drafts
+
+__all__ = ["FIXED", "export_sheet", "read_sheet", "rows", "write_labels"]
+
+FIXED = ["part", "group", "key", "en"]  # the columns every sheet has, before the language
+PARTS = ("fields", "choices")
+READ_ME = [
+    "One row per label remnant shows: a field of a layer (part 'fields') or a value of a",
+    "choice list (part 'choices'). Write the text in the language's column; leave a row",
+    "blank to keep the English. Do not change part, group, key or en. Then:",
+    "remnant i18n import THIS_FILE --out labels.LANG.toml [--reviewed 'name, date']",
+    "and use the file with: remnant forms STORE LAYER --labels labels.LANG.toml",
+]
+
+
+def rows(labels: dict, lang: str) -> pd.DataFrame:
+    """Every English label with ``lang``'s text for it (blank where there is none).
+
+    >>> from remnant.labels import load
+    >>> table = rows(load(), "uk")
+    >>> table.loc[(table["group"] == "status") & (table["key"] == "open"), "uk"].item()
+    'Відкрита'
+    >>> list(table.columns)
+    ['part', 'group', 'key', 'en', 'uk', 'notes']
+    """
+    english, theirs = labels.get("en", {}), labels.get(lang, {})
+    draft = drafts(labels).get(lang)
+    out = []
+    for part in PARTS:
+        for group, entries in english.get(part, {}).items():
+            for key, text in entries.items():
+                mine = theirs.get(part, {}).get(group, {}).get(key, "")
+                note = f"draft: {draft}" if mine and draft else ""
+                out.append((part, group, key, text, mine, note))
+    return pd.DataFrame(out, columns=[*FIXED, lang, "notes"])
+
+
+def export_sheet(path, lang: str, labels: dict) -> int:
+    """Write ``lang``'s sheet to ``path`` (``.xlsx``, or ``.csv``); return its rows."""
+    if lang == "en" or not lang.isalpha() or len(lang) not in (2, 3):
+        raise InputError(f"not a language code to translate into: {lang!r} (e.g. uk, ar, km)")
+    table = rows(labels, lang)
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        table.to_csv(path, index=False, encoding="utf-8")
+    elif path.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(path, engine="openpyxl") as out:
+            table.to_excel(out, sheet_name="labels", index=False)
+            pd.DataFrame({"read me": READ_ME}).to_excel(out, sheet_name="read me", index=False)
+            sheet = out.sheets["labels"]
+            for column, width in zip("ABCDEF", (9, 22, 22, 60, 60, 40), strict=True):
+                sheet.column_dimensions[column].width = width
+            sheet.freeze_panes = "E2"
+    else:
+        raise InputError(f"{path.name}: write the sheet as .xlsx or .csv")
+    return len(table)
+
+
+def read_sheet(path, labels: dict, *, lang: str | None = None, reviewed: str | None = None):
+    """The labels a filled sheet gives, as ``{lang: {part: {group: {key: text}}}}``.
+
+    Rows left blank are left out (the English stays). The result is marked a draft
+    unless ``reviewed`` says who reviewed it ("name, date").
+
+    Raises
+    ------
+    InputError
+        Naming every problem: a missing column, a row whose part, group or key remnant
+        does not have (or whose English was changed), a key given twice.
+    """
+    path = Path(path)
+    table = _read(path)
+    extra = [c for c in table.columns if c not in (*FIXED, "notes")]
+    missing = [c for c in FIXED if c not in table.columns]
+    if missing or len(extra) != 1:
+        raise InputError(
+            f"{path.name}: the sheet needs the columns {', '.join(FIXED)} and one language "
+            f"column; it has {', '.join(map(str, table.columns))}"
+        )
+    code = extra[0]
+    if lang is not None and lang != code:
+        raise InputError(f"{path.name}: the sheet is in {code!r}, not {lang!r}")
+    english = labels.get("en", {})
+    problems: list[str] = []
+    seen: set[tuple] = set()
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for number, row in enumerate(table.to_dict("records"), start=2):  # row 1: the header
+        where = f"{path.name}, row {number}"
+        part, group, key = row["part"], row["group"], row["key"]
+        known = english.get(part, {}).get(group, {})
+        if part not in PARTS or key not in known:
+            problems.append(f"{where}: remnant has no label {part}/{group}/{key}")
+            continue
+        if row["en"] != known[key]:
+            problems.append(f"{where}, column 'en': changed (value {row['en']!r}); leave it")
+            continue
+        if (part, group, key) in seen:
+            problems.append(f"{where}: {part}/{group}/{key} given twice")
+            continue
+        seen.add((part, group, key))
+        text = row[code].strip()
+        if text:
+            out.setdefault(part, {}).setdefault(group, {})[key] = text
+    if problems:
+        raise InputError("; ".join(problems))
+    meta = {"reviewed": reviewed} if reviewed else {"draft": "translated in a sheet, not reviewed"}
+    return {code: {"meta": meta, **out}}
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        if path.suffix.lower() == ".csv":
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        elif path.suffix.lower() == ".xlsx":
+            table = pd.read_excel(path, sheet_name="labels", dtype=str, keep_default_na=False)
+        else:
+            raise InputError(f"{path.name}: read a sheet from .xlsx or .csv")
+    except (ValueError, KeyError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(f"{path.name}: not a labels sheet remnant can read ({exc})") from None
+    return table.fillna("")
+
+
+def write_labels(path, labels: dict) -> None:
+    """Save labels as a labels file (the layout of ``labels.toml``).
+
+    >>> import pathlib, tempfile, tomllib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "labels.uk.toml"
+    >>> write_labels(p, {"uk": {"meta": {"draft": "x"}, "choices": {"status": {"open": "В"}}}})
+    >>> tomllib.loads(p.read_text("utf-8"))["uk"]["choices"]["status"]["open"]
+    'В'
+    """
+    import tomli_w
+
+    head = "".join(
+        f"# DRAFT ({lang}): {parts['meta']['draft']}; needs review by a native speaker.\n"
+        for lang, parts in labels.items()
+        if "draft" in parts.get("meta", {})
+    )
+    Path(path).write_text(head + ("\n" if head else "") + tomli_w.dumps(labels), "utf-8")
