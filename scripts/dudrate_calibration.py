@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-from concurrent.futures import ProcessPoolExecutor
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 
@@ -63,8 +64,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300, help="programmes per regime")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    rows = [""] * len(REGIMES)
     with ProcessPoolExecutor(os.cpu_count()) as pool:
-        rows = list(pool.map(_row, [(r, args.runs, args.seed) for r in REGIMES]))
+        jobs = {pool.submit(_row, (r, args.runs, args.seed)): i for i, r in enumerate(REGIMES)}
+        for done, job in enumerate(as_completed(jobs), start=1):
+            rows[jobs[job]] = job.result()
+            print(f"{done}/{len(REGIMES)}: {REGIMES[jobs[job]].label()}", file=sys.stderr)
     print(HEADER.format(runs=args.runs, day=dt.date.today().isoformat()))
     print(
         "| regime | 50 % interval holds μ | 90 % interval holds μ | 90 % width "

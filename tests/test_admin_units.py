@@ -205,6 +205,8 @@ def test_statistics_by_unit_match_hand_counts(units, tmp_path):
     assert cli.main(["report", str(store.backend.path), "--out", str(html)]) == 0
     shown = pd.read_html(StringIO(html.read_text("utf-8")), attrs={"id": "by_unit"})[0]
     assert shown.set_index("unit").loc["UA63", "re participants"] == 15
+    assert by_unit(store, 3).empty  # no units of that level: nothing to count by
+    assert list(by_unit(store, 3).columns) == list(table.reset_index().columns)
 
 
 def test_the_gazetteer_finds_a_town_by_its_name_in_two_scripts(units):

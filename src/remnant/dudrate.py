@@ -50,7 +50,7 @@ P_NODES = np.r_[0.0, P_GRID, 1.0]
 MU_GRID = special.expit(np.linspace(special.logit(0.002), special.logit(0.9), 60))
 KAPPA_GRID = np.logspace(0.0, 3.0, 24)
 INFORMATIVE = 1e-4  # strikes whose duds had less chance than this of being found say nothing
-PLACEMENTS = 64  # draws of where a strike's carriers fell (docs/dud-rate-model.md)
+PLACEMENTS = 256  # draws of where a strike's carriers fell (docs/dud-rate-model.md)
 HELD = 0.9  # the fewest strikes holding this much of a find between them form one unit
 
 

@@ -319,10 +319,15 @@ def by_unit(store: Store, level: int = 1) -> pd.DataFrame:
     Open hazard areas and their remaining area, land released, items destroyed,
     casualties (killed and injured) and risk education participants; records outside
     every unit count under ``none``. Areas are in hectares, as programmes report them.
+    Without units of ``level`` the table is empty (nothing is computed).
     """
     key = f"admin{level}"
+    names = ["open_areas", "remaining_ha", "released_ha", "items_destroyed", "casualties"]
+    names.append("re_participants")
     units = store.admin_units()
     units = units[units["level"] == level]
+    if units.empty:
+        return pd.DataFrame(columns=["unit", "name", *names])
     _, per_area = contamination(store)
     counts = {}
     if len(per_area):
@@ -342,8 +347,6 @@ def by_unit(store: Store, level: int = 1) -> pd.DataFrame:
     if len(sessions):
         people = sessions[list(PARTICIPANT_BANDS)].fillna(0).sum(axis=1)
         counts["re_participants"] = people.groupby(sessions[key], dropna=False).sum()
-    names = ["open_areas", "remaining_ha", "released_ha", "items_destroyed", "casualties"]
-    names.append("re_participants")
     table = pd.DataFrame({n: counts.get(n, pd.Series(dtype=float)) for n in names})
     table.index = table.index.map(lambda c: "none" if pd.isna(c) else c)
     order = [*units["code"], *(["none"] if "none" in table.index else [])]
@@ -580,8 +583,9 @@ def build_report(
             ],
         )
     )
-    if len(store.admin_units()):
-        level = int(store.admin_units()["level"].min())
+    units = store.admin_units()
+    if len(units):
+        level = int(units["level"].min())
         sections.append(
             Section(
                 "By administrative unit",

@@ -254,9 +254,7 @@ def create_app(
             "priorities_unit": unit(top.get("area_m2", [])),
             "hazard": tiles.legend() if tiles else None,
             # per province (admin level 1), once the programme's boundaries are in
-            "by_unit": by_unit(store, 1).to_dict("records")
-            if (store.admin_units()["level"] == 1).any()
-            else [],
+            "by_unit": by_unit(store, 1).to_dict("records"),
         }
 
     @app.get("/tiles/token", summary="A short-lived token for fetching map tiles as images")
