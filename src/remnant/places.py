@@ -14,13 +14,22 @@ alternate names: :func:`geonames` reads a country's towns from it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["PLACE_COLUMNS", "find", "geonames", "normalised", "read_places"]
+__all__ = [
+    "PLACE_COLUMNS",
+    "NameIndex",
+    "find",
+    "geonames",
+    "name_index",
+    "normalised",
+    "read_places",
+]
 
 PLACE_COLUMNS = ["name", "names", "kind", "population", "source"]
 _APOSTROPHES = re.compile(r"['’ʼ`]")
@@ -41,11 +50,42 @@ def normalised(name: str) -> str:
     return _NOT_LETTERS.sub(" ", latin).strip()
 
 
-def find(places: gpd.GeoDataFrame, query: str, *, limit: int = 5, cutoff: float = 80.0):
+@dataclass(frozen=True)
+class NameIndex:
+    """Every spelling of a gazetteer's places, normalised once for many look-ups."""
+
+    keys: list[str]  # normalised spellings
+    owner: list[int]  # the place (row) each spelling names
+    spellings: list[str]  # as written
+
+
+def name_index(places: gpd.GeoDataFrame) -> NameIndex:
+    """The spellings of ``places`` (name and other names), normalised.
+
+    >>> name_index(gpd.GeoDataFrame({"name": ["Kherson"], "names": ["Херсон"]})).keys
+    ['kherson', 'kherson']
+    """
+    spellings, owner = [], []
+    for i, (name, others) in enumerate(zip(places["name"], places["names"], strict=True)):
+        for spelling in [name, *(str(others).splitlines() if isinstance(others, str) else [])]:
+            spellings.append(spelling)
+            owner.append(i)
+    return NameIndex([normalised(s) for s in spellings], owner, spellings)
+
+
+def find(
+    places: gpd.GeoDataFrame,
+    query: str,
+    *,
+    limit: int = 5,
+    cutoff: float = 80.0,
+    names: NameIndex | None = None,
+):
     r"""The places whose name or other name matches ``query``, best first.
 
     Returns a DataFrame with the place's columns, ``matched`` (the name that matched),
-    ``score`` (0–100) and ``lon``/``lat``; one row per place.
+    ``score`` (0–100) and ``lon``/``lat``; one row per place. ``names``: the gazetteer's
+    :func:`name_index`, where many queries look in the same places.
 
     Examples
     --------
@@ -59,12 +99,8 @@ def find(places: gpd.GeoDataFrame, query: str, *, limit: int = 5, cutoff: float 
 
     if len(places) == 0:
         return pd.DataFrame(columns=[*places.columns.drop("geometry"), "matched", "score"])
-    spellings, owner = [], []
-    for i, (name, others) in enumerate(zip(places["name"], places["names"], strict=True)):
-        for spelling in [name, *(str(others).splitlines() if isinstance(others, str) else [])]:
-            spellings.append(spelling)
-            owner.append(i)
-    keys = [normalised(s) for s in spellings]
+    index = names if names is not None else name_index(places)
+    keys, owner, spellings = index.keys, index.owner, index.spellings
     hits = process.extract(
         normalised(query), keys, scorer=fuzz.token_sort_ratio, limit=None, score_cutoff=cutoff
     )

@@ -26,6 +26,7 @@ from remnant import gate
 from remnant.desk.events import Event, events, group
 from remnant.desk.mentions import LANGUAGES, carriers_untold, place_accuracy, rules
 from remnant.desk.reading import documents
+from remnant.places import name_index
 
 __all__ = ["LANGUAGES", "Assessment", "assess", "candidates", "propose"]
 
@@ -59,10 +60,11 @@ def assess(
     r = rules(lang)
     found: list[Event] = []
     docs = documents(paths)
+    names = name_index(gazetteer)
     for doc in docs:
         label = source or f"{doc.title or doc.path.stem} ({doc.path.name})"
         day = published or doc.published or dt.date.today()
-        found += events(doc, gazetteer, r, day, label)
+        found += events(doc, gazetteer, r, day, label, names)
     placed = [e for e in found if e.place is not None]
     return Assessment(group(placed), [e for e in found if e.place is None], len(docs))
 

@@ -19,6 +19,7 @@ import pandas as pd
 from remnant.desk.events import distance_m, events
 from remnant.desk.mentions import rules
 from remnant.desk.reading import read_document
+from remnant.places import name_index
 
 __all__ = ["WITHIN_M", "evaluate"]
 
@@ -38,10 +39,11 @@ def evaluate(corpus: Path, gazetteer: gpd.GeoDataFrame) -> dict:
     truth = pd.read_csv(corpus / "annotations.csv", dtype=str, keep_default_na=False)
     published = pd.read_csv(corpus / "published.csv", dtype=str).set_index("file")["published"]
     found, matched = 0, []
+    names = name_index(gazetteer)
     for file, day in published.items():
         doc = read_document(corpus / file)
         langs = set(truth.loc[truth["file"] == file, "lang"]) or {"en"}
-        got = events(doc, gazetteer, rules(langs.pop()), dt.date.fromisoformat(day), file)
+        got = events(doc, gazetteer, rules(langs.pop()), dt.date.fromisoformat(day), file, names)
         placed = [(e, e.place) for e in got if e.place is not None]
         found += len(placed)
         todo = truth[truth["file"] == file].to_dict("records")

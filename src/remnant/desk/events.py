@@ -18,7 +18,7 @@ import numpy as np
 
 from remnant.desk.mentions import Rules, counts, dates, munitions
 from remnant.desk.reading import Document, sentences
-from remnant.places import find
+from remnant.places import NameIndex, find, name_index
 
 __all__ = ["KINDS", "Event", "Place", "events", "group", "place_in"]
 
@@ -65,13 +65,17 @@ class Event:
     strike: Event | None = None  # a casualty of the strike the report told just before
 
 
-def place_in(sentence: str, gazetteer: gpd.GeoDataFrame, r: Rules) -> Place | None:
+def place_in(
+    sentence: str, gazetteer: gpd.GeoDataFrame, r: Rules, names: NameIndex | None = None
+) -> Place | None:
     """The place a sentence names that the gazetteer knows: the best-scoring name.
 
     Capitalised words (one to three) are looked up, in Cyrillic also without a case ending
     ("Херсоні" → "Херсон"); a name right after a place word ("in", "near", "village of")
     is preferred. Every place scoring within AMBIGUOUS_WITHIN of the best is kept.
+    ``names``: the gazetteer's name index, where many sentences look in it.
     """
+    names = names if names is not None else name_index(gazetteer)
     best: tuple[float, Place] | None = None
     lowered = sentence.lower()
     for m in _CAPITALISED.finditer(sentence):
@@ -79,7 +83,7 @@ def place_in(sentence: str, gazetteer: gpd.GeoDataFrame, r: Rules) -> Place | No
         if m.start() == 0 and not _after_place_word(lowered, m.start(), r):
             continue  # the first word of a sentence is capitalised anyway
         for query in _variants(written):
-            hits = find(gazetteer, query, limit=5, cutoff=CUTOFF)
+            hits = find(gazetteer, query, limit=5, cutoff=CUTOFF, names=names)
             if hits.empty:
                 continue
             top = float(hits["score"].iloc[0])
@@ -121,19 +125,28 @@ def _after_place_word(lowered: str, start: int, r: Rules) -> bool:
 
 
 def events(
-    doc: Document, gazetteer: gpd.GeoDataFrame, r: Rules, published: dt.date, source: str
+    doc: Document,
+    gazetteer: gpd.GeoDataFrame,
+    r: Rules,
+    published: dt.date,
+    source: str,
+    names: NameIndex | None = None,
 ) -> list[Event]:
-    """Every event ``doc`` tells of, in the order it tells them."""
+    """Every event ``doc`` tells of, in the order it tells them.
+
+    ``names``: the gazetteer's name index, where many reports look in it.
+    """
+    names = names if names is not None else name_index(gazetteer)
     text_cluster = bool(r.cues["cluster"].search(doc.text))
     doc_munitions = munitions(doc.text)
-    title_place = place_in(doc.title, gazetteer, r) if doc.title else None
+    title_place = place_in(doc.title, gazetteer, r, names) if doc.title else None
     keys = {k for _, ks in doc_munitions for k in ks}
     named_in_text = doc_munitions[:1] if len(keys) == 1 else []  # one type named
     last_place, last_days = title_place, None
     last_strike: Event | None = None
     out: list[Event] = []
     for sentence in sentences(doc.text):
-        place = place_in(sentence, gazetteer, r)
+        place = place_in(sentence, gazetteer, r, names)
         inherited = place is None
         if place is None:
             place = last_place
