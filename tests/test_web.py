@@ -474,7 +474,9 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     page.close()
 
 
-def test_dashboard_shows_a_desk_candidate_with_its_quote_and_a_pin(server, browser, tmp_path):
+def test_dashboard_shows_a_desk_candidate_with_its_quote_and_a_pin(
+    server, browser, tmp_path, request
+):
     import datetime as dt
 
     import geopandas as gpd
@@ -496,11 +498,14 @@ def test_dashboard_shows_a_desk_candidate_with_its_quote_and_a_pin(server, brows
     (record_id,) = waiting["strikes"]
     page = open_dashboard(browser, url, keys["admin"])
     row = page.locator("#reviews tbody tr", has_text=record_id)
-    quote = row.locator("td.quote").inner_text()
+    quote = page.locator(f"#reviews tr.quote-row[data-record='{record_id}'] td.quote").inner_text()
     assert quote.startswith('"On 2 May cluster rockets hit Testville.')
     assert HOSTILE in quote  # shown as text, never as HTML
     pin = page.locator(f".leaflet-marker-icon[title='{record_id}']")
     assert pin.count() == 1
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.locator("#reviews-panel").screenshot(path=str(artifacts / "dashboard-desk-review.png"))
     row.get_by_role("button", name="reject").click()
     page.wait_for_selector(f"#reviews tbody tr:has-text('{record_id}')", state="detached")
     assert page.locator(f".leaflet-marker-icon[title='{record_id}']").count() == 0

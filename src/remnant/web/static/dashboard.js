@@ -107,10 +107,6 @@ async function loadReviews() {
       td.textContent = row[key];
       tr.appendChild(td);
     }
-    const what = document.createElement("td");
-    what.className = "quote";
-    what.textContent = quoteOf(row.proposal);
-    tr.appendChild(what);
     const at = pointOf(row.proposal);
     if (at) {
       const pin = L.marker(at, { title: row.record_id }).addTo(pins);
@@ -142,11 +138,23 @@ async function loadReviews() {
     }
     tr.appendChild(td);
     body.appendChild(tr);
+    const quote = quoteOf(row.proposal);
+    if (quote) { // what the report says, on a line of its own under the candidate
+      const line = document.createElement("tr");
+      line.className = "quote-row";
+      line.dataset.record = row.record_id;
+      const cell = document.createElement("td");
+      cell.className = "quote";
+      cell.colSpan = 6;
+      cell.textContent = quote;
+      line.appendChild(cell);
+      body.appendChild(line);
+    }
   }
   if (!pending.length) {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
-    td.colSpan = 7;
+    td.colSpan = 6;
     td.textContent = "nothing waiting";
     tr.appendChild(td);
     body.appendChild(tr);
