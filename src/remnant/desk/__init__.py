@@ -168,7 +168,7 @@ def propose(store, assessment: Assessment, *, user: str, published=None):
             continue
         frame = frames[layer]
         seen = reviews[(reviews["layer"] == layer) & (reviews["state"] != "approved")]
-        known = set(seen["record_id"]) | set(store.read(layer)["id"])
+        known = set(seen["record_id"]) | store.ids(layer)
         fresh = frame[~frame["id"].isin(known)]
         if len(fresh):
             parts.append((layer, gate.Submission.of(layer, fresh, file="desk candidates")))
