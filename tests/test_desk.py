@@ -88,6 +88,19 @@ def test_an_html_article_is_read_without_its_menus_and_dated_by_its_metadata(tow
     assert strike.munition_keys == ("9n210_9m27k",)  # "Ураган", named later in the report
 
 
+def test_an_undated_casualty_takes_the_day_its_own_report_was_published(tmp_path, towns):
+    page = tmp_path / "p.html"
+    page.write_text(
+        '<html><head><title>SYNTHETIC</title><meta name="date" content="2023-05-10"></head>'
+        "<body><article><p>Three people were injured by a cluster munition in Kherson, "
+        "the police said.</p></article></body></html>",
+        "utf-8",
+    )
+    accident = candidates(assess([page], towns))["accidents"].iloc[0]
+    assert accident["date"] == dt.date(2023, 5, 10)  # the page's day, not today's
+    assert "the day the report was published, 2023-05-10" in accident["notes"]
+
+
 def test_the_same_event_told_twice_is_one_candidate_with_both_sources(tmp_path, towns):
     text = (CORPUS / "r08-kherson.txt").read_text("utf-8")
     for name in ("a.txt", "b.txt"):

@@ -56,7 +56,7 @@ def desk(store, reports, lang, published, source, user) -> None:
         )
     day = published.date() if published else None
     found = assess(reports, gazetteer, lang=lang, published=day, source=source)
-    waiting, problems = propose(opened, found, user=user or default_user(), published=day)
+    waiting, problems = propose(opened, found, user=user or default_user())
     for layer, ids in waiting.items():
         for record_id in ids:
             click.echo(f"{layer} {record_id}: waiting for review")

@@ -69,10 +69,11 @@ def assess(
     return Assessment(group(placed), [e for e in found if e.place is None], len(docs))
 
 
-def candidates(assessment: Assessment, *, published: dt.date | None = None) -> dict:
+def candidates(assessment: Assessment) -> dict:
     """The events as records, by layer (GeoDataFrames in EPSG:4326), ready for the gate.
 
-    Where no day is given, the accident takes the publication day and says so.
+    An accident (whose date is required) without a day in its report takes the day the
+    report was published, and its notes say so.
     """
     rows: dict[str, list[dict]] = {"strikes": [], "accidents": [], "evidence": []}
     points: dict[str, list] = {k: [] for k in rows}
@@ -100,7 +101,7 @@ def candidates(assessment: Assessment, *, published: dt.date | None = None) -> d
             }
         elif layer == "accidents":
             row = common | {
-                "date": e.first or published or dt.date.today(),
+                "date": e.first or e.published,
                 "killed": e.killed[0] if e.killed else None,
                 "injured": e.injured[0] if e.injured else None,
                 "context": e.context,
@@ -139,12 +140,13 @@ def notes(e: Event) -> str:
     lines.append(where)
     if e.place.alternatives:
         lines.append("also matches: " + "; ".join(e.place.alternatives))
-    lines.append(
-        f"date as written: {e.date_written}"
-        + (f" ({e.first} to {e.last})" if e.first and e.last and e.first != e.last else "")
-        if e.date_written
-        else "date: none in the text"
-    )
+    if e.date_written:
+        span = f" ({e.first} to {e.last})" if e.first and e.last and e.first != e.last else ""
+        lines.append(f"date as written: {e.date_written}{span}")
+    elif e.kind == "casualty":
+        lines.append(f"date: none in the text; the day the report was published, {e.published}")
+    else:
+        lines.append("date: none in the text")
     if e.munition_written:
         lines.append(f"munition as written: {e.munition_written} -> {', '.join(e.munition_keys)}")
     for what, told in (("killed", e.killed), ("injured", e.injured)):
@@ -155,12 +157,12 @@ def notes(e: Event) -> str:
     return "\n".join(lines)
 
 
-def propose(store, assessment: Assessment, *, user: str, published=None):
+def propose(store, assessment: Assessment, *, user: str):
     """Queue the candidates for review, leaving those stored, waiting or rejected before.
 
     Returns the ids now waiting by layer, and the gate's problems.
     """
-    frames = candidates(assessment, published=published)
+    frames = candidates(assessment)
     reviews = store.reviews()
     parts = []
     for layer in ("strikes", "accidents", "evidence"):

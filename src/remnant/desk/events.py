@@ -61,6 +61,7 @@ class Event:
     killed: tuple[int, int, str] | None = None
     injured: tuple[int, int, str] | None = None
     files: list[str] = field(default_factory=list)
+    published: dt.date | None = None  # the day the (first) report was published
     context: str | None = None  # a casualty: during_use (the strike) or remnants (a dud)
     strike: Event | None = None  # a casualty of the strike the report told just before
 
@@ -187,6 +188,7 @@ def events(
                     told.killed if kind == "casualty" else None,
                     told.injured if kind == "casualty" else None,
                     [str(doc.path)],
+                    published,
                 )
             )
             if kind == "strike":

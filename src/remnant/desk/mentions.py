@@ -39,10 +39,11 @@ class Rules:
     numbers: dict[str, int]
     ranges: dict[str, tuple[int, int]]
     people: tuple[str, ...]
-    months: tuple[str, ...]
     date_phrase: re.Pattern
     weekdays: dict[str, str]
     place_before: tuple[str, ...]
+    range_words: str  # alternatives (a pattern) of the words that open a range: "between"
+    range_joins: str  # and of those that join its ends: "and", "–"
 
 
 def _stems(words) -> re.Pattern:
@@ -88,8 +89,8 @@ def rules(lang: str) -> Rules:
     if lang not in LANGUAGES:
         raise ValueError(f"no desk rules for language {lang!r}; there are: {', '.join(LANGUAGES)}")
     d = _data()[lang]
-    cues = {k: _stems(d[k]) for k in ("cluster", "attack", "killed", "injured", "find")}
-    cues["contaminated"] = _stems(d["contaminated"])
+    kinds = ("cluster", "attack", "killed", "injured", "find", "contaminated")
+    cues = {k: _stems(d[k]) for k in kinds}
     months = tuple(d["dates"]["months"])
     month = "|".join(re.escape(m) for m in sorted(months, key=len, reverse=True))
     relative = "|".join(
@@ -97,9 +98,10 @@ def rules(lang: str) -> Rules:
         for p in sorted([*d["dates"]["relative"], *d.get("weekdays", {})], key=len, reverse=True)
     )
     day = r"\d{1,2}(?:st|nd|rd|th)?"
+    opens = "|".join(re.escape(w) for w in d["dates"]["range_words"])
     join = "|".join(re.escape(j) for j in d["dates"]["range_joins"])
     phrase = (
-        rf"(?:(?:{'|'.join(d['dates']['range_words'])})\s+)?{day}\s*(?:(?:{join})\s*{day}\s+)?"
+        rf"(?:(?:{opens})\s+)?{day}\s*(?:(?:{join})\s*{day}\s+)?"
         rf"(?:of\s+)?(?:{month})\.?(?:,?\s+\d{{4}})?"
         rf"|(?:{month})\.?\s+{day}(?:\s*(?:{join})\s*{day})?(?:,?\s+\d{{4}})?"
         rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}"
@@ -111,10 +113,11 @@ def rules(lang: str) -> Rules:
         {k.lower(): int(v) for k, v in d["numbers"].items()},
         {k.lower(): (int(v[0]), int(v[1])) for k, v in d["ranges"].items()},
         tuple(d["people"]["words"]),
-        months,
         re.compile(rf"(?<![\w])(?:{phrase})(?![\w])", re.IGNORECASE),
         {k.lower(): v for k, v in d.get("weekdays", {}).items()},
         tuple(d["place_before"]),
+        opens,
+        join,
     )
 
 
@@ -241,10 +244,8 @@ def _range_parts(phrase: str, r: Rules) -> list[str]:
     >>> _range_parts("March 3-5", rules("en")), _range_parts("19 July", rules("en"))
     (['March 3', 'March 5'], ['19 July'])
     """
-    d = _data()[r.lang]["dates"]
-    words = "|".join(re.escape(w) for w in d["range_words"])
-    joins = "|".join(re.escape(j) for j in d["range_joins"])
-    text = re.sub(rf"^(?:{words})\s+", "", phrase.strip(), flags=re.IGNORECASE)
+    joins = r.range_joins
+    text = re.sub(rf"^(?:{r.range_words})\s+", "", phrase.strip(), flags=re.IGNORECASE)
     m = re.fullmatch(rf"(\d{{1,2}})\s*(?:{joins})\s*(\d{{1,2}})\s+(.+)", text, re.IGNORECASE)
     if m:
         return [f"{m[1]} {m[3]}", f"{m[2]} {m[3]}"]
