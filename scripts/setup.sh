@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what remnant needs on a fresh Debian machine, then the locked Python environment
 # (.venv, with its bytecode compiled once here rather than on every run).
-#   bash scripts/setup.sh         GDAL's command-line tools (ogrinfo checks our files)
+#   bash scripts/setup.sh         GDAL's command-line tools (ogrinfo checks our files) and
+#                                 the Noto fonts for Arabic and Lao reports (fonts-noto-core)
 #   bash scripts/setup.sh --test  also what the tests use: PostgreSQL 15 + PostGIS 3,
 #                                 Chromium (dashboard tests), Poppler (PDF pages) and
 #                                 PyQGIS (QGIS opens our GeoPackage as a GIS officer would)
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-wanted=(ogrinfo:gdal-bin)
+wanted=(ogrinfo:gdal-bin /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf:fonts-noto-core)
 if [ "${1:-}" = "--test" ]; then
     wanted+=(/usr/lib/postgresql/15/bin/initdb:postgresql-15-postgis-3
              /usr/share/postgresql/15/extension/postgis.control:postgresql-15-postgis-3
@@ -39,6 +40,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${missing[*]}" >&2
     apt update
     apt install -y "${missing[@]}" >/dev/null
+    # matplotlib lists the machine's fonts once: forget that list so new fonts are seen
+    rm -f "${MPLCONFIGDIR:-$HOME/.cache/matplotlib}"/fontlist-*.json
 fi
 
 python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv

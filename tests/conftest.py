@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import PostgresCluster
+from programme import programme_records
 from remnant.store import create_store
 
 # Run by Debian's Python (PyQGIS), not collected: see test_store.py.
@@ -20,6 +21,12 @@ collect_ignore = ["pyqgis_check.py"]
 def store(tmp_path):
     """An empty GeoPackage store."""
     return create_store(tmp_path / "store.gpkg")
+
+
+@pytest.fixture
+def programme(store):
+    """A GeoPackage store holding a small programme's records (tests/programme.py)."""
+    return programme_records(store)
 
 
 @pytest.fixture(params=["geopackage", "postgis"])

@@ -196,3 +196,82 @@ def qgis_sees(source: Path, png: Path) -> dict:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- translations ------------------------------------------------------------------------------
+
+REPO = Path(__file__).parent.parent
+
+
+def marked_messages() -> set[str]:
+    """Every message the code marks, found as ``pybabel extract -F babel.cfg`` finds it."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (REPO / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found = extract_from_dir(
+        REPO / "src" / "remnant",
+        method_map,
+        options_map,
+        keywords={"_": None, "gettext": None, "N_": None},
+    )
+    return {message for _file, _line, message, _comments, _context in found}
+
+
+def write_pseudo_catalogue(folder: Path, lang: str = "de") -> Path:
+    """A catalogue for ``lang`` in ``folder`` that wraps every marked message in ⟦ ⟧."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    where = folder / lang / "LC_MESSAGES"
+    where.mkdir(parents=True)
+    pseudo = Catalog(locale=lang, domain="remnant")
+    for message in marked_messages():
+        pseudo.add(message, f"⟦{message}⟧")
+    with (where / "remnant.po").open("wb") as f:
+        write_po(f, pseudo)
+    return folder
+
+
+def words(text: str) -> set[str]:
+    """The words of ``text``: runs of two letters or more."""
+    import re
+
+    return set(re.findall(r"[^\W\d_]{2,}", text))
+
+
+def unmarked(text: str, store) -> list[str]:
+    """Words of ``text`` (shown in the pseudo-language) that no marked message explains.
+
+    What may stand outside the brackets: the records' own words (ids, names, users), the
+    enumerations' and fields' labels (the pseudo-language has none: English ones), the
+    CLDR's unit names, the sources named in monitor.toml, hexadecimal digests.
+    """
+    import re
+    from importlib import resources
+
+    import remnant
+    from remnant.labels import load
+    from remnant.translate import language, unit_name
+
+    bracketed = re.compile(r"⟦[^⟦⟧]*⟧")
+    while bracketed.search(text):
+        text = bracketed.sub(" ", text)
+    data = {"remnant"} | words(str(store.backend)) | words(remnant.__version__)
+    for layer in store.counts():
+        frame = store.read(layer)
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                data |= words(" ".join(str(v) for v in frame[column].dropna()))
+    for part in ("choices", "fields"):
+        data |= words(" ".join(str(g) for g in load()["en"][part].values()))
+    data |= words(resources.files("remnant.report").joinpath("monitor.toml").read_text())
+    data |= words(" ".join(str(u) for u in store.users()["name"]))
+    data |= words(" ".join(str(u) for u in store.admin_units()["name"]))
+    history = store.history_tail()
+    data |= words(str(history["user"])) if history is not None else set()
+    with language("de"):
+        data |= words(f"{unit_name('ha')} {unit_name('km2')} {unit_name('ha', short=True)}")
+    shown = {w for w in words(text) if not re.fullmatch(r"[0-9a-f]+", w)}
+    return sorted(shown - data)

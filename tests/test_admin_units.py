@@ -204,7 +204,7 @@ def test_statistics_by_unit_match_hand_counts(units, tmp_path):
     html = tmp_path / "r.html"
     assert cli.main(["report", str(store.backend.path), "--out", str(html)]) == 0
     shown = pd.read_html(StringIO(html.read_text("utf-8")), attrs={"id": "by_unit"})[0]
-    assert shown.set_index("unit").loc["UA63", "re participants"] == 15
+    assert shown.set_index("unit").loc["UA63", "risk education participants"] == 15
     assert by_unit(store, 3).empty  # no units of that level: nothing to count by
     assert list(by_unit(store, 3).columns) == list(table.reset_index().columns)
 

@@ -429,7 +429,7 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     # Areas in hectares, or km² where large, as the API's summary chose for each table.
     summary = httpx.get(f"{url}/summary", headers={"X-API-Key": keys["editor"]}).json()
     unit = {"ha": "ha", "km2": "km²"}[summary["land_release_unit"]["name"]]
-    assert page.locator("#released thead th").nth(1).inner_text() == f"cancelled {unit}"
+    assert page.locator("#released thead th").nth(1).inner_text() == f"cancelled ({unit})"
     first = summary["land_release"][0]
     shown_area = page.locator("#released tbody tr").first.locator("td").nth(4).inner_text()
     expected = first["released_m2"] / summary["land_release_unit"]["m2"]
@@ -564,6 +564,69 @@ def test_dashboard_refuses_a_viewer_and_a_wrong_key(server, browser):
     page.click("#key-form button")
     page.wait_for_selector("#message:has-text('401')")
     page.close()
+
+
+# -- the dashboard in the reader's language ---------------------------------------------------
+
+
+def _in(lang: str, message: str) -> str:
+    from remnant.translate import _, language
+
+    with language(lang):
+        return _(message)
+
+
+@pytest.mark.parametrize("lang", ["ar", "lo"])
+def test_dashboard_follows_the_browser_language(server, browser, request, lang):
+    """Arabic right to left, Lao in its script; the switch changes the language."""
+    url, _, keys, _ = server
+    context = browser.new_context(locale=lang, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.fill("#key", keys["admin"])
+    page.click("#key-form button")
+    page.wait_for_selector("body[data-loaded=yes]", timeout=60_000)
+    assert page.evaluate("document.documentElement.lang") == lang
+    rtl = lang == "ar"
+    assert page.evaluate("getComputedStyle(document.body).direction") == ("rtl" if rtl else "ltr")
+    assert page.inner_text("#message") == _in(lang, "Layers loaded.")
+    assert page.locator("aside h2").first.inner_text() == _in(lang, "Highest expected items")
+    aside, map_panel = (
+        page.locator("aside").bounding_box(),
+        page.locator("#map-panel").bounding_box(),
+    )
+    assert (aside["x"] < map_panel["x"]) is rtl  # mirrored: the tables on the left in Arabic
+    draft = _in(lang, "Translation: machine draft, not yet reviewed by a native speaker.")
+    assert page.inner_text("header .draft") == draft
+    artifacts = request.config.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"dashboard-{lang}.png"))
+    page.select_option("#lang", "uk")
+    page.wait_for_url("**lang=uk")
+    assert page.evaluate("document.documentElement.dir") == "ltr"
+    assert page.locator("aside h2").first.inner_text() == _in("uk", "Highest expected items")
+    context.close()
+
+
+def test_every_string_of_the_dashboard_is_marked(server, browser, tmp_path, monkeypatch):
+    """In a pseudo-language wrapping every message in ⟦ ⟧, nothing else is left but data."""
+    from helpers import unmarked, words, write_pseudo_catalogue
+    from remnant.translate import spoken
+
+    url, store, keys, _ = server
+    monkeypatch.setenv("REMNANT_LOCALE_DIR", str(write_pseudo_catalogue(tmp_path)))
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{url}/?lang=de")
+    page.fill("#key", keys["admin"])
+    page.click("#key-form button")
+    page.wait_for_selector("body[data-loaded=yes]", timeout=60_000)
+    text = page.evaluate("document.body.innerText")
+    text += " " + " ".join(page.locator("option").all_inner_texts())
+    page.close()
+    assert "⟦Layers loaded.⟧" in text  # the pseudo-language was spoken, by the script too
+    own_names = words(" ".join(spoken().values()))  # the switch names each language in itself
+    shown = [w for w in unmarked(text, store) if w not in own_names and w != "Leaflet"]
+    assert shown == [], "words shown but never marked for translation"
 
 
 # -- the API description, fuzzed -------------------------------------------------------------

@@ -774,7 +774,8 @@ def build_demo(
     ``maps``, ``dudrates.png`` (field dud rates against priors and truth), ``hazard.tif``
     and ``hazard.png`` (the hazard map from the fitted rates), ``population.tif`` and
     ``landuse.gpkg`` (synthetic exposure), ``plan/`` (priorities, schedule, plot for four
-    teams over a year), ``report.html`` and ``report.pdf`` (the Monitor-style report),
+    teams over a year), ``report.html`` and ``report.pdf`` (the Monitor-style report; in
+    Ukrainian ``report.uk.html``, in Arabic ``report.ar.html`` and ``report.ar.pdf``),
     ``forms/`` (the field forms, XLSForm, of every layer teams record in the field),
     ``programme.qgz`` (a QGIS/QField project over the records and the hazard map) and
     ``backtest.png``/``.csv`` (the map of what was known before the demo's
@@ -870,4 +871,14 @@ def build_demo(
         fit=result["fit"],
         overwrite=overwrite,
     )
+    for lang, pdf in (("uk", None), ("ar", folder / "report.ar.pdf")):  # machine drafts
+        write_report(
+            store,
+            folder / f"report.{lang}.html",
+            pdf=pdf,
+            hazard=folder / "hazard.tif",
+            fit=result["fit"],
+            overwrite=overwrite,
+            lang=lang,
+        )
     return result

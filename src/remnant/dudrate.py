@@ -30,6 +30,7 @@ from remnant.hazard import engine
 from remnant.hazard.footprint import StrikeKernels, carrier_covariance, projected_kernels
 from remnant.hazard.model import DudRate, activity_epochs
 from remnant.records import as_date
+from remnant.translate import _, number, percent
 
 __all__ = [
     "DudRateFit",
@@ -599,7 +600,7 @@ def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter
 
     kinds = list(fit.estimates)
     labelled: set[str] = set()
@@ -621,11 +622,11 @@ def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=
             color="0.75",
             linewidth=6,
             solid_capstyle="butt",
-            label=label("catalogue prior, 90 %"),
+            label=label(_("catalogue prior, 90 %")),
         )
         for rate, colour, name in (
-            (m.test_rate, "tab:blue", "test / claimed"),
-            (m.field_rate, "tab:orange", "field reports"),
+            (m.test_rate, "tab:blue", _("published test / claimed")),
+            (m.field_rate, "tab:orange", _("published field reports")),
         ):
             if rate:
                 ax.plot(
@@ -635,7 +636,7 @@ def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=
                     color=colour,
                     markersize=12,
                     markeredgewidth=2,
-                    label=label(f"published {name}"),
+                    label=label(name),
                 )
         if e.data:
             ax.errorbar(
@@ -645,12 +646,14 @@ def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=
                 fmt="o",
                 color="black",
                 capsize=4,
-                label=label("field estimate, 90 % interval"),
+                label=label(_("field estimate, 90 % interval")),
             )
-            note = f"  {e.mean:.1%} ({e.strikes} strikes, {e.found:,.0f} found)"
+            note = "  " + _("{mean} ({strikes} strikes, {found} found)").format(
+                mean=percent(e.mean, 1), strikes=number(e.strikes), found=number(e.found)
+            )
             ax.text(e.hi90, y - 0.12, note, va="center", fontsize=8)
         else:
-            note = "  no clearance data: prior kept"
+            note = "  " + _("no clearance data: prior kept")
             ax.text(m.prior_q95, y - 0.12, note, va="center", fontsize=8, color="0.4")
         if truth and kind in truth:
             ax.plot(
@@ -660,13 +663,13 @@ def forest_plot(fit: DudRateFit, catalogue: dict[str, Munition], path, *, truth=
                 color="red",
                 markersize=9,
                 markeredgewidth=2,
-                label=label("hidden true rate (synthetic)"),
+                label=label(_("hidden true rate (synthetic)")),
             )
     ax.set_yticks(range(len(kinds)), list(reversed(kinds)))
-    ax.set_xlabel("dud rate (share of submunitions that fail)")
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(_("dud rate (share of submunitions that fail)"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: percent(x)))
     ax.set_xlim(0, min(1.0, max(0.5, *(catalogue[k].prior_q95 for k in kinds)) * 1.15))
-    ax.set_title(title or "Field dud rates against catalogue priors")
+    ax.set_title(title or _("Field dud rates against catalogue priors"))
     ax.legend(loc="lower right", fontsize=7)
     ax.grid(axis="x", alpha=0.3)
     fig.savefig(path, bbox_inches="tight")

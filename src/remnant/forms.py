@@ -40,6 +40,7 @@ from remnant import records
 from remnant.entities import ALLOWED_OUTCOMES
 from remnant.errors import InputError, Problem
 from remnant.gate import Submission
+from remnant.translate import LANGUAGES
 
 __all__ = [
     "GPS_SIGMA",
@@ -58,15 +59,6 @@ __all__ = [
 # circular normal error that radius is sqrt(-2 ln 0.32) ≈ 1.51 standard deviations per
 # axis, the measure remnant's accuracy_m holds (docs/forms.md).
 GPS_SIGMA = 1.0 / np.sqrt(-2.0 * np.log(0.32))
-LANGUAGE_NAMES = {
-    "en": "English",
-    "uk": "Українська",
-    "lo": "ລາວ",
-    "vi": "Tiếng Việt",
-    "ar": "العربية",
-    "fr": "Français",
-    "es": "Español",
-}
 GEOMETRY = {"POINT": ("location", "geopoint"), "MULTIPOLYGON": ("area", "geoshape")}
 _LEFT_OUT = ("external_id", "external_system")  # set by the import, not asked for
 # Every form may take a photo, kept with the record it came with (docs/attachments.md);
@@ -137,7 +129,7 @@ def build_form(
             "(docs/forms.md) and pass it with {option}",
             option="labels",
         )
-    columns = {lang: f"label::{LANGUAGE_NAMES.get(lang, lang)} ({lang})" for lang in languages}
+    columns = {lang: f"label::{LANGUAGES.get(lang, lang)} ({lang})" for lang in languages}
 
     def label(part: str, group: str, name: str) -> dict:
         return {c: labels_file.label(known, part, group, name, lang) for lang, c in columns.items()}
@@ -181,7 +173,7 @@ def build_form(
         "form_title": f"remnant: {ent.name.replace('_', ' ')}",
         "form_id": f"remnant_{layer}",
         "version": dt.date.today().strftime("%Y%m%d"),
-        "default_language": f"{LANGUAGE_NAMES.get(languages[0], languages[0])} ({languages[0]})",
+        "default_language": f"{LANGUAGES.get(languages[0], languages[0])} ({languages[0]})",
     }
     return {
         "survey": pd.DataFrame(survey).fillna(""),

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # no pandas at import: the CLI imports this module as it starts
     import pandas as pd
 
-__all__ = ["HECTARE", "LARGE_M2", "SQUARE_KM", "UNIT_NAMES", "area_unit", "in_area_unit"]
+__all__ = ["HECTARE", "LARGE_M2", "SQUARE_KM", "area_unit", "in_area_unit"]
 
 HECTARE = 1e4  # m²
 SQUARE_KM = 1e6  # m²
 LARGE_M2 = 10 * SQUARE_KM  # 1,000 ha: from here on km² read more easily than hectares
-UNIT_NAMES = {"ha": "hectares", "km2": "km²"}  # as a title or an axis names them
 
 
 def area_unit(largest_m2: float) -> tuple[str, float]:

@@ -94,7 +94,10 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
     )
     console.print("[bold]plan[/bold] for 4 teams over a year (demo/plan/):")
     show_plan(result["plan"])
-    console.print(f"report: {Path(folder) / 'report.html'} and report.pdf")
+    console.print(
+        f"report: {Path(folder) / 'report.html'} and report.pdf; in Ukrainian report.uk.html, "
+        "in Arabic report.ar.html and report.ar.pdf (machine-drafted translations)"
+    )
 
 
 def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:

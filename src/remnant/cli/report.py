@@ -18,21 +18,39 @@ from remnant.cli.options import overwrite_option, store_argument
     type=click.Path(exists=True, dir_okay=False),
     help="A hazard map GeoTIFF (from remnant hazard) to draw on the map.",
 )
+@click.option(
+    "--lang",
+    default=None,
+    metavar="LANG[,SECOND]",
+    help="The report's language (uk, lo, vi, ar, fr, es, en; a region too: ar-IQ); a second "
+    "one after a comma makes the HTML bilingual. Default: REMNANT_LANG, else the locale.",
+)
 @overwrite_option
-def report(store, year, out, pdf, hazard, overwrite) -> None:
+def report(store, year, out, pdf, hazard, lang, overwrite) -> None:
     """Write a Monitor-style report on STORE, as HTML and optionally PDF.
 
     Casualties, contamination, land release, items destroyed, field dud rates, quality
     management and CCM Article 7 tables, with a map and plots. The HTML is self-contained
-    (it opens offline); the PDF has the same content.
+    (it opens offline); the PDF has the same content, in the first language.
     """
     from rich.console import Console
 
     from remnant.report import write_report
     from remnant.store import open_store
+    from remnant.translate import chosen
 
+    first, _sep, second = chosen(lang).partition(",")
     with Console(stderr=True).status("computing the report's tables and figures…"):
-        write_report(open_store(store), out, pdf=pdf, year=year, hazard=hazard, overwrite=overwrite)
+        write_report(
+            open_store(store),
+            out,
+            pdf=pdf,
+            year=year,
+            hazard=hazard,
+            overwrite=overwrite,
+            lang=first,
+            second=second or None,
+        )
     click.echo(f"wrote {out}" + (f" and {pdf}" if pdf else ""))
 
 

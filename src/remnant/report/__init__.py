@@ -25,13 +25,32 @@ def write_report(
     hazard: str | Path | None = None,
     fit=None,
     overwrite: bool = False,
+    lang: str = "en",
+    second: str | None = None,
 ) -> Report:
-    """Write the report on ``store`` to ``out`` (HTML) and ``pdf``; return its content."""
+    """Write the report on ``store`` to ``out`` (HTML) and ``pdf``; return its content.
+
+    ``lang`` is the report's language (``uk``, ``ar``, ``ar-IQ`` …); with ``second``, the
+    HTML carries a second language under the first (the PDF stays in ``lang``).
+    """
+    import contextlib
+
+    from remnant.errors import ModelError
+    from remnant.mapping import fit_store
     from remnant.outputs import refuse_existing
+    from remnant.translate import language
 
     refuse_existing(out, pdf, overwrite=overwrite)
-    report = build_report(store, year=year, hazard=hazard, fit=fit)
-    Path(out).write_text(render_html(report), "utf-8")
+    if second and fit is None:  # fitted once for both languages
+        with contextlib.suppress(ModelError):  # each report then says why it has none
+            fit = fit_store(store)
+    with language(lang):
+        report = build_report(store, year=year, hazard=hazard, fit=fit)
+    other = None
+    if second:
+        with language(second):
+            other = build_report(store, year=year, hazard=hazard, fit=fit)
+    Path(out).write_text(render_html(report, other), "utf-8")
     if pdf:
         write_pdf(report, pdf)
     return report

@@ -11,9 +11,11 @@ import datetime as dt
 import hashlib
 import io
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,10 +23,13 @@ import pandas as pd
 
 from remnant.entities import ASSISTANCE_TYPES, BENEFICIARY_BANDS, PARTICIPANT_BANDS
 from remnant.errors import ModelError
+from remnant.labels import load as load_labels
 from remnant.landrelease import by_kind, items_by_type, productivity, release_statistics
 from remnant.report.figures import Figure
 from remnant.store import Store
-from remnant.units import HECTARE, SQUARE_KM, UNIT_NAMES, in_area_unit
+from remnant.translate import N_, _, current, day, language, number, percent, unit_name
+from remnant.translate import year as year_text
+from remnant.units import HECTARE, SQUARE_KM, in_area_unit
 from remnant.workflow import RELEASED, remaining_areas
 
 __all__ = [
@@ -36,45 +41,189 @@ __all__ = [
     "casualties_by_year",
 ]
 
-PERCENT = "{:.0%}"
+# The tables' columns as a reader names them; ``*_ha`` and ``*_km2`` add their unit.
+COLUMNS = {
+    "activities": N_("activities"),
+    "adults": N_("adults"),
+    "age_unknown": N_("age unknown"),
+    "area": N_("area"),
+    "areas": N_("areas"),
+    "beneficiaries": N_("beneficiaries"),
+    "beneficiaries_boys": N_("of whom boys"),
+    "beneficiaries_girls": N_("of whom girls"),
+    "beneficiaries_men": N_("of whom men"),
+    "beneficiaries_women": N_("of whom women"),
+    "boys_0_12": N_("boys under 13"),
+    "boys_13_17": N_("boys 13 to 17"),
+    "cancelled": N_("cancelled"),
+    "casualties": N_("casualties"),
+    "category": N_("category"),
+    "category_unknown": N_("category unknown"),
+    "child_share": N_("child share"),
+    "children": N_("children"),
+    "civilian_share": N_("civilian share"),
+    "civilians": N_("civilians"),
+    "cleared": N_("cleared"),
+    "critical": N_("critical"),
+    "deminers": N_("deminers"),
+    "destroyed": N_("destroyed"),
+    "during_use": N_("during use"),
+    "female": N_("female"),
+    "fired": N_("fired"),
+    "found": N_("found"),
+    "girls_0_12": N_("girls under 13"),
+    "girls_13_17": N_("girls 13 to 17"),
+    "hazard_area": N_("hazard area"),
+    "hi90": N_("upper 90 % bound"),
+    "injured": N_("injured"),
+    "item": N_("item"),
+    "items_destroyed": N_("items destroyed"),
+    "kappa": N_("κ (concentration)"),
+    "killed": N_("killed"),
+    "kind": N_("kind"),
+    "lo90": N_("lower 90 % bound"),
+    "m2_per_team_day": N_("m² per team-day"),
+    "major": N_("major"),
+    "male": N_("male"),
+    "mean": N_("mean"),
+    "men": N_("men"),
+    "method": N_("method"),
+    "minor": N_("minor"),
+    "munition": N_("munition"),
+    "name": N_("name"),
+    "open_areas": N_("open areas"),
+    "original": N_("original"),
+    "participants": N_("participants"),
+    "people": N_("people"),
+    "prior_mean": N_("prior mean"),
+    "re_participants": N_("risk education participants"),
+    "reduced": N_("reduced"),
+    "released": N_("released"),
+    "remaining": N_("remaining"),
+    "remnants": N_("remnants"),
+    "security_forces": N_("security forces"),
+    "services": N_("services"),
+    "sessions": N_("sessions"),
+    "sex_unknown": N_("sex unknown"),
+    "status": N_("status"),
+    "still_open": N_("still open"),
+    "strikes": N_("strikes"),
+    "team_days": N_("team-days"),
+    "total": N_("total"),
+    "type": N_("type"),
+    "unit": N_("unit"),
+    "value": N_("value"),
+    "when_unknown": N_("when unknown"),
+    "women": N_("women"),
+    "year": N_("year"),
+}
+# Values of these columns are enumerations shown by their label (labels.toml) in the
+# report's language (kinds keep their codes, SHA and CHA, as IMAS writes them); the
+# other words these columns can hold are translated here.
+ENUMERATIONS = ("status", "method", "category", "type")
+WORDED = (*ENUMERATIONS, "kind", "unit", "munition")
+WORDS = {
+    "total": N_("total"),
+    "unknown": N_("unknown"),
+    "unrecorded": N_("unrecorded"),
+    "(none)": N_("(none)"),
+    "none": N_("none"),
+}
+Format = Callable[[Any], str]
+
+
+def whole(value) -> str:
+    """A count, grouped as the language groups digits."""
+    return number(value)
+
+
+def decimal1(value) -> str:
+    """One decimal, grouped."""
+    return number(value, 1)
+
+
+def decimal2(value) -> str:
+    """Two decimals, grouped."""
+    return number(value, 2)
+
+
+def share(value) -> str:
+    """A share as a whole percentage."""
+    return percent(value)
+
+
+def share1(value) -> str:
+    """A share as a percentage with one decimal."""
+    return percent(value, 1)
 
 
 @dataclass
 class Table:
-    """A table: ``key`` becomes its HTML id; ``formats`` maps columns to format strings."""
+    """A table: ``key`` becomes its HTML id; ``formats`` maps columns to how cells are written.
+
+    The table speaks the language it was made in (``lang``), wherever it is laid out.
+    """
 
     key: str
     title: str
     frame: pd.DataFrame
     note: str = ""
-    formats: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, Format] = field(default_factory=dict)
+    lang: str = field(default_factory=current)
 
     def header(self) -> list[str]:
-        """Column names as printed: ``civilian_share`` → ``civilian share``."""
-        return [str(c).replace("_", " ") for c in self.frame.columns]
+        """Column names as printed in the table's language: ``civilian_share`` → ``civilian share``.
+
+        >>> Table("t", "T", pd.DataFrame(columns=["year", "cleared_ha"])).header()
+        ['year', 'cleared (ha)']
+        """
+        with language(self.lang):
+            return [_column(str(c)) for c in self.frame.columns]
 
     def cells(self) -> list[list[str]]:
-        """The rows as the report prints them."""
-        out = []
-        for row in self.frame.itertuples(index=False):
-            out.append(
+        """The rows as the report prints them, in the table's language.
+
+        >>> frame = pd.DataFrame({"kind": ["SHA", "total"], "areas": [1200, 3]})
+        >>> Table("t", "T", frame, lang="uk").cells()[1]
+        ['усього', '3']
+        """
+        labels = load_labels()
+        with language(self.lang):
+            return [
                 [
-                    _cell(v, self.formats.get(c))
+                    _cell(v, c, self.formats.get(c), labels)
                     for c, v in zip(self.frame.columns, row, strict=True)
                 ]
-            )
-        return out
+                for row in self.frame.itertuples(index=False)
+            ]
 
 
-def _cell(value, fmt: str | None) -> str:
+def _column(name: str) -> str:
+    base, _sep, unit = name.rpartition("_")
+    if unit in ("ha", "km2") and base in COLUMNS:
+        return f"{_(COLUMNS[base])} ({unit_name(unit, short=True)})"
+    return _(COLUMNS[name]) if name in COLUMNS else name.replace("_", " ")
+
+
+def _cell(value, column: str, fmt: Format | None, labels: dict) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
     if fmt:
-        return fmt.format(value)
+        return fmt(value)
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
     if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
+        return number(int(value))
     if isinstance(value, (float, np.floating)):
-        return f"{value:,.2f}"
+        return number(float(value), 2)
+    if column in WORDED:
+        if value in WORDS:
+            return _(WORDS[value])
+        lang = current().split("-")[0]
+        choices = labels.get(lang, {}).get("choices", {}).get(column, {})
+        english = labels["en"]["choices"].get(column, {})
+        if column in ENUMERATIONS and value in english:
+            return choices.get(value) or english[value]
     return str(value)
 
 
@@ -95,6 +244,7 @@ class Report:
     subtitle: str
     synthetic: bool
     sections: list[Section]
+    lang: str = "en"
 
 
 def _categories(part: str = "contamination") -> dict:
@@ -251,19 +401,20 @@ def contamination(
     return table, per_area
 
 
-def _area_formats(table: pd.DataFrame, unit: str) -> dict[str, str]:
+def _area_formats(table: pd.DataFrame, unit: str) -> dict[str, Format]:
     """How a table's area columns (``*_ha``, ``*_km2``) are written: two decimals."""
-    return {c: "{:,.2f}" for c in table.columns if str(c).endswith(f"_{unit}")}
+    return {c: decimal2 for c in table.columns if str(c).endswith(f"_{unit}")}
 
 
 def category(km2: float) -> str:
     """The Cluster Munition Monitor's word for a country's total contamination."""
     c = _categories()
+    massive, heavy = number(c["massive_km2"]), number(c["heavy_km2"])
     if km2 > c["massive_km2"]:
-        return f"massive (more than {c['massive_km2']:,.0f} km²)"
+        return _("massive (more than {massive} km²)").format(massive=massive)
     if km2 >= c["heavy_km2"]:
-        return f"heavy ({c['heavy_km2']:,.0f}–{c['massive_km2']:,.0f} km²)"
-    return f"below heavy (under {c['heavy_km2']:,.0f} km²)"
+        return _("heavy ({heavy}–{massive} km²)").format(heavy=heavy, massive=massive)
+    return _("below heavy (under {heavy} km²)").format(heavy=heavy)
 
 
 def risk_education(store: Store, *, year: int | None = None) -> pd.DataFrame:
@@ -328,7 +479,7 @@ def by_unit(store: Store, level: int = 1) -> pd.DataFrame:
     units = units[units["level"] == level]
     if units.empty:
         return pd.DataFrame(columns=["unit", "name", *names])
-    _, per_area = contamination(store)
+    per_area = contamination(store)[1]
     counts = {}
     if len(per_area):
         open_areas = per_area[per_area["remaining_m2"] >= 1.0]
@@ -353,7 +504,8 @@ def by_unit(store: Store, level: int = 1) -> pd.DataFrame:
     table = table.reindex(order).fillna(0)
     whole = [n for n in names if not n.endswith("_ha")]
     table[whole] = table[whole].astype(int)
-    table.insert(0, "name", [*units["name"], *(["outside every unit"] * (len(order) - len(units)))])
+    outside = [_("outside every unit")] * (len(order) - len(units))
+    table.insert(0, "name", [*units["name"], *outside])
     return table.reset_index(names="unit")
 
 
@@ -380,16 +532,18 @@ def provenance(store: Store) -> pd.DataFrame:
     """What the report was made from: the store's identity and its records per layer."""
     import remnant
 
-    rows = [("store", str(store.backend)), ("schema version", str(store.schema_version()))]
+    rows = [(_("store"), str(store.backend)), (_("schema version"), str(store.schema_version()))]
     path = getattr(store.backend, "path", None)
     if path is not None:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        rows.append(("store SHA-256 (at report time)", digest))
+        rows.append((_("store SHA-256 (at report time)"), digest))
     history = store.history_tail()
     if history is not None:
-        rows.append(("last audit entry", f"{history['at']} by {history['user']}"))
-    rows += [(f"{layer} records", f"{n:,}") for layer, n in store.counts().items()]
-    rows.append(("made by", f"remnant {remnant.__version__}"))
+        entry = _("{at} by {user}").format(at=history["at"], user=history["user"])
+        rows.append((_("last audit entry"), entry))
+    records = _("{layer} records")
+    rows += [(records.format(layer=layer), number(n)) for layer, n in store.counts().items()]
+    rows.append((_("made by"), f"remnant {remnant.__version__}"))
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
@@ -404,7 +558,7 @@ def build_report(
     """
     from remnant.report import figures
 
-    scope = f"{year}" if year else "all years recorded"
+    scope = year_text(year) if year else _("all years recorded")
     synthetic = _is_synthetic(store)
     sections = []
 
@@ -413,30 +567,34 @@ def build_report(
     rules = _categories("casualties")
     sections.append(
         Section(
-            "Casualties",
+            _("Casualties"),
             [
-                "People killed or injured by cluster munitions, by year of the accident, "
-                "split as the Cluster Munition Monitor splits them: during use (at the time "
-                "of an attack) or from remnants (later); civilians, deminers and security "
-                "forces; children are under 18. Shares are of all casualties, the unknown "
-                f"included. Categories as in {rules['edition']} ({rules['source']})."
+                _(
+                    "People killed or injured by cluster munitions, by year of the accident, "
+                    "split as the Cluster Munition Monitor splits them: during use (at the "
+                    "time of an attack) or from remnants (later); civilians, deminers and "
+                    "security forces; children are under 18. Shares are of all casualties, "
+                    "the unknown included. Categories as in {edition} ({source})."
+                ).format(edition=rules["edition"], source=rules["source"])
             ],
             [
                 Table(
                     "casualties",
-                    f"Casualties, {scope}",
+                    _("Casualties, {scope}").format(scope=scope),
                     casualties,
-                    "From the accidents and victims layers (killed and injured without a "
-                    "victim record count as of unknown category, age and sex; an accident "
-                    "without its context counts as when unknown).",
-                    {"civilian_share": PERCENT, "child_share": PERCENT, "year": "{}"},
+                    _(
+                        "From the accidents and victims layers (killed and injured without a "
+                        "victim record count as of unknown category, age and sex; an accident "
+                        "without its context counts as when unknown)."
+                    ),
+                    {"civilian_share": share, "child_share": share, "year": year_text},
                 ),
                 Table(
                     "casualty_groups",
-                    f"Casualties by category, age and sex, {scope}",
+                    _("Casualties by category, age and sex, {scope}").format(scope=scope),
                     casualties_by_group(store, year=year),
-                    "Each group adds up to the year's casualties.",
-                    {"year": "{}"},
+                    _("Each group adds up to the year's casualties."),
+                    {"year": year_text},
                 ),
                 *figures.casualties(all_years, casualties_by_group(store)),
             ],
@@ -446,28 +604,32 @@ def build_report(
     per_kind, per_area = contamination(store, year=year)
     total = float(per_kind["remaining_m2"].iloc[-1]) / SQUARE_KM if len(per_kind) else 0.0
     kinds, unit = in_area_unit(per_kind)
-    when = f"at the end of {year}" if year else "as recorded now"
+    when = _("at the end of {year}").format(year=year_text(year)) if year else _("as recorded now")
     sections.append(
         Section(
-            "Contamination",
+            _("Contamination"),
             [
-                f"Remaining suspected (SHA) and confirmed (CHA) hazardous area {when}: "
-                f"{total:,.2f} km², which the Cluster Munition Monitor would call "
-                f"{category(total)} (thresholds: {_categories()['edition']}). Kinds are "
-                "the areas' kinds as recorded now."
+                _(
+                    "Remaining suspected (SHA) and confirmed (CHA) hazardous area {when}: "
+                    "{total} km², which the Cluster Munition Monitor would call {category} "
+                    "(thresholds: {edition}). Kinds are the areas' kinds as recorded now."
+                ).format(
+                    when=when,
+                    total=number(total, 2),
+                    category=category(total),
+                    edition=_categories()["edition"],
+                )
             ],
             [
                 Table(
                     "contamination",
-                    f"Hazardous areas {when} ({UNIT_NAMES[unit]})",
+                    _("Hazardous areas {when} ({unit})").format(when=when, unit=unit_name(unit)),
                     kinds,
-                    "Remaining = recorded polygon − land cancelled, reduced and cleared, "
-                    "measured in an equal-area projection.",
-                    {
-                        **_area_formats(kinds, unit),
-                        "areas": "{:,.0f}",
-                        "open_areas": "{:,.0f}",
-                    },
+                    _(
+                        "Remaining = recorded polygon − land cancelled, reduced and cleared, "
+                        "measured in an equal-area projection."
+                    ),
+                    _area_formats(kinds, unit),
                 ),
                 *figures.area_map(per_area, store.read("strikes"), hazard),
             ],
@@ -479,34 +641,38 @@ def build_report(
     released, unit = in_area_unit(released)
     sections.append(
         Section(
-            "Land release",
+            _("Land release"),
             [
-                "Land released (IMAS 07.11) by the year the activity ended: cancelled by "
-                "non-technical survey, reduced by technical survey, cleared by clearance. "
-                "Released = cancelled + reduced + cleared (checked)."
+                _(
+                    "Land released (IMAS 07.11) by the year the activity ended: cancelled by "
+                    "non-technical survey, reduced by technical survey, cleared by clearance. "
+                    "Released = cancelled + reduced + cleared (checked)."
+                )
             ],
             [
                 Table(
                     "land_release",
-                    f"Land released ({UNIT_NAMES[unit]}), {scope}",
+                    _("Land released ({unit}), {scope}").format(unit=unit_name(unit), scope=scope),
                     released,
-                    "From the activities layer.",
-                    {**_area_formats(released, unit), "year": "{}"},
+                    _("From the activities layer."),
+                    {**_area_formats(released, unit), "year": year_text},
                 ),
                 *figures.land_release(released_all),
                 Table(
                     "beneficiaries",
-                    "Beneficiaries of the land released, by sex and age (areas as now)",
+                    _("Beneficiaries of the land released, by sex and age (areas as now)"),
                     beneficiaries(store),
-                    "From the hazard_areas layer: areas closed or handed over; the parts by "
-                    "sex and age add up to at most the total (checked on every write).",
+                    _(
+                        "From the hazard_areas layer: areas closed or handed over; the parts "
+                        "by sex and age add up to at most the total (checked on every write)."
+                    ),
                 ),
                 Table(
                     "productivity",
-                    "Productivity by method (m² per team-day)",
-                    productivity(store, year=year),
-                    "Activities that recorded team-days; area in m².",
-                    {"area_m2": "{:,.0f}", "team_days": "{:,.0f}", "m2_per_team_day": "{:,.0f}"},
+                    _("Productivity by method (m² per team-day)"),
+                    productivity(store, year=year).rename(columns={"area_m2": "area"}),
+                    _("Activities that recorded team-days; area in m²."),
+                    {"area": whole, "team_days": whole, "m2_per_team_day": whole},
                 ),
             ],
         )
@@ -514,23 +680,30 @@ def build_report(
 
     destroyed = destroyed_by_type(store, year=year)
     found = items_by_type(store, year=year)
+    count = int(destroyed["destroyed"].sum()) if len(destroyed) else 0
     sections.append(
         Section(
-            "Cluster munition remnants destroyed",
+            _("Cluster munition remnants destroyed"),
             [
-                f"{int(destroyed['destroyed'].sum()) if len(destroyed) else 0:,} items "
-                f"destroyed, {scope}, by year found and type (the catalogue key; "
-                "'unknown' where the type was not identified)."
+                _(
+                    "{count} items destroyed, {scope}, by year found and type (the "
+                    "catalogue key; 'unknown' where the type was not identified)."
+                ).format(count=number(count), scope=scope)
             ],
             [
                 Table(
                     "destroyed",
-                    "Items destroyed by type",
+                    _("Items destroyed by type"),
                     destroyed,
-                    "From the items layer.",
-                    {"year": "{}"},
+                    _("From the items layer."),
+                    {"year": year_text},
                 ),
-                Table("found", "Items found and destroyed by type", found, "From the items layer."),
+                Table(
+                    "found",
+                    _("Items found and destroyed by type"),
+                    found,
+                    _("From the items layer."),
+                ),
             ],
         )
     )
@@ -540,13 +713,22 @@ def build_report(
     ncr, visits = quality(store, year=year)
     sections.append(
         Section(
-            "Quality management",
+            _("Quality management"),
             [
-                f"{visits:,} quality assurance visits, {scope}; the non-conformities they "
-                "found, by type and severity, and how many still await their corrective "
-                "action's verification."
+                _(
+                    "{visits} quality assurance visits, {scope}; the non-conformities they "
+                    "found, by type and severity, and how many still await their corrective "
+                    "action's verification."
+                ).format(visits=number(visits), scope=scope)
             ],
-            [Table("nonconformities", "Non-conformities", ncr, "From the nonconformities layer.")],
+            [
+                Table(
+                    "nonconformities",
+                    _("Non-conformities"),
+                    ncr,
+                    _("From the nonconformities layer."),
+                )
+            ],
         )
     )
 
@@ -562,22 +744,31 @@ def build_report(
         }
     ).sort_values("remaining_m2", ascending=False, ignore_index=True)
     shown, unit = in_area_unit(listing.head(200))
+    if len(shown) < len(listing):
+        listed = _("{count} areas, the largest {shown} listed").format(
+            count=number(len(listing)), shown=number(len(shown))
+        )
+    else:
+        listed = _("{count} areas").format(count=number(len(listing)))
     sections.append(
         Section(
-            "Convention on Cluster Munitions, Article 7",
+            _("Convention on Cluster Munitions, Article 7"),
             [
-                "Areas under the programme's control still containing, or suspected to "
-                "contain, cluster munition remnants (Article 7.1(h)), with the land "
-                f"released from each; {len(listing):,} areas"
-                + (f", the largest {len(shown)} listed" if len(shown) < len(listing) else "")
-                + ". Destruction by type is in the section above (Article 7.1(i))."
+                _(
+                    "Areas under the programme's control still containing, or suspected to "
+                    "contain, cluster munition remnants (Article 7.1(h)), with the land "
+                    "released from each; {listed}. Destruction by type is in the section "
+                    "above (Article 7.1(i))."
+                ).format(listed=listed)
             ],
             [
                 Table(
                     "article7",
-                    f"Areas containing cluster munition remnants ({UNIT_NAMES[unit]})",
+                    _("Areas containing cluster munition remnants ({unit})").format(
+                        unit=unit_name(unit)
+                    ),
                     shown,
-                    "From the hazard_areas and activities layers.",
+                    _("From the hazard_areas and activities layers."),
                     _area_formats(shown, unit),
                 )
             ],
@@ -588,20 +779,25 @@ def build_report(
         level = int(units["level"].min())
         sections.append(
             Section(
-                "By administrative unit",
+                _("By administrative unit"),
                 [
-                    f"Per level-{level} unit (docs/admin-units.md), as recorded now: open "
-                    "hazard areas and what remains of them, land released, items destroyed, "
-                    "casualties and risk education participants. Each record counts in the "
-                    "unit holding it (a polygon: the unit holding most of it)."
+                    _(
+                        "Per level-{level} unit (remnant's docs/admin-units.md), as recorded "
+                        "now: open hazard areas and what remains of them, land released, "
+                        "items destroyed, casualties and risk education participants. Each "
+                        "record counts in the unit holding it (a polygon: the unit holding "
+                        "most of it)."
+                    ).format(level=level)
                 ],
                 [
                     Table(
                         "by_unit",
-                        f"By level-{level} administrative unit (hectares)",
+                        _("By level-{level} administrative unit ({unit})").format(
+                            level=level, unit=unit_name("ha")
+                        ),
                         by_unit(store, level),
-                        "From every layer's admin codes; 'none': outside every unit.",
-                        {"remaining_ha": "{:,.1f}", "released_ha": "{:,.1f}"},
+                        _("From every layer's admin codes; 'none': outside every unit."),
+                        {"remaining_ha": decimal1, "released_ha": decimal1},
                     )
                 ],
             )
@@ -610,83 +806,100 @@ def build_report(
     educated = risk_education(store, year=year)
     assisted, needs = victim_assistance(store, year=year)
     article7 = _categories("article7")["source"]
+    sessions = int(educated["sessions"].sum()) if len(educated) else 0
+    reached = int(educated["participants"].sum()) if len(educated) else 0
     sections.append(
         Section(
-            "Risk education and victim assistance (Article 7.1 (j) and (k))",
+            _("Risk education and victim assistance (Article 7.1 (j) and (k))"),
             [
-                f"{int(educated['sessions'].sum()) if len(educated) else 0:,} risk education "
-                f"sessions, {scope}, reached "
-                f"{int(educated['participants'].sum()) if len(educated) else 0:,} people "
-                "(girls and boys under 13 and 13 to 17, women and men). Victim assistance "
-                f"by type, {scope}; {needs:,} people's latest assistance record names needs "
-                f"still unmet. Reported as the Convention asks: {article7}.",
+                _(
+                    "{sessions} risk education sessions, {scope}, reached {reached} people "
+                    "(girls and boys under 13 and 13 to 17, women and men). Victim assistance "
+                    "by type, {scope}; {needs} people's latest assistance record names needs "
+                    "still unmet. Reported as the Convention asks: {article7}."
+                ).format(
+                    sessions=number(sessions),
+                    scope=scope,
+                    reached=number(reached),
+                    needs=number(needs),
+                    article7=article7,
+                ),
             ],
             [
                 Table(
                     "risk_education",
-                    f"Risk education, {scope}",
+                    _("Risk education, {scope}").format(scope=scope),
                     educated,
-                    "From the risk_education layer.",
-                    {"year": "{}"},
+                    _("From the risk_education layer."),
+                    {"year": year_text},
                 ),
                 Table(
                     "victim_assistance",
-                    f"Victim assistance, {scope}",
+                    _("Victim assistance, {scope}").format(scope=scope),
                     assisted,
-                    "From the victim_assistance layer; people counts each victim once per type.",
+                    _("From the victim_assistance layer; people counts each victim once per type."),
                 ),
             ],
         )
     )
     sections.append(
         Section(
-            "Provenance",
-            ["Every number above is computed from this store's records."],
-            [Table("provenance", "Records behind this report", provenance(store))],
+            _("Provenance"),
+            [_("Every number above is computed from this store's records.")],
+            [Table("provenance", _("Records behind this report"), provenance(store))],
         )
     )
-    title = "Cluster munition remnants: casualties, contamination and clearance"
-    subtitle = f"{scope.capitalize()}; made {dt.date.today().isoformat()} from {store.backend}"
-    return Report(title, subtitle, synthetic, sections)
+    title = _("Cluster munition remnants: casualties, contamination and clearance")
+    subtitle = _("{scope}; made {day} from {store}").format(
+        scope=scope[:1].upper() + scope[1:], day=day(dt.date.today()), store=store.backend
+    )
+    return Report(title, subtitle, synthetic, sections, current())
 
 
 def _dud_rate_section(store: Store, fit) -> Section:
     from remnant.dudrate import forest_plot
     from remnant.mapping import fit_store
+    from remnant.report.figures import fonts
 
     text = [
-        "How often each submunition type failed, estimated from what clearance found "
-        "against what was fired, with the catalogue's published figures as prior "
-        "(a hierarchical Bayesian model, described in remnant's docs/dud-rate-model.md)."
+        _(
+            "How often each submunition type failed, estimated from what clearance found "
+            "against what was fired, with the catalogue's published figures as prior "
+            "(a hierarchical Bayesian model, described in remnant's docs/dud-rate-model.md)."
+        )
     ]
+    title = _("Field dud rates")
     if fit is None:
         try:
             fit = fit_store(store)
         except ModelError as exc:
-            return Section("Field dud rates", [*text, f"Not available: {exc}."], [])
-    table = fit.table().drop(columns="data")
+            return Section(title, [*text, _("Not available: {why}.").format(why=exc)], [])
+    table = fit.table().drop(columns="data").rename(columns={"type": "munition"})
     png = io.BytesIO()
-    forest_plot(fit, store.catalogue(), png, title="Field dud rates against catalogue priors")
+    with fonts():
+        forest_plot(
+            fit, store.catalogue(), png, title=_("Field dud rates against catalogue priors")
+        )
     return Section(
-        "Field dud rates",
+        title,
         text,
         [
             Table(
                 "dud_rates",
-                "Field dud rate estimates",
+                _("Field dud rate estimates"),
                 table,
-                "From strikes, activities and items; 90 % credible intervals.",
+                _("From strikes, activities and items; 90 % credible intervals."),
                 {
-                    "mean": "{:.1%}",
-                    "lo90": "{:.1%}",
-                    "hi90": "{:.1%}",
-                    "fired": "{:,.0f}",
-                    "found": "{:,.0f}",
-                    "kappa": "{:,.0f}",
-                    "prior_mean": "{:.1%}",
+                    "mean": share1,
+                    "lo90": share1,
+                    "hi90": share1,
+                    "fired": whole,
+                    "found": whole,
+                    "kappa": whole,
+                    "prior_mean": share1,
                 },
             ),
-            Figure("dud_rate_plot", "Field dud rates", png.getvalue()),
+            Figure("dud_rate_plot", title, png.getvalue()),
         ],
     )
 

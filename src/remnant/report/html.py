@@ -1,7 +1,12 @@
 """The report as one self-contained HTML file: inline style, figures as data URIs.
 
 Nothing is fetched when it is opened, so it can be mailed, put on a USB stick and read
-offline. Every string from the store is escaped.
+offline. Every string from the store is escaped, and isolated (``<bdi>``) so that an
+Arabic place name beside a Latin id reads in its own direction. A report in a language
+written right to left is laid out right to left (``dir="rtl"``: columns, legends and
+text mirrored). Given a second report of the same store in another language, the page is
+bilingual: every title, paragraph, column name and note in both languages, the numbers
+once.
 """
 
 from __future__ import annotations
@@ -11,75 +16,126 @@ from html import escape
 
 from remnant.report.content import Report, Table
 from remnant.report.figures import Figure
+from remnant.translate import _, direction, drafts, language
 
 __all__ = ["render_html"]
 
 STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; color: #222; line-height: 1.45; }
+body { font-family: "DejaVu Sans", "Noto Sans", "Noto Sans Arabic", "Noto Sans Lao", Arial,
+       sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222;
+       line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.25rem; border-bottom: 2px solid #8c2d04; padding-bottom: 0.2rem;
      margin-top: 2.2rem; }
 h3 { font-size: 1rem; margin: 1.2rem 0 0.3rem; }
 .subtitle { color: #555; margin-top: 0; }
 .synthetic { background: #fff3cd; border: 1px solid #e0a800; padding: 0.5rem 0.8rem; }
+.draft { background: #e8f0fe; border: 1px solid #4a6fb5; padding: 0.4rem 0.8rem; }
+.second { color: #555; }
+h2 .second, h3 .second, th .second { display: block; font-weight: normal; font-size: 0.85em; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.3rem 0; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; }
-th { background: #f3f3f3; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f3f3f3; text-align: start; }
+td.num { text-align: end; font-variant-numeric: tabular-nums; }
 .note { color: #666; font-size: 0.8rem; margin: 0.1rem 0 0.8rem; }
 figure { margin: 0.8rem 0; } img { max-width: 100%; }
 .empty { color: #777; font-style: italic; }
 """
 
 
-def _table(t: Table) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in t.header())
+def _both(first: str, second: str | None, lang: str | None) -> str:
+    """``first``, and ``second`` in the second language beneath it (both escaped)."""
+    if second is None or second == first:
+        return escape(first)
+    return f'{escape(first)} <span class="second" lang="{lang}">{escape(second)}</span>'
+
+
+def _table(t: Table, other: Table | None, lang: str | None) -> str:
+    headers = zip(t.header(), other.header() if other else [None] * len(t.header()), strict=True)
+    head = "".join(f"<th>{_both(a, b, lang)}</th>" for a, b in headers)
     numeric = [t.frame[c].dtype.kind in "iufb" for c in t.frame.columns]
     rows = []
     for cells in t.cells():
         tds = "".join(
-            f'<td class="num">{escape(v)}</td>' if num else f"<td>{escape(v)}</td>"
+            f'<td class="num">{escape(v)}</td>' if num else f"<td><bdi>{escape(v)}</bdi></td>"
             for v, num in zip(cells, numeric, strict=True)
         )
         rows.append(f"<tr>{tds}</tr>")
+    with language(t.lang):
+        empty = _("no records")
     body = "".join(rows) or (
-        f'<tr><td class="empty" colspan="{len(t.frame.columns)}">no records</td></tr>'
+        f'<tr><td class="empty" colspan="{len(t.frame.columns)}">{escape(empty)}</td></tr>'
     )
+    note = _both(t.note, other.note if other else None, lang)
     return (
-        f"<h3>{escape(t.title)}</h3>"
+        f"<h3>{_both(t.title, other.title if other else None, lang)}</h3>"
         f'<table id="{escape(t.key)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-        + (f'<p class="note">{escape(t.note)}</p>' if t.note else "")
+        + (f'<p class="note">{note}</p>' if t.note else "")
     )
 
 
-def _figure(f: Figure) -> str:
+def _figure(f: Figure, other: Figure | None, lang: str | None) -> str:
     data = base64.b64encode(f.png).decode("ascii")
-    caption = escape(f.title + (f". {f.note}" if f.note else ""))
+    caption = f.title + (f". {f.note}" if f.note else "")
+    theirs = (other.title + (f". {other.note}" if other.note else "")) if other else None
     return (
         f'<figure id="{escape(f.key)}"><img alt="{escape(f.title)}" '
-        f'src="data:image/png;base64,{data}"><figcaption class="note">{caption}</figcaption>'
-        "</figure>"
+        f'src="data:image/png;base64,{data}">'
+        f'<figcaption class="note">{_both(caption, theirs, lang)}</figcaption></figure>'
     )
 
 
-def render_html(report: Report) -> str:
-    """The report as a complete HTML document."""
+def _banners(report: Report) -> list[str]:
+    """The synthetic-data warning and, for a machine-drafted language, the draft notice."""
+    out = []
+    with language(report.lang):
+        if report.synthetic:
+            out.append(
+                '<p class="synthetic"><strong>'
+                + escape(_("SYNTHETIC DATA."))
+                + "</strong> "
+                + escape(
+                    _(
+                        "The records behind this report were generated by remnant's demo; "
+                        "they describe no real place or event."
+                    )
+                )
+                + "</p>"
+            )
+        if report.lang.split("-")[0] in drafts():
+            notice = _("Translation: machine draft, not yet reviewed by a native speaker.")
+            out.append(f'<p class="draft">{escape(notice)}</p>')
+    return out
+
+
+def render_html(report: Report, second: Report | None = None) -> str:
+    """The report as a complete HTML document; bilingual when given ``second``.
+
+    ``second`` is the same store's report in another language (made from the same
+    records): its words are set under the first's, its numbers not repeated.
+    """
+    lang = second.lang if second else None
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f'<!DOCTYPE html><html lang="{escape(report.lang)}" dir="{direction(report.lang)}">'
+        '<head><meta charset="utf-8">',
         f"<title>{escape(report.title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{escape(report.title)}</h1><p class='subtitle'>{escape(report.subtitle)}</p>",
+        f"<h1>{_both(report.title, second.title if second else None, lang)}</h1>",
+        f"<p class='subtitle'><bdi>{escape(report.subtitle)}</bdi></p>",
+        *_banners(report),
     ]
-    if report.synthetic:
-        parts.append(
-            '<p class="synthetic"><strong>SYNTHETIC DATA.</strong> The records behind this '
-            "report were generated by remnant's demo; they describe no real place or event.</p>"
-        )
-    for section in report.sections:
-        parts.append(f"<section><h2>{escape(section.title)}</h2>")
+    others = second.sections if second else [None] * len(report.sections)
+    for section, other in zip(report.sections, others, strict=True):
+        heading = other.title if other else None
+        parts.append(f"<section><h2>{_both(section.title, heading, lang)}</h2>")
         parts += [f"<p>{escape(p)}</p>" for p in section.text]
-        for block in section.blocks:
-            parts.append(_table(block) if isinstance(block, Table) else _figure(block))
+        if other is not None:
+            parts += [f'<p class="second" lang="{lang}">{escape(p)}</p>' for p in other.text]
+        blocks = other.blocks if other else [None] * len(section.blocks)
+        for block, theirs in zip(section.blocks, blocks, strict=True):
+            if isinstance(block, Table):
+                parts.append(_table(block, theirs, lang))  # type: ignore[arg-type]
+            else:
+                parts.append(_figure(block, theirs, lang))  # type: ignore[arg-type]
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)

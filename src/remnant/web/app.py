@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Body, FastAPI, Path, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from remnant.entities import ENTITIES
@@ -117,8 +117,12 @@ def create_app(
         return JSONResponse(data, media_type=GEOJSON)
 
     @app.get("/", include_in_schema=False)
-    def dashboard():
-        return FileResponse(str(static.joinpath("index.html")))
+    def dashboard(request: Request, lang: str | None = None):
+        from remnant.translate import negotiated
+        from remnant.web.dashboard import render_dashboard
+
+        tag = negotiated(request.headers.get("accept-language", ""), lang)
+        return HTMLResponse(render_dashboard(tag), headers={"Content-Language": tag})
 
     @app.get(
         "/api/{layer}",

@@ -1,7 +1,16 @@
 // remnant dashboard: the store's layers on a map, land release figures, and a form to
 // record an activity. Works offline: Leaflet is served from this package. Every string
-// from the store is put on the page as text, never as HTML.
+// from the store is put on the page as text, never as HTML. The page comes in the
+// reader's language (the server renders it); _() translates what this script writes,
+// from the messages the server put in the page, and numbers follow the page's language.
 "use strict";
+
+const PAGE = JSON.parse(document.getElementById("messages").textContent);
+const LANG = document.documentElement.lang;
+function _(message, values = {}) {
+  const text = PAGE.text[message] || message;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+}
 
 const state = { key: sessionStorage.getItem("remnant-key") || "", layers: {}, renew: null };
 const map = L.map("map").setView([0, 0], 2);
@@ -64,7 +73,7 @@ function fillTable(id, rows, columns) {
     const tr = document.createElement("tr");
     for (const [key, fmt] of columns) {
       const td = document.createElement("td");
-      td.textContent = fmt ? fmt(row[key]) : row[key];
+      td.textContent = fmt ? fmt(row[key], row) : row[key];
       tr.appendChild(td);
     }
     body.appendChild(tr);
@@ -120,7 +129,7 @@ async function loadReviews() {
     for (const decision of ["approve", "reject"]) {
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = decision;
+      button.textContent = decision === "approve" ? _("approve") : _("reject");
       button.addEventListener("click", async () => {
         try {
           await api(`/reviews/${encodeURIComponent(row.layer)}/${encodeURIComponent(row.record_id)}`, {
@@ -128,10 +137,11 @@ async function loadReviews() {
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ decision }),
           });
-          say(`${decision === "approve" ? "Approved" : "Rejected"} ${row.layer}/${row.record_id}.`, false);
+          const record = `${row.layer}/${row.record_id}`;
+          say(decision === "approve" ? _("Approved {record}.", { record }) : _("Rejected {record}.", { record }), false);
           load();
         } catch (error) {
-          say(`Refused: ${error.message}`, true);
+          say(_("Refused: {why}", { why: error.message }), true);
         }
       });
       td.appendChild(button);
@@ -155,17 +165,17 @@ async function loadReviews() {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
     td.colSpan = 6;
-    td.textContent = "nothing waiting";
+    td.textContent = _("nothing waiting");
     tr.appendChild(td);
     body.appendChild(tr);
   }
 }
 
-const whole = (v) => (v === null || v === undefined ? "–" : Math.round(v).toLocaleString("en"));
+const whole = (v) => (v === null || v === undefined ? "–" : Math.round(v).toLocaleString(LANG));
 
 async function load() {
   if (!state.key) {
-    say("Enter your API key to see the records.", false);
+    say(_("Enter your API key to see the records."), false);
     return;
   }
   try {
@@ -185,25 +195,26 @@ async function load() {
         tiles.setUrl(tileUrl(await api("/tiles/token")), true);
       }, (first.expires_in * 1000) / 3);
       tiles.addTo(map);
-      control.addOverlay(tiles, "hazard map");
+      control.addOverlay(tiles, _("hazard map"));
       state.layers.tiles = tiles;
       document.getElementById("legend").hidden = false;
-      document.getElementById("legend-min").textContent = summary.hazard.min.toPrecision(2);
-      document.getElementById("legend-max").textContent = summary.hazard.max.toPrecision(2);
+      const precise = (v) => v.toLocaleString(LANG, { maximumSignificantDigits: 2 });
+      document.getElementById("legend-min").textContent = precise(summary.hazard.min);
+      document.getElementById("legend-max").textContent = precise(summary.hazard.max);
     }
-    const areas = await loadLayer("hazard_areas", "hazard areas");
-    await loadLayer("strikes", "strikes");
-    await loadLayer("items", "items found");
+    const areas = await loadLayer("hazard_areas", _("hazard areas"));
+    await loadLayer("strikes", _("strikes"));
+    await loadLayer("items", _("items found"));
     if (areas.getLayers().length) map.fitBounds(areas.getBounds());
-    const inUnit = (unit) => (v) => (v / unit.m2).toLocaleString(undefined, { maximumFractionDigits: 1 });
-    const unitName = (unit) => (unit.name === "km2" ? "km²" : "ha");
+    const inUnit = (unit) => (v) => (v / unit.m2).toLocaleString(LANG, { maximumFractionDigits: 1 });
     document.querySelectorAll("[data-area-unit]").forEach((cell) => {
       const unit = summary[cell.dataset.areaUnit];
-      cell.textContent = `${cell.dataset.label} ${unitName(unit)}`.trim();
+      cell.textContent = `${cell.dataset.label} (${PAGE.units[unit.name]})`;
     });
     const priorityArea = inUnit(summary.priorities_unit);
     fillTable("priorities", summary.priorities, [
-      ["hazard_area"], ["area_m2", priorityArea], ["expected", whole], ["p_any", (v) => v.toFixed(2)],
+      ["hazard_area"], ["area_m2", priorityArea], ["expected", whole],
+      ["p_any", (v) => v.toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 })],
     ]);
     const released = inUnit(summary.land_release_unit);
     fillTable("released", summary.land_release, [
@@ -211,13 +222,13 @@ async function load() {
       ["released_m2", released],
     ]);
     document.getElementById("units-panel").hidden = !summary.by_unit.length;
-    const hectares = (v) => v.toLocaleString(undefined, { maximumFractionDigits: 1 });
+    const hectares = (v) => v.toLocaleString(LANG, { maximumFractionDigits: 1 });
     fillTable("units", summary.by_unit, [
-      ["unit"], ["name"], ["open_areas", whole], ["remaining_ha", hectares],
+      ["unit"], ["name", (v, row) => (row.unit === "none" ? _("outside every unit") : v)], ["open_areas", whole], ["remaining_ha", hectares],
       ["released_ha", hectares], ["items_destroyed", whole], ["casualties", whole],
     ]);
     await loadReviews();
-    say("Layers loaded.", false);
+    say(_("Layers loaded."), false);
     document.body.dataset.loaded = "yes";
   } catch (error) {
     say(error.message, true);
@@ -240,7 +251,7 @@ document.getElementById("activity-form").addEventListener("submit", async (event
   try {
     geometry = JSON.parse(form.get("geometry"));
   } catch (error) {
-    say("The polygon is not valid GeoJSON.", true);
+    say(_("The polygon is not valid GeoJSON."), true);
     return;
   }
   try {
@@ -250,14 +261,21 @@ document.getElementById("activity-form").addEventListener("submit", async (event
       body: JSON.stringify({ type: "Feature", geometry, properties }),
     });
     if (result.pending.length) {
-      say(`Submitted ${result.pending.join(", ")} for review: an admin approves it before it counts.`, false);
+      const ids = result.pending.join(", ");
+      say(_("Submitted {ids} for review: an admin approves it before it counts.", { ids }), false);
     } else {
-      say(`Recorded ${result.inserted.concat(result.unchanged).join(", ")}.`, false);
+      say(_("Recorded {ids}.", { ids: result.inserted.concat(result.unchanged).join(", ") }), false);
     }
     load();
   } catch (error) {
-    say(`Refused: ${error.message}`, true);
+    say(_("Refused: {why}", { why: error.message }), true);
   }
 });
 
 load();
+
+document.getElementById("lang").addEventListener("change", (event) => {
+  const url = new URL(window.location.href);
+  url.searchParams.set("lang", event.target.value);
+  window.location.assign(url);
+});

@@ -1,0 +1,356 @@
+"""The language remnant speaks: gettext catalogues, and numbers, dates and units by locale.
+
+Strings people read are marked ``_("…")`` where they are used and ``N_("…")`` where
+they are only named (a table of them); ``pybabel extract -F babel.cfg`` collects them
+into ``locale/remnant.pot`` and each language's ``locale/LANG/LC_MESSAGES/remnant.po``
+holds their translation (docs/languages.md). The catalogues are read with Babel as they
+are, so a corrected ``.po`` takes effect without a build step; a programme keeps its own
+corrections in a folder of the same layout named by ``REMNANT_LOCALE_DIR``, which wins
+over the packaged one. A catalogue whose header says ``DRAFT`` is a machine draft not
+yet reviewed by a native speaker, and says so wherever it is used.
+
+The language is chosen per call of :func:`language` (a context variable, so two reports
+in two languages can be made side by side); :func:`chosen` reads ``--lang``,
+``REMNANT_LANG`` and the locale's environment. Numbers, dates and units follow the
+Unicode CLDR through Babel: ``1 234,5`` in Ukrainian, ``1,234.5`` in English, Arabic-Indic
+digits where the locale writes them (``ar-IQ``), Latin ones where it does not (``ar``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import gettext
+import io
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from importlib import resources
+from pathlib import Path
+
+from remnant.errors import InputError
+
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "_",
+    "chosen",
+    "current",
+    "day",
+    "direction",
+    "drafts",
+    "language",
+    "negotiated",
+    "number",
+    "percent",
+    "spoken",
+    "unit_name",
+    "year",
+]
+
+LANGUAGES = {
+    "en": "English",
+    "uk": "Українська",
+    "lo": "ລາວ",
+    "vi": "Tiếng Việt",
+    "ar": "العربية",
+    "fr": "Français",
+    "es": "Español",
+}
+DOMAIN = "remnant"
+# Babel writes a numbering system's separators but always Latin digits: these are the
+# digits of the systems our languages' regions use (CLDR numberingSystems.xml).
+DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹", "laoo": "໐໑໒໓໔໕໖໗໘໙"}
+_LANG: ContextVar[str] = ContextVar("remnant_language", default="en")
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark ``message`` for translation where it is only named; :func:`_` translates it.
+
+    >>> N_("hectares")
+    'hectares'
+    """
+    return message
+
+
+def _(message: str) -> str:
+    """``message`` in the current language (itself where the catalogue lacks it).
+
+    >>> with language("uk"):
+    ...     _("Casualties")
+    'Жертви'
+    >>> _("Casualties")
+    'Casualties'
+    """
+    return _catalogue(_base(_LANG.get()), os.environ.get("REMNANT_LOCALE_DIR", "")).gettext(message)
+
+
+def current() -> str:
+    """The language tag in use (``en`` unless :func:`language` set another).
+
+    >>> with language("ar-IQ"):
+    ...     current()
+    'ar-IQ'
+    """
+    return _LANG.get()
+
+
+@contextlib.contextmanager
+def language(tag: str) -> Iterator[str]:
+    r"""Speak ``tag`` (``uk``, ``ar``, ``ar-IQ`` …) inside the ``with`` block.
+
+    >>> with language("fr"):
+    ...     number(1234.5, 1)
+    '1\u202f234,5'
+    """
+    _locale(tag)  # refuse a tag Babel does not know before anything is written in it
+    token = _LANG.set(tag)
+    try:
+        yield tag
+    finally:
+        _LANG.reset(token)
+
+
+def chosen(flag: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The language asked for: ``flag``, else ``REMNANT_LANG``, else the locale, else English.
+
+    The locale is read as gettext reads it (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
+    ``LANG``); a locale remnant has no catalogue for falls through to the next.
+
+    >>> chosen(None, {"LANG": "uk_UA.UTF-8"}), chosen("ar", {"LANG": "uk_UA.UTF-8"})
+    ('uk-UA', 'ar')
+    >>> chosen(None, {"LC_ALL": "C", "LANG": "de_DE.UTF-8"})
+    'en'
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    if flag:
+        return flag
+    if env.get("REMNANT_LANG"):
+        return env["REMNANT_LANG"]
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        for value in env.get(variable, "").split(":"):
+            tag = value.split(".")[0].split("@")[0].replace("_", "-")
+            if _base(tag) in spoken():
+                return tag
+    return "en"
+
+
+def spoken() -> dict[str, str]:
+    """The languages remnant speaks, by tag, each named in itself: ours and the programme's.
+
+    A programme's are the catalogues in ``REMNANT_LOCALE_DIR`` (a new language, Khmer
+    say, is a ``km/LC_MESSAGES/remnant.po`` there).
+
+    >>> list(spoken())
+    ['en', 'uk', 'lo', 'vi', 'ar', 'fr', 'es']
+    """
+    out = dict(LANGUAGES)
+    extra = os.environ.get("REMNANT_LOCALE_DIR", "")
+    if extra and Path(extra).is_dir():
+        for folder in sorted(Path(extra).iterdir()):
+            if folder.name not in out and _po(folder.name, extra) is not None:
+                try:
+                    out[folder.name] = _locale(folder.name).get_display_name(folder.name)
+                except InputError:
+                    continue  # a folder that is no language
+    return out
+
+
+def negotiated(accept_language: str, asked: str | None = None) -> str:
+    """A web page's language: ``asked`` (``?lang=``), else the browser's, else English.
+
+    The browser's is the first language of its ``Accept-Language`` remnant speaks.
+
+    >>> negotiated("ar-IQ,ar;q=0.9,en;q=0.8"), negotiated("de-DE,uk;q=0.5,en;q=0.4")
+    ('ar-IQ', 'uk')
+    >>> negotiated("de, fr-CH;q=oops"), negotiated("", asked="lo"), negotiated("", "xx")
+    ('en', 'lo', 'en')
+    """
+    tags = [asked] if asked else []
+    ranked = []
+    for order, part in enumerate(accept_language.split(",")):
+        tag, _sep, weight = part.strip().partition(";q=")
+        try:
+            ranked.append((-float(weight or 1), order, tag.strip()))
+        except ValueError:
+            continue  # a malformed weight: that entry is skipped
+    tags += [tag for _weight, _order, tag in sorted(ranked)]
+    languages = spoken()
+    for tag in tags:
+        if _base(tag) in languages:
+            try:
+                _locale(tag)
+            except InputError:  # a region Babel does not know: the language alone
+                return _base(tag)
+            return tag
+    return "en"
+
+
+def direction(tag: str | None = None) -> str:
+    """``rtl`` for a language written right to left, else ``ltr``.
+
+    >>> direction("ar"), direction("uk")
+    ('rtl', 'ltr')
+    """
+    order = _locale(tag or _LANG.get()).character_order
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+def drafts() -> dict[str, str]:
+    """Languages whose catalogue is a machine draft, with the first line of its header.
+
+    >>> sorted(drafts())
+    ['ar', 'es', 'fr', 'lo', 'uk', 'vi']
+    """
+    out = {}
+    for lang in LANGUAGES:
+        path = _po(lang, os.environ.get("REMNANT_LOCALE_DIR", ""))
+        if path is not None:
+            head = path.read_text("utf-8").split("\n", 1)[0]
+            if "DRAFT" in head:
+                out[lang] = head.lstrip("# ")
+    return out
+
+
+def number(value: float | int, digits: int = 0) -> str:
+    r"""``value`` with ``digits`` decimals and the locale's grouping and digits.
+
+    >>> number(1234567), number(0.5, 2)
+    ('1,234,567', '0.50')
+    >>> with language("uk"):
+    ...     number(1234.5, 1)
+    '1\xa0234,5'
+    >>> with language("ar-IQ"):
+    ...     number(1234.5, 1)
+    '١٬٢٣٤٫٥'
+    """
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return _digits(format_decimal(value, pattern, locale=_locale(), numbering_system="default"))
+
+
+def percent(value: float, digits: int = 0) -> str:
+    r"""``value`` (a share, 0.25) as a percentage in the locale's way.
+
+    >>> percent(0.25), percent(0.0625, 1)
+    ('25%', '6.2%')
+    >>> with language("fr"):
+    ...     percent(0.25)
+    '25\xa0%'
+    """
+    from babel.numbers import format_percent
+
+    pattern = _locale().percent_formats[None].pattern.split(";")[0]
+    if digits:  # after the pattern's last digit
+        pattern = re.sub(r"0(?=[^0]*$)", "0." + "0" * digits, pattern, count=1)
+    return _digits(format_percent(value, pattern, locale=_locale(), numbering_system="default"))
+
+
+def year(value: int) -> str:
+    """A year: no grouping, the locale's digits.
+
+    >>> year(2024)
+    '2024'
+    >>> with language("ar-IQ"):
+    ...     year(2024)
+    '٢٠٢٤'
+    """
+    return _digits(str(int(value)))
+
+
+def day(date: dt.date) -> str:
+    r"""A date as the locale writes it in prose.
+
+    >>> day(dt.date(2024, 3, 25))
+    'March 25, 2024'
+    >>> with language("uk"):
+    ...     day(dt.date(2024, 3, 25))
+    '25 березня 2024\u202fр.'
+    """
+    from babel.dates import format_date
+
+    return _digits(format_date(date, "long", locale=_locale()))
+
+
+def unit_name(unit: str, short: bool = False) -> str:
+    """How a title (or, ``short``, a column) names the area unit ``ha`` or ``km2``.
+
+    >>> unit_name("ha"), unit_name("km2"), unit_name("ha", short=True)
+    ('hectares', 'km²', 'ha')
+    >>> with language("uk"):
+    ...     unit_name("ha"), unit_name("ha", short=True)
+    ('гектари', 'га')
+    """
+    from babel.units import format_unit, get_unit_name
+
+    key = "area-hectare" if unit == "ha" else "area-square-kilometer"
+    if short or unit == "km2":  # the unit as written after a number, the number taken off
+        written = format_unit(0, key, length="short", locale=_locale())
+        return written.replace("0", "", 1).strip(" \u00a0\u202f\u200e\u200f\u061c")
+    return get_unit_name(key, length="long", locale=_locale()) or unit
+
+
+def _digits(text: str) -> str:
+    """``text`` with the Latin digits Babel wrote in the locale's own digits."""
+    system = _locale().default_numbering_system
+    if system not in DIGITS:
+        return text
+    return text.translate(str.maketrans("0123456789", DIGITS[system]))
+
+
+def _base(tag: str) -> str:
+    """The language of a tag: ``ar-IQ`` → ``ar``."""
+    return tag.replace("_", "-").split("-")[0].lower()
+
+
+def _locale(tag: str | None = None):
+    from babel import UnknownLocaleError
+
+    tag = tag or _LANG.get()
+    try:
+        return _parsed(tag)
+    except (UnknownLocaleError, ValueError):
+        raise InputError(
+            f"unknown language {tag!r}: give a language tag such as uk, ar, ar-IQ, lo "
+            f"(translated: {', '.join(LANGUAGES)})",
+            option="--lang",
+        ) from None
+
+
+@functools.cache
+def _parsed(tag: str):
+    from babel import Locale
+
+    return Locale.parse(tag, sep="-" if "-" in tag else "_")
+
+
+def _po(lang: str, extra: str) -> Path | None:
+    """The catalogue of ``lang``: the programme's (``REMNANT_LOCALE_DIR``), else ours."""
+    packaged = Path(str(resources.files("remnant").joinpath("locale")))
+    for folder in (Path(extra) if extra else None, packaged):
+        if (
+            folder is not None
+            and (path := folder / lang / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
+        ):
+            return path
+    return None
+
+
+@functools.cache
+def _catalogue(lang: str, extra: str) -> gettext.NullTranslations:
+    """``lang``'s catalogue read with Babel and compiled in memory (English: none needed)."""
+    path = _po(lang, extra) if lang != "en" else None
+    if path is None:
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as f:
+        catalogue = read_po(f, locale=lang, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)

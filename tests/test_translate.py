@@ -1,0 +1,197 @@
+"""Languages: every string marked and in every catalogue; reports in Ukrainian, Arabic, Lao.
+
+The report is rendered in a pseudo-language whose catalogue wraps every message in ⟦ ⟧:
+any word a reader sees outside the brackets that is not the records' own data is a
+string the code forgot to mark. Arabic and Ukrainian PDFs are drawn with pdftoppm
+(the pages kept in test-artifacts/ to be looked at) and their fonts read with pdffonts.
+"""
+
+import re
+import shutil
+import subprocess
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+
+import remnant
+from helpers import marked_messages, unmarked, write_pseudo_catalogue
+from programme import HOSTILE
+from remnant.cli import main
+from remnant.labels import load
+from remnant.report import write_report
+from remnant.report.figures import FONTS
+from remnant.translate import LANGUAGES, drafts
+
+SRC = Path(remnant.__file__).parent
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+
+
+def catalogue(lang: str) -> Catalog:
+    with (SRC / "locale" / lang / "LC_MESSAGES" / "remnant.po").open("rb") as f:
+        return read_po(f, locale=lang)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_catalogue_holds_every_marked_string(lang):
+    marked = marked_messages()
+    ours = {m.id: m.string for m in catalogue(lang) if m.id}
+    assert marked - set(ours) == set(), f"{lang} lacks these strings"
+    assert set(ours) - marked == set(), f"{lang} holds strings the code no longer has"
+    assert all(ours.values()), [k for k, v in ours.items() if not v]
+    placeholders = re.compile(r"\{\w*\}")
+    for english, translated in ours.items():
+        assert sorted(placeholders.findall(translated)) == sorted(placeholders.findall(english)), (
+            lang,
+            english,
+            translated,
+        )
+
+
+def test_template_is_up_to_date():
+    with (SRC / "locale" / "remnant.pot").open("rb") as f:
+        assert {m.id for m in read_po(f) if m.id} == marked_messages()
+
+
+def test_machine_drafts_say_so():
+    assert sorted(drafts()) == sorted(TRANSLATED)
+    for lang in TRANSLATED:
+        head = (SRC / "locale" / lang / "LC_MESSAGES" / "remnant.po").read_text().split("\n")[0]
+        assert "DRAFT" in head
+        assert "native speaker" in head
+
+
+def _font_chars(family: str) -> set[int]:
+    path = font_manager.findfont(family, fallback_to_default=False)
+    return set(FT2Font(path).get_charmap())
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_fonts_cover_every_character_of_the_translations(lang):
+    """No tofu: each character of the catalogue and the labels is in one of the fonts."""
+    covered = set().union(*(_font_chars(f) for f in FONTS))
+    text = "".join(m.string for m in catalogue(lang) if m.id)
+    labels = load()[lang]
+    text += "".join(
+        str(v)
+        for part in labels.values()
+        for g in part.values()
+        for v in (g.values() if isinstance(g, dict) else [g])
+    )
+    missing = {c for c in text if ord(c) not in covered and not c.isspace()}
+    assert missing == set(), f"{lang}: no glyph for {sorted(missing)}"
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes outside style and script."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("style", "script")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def _visible(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+def test_every_string_of_the_report_is_marked(programme, tmp_path, monkeypatch):
+    monkeypatch.setenv("REMNANT_LOCALE_DIR", str(write_pseudo_catalogue(tmp_path / "locale")))
+    out = tmp_path / "report.html"
+    write_report(programme, out, lang="de")
+    text = _visible(out.read_text("utf-8"))
+    assert "⟦Casualties⟧" in text  # the pseudo-language was spoken
+    assert unmarked(text, programme) == [], "words shown but never marked for translation"
+
+
+def test_report_in_arabic_is_right_to_left_with_mixed_direction_kept(programme, tmp_path):
+    out = tmp_path / "report.ar.html"
+    write_report(programme, out, lang="ar")
+    html = out.read_text("utf-8")
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "الضحايا" in html
+    # The hostile name, Latin and Cyrillic in an Arabic page: escaped and isolated.
+    assert "<script>" not in html.split("<style>")[0] + html.split("</style>")[1]
+    assert f"<bdi>{escape(HOSTILE)}</bdi>" in html
+    assert "Translation: machine draft" not in html  # the notice itself is in Arabic
+    assert "مسودة آلية" in html
+
+
+def test_bilingual_report_sets_the_second_language_under_the_first(programme, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", str(programme.backend.path), "--out", str(out), "--lang", "uk,en"]) == 0
+    html = out.read_text("utf-8")
+    assert '<html lang="uk" dir="ltr">' in html
+    assert 'Жертви <span class="second" lang="en">Casualties</span>' in html
+    assert html.count('id="casualties"') == 1  # the numbers once
+
+
+def test_language_chosen_by_environment_and_refused_when_unknown(
+    programme,
+    tmp_path,
+    monkeypatch,
+    capsys,
+):
+    out = tmp_path / "report.html"
+    path = str(programme.backend.path)
+    monkeypatch.setenv("REMNANT_LANG", "fr")
+    assert main(["report", path, "--out", str(out)]) == 0
+    assert '<html lang="fr"' in out.read_text("utf-8")
+    assert main(["report", path, "--out", str(out), "--lang", "xx-nowhere", "--overwrite"]) == 1
+    assert "unknown language 'xx-nowhere'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("lang", "font", "title"),
+    [
+        ("ar", "NotoSansArabic", None),
+        ("uk", "DejaVuSans", "Залишки касетних боєприпасів"),
+    ],
+)
+def test_pdf_in_arabic_and_ukrainian_embeds_its_fonts_and_renders(
+    programme,
+    tmp_path,
+    pdftoppm,
+    lang,
+    font,
+    title,
+):
+    html, pdf = tmp_path / "r.html", tmp_path / f"report.{lang}.pdf"
+    write_report(programme, html, pdf=pdf, lang=lang)
+    fonts = subprocess.run(
+        [shutil.which("pdffonts") or "pdffonts", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert font in fonts
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]), fonts  # embedded
+    if title:
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert title in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    prefix = ARTIFACTS / f"report-{lang}"
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf), str(prefix)], check=True
+    )
+    pages = sorted(ARTIFACTS.glob(f"report-{lang}-*.png"))
+    assert pages
