@@ -11,6 +11,7 @@ a programme lays its own languages and wording over them with a file of the same
 
 from __future__ import annotations
 
+import os
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -21,9 +22,11 @@ __all__ = ["drafts", "label", "load", "words"]
 
 
 def load(extra: str | Path | None = None) -> dict:
-    """The packaged labels, with a programme's file (``extra``) laid over them.
+    """The packaged labels, with a programme's laid over them.
 
-    Packaged: English, and the translations in ``translations/``.
+    Packaged: English, and the translations in ``translations/``. A programme's: the
+    ``labels.*.toml`` files in ``REMNANT_LOCALE_DIR`` (beside its catalogues,
+    docs/languages.md), then the file ``extra``.
 
     >>> load()["en"]["choices"]["kind"]["SHA"]
     'Suspected hazardous area (SHA)'
@@ -35,13 +38,19 @@ def load(extra: str | Path | None = None) -> dict:
     for translation in sorted(package.joinpath("translations").iterdir(), key=lambda p: p.name):
         if translation.name.startswith("labels.") and translation.name.endswith(".toml"):
             _lay_over(labels, tomllib.loads(translation.read_text("utf-8")))
+    folder = os.environ.get("REMNANT_LOCALE_DIR")  # a programme's languages (docs/languages.md)
+    for theirs in sorted(Path(folder).glob("labels.*.toml")) if folder else []:
+        _lay_over(labels, _read(theirs))
     if extra is not None:
-        try:
-            theirs = tomllib.loads(Path(extra).read_text("utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"not a readable labels file: {exc}", file=Path(extra).name) from None
-        _lay_over(labels, theirs)
+        _lay_over(labels, _read(Path(extra)))
     return labels
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"not a readable labels file: {exc}", file=path.name) from None
 
 
 def _lay_over(labels: dict, theirs: dict) -> None:

@@ -1,35 +1,44 @@
-"""A language's labels as a spreadsheet a translator fills in, and the sheet back as a file.
+"""A language's labels and messages as a spreadsheet a translator fills in, and back.
 
 :func:`export_sheet` writes one row per English label of :mod:`remnant.labels` (every
-field of every layer, every value of every choice list): ``part``, ``group``, ``key``,
-the English text in ``en`` and the language's text in a column named by its code — the
-current wording where remnant or the programme has one (a machine draft is marked so in
-``notes``), else blank. A translator corrects or fills that column in Excel or
-LibreOffice. :func:`read_sheet` reads it back, refusing with one line per problem (file,
-row, column, value) and writing nothing, and :func:`write_labels` saves it as a labels
-file (the layout of ``labels.toml``), which ``remnant forms --labels`` lays over
-remnant's own. A sheet read back is a draft until ``reviewed`` names who reviewed it.
+field of every layer, every value of every choice list) and per message of the report
+and the dashboard (:mod:`remnant.translate`): ``part`` (``fields``, ``choices`` or
+``messages``), ``group``, ``key``, the English text in ``en`` and the language's text in
+a column named by its code — the current wording where remnant or the programme has one
+(a machine draft is marked so in ``notes``), else blank. A translator corrects or fills
+that column in Excel or LibreOffice. :func:`read_sheet` reads it back, refusing with one
+line per problem (file, row, column, value) and writing nothing; :func:`write_labels`
+saves the labels as a labels file (the layout of ``labels.toml``) and
+:func:`remnant.translate.write_catalogue` the messages as a gettext catalogue. Both go
+in a programme's ``REMNANT_LOCALE_DIR``; ``remnant forms --labels`` also takes the
+labels file. A sheet read back is a draft until ``reviewed`` names who reviewed it.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from remnant.errors import InputError
 from remnant.labels import drafts
+from remnant.translate import drafts as message_drafts
+from remnant.translate import template, translations
 
 __all__ = ["FIXED", "export_sheet", "read_sheet", "rows", "write_labels"]
 
 FIXED = ["part", "group", "key", "en"]  # the columns every sheet has, before the language
 PARTS = ("fields", "choices")
+MESSAGES = "messages"  # the part of the sheet holding the report's and dashboard's words
 READ_ME = [
-    "One row per label remnant shows: a field of a layer (part 'fields') or a value of a",
-    "choice list (part 'choices'). Write the text in the language's column; leave a row",
-    "blank to keep the English. Do not change part, group, key or en. Then:",
-    "remnant i18n import THIS_FILE --out labels.LANG.toml [--reviewed 'name, date']",
-    "and use the file with: remnant forms STORE LAYER --labels labels.LANG.toml",
+    "One row per text remnant shows: a field of a layer (part 'fields'), a value of a",
+    "choice list (part 'choices'), or a message of the report and the dashboard (part",
+    "'messages'; keep each {name} in braces as it is, moved where the language needs it).",
+    "Write the text in the language's column; leave a row blank to keep the English.",
+    "Do not change part, group, key or en. Then:",
+    "remnant i18n import THIS_FILE --out FOLDER/labels.LANG.toml --messages FOLDER",
+    "  [--reviewed 'name, date']   and set REMNANT_LOCALE_DIR=FOLDER",
 ]
 
 
@@ -40,6 +49,8 @@ def rows(labels: dict, lang: str) -> pd.DataFrame:
     >>> table = rows(load(), "uk")
     >>> table.loc[(table["group"] == "status") & (table["key"] == "open"), "uk"].item()
     'Відкрита'
+    >>> table.loc[table["key"] == "Casualties", "uk"].item()
+    'Жертви'
     >>> list(table.columns)
     ['part', 'group', 'key', 'en', 'uk', 'notes']
     """
@@ -52,6 +63,12 @@ def rows(labels: dict, lang: str) -> pd.DataFrame:
                 mine = theirs.get(part, {}).get(group, {}).get(key, "")
                 note = f"draft: {draft}" if mine and draft else ""
                 out.append((part, group, key, text, mine, note))
+    said, draft = translations(lang), message_drafts().get(lang)
+    for message in template():
+        mine = said.get(message, "")
+        out.append(
+            (MESSAGES, "", message, message, mine, f"draft: {draft}" if mine and draft else "")
+        )
     return pd.DataFrame(out, columns=[*FIXED, lang, "notes"])
 
 
@@ -76,17 +93,21 @@ def export_sheet(path, lang: str, labels: dict) -> int:
     return len(table)
 
 
-def read_sheet(path, labels: dict, *, lang: str | None = None, reviewed: str | None = None):
-    """The labels a filled sheet gives, as ``{lang: {part: {group: {key: text}}}}``.
+def read_sheet(
+    path, labels: dict, *, lang: str | None = None, reviewed: str | None = None
+) -> tuple[dict, dict[str, str]]:
+    """What a filled sheet gives: its labels, and its messages.
 
-    Rows left blank are left out (the English stays). The result is marked a draft
-    unless ``reviewed`` says who reviewed it ("name, date").
+    The labels as ``{lang: {part: {group: {key: text}}}}``, marked a draft unless
+    ``reviewed`` says who reviewed it ("name, date"); the messages as ``{English: text}``.
+    Rows left blank are left out (the English stays).
 
     Raises
     ------
     InputError
         Naming every problem: a missing column, a row whose part, group or key remnant
-        does not have (or whose English was changed), a key given twice.
+        does not have (or whose English was changed), a key given twice, a message whose
+        ``{names}`` differ from the English one's.
     """
     path = Path(path)
     table = _read(path)
@@ -104,9 +125,16 @@ def read_sheet(path, labels: dict, *, lang: str | None = None, reviewed: str | N
     problems: list[str] = []
     seen: set[tuple] = set()
     out: dict[str, dict[str, dict[str, str]]] = {}
+    messages: dict[str, str] = {}
+    marked = set(template())
     for number, row in enumerate(table.to_dict("records"), start=2):  # row 1: the header
         where = f"{path.name}, row {number}"
         part, group, key = row["part"], row["group"], row["key"]
+        if part == MESSAGES:
+            problem = _message(row, code, marked, messages)
+            if problem:
+                problems.append(f"{where}: {problem}")
+            continue
         known = english.get(part, {}).get(group, {})
         if part not in PARTS or key not in known:
             problems.append(f"{where}: remnant has no label {part}/{group}/{key}")
@@ -124,7 +152,35 @@ def read_sheet(path, labels: dict, *, lang: str | None = None, reviewed: str | N
     if problems:
         raise InputError("; ".join(problems))
     meta = {"reviewed": reviewed} if reviewed else {"draft": "translated in a sheet, not reviewed"}
-    return {code: {"meta": meta, **out}}
+    return {code: {"meta": meta, **out}}, messages
+
+
+def _message(row: dict, code: str, marked: set[str], messages: dict[str, str]) -> str:
+    """Take one message row into ``messages``; what is wrong with it, if anything.
+
+    >>> got = {}
+    >>> row = {"key": "Casualties, {scope}", "en": "Casualties, {scope}", "uk": "Жертви, {обсяг}"}
+    >>> _message(row, "uk", {"Casualties, {scope}"}, got)
+    "column 'uk': keep the names in braces as in English ({scope}), not {обсяг}"
+    """
+    key = row["key"]
+    if key not in marked:
+        return f"remnant has no message {key!r}"
+    if row["en"] != key:
+        return f"column 'en': changed (value {row['en']!r}); leave it"
+    if key in messages:
+        return f"message {key!r} given twice"
+    text = row[code].strip()
+    names = sorted(re.findall(r"\{\w*\}", key))
+    if text and sorted(re.findall(r"\{\w*\}", text)) != names:
+        theirs = ", ".join(sorted(re.findall(r"\{[^}]*\}", text))) or "none"
+        return (
+            f"column {code!r}: keep the names in braces as in English ({', '.join(names)}), "
+            f"not {theirs}"
+        )
+    if text:
+        messages[key] = text
+    return ""
 
 
 def _read(path: Path) -> pd.DataFrame:

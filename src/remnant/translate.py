@@ -46,7 +46,10 @@ __all__ = [
     "number",
     "percent",
     "spoken",
+    "template",
+    "translations",
     "unit_name",
+    "write_catalogue",
     "year",
 ]
 
@@ -205,7 +208,7 @@ def drafts() -> dict[str, str]:
     ['ar', 'es', 'fr', 'lo', 'uk', 'vi']
     """
     out = {}
-    for lang in LANGUAGES:
+    for lang in spoken():
         path = _po(lang, os.environ.get("REMNANT_LOCALE_DIR", ""))
         if path is not None:
             head = path.read_text("utf-8").split("\n", 1)[0]
@@ -299,6 +302,77 @@ def _digits(text: str) -> str:
     if system not in DIGITS:
         return text
     return text.translate(str.maketrans("0123456789", DIGITS[system]))
+
+
+def template() -> list[str]:
+    """Every message remnant marks, in the order of its template (``locale/remnant.pot``).
+
+    >>> "Casualties" in template()
+    True
+    """
+    from babel.messages.pofile import read_po
+
+    path = Path(str(resources.files("remnant").joinpath("locale", f"{DOMAIN}.pot")))
+    with path.open("rb") as f:
+        return [m.id for m in read_po(f) if m.id and isinstance(m.id, str)]
+
+
+def translations(lang: str) -> dict[str, str]:
+    """``lang``'s translation of each message it has (the programme's catalogue first).
+
+    >>> translations("uk")["Casualties"]
+    'Жертви'
+    >>> translations("km")
+    {}
+    """
+    from babel.messages.pofile import read_po
+
+    path = _po(lang, os.environ.get("REMNANT_LOCALE_DIR", ""))
+    if path is None:
+        return {}
+    with path.open("rb") as f:
+        return {
+            m.id: m.string
+            for m in read_po(f)
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
+        }
+
+
+def write_catalogue(
+    folder: str | Path, lang: str, messages: dict[str, str], reviewed: str | None = None
+) -> Path:
+    """Save ``messages`` as ``folder/LANG/LC_MESSAGES/remnant.po`` (a ``REMNANT_LOCALE_DIR``).
+
+    Unless ``reviewed`` names who reviewed it ("name, date"), its first line says DRAFT.
+
+    >>> import tempfile
+    >>> path = write_catalogue(tempfile.mkdtemp(), "km", {"Casualties": "ជនរងគ្រោះ"})
+    >>> path.read_text("utf-8").splitlines()[0]
+    '# DRAFT: translated in a sheet, needs review by a native speaker (km).'
+    """
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    head = (
+        f"# Reviewed by {reviewed}."
+        if reviewed
+        else f"# DRAFT: translated in a sheet, needs review by a native speaker ({lang})."
+    )
+    catalogue = Catalog(
+        locale=lang,
+        domain=DOMAIN,
+        project="remnant",
+        header_comment=f"{head}\n# remnant's messages, REMNANT_LOCALE_DIR (docs/languages.md).\n#",
+        last_translator=reviewed or "translated in a sheet, not reviewed",
+        fuzzy=False,
+    )
+    for message, text in messages.items():
+        catalogue.add(message, text)
+    path = Path(folder) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, catalogue, width=88, sort_output=True)
+    return path
 
 
 def _base(tag: str) -> str:

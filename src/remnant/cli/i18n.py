@@ -16,7 +16,7 @@ labels_option = click.option(
 
 @click.group()
 def i18n() -> None:
-    """Translations of remnant's field and value labels (docs/forms.md)."""
+    """Translations of remnant's labels and messages (docs/languages.md, docs/forms.md)."""
 
 
 @i18n.command("export")
@@ -30,7 +30,7 @@ def i18n() -> None:
 @labels_option
 @overwrite_option
 def export(lang, out, labels, overwrite) -> None:
-    """Write LANG's labels (e.g. uk, ar, km) as a sheet a translator fills in."""
+    """Write LANG's labels and messages (e.g. uk, ar, km) as a sheet a translator fills in."""
     from remnant.labels import load
     from remnant.labels_sheet import export_sheet
     from remnant.outputs import refuse_existing
@@ -46,7 +46,16 @@ def export(lang, out, labels, overwrite) -> None:
     "--out",
     required=True,
     type=click.Path(dir_okay=False),
-    help="The labels file to write (.toml), for remnant forms --labels.",
+    help="The labels file to write (.toml), for remnant forms --labels; put it in the "
+    "folder REMNANT_LOCALE_DIR names and the report and dashboard use it too.",
+)
+@click.option(
+    "--messages",
+    "messages_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where to write the sheet's messages as a gettext catalogue "
+    "(FOLDER/LANG/LC_MESSAGES/remnant.po): the folder REMNANT_LOCALE_DIR names.",
 )
 @click.option("--lang", default=None, help="The sheet's language (checked against its column).")
 @click.option(
@@ -57,16 +66,36 @@ def export(lang, out, labels, overwrite) -> None:
 )
 @labels_option
 @overwrite_option
-def import_(sheet, out, lang, reviewed, labels, overwrite) -> None:
-    """Read a filled SHEET back as a labels file (written only if every row is right)."""
+def import_(sheet, out, messages_dir, lang, reviewed, labels, overwrite) -> None:
+    """Read a filled SHEET back as a labels file and a catalogue of its messages.
+
+    Nothing is written unless every row is right.
+    """
+    from pathlib import Path
+
+    from remnant.errors import InputError
     from remnant.labels import load
     from remnant.labels_sheet import read_sheet, write_labels
     from remnant.outputs import refuse_existing
+    from remnant.translate import translations, write_catalogue
 
     refuse_existing(out, overwrite=overwrite)
-    theirs = read_sheet(sheet, load(labels), lang=lang, reviewed=reviewed)
-    write_labels(out, theirs)
+    theirs, messages = read_sheet(sheet, load(labels), lang=lang, reviewed=reviewed)
     ((code, parts),) = theirs.items()
+    changed = {k for k, v in messages.items() if translations(code).get(k) != v}
+    if changed and messages_dir is None:  # the translator's work would be lost
+        raise InputError(
+            f"the sheet changes {len(changed)} messages of the report and dashboard: "
+            "give --messages FOLDER to keep them (nothing written)"
+        )
+    if messages_dir is not None:
+        refuse_existing(
+            Path(messages_dir) / code / "LC_MESSAGES" / "remnant.po", overwrite=overwrite
+        )
+    write_labels(out, theirs)
+    if messages_dir is not None:
+        path = write_catalogue(messages_dir, code, messages, reviewed)
+        click.echo(f"{len(messages)} {code} messages written to {path}")
     n = sum(
         len(entries)
         for part, groups in parts.items()
