@@ -30,6 +30,7 @@ from scipy import special
 
 from remnant.catalogue import default_catalogue, default_survey
 from remnant.grid import equal_area_crs
+from remnant.hazard.footprint import scatter_duds
 from remnant.mapping import fit_frames, inputs_of
 
 __all__ = ["Regime", "coverage", "simulate"]
@@ -104,19 +105,21 @@ def simulate(regime: Regime, seed: int):
     carriers = rng.integers(regime.carriers[0], regime.carriers[1] + 1, s)
     rate = rng.beta(regime.mu * regime.kappa, (1 - regime.mu) * regime.kappa, s)
     centres = reported + rng.normal(0, sigma_loc, (s, 2))
-    duds, owner = [], []
-    sd = np.array([entry.footprint_length_m, entry.footprint_width_m]) / 4  # along, across
     heading = rng.uniform(0, np.pi, s)  # each strike's line of flight, not recorded
-    for i in range(s):
-        aims = centres[i] + (rng.normal(0, spread, (carriers[i], 2)) if carriers[i] > 1 else 0)
-        turn = np.array(
-            [[np.sin(heading[i]), np.cos(heading[i])], [np.cos(heading[i]), -np.sin(heading[i])]]
-        )
-        for aim in np.atleast_2d(aims):
-            n = rng.binomial(entry.submunitions_per_carrier, rate[i])
-            duds.append(aim + (rng.normal(0, 1, (n, 2)) * sd) @ turn)
-            owner += [i] * n
-    where = np.concatenate(duds) if duds else np.zeros((0, 2))
+    each = np.ones(s)
+    x, y, _strike = scatter_duds(
+        rng,
+        centres[:, 0],
+        centres[:, 1],
+        carriers,
+        each * entry.submunitions_per_carrier,
+        rate,
+        each * spread,
+        each * (entry.footprint_length_m / 4) ** 2,
+        each * (entry.footprint_width_m / 4) ** 2,
+        heading,
+    )
+    where = np.column_stack([x, y])
     reach = np.sqrt(one**2 + spread**2 + sigma_loc**2)
     if regime.coverage == "full":
         half = np.full(s, 3.5 * reach)

@@ -33,6 +33,7 @@ from remnant.demo import (
     USER,
 )
 from remnant.grid import equal_area_crs
+from remnant.hazard.footprint import scatter_duds
 from remnant.io import import_records
 from remnant.store import create_store
 from remnant.workflow import polygonal
@@ -155,34 +156,28 @@ def national_scenario(seed: int = 11, n_strikes: int = 50_000) -> dict[str, gpd.
 def _duds(rng, x, y, types, carriers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each strike's duds lie (x, y) and their munition, carrier by carrier.
 
-    A strike's rate is drawn around its type's (Beta, concentration ``TRUE_CONCENTRATION``);
-    a carrier's aim point from the strike's centre with the carrier spread (for more than
-    one carrier); its duds from the footprint (σ = length/4 along a random line of
-    flight, width/4 across).
+    A strike's rate is drawn around its type's (Beta, concentration ``TRUE_CONCENTRATION``),
+    its line of flight uniformly; its duds fall as :func:`scatter_duds` has them (the
+    footprint's σ length/4 along, width/4 across).
     """
     catalogue, spread = default_catalogue(), default_survey().carrier_spread_m
     entries = [catalogue[t] for t in types]
     mean = np.array([TRUE_DUD_RATES[t] for t in types])
     rate = rng.beta(mean * TRUE_CONCENTRATION, (1 - mean) * TRUE_CONCENTRATION)
-    heading = np.radians(rng.uniform(0, 180, len(types)))
-    owner = np.repeat(np.arange(len(types)), carriers)  # one row per carrier
-    sd = np.array([spread[m.delivery] for m in entries])[owner] * (carriers[owner] > 1)
-    aim_x = x[owner] + rng.normal(0, 1, len(owner)) * sd
-    aim_y = y[owner] + rng.normal(0, 1, len(owner)) * sd
-    per_carrier = np.array([m.submunitions_per_carrier for m in entries])[owner]
-    n = rng.binomial(per_carrier, rate[owner])
-    carrier = np.repeat(np.arange(len(owner)), n)
-    strike = owner[carrier]
-    length = np.array([m.footprint_length_m for m in entries])[strike] / 4
-    width = np.array([m.footprint_width_m for m in entries])[strike] / 4
-    along = rng.normal(0, 1, len(carrier)) * length
-    across = rng.normal(0, 1, len(carrier)) * width
-    s, c = np.sin(heading[strike]), np.cos(heading[strike])
-    return (
-        aim_x[carrier] + along * s + across * c,
-        aim_y[carrier] + along * c - across * s,
-        types[strike],
+    heading = rng.uniform(0, np.pi, len(types))
+    dud_x, dud_y, strike = scatter_duds(
+        rng,
+        x,
+        y,
+        carriers,
+        np.array([m.submunitions_per_carrier for m in entries]),
+        rate,
+        np.array([spread[m.delivery] for m in entries]),
+        (np.array([m.footprint_length_m for m in entries]) / 4) ** 2,
+        (np.array([m.footprint_width_m for m in entries]) / 4) ** 2,
+        heading,
     )
+    return dud_x, dud_y, types[strike]
 
 
 def _found(rng, activities: gpd.GeoDataFrame, duds) -> gpd.GeoDataFrame:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from remnant.hazard.footprint import carrier_covariance
+from remnant.hazard.footprint import scatter_duds
 from remnant.hazard.model import HazardMap, Prepared
 
 __all__ = ["area_bands", "search_draws"]
@@ -131,21 +131,9 @@ def _surviving_duds(hazard: HazardMap | Prepared, samples: int, seed: int, *, on
         theta = k.headings(rng)
         cx = k.x + rng.normal(0, 1, len(k.x)) * sigma_loc
         cy = k.y + rng.normal(0, 1, len(k.y)) * sigma_loc
-        # Carrier by carrier: an aim point (spread where there are several), its duds.
-        strike_of = np.repeat(np.arange(len(k.x)), n)
-        sd = spread[strike_of] * (n[strike_of] > 1)
-        aim_x = cx[strike_of] + rng.normal(0, 1, len(strike_of)) * sd
-        aim_y = cy[strike_of] + rng.normal(0, 1, len(strike_of)) * sd
-        duds = rng.binomial(k.per_carrier[strike_of].astype(np.int64), p[strike_of])
-        carrier = np.repeat(np.arange(len(strike_of)), duds)
-        owner = strike_of[carrier]
-        xx, xy, yy = carrier_covariance(k.along_var[owner], k.across_var[owner], theta[owner])
-        a = np.sqrt(xx)  # Cholesky factor of one carrier's footprint
-        b = np.divide(xy, a, out=np.zeros_like(xy), where=a > 0)
-        c = np.sqrt(np.maximum(yy - b * b, 0.0))
-        z1, z2 = rng.normal(size=(2, len(owner)))
-        x = aim_x[carrier] + a * z1
-        y = aim_y[carrier] + b * z1 + c * z2
+        x, y, owner = scatter_duds(
+            rng, cx, cy, n, k.per_carrier, p, spread, k.along_var, k.across_var, theta
+        )
         alive = np.ones(len(owner), bool)
         if act_tree is not None and len(owner):
             pts, acts = act_tree.query(shapely.points(x, y), predicate="within")

@@ -41,6 +41,39 @@ def carrier_covariance(along_var, across_var, theta):
     )
 
 
+def scatter_duds(rng, cx, cy, carriers, per_carrier, rate, spread_sd, along_var, across_var, theta):
+    """Where strikes' duds fall, carrier by carrier: the one rule every simulation follows.
+
+    Per strike (arrays of equal length): its centre ``cx``, ``cy``; ``carriers`` fired;
+    each carrier's ``per_carrier`` submunitions, of which a share ``rate`` fail; the
+    carriers' aim points spread ``spread_sd`` (per axis, metres) round the centre when
+    there are several; one carrier's footprint of variances ``along_var`` and
+    ``across_var`` along a line of flight ``theta`` (radians from north). A carrier's
+    duds lie together round its aim point (docs/hazard-model.md). Returns the duds' x,
+    y and the index of the strike each came from.
+
+    >>> rng = np.random.default_rng(1)
+    >>> one = np.ones(2)
+    >>> x, y, strike = scatter_duds(rng, np.array([0.0, 1e4]), np.zeros(2), np.array([1, 3]),
+    ...     np.array([100, 100]), np.array([0.1, 0.2]), 50 * one, 900 * one, 100 * one, 0 * one)
+    >>> np.bincount(strike).tolist(), bool(abs(x[strike == 1].mean() - 1e4) < 200)
+    ([10, 56], True)
+    """
+    strike_of = np.repeat(np.arange(len(cx)), carriers)  # one row per carrier
+    sd = spread_sd[strike_of] * (carriers[strike_of] > 1)
+    aim_x = cx[strike_of] + rng.normal(0, 1, len(strike_of)) * sd
+    aim_y = cy[strike_of] + rng.normal(0, 1, len(strike_of)) * sd
+    duds = rng.binomial(per_carrier[strike_of].astype(np.int64), rate[strike_of])
+    carrier = np.repeat(np.arange(len(strike_of)), duds)
+    owner = strike_of[carrier]
+    xx, xy, yy = carrier_covariance(along_var[owner], across_var[owner], theta[owner])
+    a = np.sqrt(xx)  # Cholesky factor of one carrier's footprint
+    b = np.divide(xy, a, out=np.zeros_like(xy), where=a > 0)
+    c = np.sqrt(np.maximum(yy - b * b, 0.0))
+    z1, z2 = rng.normal(size=(2, len(owner)))
+    return aim_x[carrier] + a * z1, aim_y[carrier] + b * z1 + c * z2, owner
+
+
 @dataclass
 class StrikeKernels:
     """Per strike (in the grid's CRS, metres): centre, covariance parts and expected items.
