@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -12,6 +13,10 @@ import pytest
 from helpers import PostgresCluster
 from programme import programme_records
 from remnant.store import create_store
+
+# The tests read remnant's English; a developer's locale must not change that (tests of
+# other languages ask for theirs).
+os.environ["REMNANT_LANG"] = "en"
 
 # Run by Debian's Python (PyQGIS), not collected: see test_store.py.
 collect_ignore = ["pyqgis_check.py"]

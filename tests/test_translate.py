@@ -20,7 +20,7 @@ from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
 import remnant
-from helpers import marked_messages, unmarked, write_pseudo_catalogue
+from helpers import marked_messages, unmarked, words, write_pseudo_catalogue
 from programme import HOSTILE
 from remnant.cli import main
 from remnant.labels import load
@@ -195,3 +195,126 @@ def test_pdf_in_arabic_and_ukrainian_embeds_its_fonts_and_renders(
     )
     pages = sorted(ARTIFACTS.glob(f"report-{lang}-*.png"))
     assert pages
+
+
+def _commands(group, path=()):
+    """Every command of the ``remnant`` tree with its path of names."""
+    import click
+
+    yield path, group
+    if isinstance(group, click.Group):
+        for name, command in group.commands.items():
+            yield from _commands(command, (*path, name))
+
+
+def test_every_command_help_and_option_help_is_in_the_template():
+    from remnant.cli import cli
+    from remnant.translate import template
+
+    marked = set(template())
+    for path, command in _commands(cli):
+        texts = [command.help.partition("\f")[0]] if command.help else []
+        texts += [p.help for p in command.params if getattr(p, "help", None)]
+        assert texts, path
+        for text in texts:
+            assert re.sub(r"\n\s+", "\n", text.strip()) in {
+                re.sub(r"\n\s+", "\n", m) for m in marked
+            }, (path, text)
+
+
+# Calls that show their string arguments to a user of the command line.
+SHOWN = {"echo", "print", "status", "add_task", "new_table", "add_row", "_print"}
+SHOWN |= {"UsageError", "ClickException", "BadParameter"}
+
+
+def _worded(node) -> bool:
+    import ast
+
+    if isinstance(node, ast.Constant):
+        text = node.value if isinstance(node.value, str) else ""
+        return text != "remnant" and bool(re.search(r"[^\W\d_]{2}", text))  # its own name
+    if isinstance(node, ast.JoinedStr):
+        return any(_worded(v) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        return _worded(node.value)
+    if isinstance(node, ast.BinOp):
+        return _worded(node.left) or _worded(node.right)
+    if isinstance(node, ast.IfExp):
+        return _worded(node.body) or _worded(node.orelse)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return any(_worded(e) for e in node.elts)
+    return False
+
+
+def test_the_command_line_shows_no_unmarked_words():
+    """Each string the CLI prints, raises or heads a table with goes through ``_``/``N_``."""
+    import ast
+
+    found = []
+    for path in sorted((SRC / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            named = None
+            if isinstance(node, ast.Call):
+                f = node.func
+                named = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+            if named in SHOWN:
+                found += [f"{path.name}:{node.lineno}" for a in node.args if _worded(a)]
+            columns = (
+                isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "columns"
+            )
+            if columns and _worded(node.value):
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == []
+
+
+def test_the_worded_check_finds_an_unmarked_message():
+    import ast
+
+    shown = ast.parse('click.echo(f"wrote {n} files")').body[0].value.args[0]
+    marked = ast.parse('click.echo(_("wrote {n} files").format(n=n))').body[0].value.args[0]
+    assert _worded(shown)
+    assert not _worded(marked)
+
+
+def test_command_help_in_the_language_asked_for(capsys, monkeypatch):
+    assert main(["--lang", "uk", "hazard", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Використання:" in out
+    assert "Розмір комірки в метрах." in out
+    monkeypatch.setenv("REMNANT_LANG", "ar")
+    assert main(["init", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "إنشاء مخزن سجلات فارغ" in out
+    assert "الخيارات" in out
+
+
+def test_every_help_page_in_the_pseudo_language_is_bracketed(tmp_path, capsys, monkeypatch):
+    """Every sentence of every --help is a marked message: no word outside ⟦ ⟧ but names."""
+    from remnant.cli import cli
+
+    monkeypatch.setenv("REMNANT_LOCALE_DIR", str(write_pseudo_catalogue(tmp_path)))
+    for path, command in _commands(cli):
+        assert main(["--lang", "de", *path, "--help"]) == 0
+        text = capsys.readouterr().out
+        while re.search(r"⟦[^⟦⟧]*⟧", text):
+            text = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)
+        text = re.sub(r"⟦[^⟦⟧\n]*$", " ", text, flags=re.M)  # a help cut short in a list
+        text = re.sub(r"[{\[][\w|\s-]*[}\]]", " ", text)  # a list of choices, maybe wrapped
+        names = {w for p in command.params for o in [*p.opts, p.name or ""] for w in words(o)}
+        names |= {w for p in command.params for w in words(getattr(p, "metavar", "") or "")}
+        names |= words(" ".join(getattr(command, "commands", {}))) | words(" ".join(path))
+        names |= {"remnant", "OPTIONS", "COMMAND", "ARGS", "TEXT", "INTEGER", "FLOAT", "PATH"}
+        names |= {"FILENAME", "DIRECTORY", "FILE", "required", "default", "x", "range", "help"}
+        for p in command.params:
+            names |= words(" ".join(str(c) for c in getattr(p.type, "choices", ())))
+            names |= words(str(p.default)) if p.default is not None else set()
+        names |= {w.upper() for w in names}  # an argument's name, as the usage line writes it
+        assert words(text) - names == set(), path
+
+
+def test_an_unknown_language_is_one_clear_line(capsys, monkeypatch):
+    monkeypatch.setenv("REMNANT_LANG", "xx-nonsense")
+    assert main(["info", "--help"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error:")
+    assert err.count("\n") == 1

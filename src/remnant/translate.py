@@ -18,6 +18,7 @@ digits where the locale writes them (``ar-IQ``), Latin ones where it does not (`
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import functools
@@ -41,6 +42,7 @@ __all__ = [
     "day",
     "direction",
     "drafts",
+    "extract_help",
     "language",
     "negotiated",
     "number",
@@ -428,3 +430,39 @@ def _catalogue(lang: str, extra: str) -> gettext.NullTranslations:
     write_mo(compiled, catalogue)
     compiled.seek(0)
     return gettext.GNUTranslations(compiled)
+
+
+def extract_help(fileobj, keywords, comment_tags, options):
+    r"""Babel's Python extractor, and the help of click commands: docstrings, ``help=``.
+
+    click shows a command's docstring, cleaned and cut at a form feed, as its help, and
+    an option's ``help=``; ``babel.cfg`` names this function for ``cli/`` so that both
+    are in the catalogue without a mark (:mod:`remnant.cli.command` translates them).
+
+    >>> source = (
+    ...     b'@click.option("--out", help="To here.")\n@click.command()\n'
+    ...     b'def init(out):\n    "Create a store."\n    _("done")\n'
+    ... )
+    >>> [m[2] for m in extract_help(io.BytesIO(source), {"_": None}, [], {})]
+    ['done', 'Create a store.', 'To here.']
+    """
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    fileobj.seek(0)
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    for node in ast.walk(ast.parse(source)):
+        value = node.value if isinstance(node, ast.keyword) and node.arg == "help" else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            yield value.lineno, None, value.value, []
+        if isinstance(node, ast.FunctionDef) and any(map(_declares_command, node.decorator_list)):
+            doc = ast.get_docstring(node, clean=True)
+            if doc:
+                yield node.lineno, None, doc.partition("\f")[0], []
+
+
+def _declares_command(decorator) -> bool:
+    """Whether a decorator is ``command(…)``/``group(…)`` (``click.`` or a group's)."""
+    call = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = call.attr if isinstance(call, ast.Attribute) else getattr(call, "id", "")
+    return name in ("command", "group")

@@ -7,18 +7,36 @@ usage errors with exit code 2; nothing prints a traceback unless ``-v -v`` asks 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import sys
 
 import click
 
+from remnant.cli.command import group
 from remnant.errors import InvalidRecordsError, RemnantError
+from remnant.translate import _, chosen, language
 
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _speak(ctx: click.Context, _param: click.Parameter, tag: str | None) -> None:
+    """``--lang``: speak ``tag`` until the command is done (its help, too)."""
+    if tag:
+        ctx.with_resource(language(tag))
+
+
+@group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--lang",
+    metavar="LANG",
+    is_eager=True,
+    expose_value=False,
+    callback=_speak,
+    help="Speak this language (uk, lo, vi, ar, fr, es, en; default: REMNANT_LANG, else "
+    "the locale).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debugging).")
 @click.option("-q", "--quiet", count=True, help="Less log output.")
 @click.version_option(package_name="remnant")
@@ -127,27 +145,33 @@ def run() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 user error, 2 usage error)."""
-    try:
-        cli.main(args=argv, prog_name="remnant", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 1
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except InvalidRecordsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        click.echo(exc.report(), err=True)
-        return 1
-    except RemnantError as exc:
-        if logging.getLogger().isEnabledFor(logging.DEBUG):
-            raise
-        click.echo(f"error: {exc.render(flag(exc.option)) if exc.option else exc}", err=True)
-        return 1
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    return 0
+    """Run the command line; return the exit code (0 ok, 1 user error, 2 usage error).
+
+    It speaks the language ``REMNANT_LANG`` or the locale asks for, or ``--lang``.
+    """
+    with contextlib.ExitStack() as speaking:
+        try:
+            speaking.enter_context(language(chosen()))
+            cli.main(args=argv, prog_name="remnant", standalone_mode=False)
+        except click.exceptions.Abort:
+            click.echo(_("Aborted."), err=True)
+            return 1
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        except InvalidRecordsError as exc:
+            click.echo(_("error: {problem}").format(problem=exc), err=True)
+            click.echo(exc.report(), err=True)
+            return 1
+        except RemnantError as exc:
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            problem = exc.render(flag(exc.option)) if exc.option else exc
+            click.echo(_("error: {problem}").format(problem=problem), err=True)
+            return 1
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from remnant.cli.command import group
 from remnant.cli.options import overwrite_option, store_argument, user_option
 from remnant.cli.tables import new_table
 from remnant.entities import ENTITIES
+from remnant.translate import N_, _, number
 
 
-@click.group()
+@group()
 def attach() -> None:
     """Files kept with records: photos, sketch maps, certificates (docs/attachments.md)."""
 
@@ -48,7 +50,11 @@ def add(store, layer, record_id, files, kind, caption, user) -> None:
             kind=kind,
             caption=caption,
         )
-        click.echo(f"{att_id}: {path.name} with {layer}/{record_id}")
+        click.echo(
+            _("{att_id}: {name} with {layer}/{record_id}").format(
+                att_id=att_id, name=path.name, layer=layer, record_id=record_id
+            )
+        )
 
 
 @attach.command("list")
@@ -64,8 +70,8 @@ def list_(store, layer, record_id) -> None:
 
     kept = listing(open_store(store), layer, record_id)
     table = new_table(
-        "Attachments",
-        ["id", "record", "name", "kind", "type", "bytes", "sha256"],
+        _("Attachments"),
+        [N_("id"), N_("record"), N_("name"), N_("kind"), N_("type"), N_("bytes"), N_("sha256")],
         right=("bytes",),
         whole=("id",),
     )
@@ -80,7 +86,7 @@ def list_(store, layer, record_id) -> None:
             row.sha256[:16] + "…",
         )
     Console().print(table)
-    click.echo(f"{len(kept)} attachment(s)")
+    click.echo(_("{n} attachment(s)").format(n=len(kept)))
 
 
 @attach.command()
@@ -98,7 +104,11 @@ def get(store, att_id, out, overwrite) -> None:
     path = Path(out or meta["name"])
     refuse_existing(path, overwrite=overwrite)
     path.write_bytes(data)
-    click.echo(f"wrote {path} ({meta['size']:,} bytes, sha256 {meta['sha256']})")
+    click.echo(
+        _("wrote {path} ({size} bytes, sha256 {sha256})").format(
+            path=path, size=number(meta["size"]), sha256=meta["sha256"]
+        )
+    )
 
 
 @attach.command()
@@ -111,7 +121,11 @@ def remove(store, att_id, user) -> None:
     from remnant.store.attachments import remove as remove_file
 
     meta = remove_file(open_store(store), att_id, user=user or default_user())
-    click.echo(f"removed {meta['name']} from {meta['layer']}/{meta['record_id']}")
+    click.echo(
+        _("removed {name} from {layer}/{record_id}").format(
+            name=meta["name"], layer=meta["layer"], record_id=meta["record_id"]
+        )
+    )
 
 
 @attach.command("export")
@@ -124,7 +138,7 @@ def export_(store, folder, layer) -> None:
     from remnant.store.attachments import export_folder
 
     n = export_folder(open_store(store), folder, layer)
-    click.echo(f"wrote {n} attachment(s) to {folder}")
+    click.echo(_("wrote {n} attachment(s) to {folder}").format(n=n, folder=folder))
 
 
 @attach.command("import")
@@ -137,7 +151,11 @@ def import_(store, folder, user) -> None:
     from remnant.store.attachments import import_folder
 
     added, same = import_folder(open_store(store), folder, user=user or default_user())
-    click.echo(f"{folder}: {added} attachment(s) added, {same} already kept")
+    click.echo(
+        _("{folder}: {added} attachment(s) added, {same} already kept").format(
+            folder=folder, added=added, same=same
+        )
+    )
 
 
 COMMANDS = [attach]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from remnant.cli.command import command
 from remnant.cli.options import csv_option, overwrite_option, store_argument
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _, number, percent
 
 
-@click.command()
+@command()
 @store_argument
 @click.option(
     "--before",
@@ -39,25 +41,40 @@ def backtest(store, before, csv_path, png, cell, samples, overwrite) -> None:
     from remnant.store import open_store
 
     refuse_existing(csv_path, png, overwrite=overwrite)
-    with Console(stderr=True).status("making the map of the past and its predictions…"):
+    with Console(stderr=True).status(_("making the map of the past and its predictions…")):
         result = run(open_store(store), before, cell=cell, samples=samples)
     s = result.summary
     table = new_table(
-        f"back-test: map of what was known before {result.before}", ("measure", "value")
+        _("back-test: map of what was known before {before}").format(before=result.before),
+        (N_("measure"), N_("value")),
     )
     rows = [
-        ("searches after the date", f"{s['searches']}"),
-        ("items found (mapped types)", f"{s['found']} (all types: {s['items_later']})"),
+        (_("searches after the date"), number(s["searches"])),
         (
-            "items predicted (5-95 % band)",
-            f"{s['predicted']:.1f} ({s['predicted_p05']:.0f}-{s['predicted_p95']:.0f})",
+            _("items found (mapped types)"),
+            _("{found} (all types: {all})").format(
+                found=number(s["found"]), all=number(s["items_later"])
+            ),
         ),
-        ("finds within the 5-95 % band", f"{s['in_band']:.0%}"),
-        ("PIT coverage, 50 % interval", f"{s['coverage_50']:.0%} ± {s['coverage_50_se']:.0%}"),
-        ("PIT coverage, 90 % interval", f"{s['coverage_90']:.0%} ± {s['coverage_90_se']:.0%}"),
-        ("Spearman's rank correlation", _maybe(s["spearman"], "{:.2f}")),
         (
-            f"items found in the top {s['top_area_share']:.0%} of searched area",
+            _("items predicted (5-95 % band)"),
+            f"{number(s['predicted'], 1)} "
+            f"({number(s['predicted_p05'])}-{number(s['predicted_p95'])})",
+        ),
+        (_("finds within the 5-95 % band"), percent(s["in_band"])),
+        (
+            _("PIT coverage, 50 % interval"),
+            f"{percent(s['coverage_50'])} ± {percent(s['coverage_50_se'])}",
+        ),
+        (
+            _("PIT coverage, 90 % interval"),
+            f"{percent(s['coverage_90'])} ± {percent(s['coverage_90_se'])}",
+        ),
+        (_("Spearman's rank correlation"), _maybe(s["spearman"], "{:.2f}")),
+        (
+            _("items found in the top {share} of searched area").format(
+                share=percent(s["top_area_share"])
+            ),
             _maybe(s["top_share"], "{:.0%}"),
         ),
     ]

@@ -6,9 +6,11 @@ import click
 from rich.console import Console
 
 from remnant.catalogue import default_catalogue, lookup, parse_catalogue
+from remnant.cli.command import group
 from remnant.cli.options import user_option
 from remnant.cli.tables import new_table
 from remnant.errors import InputError
+from remnant.translate import N_, _
 
 store_option = click.option(
     "--store",
@@ -27,7 +29,7 @@ def _catalogue(store):
     return open_store(store).catalogue(), str(store)
 
 
-@click.group()
+@group()
 def catalogue() -> None:
     """The munition catalogue: submunitions per carrier, footprint, dud-rate prior, sources."""
 
@@ -37,8 +39,21 @@ def catalogue() -> None:
 def list_(store) -> None:
     """List the catalogue's entries."""
     entries, name = _catalogue(store)
-    columns = ("key", "name", "delivery", "per carrier", "footprint m", "prior mean", "prior 90 %")
-    t = new_table(f"munition catalogue ({name})", columns, right=columns[3:], whole={"key"})
+    columns = (
+        N_("key"),
+        N_("name"),
+        N_("delivery"),
+        N_("per carrier"),
+        N_("footprint m"),
+        N_("prior mean"),
+        N_("prior 90 %"),
+    )
+    t = new_table(
+        _("munition catalogue ({name})").format(name=name),
+        columns,
+        right=columns[3:],
+        whole={"key"},
+    )
     for m in entries.values():
         t.add_row(
             m.key,
@@ -59,7 +74,7 @@ def show(key: str, store) -> None:
     """Show one entry with the source of every figure."""
     m = lookup(_catalogue(store)[0], key)
     console = Console()
-    console.print(f"[bold]{m.key}[/bold]: {m.name}")
+    console.print(_("[bold]{key}[/bold]: {name}").format(key=m.key, name=m.name))
     rows = {
         "submunition": m.submunition,
         "carrier": m.carrier,
@@ -75,7 +90,7 @@ def show(key: str, store) -> None:
     }
     for name, value in rows.items():
         console.print(f"  {name}: {value}", markup=False)
-    console.print("  sources:")
+    console.print("  " + _("sources:"))
     for name, source in m.sources.items():
         console.print(f"    {name}: {source}", markup=False)
 

@@ -7,14 +7,16 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from remnant.cli.command import command
 from remnant.cli.dudrate import show
 from remnant.cli.hazard import summary
 from remnant.cli.options import overwrite_option
 from remnant.cli.plan import show as show_plan
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _, number
 
 
-@click.command()
+@command()
 @click.argument("folder", type=click.Path(file_okay=False), default="demo")
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic scenario.")
 @click.option(
@@ -47,12 +49,18 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
         return
 
     console = Console()
-    with console.status("building the synthetic scenario, fitting dud rates, mapping…"):
+    with console.status(_("building the synthetic scenario, fitting dud rates, mapping…")):
         result = build_demo(folder, seed=seed, overwrite=overwrite)
     scenario, counts = result["scenario"], result["counts"]
-    console.print(f"[bold]SYNTHETIC demo[/bold] (seed {seed}) in {Path(folder).resolve()}")
+    console.print(
+        _("[bold]SYNTHETIC demo[/bold] (seed {seed}) in {folder}").format(
+            seed=seed, folder=Path(folder).resolve()
+        )
+    )
     table = new_table(
-        "records in remnant.gpkg (all synthetic)", ("layer", "records"), right={"records"}
+        _("records in remnant.gpkg (all synthetic)"),
+        (N_("layer"), N_("records")),
+        right={"records"},
     )
     for layer, n in counts.items():
         table.add_row(layer, str(n))
@@ -60,8 +68,16 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
     truth = scenario.truth
     by_type = scenario.strikes["munition"].value_counts()
     found = scenario.items["munition"].value_counts()
-    columns = ("munition", "strikes", "duds (hidden)", "found", "true dud rate (hidden)")
-    table = new_table("strikes by type, with the hidden true dud rates", columns, right=columns[1:])
+    columns = (
+        N_("munition"),
+        N_("strikes"),
+        N_("duds (hidden)"),
+        N_("found"),
+        N_("true dud rate (hidden)"),
+    )
+    table = new_table(
+        _("strikes by type, with the hidden true dud rates"), columns, right=columns[1:]
+    )
     for key, rate in truth["true_dud_rates"].items():
         table.add_row(
             key,
@@ -75,28 +91,44 @@ def demo(folder: str, seed: int, scale: str, scheduler: str | None, overwrite: b
     hazard_map, hazard_table, rates = result["hazard"]
     summary(hazard_map, hazard_table, rates, Path(folder) / "hazard.tif")
     console.print(
-        f"hidden truth (synthetic): {truth['duds_total'] - truth['duds_found']:,} duds remain; "
-        f"the map expects {hazard_map.remaining:,.0f} "
-        "from the field dud rates fitted to what clearance found"
+        _(
+            "hidden truth (synthetic): {left} duds remain; the map expects {remaining} from "
+            "the field dud rates fitted to what clearance found"
+        ).format(
+            left=number(truth["duds_total"] - truth["duds_found"]),
+            remaining=number(hazard_map.remaining),
+        )
     )
     released = scenario.activities.groupby("outcome").size().to_dict()
     console.print(
-        f"hazard areas: {(scenario.hazard_areas['kind'] == 'CHA').sum()} CHA, "
-        f"{(scenario.hazard_areas['kind'] == 'SHA').sum()} SHA; activities by outcome: {released}; "
-        f"duds found {truth['duds_found']} of {truth['duds_total']}"
+        _(
+            "hazard areas: {cha} CHA, {sha} SHA; activities by outcome: {released}; "
+            "duds found {duds_found} of {duds_total}"
+        ).format(
+            cha=(scenario.hazard_areas["kind"] == "CHA").sum(),
+            sha=(scenario.hazard_areas["kind"] == "SHA").sum(),
+            released=released,
+            duds_found=truth["duds_found"],
+            duds_total=truth["duds_total"],
+        )
     )
-    console.print(f"back-test (demo/backtest.png): {result['backtest']}")
+    console.print(
+        _("back-test (demo/backtest.png): {backtest}").format(backtest=result["backtest"])
+    )
     inferred = result["inferred"]
     console.print(
-        f"strikes left out of the records (truth.json: held_back_strikes): "
-        f"{', '.join(truth['held_back_strikes'])}; infer-strikes: {inferred}, "
-        "waiting for review (remnant review list demo/remnant.gpkg)"
+        _(
+            "strikes left out of the records (truth.json: held_back_strikes): {strikes}; "
+            "infer-strikes: {inferred}, waiting for review (remnant review list demo/remnant.gpkg)"
+        ).format(strikes=", ".join(truth["held_back_strikes"]), inferred=inferred)
     )
-    console.print("[bold]plan[/bold] for 4 teams over a year (demo/plan/):")
+    console.print(_("[bold]plan[/bold] for 4 teams over a year (demo/plan/):"))
     show_plan(result["plan"])
     console.print(
-        f"report: {Path(folder) / 'report.html'} and report.pdf; in Ukrainian report.uk.html, "
-        "in Arabic report.ar.html and report.ar.pdf (machine-drafted translations)"
+        _(
+            "report: {report} and report.pdf; in Ukrainian report.uk.html, in Arabic "
+            "report.ar.html and report.ar.pdf (machine-drafted translations)"
+        ).format(report=Path(folder) / "report.html")
     )
 
 
@@ -108,13 +140,15 @@ def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
     from remnant.national import BACKTEST_BEFORE, build_national
 
     console = Console()
-    with console.status("building the synthetic national scenario…"):
+    with console.status(_("building the synthetic national scenario…")):
         store = build_national(folder, overwrite=overwrite)
     console.print(
-        f"[bold]SYNTHETIC national scenario[/bold] in {folder.resolve()}: {store.counts()}"
+        _("[bold]SYNTHETIC national scenario[/bold] in {folder}: {counts}").format(
+            folder=folder.resolve(), counts=store.counts()
+        )
     )
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        tiles = bar.add_task("hazard map tiles (100 m)", total=None)
+        tiles = bar.add_task(_("hazard map tiles (100 m)"), total=None)
         hazard_map, table, rates = write_hazard(
             store,
             100.0,
@@ -126,7 +160,7 @@ def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
             tile_progress=lambda n, total: bar.update(tiles, completed=n, total=total),
         )
     summary(hazard_map, table, rates, folder / "national.tif")
-    with console.status("back-testing the map on the later searches…"):
+    with console.status(_("back-testing the map on the later searches…")):
         past = backtest(store, BACKTEST_BEFORE, cell=100.0, samples=200)
         past.searches.to_csv(folder / "backtest.csv", index=False)
         calibration_plot(
@@ -135,7 +169,9 @@ def _national(folder: Path, scheduler: str | None, overwrite: bool) -> None:
             title=f"SYNTHETIC national: map of {BACKTEST_BEFORE}, "
             f"{len(past.searches)} later searches",
         )
-    console.print(f"back-test ({folder / 'backtest.png'}): {past}")
+    console.print(
+        _("back-test ({figure}): {past}").format(figure=folder / "backtest.png", past=past)
+    )
 
 
 COMMANDS = [demo]

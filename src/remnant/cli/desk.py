@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import command
 from remnant.cli.options import store_argument, user_option
+from remnant.translate import _
 
 
-@click.command()
+@command()
 @store_argument
 @click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
 @click.option(
@@ -59,15 +61,30 @@ def desk(store, reports, lang, published, source, user) -> None:
     waiting, problems = propose(opened, found, user=user or default_user())
     for layer, ids in waiting.items():
         for record_id in ids:
-            click.echo(f"{layer} {record_id}: waiting for review")
+            click.echo(
+                _("{layer} {record_id}: waiting for review").format(
+                    layer=layer, record_id=record_id
+                )
+            )
     for problem in problems:
-        click.echo(f"not queued: {problem}", err=True)
+        click.echo(_("not queued: {problem}").format(problem=problem), err=True)
     for e in found.unplaced:
-        click.echo(f'no known place for a {e.kind} in {e.files[0]}: "{e.quotes[0][:120]}"')
+        click.echo(
+            _('no known place for a {kind} in {file}: "{quote}"').format(
+                kind=e.kind, file=e.files[0], quote=e.quotes[0][:120]
+            )
+        )
     queued = sum(len(ids) for ids in waiting.values())
     click.echo(
-        f"{found.reports} report(s): {len(found.events)} event(s), {queued} new candidate(s) "
-        f"for review, {len(found.unplaced)} without a known place"
+        _(
+            "{reports} report(s): {events} event(s), {queued} new candidate(s) for review, "
+            "{unplaced} without a known place"
+        ).format(
+            reports=found.reports,
+            events=len(found.events),
+            queued=queued,
+            unplaced=len(found.unplaced),
+        )
     )
 
 

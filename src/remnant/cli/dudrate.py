@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from remnant.cli.command import command
 from remnant.cli.options import csv_option, overwrite_option, store_argument
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _, number, percent
 
 
-@click.command()
+@command()
 @store_argument
 @csv_option
 @click.option(
@@ -33,7 +35,7 @@ def dudrate(store: str, csv_path: str | None, png: str | None, overwrite: bool) 
 
     refuse_existing(csv_path, png, overwrite=overwrite)
     opened = open_store(store)
-    with Console(stderr=True).status("fitting field dud rates…"):
+    with Console(stderr=True).status(_("fitting field dud rates…")):
         fit = fit_store(opened)
     show(fit, opened.catalogue())
     if csv_path:
@@ -45,42 +47,48 @@ def dudrate(store: str, csv_path: str | None, png: str | None, overwrite: bool) 
 def show(fit, catalogue, truth=None) -> None:
     """Print the estimates per type beside the catalogue's ranges (and a hidden truth)."""
     columns = [
-        "type",
-        "strikes",
-        "fired",
-        "found",
-        "estimate",
-        "90 % interval",
-        "κ",
-        "test/claimed",
-        "field reports",
+        N_("type"),
+        N_("strikes"),
+        N_("fired"),
+        N_("found"),
+        N_("estimate"),
+        N_("90 % interval"),
+        N_("κ"),
+        N_("test/claimed"),
+        N_("field reports"),
     ]
     if truth:
-        columns.append("hidden truth")
+        columns.append(N_("hidden truth"))
     table = new_table(
-        "field dud rates (posterior mean, 90 % credible interval)", columns, right=columns[1:]
+        _("field dud rates (posterior mean, 90 % credible interval)"), columns, right=columns[1:]
     )
     for kind, e in fit.estimates.items():
         m = catalogue[kind]
         row = [
             kind,
             str(e.strikes),
-            f"{e.fired:,.0f}",
-            f"{e.found:,.0f}",
-            f"{e.mean:.1%}" if e.data else f"prior {e.mean:.1%}",
-            f"{e.lo90:.1%}–{e.hi90:.1%}",
-            f"{e.kappa:.0f}" if e.data else "—",
+            number(e.fired),
+            number(e.found),
+            percent(e.mean, 1) if e.data else _("prior {mean}").format(mean=percent(e.mean, 1)),
+            f"{percent(e.lo90, 1)}–{percent(e.hi90, 1)}",
+            number(e.kappa) if e.data else "—",
             _range(m.test_rate),
             _range(m.field_rate),
         ]
         if truth:
-            row.append(f"{truth[kind]:.1%}" if kind in truth else "")
+            row.append(percent(truth[kind], 1) if kind in truth else "")
         table.add_row(*row)
     Console().print(table)
     if any(not e.data for e in fit.estimates.values()):
-        Console().print("types marked 'prior' have no clearance data: the catalogue prior is kept")
+        Console().print(
+            _("types marked 'prior' have no clearance data: the catalogue prior is kept")
+        )
     if fit.unattributed:
-        Console().print(f"{fit.unattributed} found item(s) matched no strike of their type")
+        Console().print(
+            _("{unattributed} found item(s) matched no strike of their type").format(
+                unattributed=fit.unattributed
+            )
+        )
 
 
 def _range(r) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import group
 from remnant.cli.options import store_argument, user_option
+from remnant.translate import _
 
 
-@click.group()
+@group()
 def evidence() -> None:
     """Evidence points and the confirmed areas they give (CMRS boxes, docs/evidence.md)."""
 
@@ -27,11 +29,11 @@ def area(store, user) -> None:
     opened = open_store(store)
     proposals = new_areas(opened.read("evidence"), opened.read("hazard_areas"))
     if proposals.empty:
-        click.echo("every piece of direct evidence lies in a confirmed area")
+        click.echo(_("every piece of direct evidence lies in a confirmed area"))
         return
     waiting = opened.propose("hazard_areas", "insert", user=user, offered=proposals)
     for record_id, why in zip(waiting, proposals["evidence"], strict=True):
-        click.echo(f"{record_id}: CHA proposed from {why}")
+        click.echo(_("{record_id}: CHA proposed from {why}").format(record_id=record_id, why=why))
 
 
 @evidence.command()
@@ -49,7 +51,7 @@ def check(store) -> None:
     found = unexplained(opened.read("evidence"), opened.read("hazard_areas"), finds=finds)
     for line in found:
         click.echo(line)
-    click.echo(f"{len(found)} finding(s)")
+    click.echo(_("{n} finding(s)").format(n=len(found)))
 
 
 COMMANDS = [evidence]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import command
 from remnant.cli.options import overwrite_option, store_argument
 from remnant.entities import ENTITIES
+from remnant.translate import _
 
 
-@click.command()
+@command()
 @store_argument
 @click.option("--layer", "-l", type=click.Choice(list(ENTITIES)), required=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="The .xlsx.")
@@ -43,13 +45,19 @@ def forms(store, layer, out, languages, labels, overwrite) -> None:
     catalogue = {k: m.name for k, m in open_store(store).catalogue().items()}
     codes = tuple(c.strip() for c in languages.split(",") if c.strip())
     write_form(out, layer, languages=codes, munitions=catalogue, labels=labels)
-    click.echo(f"wrote {out}: the {layer} form in {', '.join(codes)}")
+    click.echo(
+        _("wrote {out}: the {layer} form in {languages}").format(
+            out=out, layer=layer, languages=", ".join(codes)
+        )
+    )
     drafts = labels_file.drafts(labels_file.load(labels))
     for code in codes:
         if code in drafts:
             click.echo(
-                f"warning: the {code} labels are a draft ({drafts[code]}); have them read "
-                "before the form goes to the field (docs/forms.md)",
+                _(
+                    "warning: the {code} labels are a draft ({draft}); have them read before the "
+                    "form goes to the field (docs/forms.md)"
+                ).format(code=code, draft=drafts[code]),
                 err=True,
             )
 

@@ -6,11 +6,13 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from remnant.cli.command import command
 from remnant.cli.options import overwrite_option, store_argument, user_option
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _, number
 
 
-@click.command()
+@command()
 @store_argument
 @click.option("--cell", type=float, required=True, metavar="METRES", help="Cell size in metres.")
 @click.option(
@@ -76,8 +78,8 @@ def hazard(
 
     opened = open_store(store)
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        tiles = bar.add_task("tiles", total=None)
-        draws = bar.add_task("Monte Carlo draws", total=samples or None)
+        tiles = bar.add_task(_("tiles"), total=None)
+        draws = bar.add_task(_("Monte Carlo draws"), total=samples or None)
         hazard_map, table, rates = write_hazard(
             opened,
             cell,
@@ -101,27 +103,35 @@ def summary(hazard_map, table, rates, out) -> None:
     """Print what the map holds: the rates used, where the expected total went, the top areas."""
     console = Console()
     g = hazard_map.grid
-    console.print(f"wrote {out}: {g.height:,} × {g.width:,} cells of {g.cell:g} m")
-    t = new_table("dud rates used", ("munition", "mean", "source"), right={"mean"})
+    console.print(
+        _("wrote {out}: {height} × {width} cells of {cell:g} m").format(
+            out=out, height=number(g.height), width=number(g.width), cell=g.cell
+        )
+    )
+    t = new_table(_("dud rates used"), (N_("munition"), N_("mean"), N_("source")), right={"mean"})
     for key, r in rates.items():
         t.add_row(key, f"{r['mean']:.1%}", r["source"])
     console.print(t)
     remaining = hazard_map.remaining
     console.print(
-        f"expected unexploded submunitions remaining on the grid: {remaining:,.0f} "
-        f"(lost beyond kernel truncation {hazard_map.truncated:.3g}, off the grid "
-        f"{hazard_map.outside:.3g})"
+        _(
+            "expected unexploded submunitions remaining on the grid: {remaining} (lost beyond "
+            "kernel truncation {truncated:.3g}, off the grid {outside:.3g})"
+        ).format(
+            remaining=number(remaining), truncated=hazard_map.truncated, outside=hazard_map.outside
+        )
     )
     if table.empty:
-        console.print("the store has no hazard areas: no per-area sums")
+        console.print(_("the store has no hazard areas: no per-area sums"))
         return
     top = table.sort_values("expected", ascending=False).head(5)
     console.print(
-        "hazard areas with most items expected: "
-        + ", ".join(
-            f"{r.hazard_area} {r.expected:,.0f}"
-            + (f" (90 %: {r.p05:,.0f}–{r.p95:,.0f})" if r.p05 == r.p05 else "")
-            for r in top.itertuples()
+        _("hazard areas with most items expected: {areas}").format(
+            areas=", ".join(
+                f"{r.hazard_area} {number(r.expected)}"
+                + (f" (90 %: {number(r.p05)}–{number(r.p95)})" if r.p05 == r.p05 else "")
+                for r in top.itertuples()
+            )
         )
     )
 

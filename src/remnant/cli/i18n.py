@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import group
 from remnant.cli.options import overwrite_option
+from remnant.translate import _
 
 labels_option = click.option(
     "--labels",
@@ -14,7 +16,7 @@ labels_option = click.option(
 )
 
 
-@click.group()
+@group()
 def i18n() -> None:
     """Translations of remnant's labels and messages (docs/languages.md, docs/forms.md)."""
 
@@ -37,7 +39,9 @@ def export(lang, out, labels, overwrite) -> None:
 
     refuse_existing(out, overwrite=overwrite)
     n = export_sheet(out, lang, load(labels))
-    click.echo(f"{n} labels written to {out}: fill in the {lang} column")
+    click.echo(
+        _("{n} labels written to {out}: fill in the {lang} column").format(n=n, out=out, lang=lang)
+    )
 
 
 @i18n.command("import")
@@ -95,15 +99,21 @@ def import_(sheet, out, messages_dir, lang, reviewed, labels, overwrite) -> None
     write_labels(out, theirs)
     if messages_dir is not None:
         path = write_catalogue(messages_dir, code, messages, reviewed)
-        click.echo(f"{len(messages)} {code} messages written to {path}")
+        click.echo(
+            _("{n} {code} messages written to {path}").format(n=len(messages), code=code, path=path)
+        )
     n = sum(
         len(entries)
         for part, groups in parts.items()
         if part != "meta"
         for entries in groups.values()
     )
-    state = "reviewed" if reviewed else "a draft"
-    click.echo(f"{n} {code} labels written to {out} ({state})")
+    state = _("reviewed") if reviewed else _("a draft")
+    click.echo(
+        _("{n} {code} labels written to {out} ({state})").format(
+            n=n, code=code, out=out, state=state
+        )
+    )
 
 
 COMMANDS = [i18n]

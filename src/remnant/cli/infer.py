@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from remnant.cli.command import command
 from remnant.cli.options import store_argument, user_option
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _
 
 
-@click.command("infer-strikes")
+@command("infer-strikes")
 @store_argument
 @click.option(
     "--min-items",
@@ -32,14 +34,23 @@ def infer_strikes(store, min_items, user) -> None:
     from remnant.strikes_from_finds import propose_strikes
 
     opened = open_store(store)
-    with Console(stderr=True).status("looking for finds no strike explains…"):
+    with Console(stderr=True).status(_("looking for finds no strike explains…")):
         found = infer(opened, min_items=min_items)
     click.echo(str(found))
     if found.frame.empty:
         return
     table = new_table(
-        "candidate strikes (pending review)",
-        ("id", "munition", "lon", "lat", "finds", "carriers", "azimuth", "accuracy m"),
+        _("candidate strikes (pending review)"),
+        (
+            N_("id"),
+            N_("munition"),
+            N_("lon"),
+            N_("lat"),
+            N_("finds"),
+            N_("carriers"),
+            N_("azimuth"),
+            N_("accuracy m"),
+        ),
     )
     for row in found.frame.itertuples():
         table.add_row(
@@ -54,7 +65,9 @@ def infer_strikes(store, min_items, user) -> None:
         )
     Console().print(table)
     waiting = propose_strikes(opened, found, user=user or default_user())
-    click.echo(f"{len(waiting)} waiting for review: remnant review list {store}")
+    click.echo(
+        _("{n} waiting for review: remnant review list {store}").format(n=len(waiting), store=store)
+    )
 
 
 COMMANDS = [infer_strikes]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from remnant.cli.command import command
 from remnant.cli.options import csv_option, overwrite_option, store_argument, user_option
 from remnant.cli.tables import new_table
 from remnant.entities import ENTITIES
+from remnant.labels import label, load
+from remnant.translate import _, current
 from remnant.units import in_area_unit
 
 _ACTIVITY = ENTITIES["activities"]
@@ -17,7 +20,7 @@ def _choices(name: str) -> tuple[str, ...]:
     return _ACTIVITY.field(name).choices or ()
 
 
-@click.command()
+@command()
 @store_argument
 @click.option("--type", "kind", required=True, type=click.Choice(_choices("type")))
 @click.option("--area", "hazard_area", default=None, metavar="ID", help="The hazard area's id.")
@@ -48,13 +51,18 @@ def activity(store, kind, hazard_area, outcome, wkt, crs, user, **fields) -> Non
     opened = open_store(store)
     report = import_fields(opened, "activities", values, wkt=wkt, crs=crs, user=user)
     written = report.written.inserted or report.written.unchanged
-    click.echo(f"recorded {written[0]}" + ("" if report.written.inserted else " (already there)"))
+    recorded = _("recorded {id}") if report.written.inserted else _("{id} was already recorded")
+    click.echo(recorded.format(id=written[0]))
     if hazard_area:
         area = opened.get("hazard_areas", hazard_area)
-        click.echo(f"{hazard_area} is now {area['kind']}, {area['status'].replace('_', ' ')}")
+        click.echo(
+            _("{hazard_area} is now {kind}, {status}").format(
+                hazard_area=hazard_area, kind=area["kind"], status=status(area["status"])
+            )
+        )
 
 
-@click.command("hand-over")
+@command("hand-over")
 @store_argument
 @click.argument("area_id", metavar="AREA")
 @user_option
@@ -66,7 +74,9 @@ def hand_over(store, area_id, user) -> None:
     area = opened.get("hazard_areas", area_id)
     if area["status"] != "closed":
         raise click.ClickException(
-            f"{area_id} is {area['status'].replace('_', ' ')}: only a closed area is handed over"
+            _("{area_id} is {status}: only a closed area is handed over").format(
+                area_id=area_id, status=status(area["status"])
+            )
         )
     opened.update(
         "hazard_areas",
@@ -75,10 +85,10 @@ def hand_over(store, area_id, user) -> None:
         user=user,
         expected_version=area["version"],
     )
-    click.echo(f"{area_id} handed over")
+    click.echo(_("{area_id} handed over").format(area_id=area_id))
 
 
-@click.command("release-stats")
+@command("release-stats")
 @store_argument
 @click.option("--year", type=int, default=None, help="Only activities ending in this year.")
 @click.option(
@@ -110,10 +120,11 @@ def release_stats(store, year, by, csv_path, overwrite) -> None:
     opened = open_store(store)
     table = release_statistics(opened, year=year, by=by)
     console = Console()
-    _print(console, f"land released by {by}" + (f", {year}" if year else ""), table)
-    _print(console, "items found and destroyed by type", items_by_type(opened, year=year))
-    _print(console, "productivity by method", productivity(opened, year=year))
-    _print(console, "hazard areas: what remains", by_kind(remaining(opened)))
+    title = _("land released by {by}, {year}") if year else _("land released by {by}")
+    _print(console, title.format(by=by, year=year), table)
+    _print(console, _("items found and destroyed by type"), items_by_type(opened, year=year))
+    _print(console, _("productivity by method"), productivity(opened, year=year))
+    _print(console, _("hazard areas: what remains"), by_kind(remaining(opened)))
     if csv_path:
         table.to_csv(csv_path, index=False)
 
@@ -129,6 +140,16 @@ def _print(console, title, frame) -> None:
 
 def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def status(value: str) -> str:
+    """A hazard area's status in words, in the language spoken, to stand in a sentence.
+
+    >>> status("worked_on")
+    'worked on'
+    """
+    text = label(load(), "choices", "status", value, current())
+    return text[:1].lower() + text[1:]
 
 
 COMMANDS = [activity, hand_over, release_stats]

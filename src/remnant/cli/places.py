@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from remnant.cli.command import group
 from remnant.cli.options import store_argument, user_option
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _
 
 
-@click.group()
+@group()
 def admin() -> None:
     """Administrative units (provinces, districts, communes) and what they hold."""
 
@@ -38,7 +40,7 @@ def import_(store, file, level, code_field, name_field, parent_field, layer, no_
     opened = open_store(store)
     units = read_units(file, code=code_field, name=name_field, parent=parent_field, layer=layer)
     n = opened.set_admin_units(level, units, source=Path(file).name, user=user)
-    click.echo(f"{file}: {n} level-{level} units")
+    click.echo(_("{file}: {n} level-{level} units").format(file=file, n=n, level=level))
     if not no_refresh:
         _refreshed(opened, user)
 
@@ -55,7 +57,11 @@ def refresh(store, user) -> None:
 
 def _refreshed(store, user) -> None:
     for layer, summary in store.refresh_admin_units(user=user).items():
-        click.echo(f"{layer}: {len(summary.updated)} updated, {len(summary.unchanged)} unchanged")
+        click.echo(
+            _("{layer}: {updated} updated, {unchanged} unchanged").format(
+                layer=layer, updated=len(summary.updated), unchanged=len(summary.unchanged)
+            )
+        )
 
 
 @admin.command("list")
@@ -65,7 +71,9 @@ def list_(store) -> None:
     from remnant.store import open_store
 
     units = open_store(store).admin_units()
-    table = new_table("admin units", ("level", "code", "name", "parent"), whole={"code"})
+    table = new_table(
+        _("admin units"), (N_("level"), N_("code"), N_("name"), N_("parent")), whole={"code"}
+    )
     for row in units.itertuples():
         table.add_row(str(row.level), row.code, row.name or "", row.parent or "")
     Console().print(table)
@@ -80,13 +88,15 @@ def stats(store, level) -> None:
     from remnant.store import open_store
 
     frame = by_unit(open_store(store), level)
-    table = new_table(f"by level-{level} unit", tuple(frame.columns), whole={"unit"})
+    table = new_table(
+        _("by level-{level} unit").format(level=level), tuple(frame.columns), whole={"unit"}
+    )
     for row in frame.itertuples(index=False):
         table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else f"{v}" for v in row))
     Console().print(table)
 
 
-@click.group()
+@group()
 def places() -> None:
     """The gazetteer: towns and villages with their names in every script."""
 
@@ -124,7 +134,7 @@ def places_import(
             layer=layer,
         )
     n = open_store(store).add_places(frame, user=user)
-    click.echo(f"{n} places added")
+    click.echo(_("{n} places added").format(n=n))
 
 
 @places.command()
@@ -136,8 +146,17 @@ def find(store, query, limit) -> None:
     from remnant.store import open_store
 
     found = open_store(store).find_place(query, limit=limit)
-    columns = ("name", "matched", "score", "lon", "lat", "admin1", "admin2", "population")
-    table = new_table(f"places matching {query!r}", columns, whole={"name"})
+    columns = (
+        N_("name"),
+        N_("matched"),
+        N_("score"),
+        N_("lon"),
+        N_("lat"),
+        N_("admin1"),
+        N_("admin2"),
+        N_("population"),
+    )
+    table = new_table(_("places matching {query!r}").format(query=query), columns, whole={"name"})
     import pandas as pd
 
     def shown(value, fmt="{}") -> str:

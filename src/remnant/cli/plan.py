@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import command
 from remnant.cli.options import overwrite_option, store_argument
+from remnant.translate import _, number
 
 
 def _pairs(values, option: str) -> dict[str, float]:
     """``NAME=NUMBER`` options as a dict, every number positive."""
     out = {}
     for value in values:
-        key, _, number = value.partition("=")
+        key, _sep, amount = value.partition("=")
         try:
-            out[key.strip()] = float(number)
+            out[key.strip()] = float(amount)
         except ValueError:
             out[key.strip()] = float("nan")
         if not out[key.strip()] > 0:  # also refuses a missing or non-numeric value (NaN)
             raise click.BadParameter(
-                f"expected NAME=POSITIVE_NUMBER, got {value!r}", param_hint=option
+                _("expected NAME=POSITIVE_NUMBER, got {value!r}").format(value=value),
+                param_hint=option,
             )
     return out
 
@@ -27,25 +30,44 @@ def show(result) -> None:
     """Print what a plan used, its top priorities and what it buys against the baselines."""
     from remnant.priority import BASELINES
 
-    click.echo("exposure from: " + "; ".join(result.inputs))
+    click.echo(_("exposure from: {inputs}").format(inputs="; ".join(result.inputs)))
     top = result.priorities.head(10)
-    click.echo("highest priorities (harm averted per team-day):")
+    click.echo(_("highest priorities (harm averted per team-day):"))
     for row in top.itertuples():
         click.echo(
-            f"  {row.rank:>3}. {row.hazard_area}: {row.expected_items:,.1f} items expected on "
-            f"{row.remaining_m2 / 1e4:,.1f} ha, exposure {row.exposure:,.2f}, "
-            f"{row.team_days:,.1f} team-days by {row.method}, priority {row.priority:.3g}"
+            "  "
+            + _(
+                "{rank:>3}. {hazard_area}: {expected_items} items expected on "
+                "{hectares} ha, exposure {exposure}, {team_days} team-days by "
+                "{method}, priority {priority:.3g}"
+            ).format(
+                rank=row.rank,
+                hazard_area=row.hazard_area,
+                expected_items=number(row.expected_items, 1),
+                hectares=number(row.remaining_m2 / 10000.0, 1),
+                exposure=number(row.exposure, 2),
+                team_days=number(row.team_days, 1),
+                method=row.method,
+                priority=row.priority,
+            )
         )
     horizon = min(90.0, result.horizon)
     averted = result.averted(horizon)
-    click.echo(f"harm averted in the first {horizon:.0f} days (relative units):")
-    click.echo(f"  this plan {averted['plan']:,.3g}")
+    click.echo(
+        _("harm averted in the first {horizon:.0f} days (relative units):").format(horizon=horizon)
+    )
+    click.echo("  " + _("this plan {plan:,.3g}").format(plan=averted["plan"]))
     for name in BASELINES:
         times = f"{averted['plan'] / averted[name]:,.1f}×" if averted[name] > 0 else "∞×"
-        click.echo(f"  {name} {averted[name]:,.3g}: the plan averts {times} as much")
+        click.echo(
+            "  "
+            + _("{name} {value:,.3g}: the plan averts {times} as much").format(
+                name=name, value=averted[name], times=times
+            )
+        )
 
 
-@click.command()
+@command()
 @store_argument
 @click.option("--teams", type=click.IntRange(min=1), required=True, help="Teams to schedule.")
 @click.option("--days", type=float, default=365.0, show_default=True, help="Planning horizon.")
@@ -134,10 +156,10 @@ def plan(
             lon, lat = (float(v) for v in base.split(","))
         except ValueError:
             raise click.BadParameter(
-                f"expected LON,LAT, got {base!r}", param_hint="--base"
+                _("expected LON,LAT, got {base!r}").format(base=base), param_hint="--base"
             ) from None
         where = (lon, lat)
-    with Console(stderr=True).status("mapping the hazard, ranking the areas, scheduling…"):
+    with Console(stderr=True).status(_("mapping the hazard, ranking the areas, scheduling…")):
         result = write_plan(
             open_store(store),
             out,
@@ -154,7 +176,9 @@ def plan(
             max_part_days=max_part_days,
         )
     show(result)
-    click.echo(f"wrote {out}/priorities.csv, schedule.csv, by_unit.csv and plan.png")
+    click.echo(
+        _("wrote {out}/priorities.csv, schedule.csv, by_unit.csv and plan.png").format(out=out)
+    )
 
 
 COMMANDS = [plan]

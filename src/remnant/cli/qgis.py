@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import command
 from remnant.cli.options import overwrite_option, store_argument
+from remnant.translate import _
 
 
-@click.command()
+@command()
 @store_argument
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False), required=True, help="The .qgz (or .qgs)."
@@ -30,7 +32,7 @@ def qgis(store, out, hazard, overwrite) -> None:
     from remnant.qgisproject import write_project
 
     write_project(store, out, hazard=hazard, overwrite=overwrite)
-    click.echo(f"wrote {out}: open it in QGIS or QField")
+    click.echo(_("wrote {out}: open it in QGIS or QField").format(out=out))
 
 
 COMMANDS = [qgis]

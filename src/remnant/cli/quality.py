@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from remnant.cli.command import command
 from remnant.cli.options import overwrite_option
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _, number, percent
 
 
-@click.command("qa-plan")
+@command("qa-plan")
 @click.option(
     "--lot-area", type=float, required=True, metavar="M2", help="Area of the cleared lot, m²."
 )
@@ -83,9 +85,16 @@ def qa_plan(lot_area, sample_unit, confidence, tolerated, c, png, store, lot, ce
     approx = binomial_plan(lot_area, sample_unit, confidence, tolerated, c=c)
     console = Console()
     table = new_table(
-        f"lot of {exact.units:,} units of {sample_unit:g} m²; "
-        f"reject more than {tolerated} bad units at {confidence:.0%}",
-        ("plan", "inspect n units", "accept if bad ≤", "area inspected"),
+        _(
+            "lot of {units} units of {sample_unit:g} m²; reject more than {tolerated} bad "
+            "units at {confidence}"
+        ).format(
+            units=number(exact.units),
+            sample_unit=sample_unit,
+            tolerated=tolerated,
+            confidence=percent(confidence),
+        ),
+        (N_("plan"), N_("inspect n units"), N_("accept if bad ≤"), N_("area inspected")),
     )
     for plan in (exact, approx):
         table.add_row(plan.method, f"{plan.n:,}", str(plan.c), f"{plan.sampled_share:.1%}")
@@ -94,11 +103,20 @@ def qa_plan(lot_area, sample_unit, confidence, tolerated, c, png, store, lot, ce
         expected = _lot_expected_items(store, lot, cell)
         said = what_acceptance_says(exact, expected)
         console.print(
-            f"lot {lot}: the hazard model expects {expected:.3g} items left; P(any) "
-            f"{said['p_any_before']:.1%} before inspection, {said['p_any_after']:.1%} after an "
-            f"accepted sample (the plan accepts this lot with probability "
-            f"{said['p_accept']:.1%}); expected bad units {said['expected_bad_before']:.3g} → "
-            f"{said['expected_bad_after']:.3g}"
+            _(
+                "lot {lot}: the hazard model expects {expected:.3g} items left; P(any) "
+                "{p_any_before} before inspection, {p_any_after} after an accepted sample (the "
+                "plan accepts this lot with probability {p_accept}); expected bad units "
+                "{expected_bad_before:.3g} → {expected_bad_after:.3g}"
+            ).format(
+                lot=lot,
+                expected=expected,
+                p_any_before=percent(said["p_any_before"], 1),
+                p_any_after=percent(said["p_any_after"], 1),
+                p_accept=percent(said["p_accept"], 1),
+                expected_bad_before=said["expected_bad_before"],
+                expected_bad_after=said["expected_bad_after"],
+            )
         )
     if png:
         _draw(exact, approx, oc_curve, png)

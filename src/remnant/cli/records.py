@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from remnant.cli.command import command
 from remnant.cli.options import overwrite_option, store_argument, user_option
 from remnant.cli.tables import new_table
 from remnant.entities import ENTITIES
+from remnant.translate import N_, _
 
 
-@click.command()
+@command()
 @store_argument
 @overwrite_option
 def init(store: str, overwrite: bool) -> None:
@@ -21,10 +23,14 @@ def init(store: str, overwrite: bool) -> None:
     from remnant.store import create_store
 
     created = create_store(store, overwrite=overwrite)
-    click.echo(f"created {created.backend} (schema version {created.schema_version()})")
+    click.echo(
+        _("created {backend} (schema version {schema_version})").format(
+            backend=created.backend, schema_version=created.schema_version()
+        )
+    )
 
 
-@click.command()
+@command()
 @store_argument
 def info(store: str) -> None:
     """Show how many records of each kind STORE holds."""
@@ -32,13 +38,13 @@ def info(store: str) -> None:
 
     opened = open_store(store)
     title = f"{opened.backend} (schema version {opened.schema_version()})"
-    table = new_table(title, ("layer", "records"), right={"records"})
+    table = new_table(title, (N_("layer"), N_("records")), right={"records"})
     for layer, count in opened.counts().items():
         table.add_row(layer, f"{count:,}")
     Console().print(table)
 
 
-@click.command("import")
+@command("import")
 @store_argument
 @click.argument("file", type=click.Path())
 @click.option(
@@ -151,13 +157,13 @@ def import_(
             open_store(store), file, form, user=who, skip_invalid=skip_invalid, media=media
         )
         for problem in done.problems:
-            click.echo(f"refused: {problem}", err=True)
+            click.echo(_("refused: {problem}").format(problem=problem), err=True)
         for problem in done.photo_problems:
-            click.echo(f"warning: {problem}", err=True)
+            click.echo(_("warning: {problem}").format(problem=problem), err=True)
         click.echo(str(done))
         return
     if (layer is None) == (profile is None):
-        raise click.UsageError("give --layer, or --profile for a whole export")
+        raise click.UsageError(_("give --layer, or --profile for a whole export"))
     options = {
         "crs": crs,
         "mapping": io.parse_mapping(mapping),
@@ -170,7 +176,7 @@ def import_(
         "update": update,
         "user": user,
     }
-    with Console(stderr=True).status(f"reading, checking and storing {file}…"):
+    with Console(stderr=True).status(_("reading, checking and storing {file}…").format(file=file)):
         if profile is not None:
             reports = io.import_profile(open_store(store), file, profile, **options)
         else:
@@ -179,11 +185,11 @@ def import_(
             ]
     for report in reports:
         for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(_("warning: {warning}").format(warning=warning), err=True)
         click.echo(f"{report.layer}: {report}" if profile else str(report))
 
 
-@click.command()
+@command()
 @store_argument
 @click.argument("out", type=click.Path())
 @click.option(
@@ -223,17 +229,17 @@ def export(store, out, layer, profile, fmt, crs, overwrite) -> None:
     from remnant.store import open_store
 
     if (layer is None) == (profile is None):
-        raise click.UsageError("give --layer, or --profile for a whole export")
+        raise click.UsageError(_("give --layer, or --profile for a whole export"))
     if profile is not None:
         if crs is not None:
-            raise click.UsageError("--profile writes WGS 84, as IMSMA Core stores it")
+            raise click.UsageError(_("--profile writes WGS 84, as IMSMA Core stores it"))
         counts = io.export_profile(open_store(store), out, profile, fmt=fmt, overwrite=overwrite)
         for name, count in counts.items():
-            click.echo(f"wrote {count} {name} to {out}")
+            click.echo(_("wrote {count} {name} to {out}").format(count=count, name=name, out=out))
         _files_beside(store, Path(out) / "attachments", None, overwrite)
         return
     count = io.export_layer(open_store(store), layer, out, overwrite=overwrite, crs=crs)
-    click.echo(f"wrote {count} {layer} to {out}")
+    click.echo(_("wrote {count} {layer} to {out}").format(count=count, layer=layer, out=out))
     _files_beside(store, Path(out).with_name(f"{Path(out).stem}_attachments"), layer, overwrite)
 
 
@@ -248,10 +254,14 @@ def _files_beside(store, folder: Path, layer, overwrite: bool) -> None:
         return
     refuse_existing(folder, overwrite=overwrite)
     n = export_folder(opened, folder, layer)
-    click.echo(f"wrote {n} attachment(s) to {folder} (remnant attach import reads them back)")
+    click.echo(
+        _("wrote {n} attachment(s) to {folder} (remnant attach import reads them back)").format(
+            n=n, folder=folder
+        )
+    )
 
 
-@click.command()
+@command()
 @store_argument
 @click.argument("record_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON lines.")
@@ -261,12 +271,17 @@ def history(store: str, record_id: str, as_json: bool) -> None:
 
     entries = open_store(store).history(record_id)
     if entries.empty:
-        raise click.ClickException(f"no history for {record_id!r} in {store}")
+        raise click.ClickException(
+            _("no history for {record_id!r} in {store}").format(record_id=record_id, store=store)
+        )
     if as_json:
         for row in entries.to_dict("records"):
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    table = new_table(f"history of {record_id}", ("at", "user", "action", "changes"))
+    table = new_table(
+        _("history of {record_id}").format(record_id=record_id),
+        (N_("at"), N_("user"), N_("action"), N_("changes")),
+    )
     for row in entries.itertuples():
         table.add_row(row.at, row.user, row.action, _changes(row.before, row.after))
     Console().print(table)
@@ -292,7 +307,7 @@ def _changes(before: str | None, after: str | None) -> str:
     return "\n".join(lines) or "(no change)"
 
 
-@click.command()
+@command()
 @click.argument("source", metavar="SRC")
 @click.argument("target", metavar="DST")
 @overwrite_option
@@ -307,16 +322,18 @@ def copy(source: str, target: str, overwrite: bool) -> None:
 
     origin = open_store(source)
     created = create_store(target, overwrite=overwrite)
-    with Console(stderr=True).status(f"copying {origin.backend} to {created.backend}…"):
+    with Console(stderr=True).status(
+        _("copying {origin} to {target}…").format(origin=origin.backend, target=created.backend)
+    ):
         copied = copy_tables(origin, created)
     title = f"copied {origin.backend} → {created.backend} (verified)"
-    table = new_table(title, ("table", "rows", "sha256"), right={"rows"})
+    table = new_table(title, (N_("table"), N_("rows"), N_("sha256")), right={"rows"})
     for c in copied:
         table.add_row(c.name, f"{c.rows:,}", c.sha256[:16] + "…")
     Console().print(table)
 
 
-@click.command()
+@command()
 @store_argument
 @user_option
 def migrate(store: str, user: str | None) -> None:
@@ -324,10 +341,12 @@ def migrate(store: str, user: str | None) -> None:
     from remnant.store import migrate_store
 
     steps = migrate_store(store, user=user)
-    click.echo(f"applied migrations {steps}" if steps else "already up to date")
+    click.echo(
+        _("applied migrations {steps}").format(steps=steps) if steps else _("already up to date")
+    )
 
 
-@click.command()
+@command()
 @store_argument
 def verify(store: str) -> None:
     """Check STORE against its audit log: triggers, the hash chain, every record's values.
@@ -344,8 +363,12 @@ def verify(store: str) -> None:
         click.echo(str(finding))
     errors = sum(f.severity == "error" for f in findings)
     if errors:
-        raise click.ClickException(f"{errors} problem(s): {store} is not what its audit says")
-    click.echo(f"ok: {store} is what its audit log says it is")
+        raise click.ClickException(
+            _("{errors} problem(s): {store} is not what its audit says").format(
+                errors=errors, store=store
+            )
+        )
+    click.echo(_("ok: {store} is what its audit log says it is").format(store=store))
 
 
 COMMANDS = [init, info, import_, export, history, copy, migrate, verify]

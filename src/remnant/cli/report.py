@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import command
 from remnant.cli.options import overwrite_option, store_argument
+from remnant.translate import _
 
 
-@click.command()
+@command()
 @store_argument
 @click.option("--year", type=int, default=None, help="Report on this year (default: all).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
@@ -23,7 +25,7 @@ from remnant.cli.options import overwrite_option, store_argument
     default=None,
     metavar="LANG[,SECOND]",
     help="The report's language (uk, lo, vi, ar, fr, es, en; a region too: ar-IQ); a second "
-    "one after a comma makes the HTML bilingual. Default: REMNANT_LANG, else the locale.",
+    "one after a comma makes the HTML bilingual. Default: the language remnant speaks.",
 )
 @overwrite_option
 def report(store, year, out, pdf, hazard, lang, overwrite) -> None:
@@ -37,10 +39,10 @@ def report(store, year, out, pdf, hazard, lang, overwrite) -> None:
 
     from remnant.report import write_report
     from remnant.store import open_store
-    from remnant.translate import chosen
+    from remnant.translate import current
 
-    first, _sep, second = chosen(lang).partition(",")
-    with Console(stderr=True).status("computing the report's tables and figures…"):
+    first, _sep, second = (lang or current()).partition(",")
+    with Console(stderr=True).status(_("computing the report's tables and figures…")):
         write_report(
             open_store(store),
             out,
@@ -51,7 +53,8 @@ def report(store, year, out, pdf, hazard, lang, overwrite) -> None:
             lang=first,
             second=second or None,
         )
-    click.echo(f"wrote {out}" + (f" and {pdf}" if pdf else ""))
+    wrote = _("wrote {out} and {pdf}") if pdf else _("wrote {out}")
+    click.echo(wrote.format(out=out, pdf=pdf))
 
 
 COMMANDS = [report]

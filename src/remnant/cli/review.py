@@ -7,12 +7,14 @@ import json
 import click
 from rich.console import Console
 
+from remnant.cli.command import command, group
 from remnant.cli.options import store_argument, user_option
 from remnant.cli.tables import new_table
 from remnant.entities import ENTITIES
+from remnant.translate import N_, _
 
 
-@click.group()
+@group()
 def review() -> None:
     """Editors' inserts, updates and deletes waiting for an admin (quarantined until then)."""
 
@@ -33,19 +35,24 @@ def list_(store: str, state: str, details: bool) -> None:
 
     frame = open_store(store).reviews(None if state == "all" else state)
     if frame.empty:
-        click.echo(f"no {'' if state == 'all' else state + ' '}proposals")
+        click.echo(
+            _("no proposals") if state == "all" else _("no {state} proposals").format(state=state)
+        )
         return
     columns = [
-        "layer",
-        "record_id",
-        "action",
-        "submitted_by",
-        "submitted_at",
-        "state",
-        "decided_by",
-        "note",
+        N_("layer"),
+        N_("record_id"),
+        N_("action"),
+        N_("submitted_by"),
+        N_("submitted_at"),
+        N_("state"),
+        N_("decided_by"),
+        N_("note"),
     ]
-    table = new_table(f"{state} proposals in {store}", [c.replace("_", " ") for c in columns])
+    table = new_table(
+        _("{state} proposals in {store}").format(state=state, store=store),
+        [c.replace("_", " ") for c in columns],
+    )
     for row in frame[columns].itertuples(index=False):
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)
@@ -58,17 +65,19 @@ def list_(store: str, state: str, details: bool) -> None:
                 if value is not None and key != "geometry":
                     click.echo(f"  {key}: {value}")
             if proposed.get("geometry"):
-                click.echo(f"  geometry: {proposed['geometry']}")
+                click.echo("  " + _("geometry: {geometry}").format(geometry=proposed["geometry"]))
             for line in (notes or "").splitlines():
                 click.echo(f"  | {line}")
 
 
 def _decision(approve: bool):
-    @click.command(
+    @command(
         "approve" if approve else "reject",
-        help="Approve the pending proposal for record ID of LAYER: it is judged again and applied."
+        help=N_(
+            "Approve the pending proposal for record ID of LAYER: it is judged again and applied."
+        )
         if approve
-        else "Reject the pending proposal for record ID of LAYER: nothing is applied.",
+        else N_("Reject the pending proposal for record ID of LAYER: nothing is applied."),
     )
     @store_argument
     @click.argument("layer", type=click.Choice([*ENTITIES, "attachments"]))
@@ -80,7 +89,8 @@ def _decision(approve: bool):
 
         opened = open_store(store)
         opened.decide(layer, record_id, approve, by=user or default_user(), note=note)
-        click.echo(f"{'approved' if approve else 'rejected'} {layer}/{record_id}")
+        done = _("approved {layer}/{record_id}") if approve else _("rejected {layer}/{record_id}")
+        click.echo(done.format(layer=layer, record_id=record_id))
 
     return decide
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from remnant.cli.command import group
 from remnant.cli.options import store_argument, user_option
 from remnant.cli.tables import new_table
+from remnant.translate import N_, _
 
 
-@click.group()
+@group()
 def survey() -> None:
     """Detection probabilities, location σ and carrier spread the models use, with sources."""
 
@@ -22,10 +24,12 @@ def show(store) -> None:
     from remnant.store import open_store
 
     shipped = default_survey().figures()
-    table = new_table("survey figures", ("figure", "value", "from", "source"), whole={"figure"})
+    table = new_table(
+        _("survey figures"), (N_("figure"), N_("value"), N_("from"), N_("source")), whole={"figure"}
+    )
     for key, (value, source) in open_store(store).survey().figures().items():
         mine = shipped[key] != (value, source)
-        table.add_row(key, f"{value:g}", "this store" if mine else "remnant", source)
+        table.add_row(key, f"{value:g}", _("this store") if mine else "remnant", source)
     Console().print(table)
 
 

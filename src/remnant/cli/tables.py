@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from remnant.translate import _
+
 __all__ = ["new_table"]
 
 
@@ -11,7 +13,8 @@ def new_table(title: str, columns, *, right=(), whole=()) -> Table:
     """A Rich table whose cells fold onto more lines instead of being cut short with "…".
 
     ``right``: the columns to right-align (numbers); ``whole``: columns kept on one line
-    (identifiers), while the others wrap to fit the terminal.
+    (identifiers), while the others wrap to fit the terminal. The columns are named in
+    English (marked ``N_``) and headed in the language spoken.
 
     >>> from rich.console import Console
     >>> t = new_table("types", ["key", "note"], whole={"key"})
@@ -25,7 +28,7 @@ def new_table(title: str, columns, *, right=(), whole=()) -> Table:
     out = Table(title=title)
     for column in columns:
         out.add_column(
-            column,
+            _(column),
             justify="right" if column in right else "left",
             overflow="fold",
             no_wrap=column in whole,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from remnant.cli.command import command, group
 from remnant.cli.options import store_argument, user_option
+from remnant.translate import _
 
 
-@click.command()
+@command()
 @store_argument
 @click.option(
     "--host",
@@ -36,11 +38,15 @@ def serve(store, host, port, hazard, base_url) -> None:
     from remnant.web.app import create_app
 
     app = create_app(open_store(store), hazard=hazard, base_url=base_url)
-    click.echo(f"serving {store} at http://{host}:{port}/ (OGC API: /ogc; API: /openapi.json)")
+    click.echo(
+        _("serving {store} at http://{host}:{port}/ (OGC API: /ogc; API: /openapi.json)").format(
+            store=store, host=host, port=port
+        )
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-@click.group()
+@group()
 def users() -> None:
     """Web API users: viewer (read), editor (write records), admin (manage users)."""
 
@@ -55,7 +61,9 @@ def add(store, name, role, user) -> None:
     from remnant.store import open_store
 
     key = open_store(store).add_user(name, role, by=user)
-    click.echo(f"added {name} ({role}); their API key, shown only now:")
+    click.echo(
+        _("added {name} ({role}); their API key, shown only now:").format(name=name, role=role)
+    )
     click.echo(key)
 
 
@@ -68,7 +76,7 @@ def revoke(store, name, user) -> None:
     from remnant.store import open_store
 
     open_store(store).revoke_user(name, by=user)
-    click.echo(f"revoked {name}")
+    click.echo(_("revoked {name}").format(name=name))
 
 
 @users.command("list")
@@ -79,7 +87,11 @@ def list_(store) -> None:
 
     for row in open_store(store).users().itertuples():
         state = f"revoked {row.revoked_at}" if row.revoked_at else "active"
-        click.echo(f"{row.name}\t{row.role}\tadded {row.created_at}\t{state}")
+        click.echo(
+            _("{name}\t{role}\tadded {created_at}\t{state}").format(
+                name=row.name, role=row.role, created_at=row.created_at, state=state
+            )
+        )
 
 
 COMMANDS = [serve, users]
