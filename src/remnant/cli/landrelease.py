@@ -9,7 +9,6 @@ from remnant.cli.command import command
 from remnant.cli.options import csv_option, overwrite_option, store_argument, user_option
 from remnant.cli.tables import new_table
 from remnant.entities import ENTITIES
-from remnant.labels import label, load
 from remnant.translate import _, current
 from remnant.units import in_area_unit
 
@@ -148,6 +147,8 @@ def status(value: str) -> str:
     >>> status("worked_on")
     'worked on'
     """
+    from remnant.labels import label, load  # read only when a status is shown
+
     text = label(load(), "choices", "status", value, current())
     return text[:1].lower() + text[1:]
 
