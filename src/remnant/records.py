@@ -181,6 +181,22 @@ def _stripped(raw: np.ndarray, text: np.ndarray | None) -> np.ndarray:
     return np.array([v.strip() if isinstance(v, str) else v for v in raw], dtype=object)
 
 
+def _blank(raw: np.ndarray, missing: np.ndarray, text_only: bool) -> np.ndarray:
+    """Which values are blank: missing, empty or only white space.
+
+    >>> raw = np.array(["a", "", " ", None], object)
+    >>> _blank(raw, pd.isna(raw), True).tolist()
+    [False, True, True, True]
+    """
+    if not text_only:
+        return missing | np.array([isinstance(v, str) and not v.strip() for v in raw], bool)
+    blank = missing.copy()
+    text = raw[~missing]
+    spaces = np.fromiter(map(str.isspace, text), dtype=bool, count=len(text))
+    blank[~missing] = (text == "") | spaces
+    return blank
+
+
 def _only_text(raw: np.ndarray) -> bool:
     """Whether every value is text or missing (as read from CSV), checked in compiled code.
 
@@ -211,8 +227,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         out.add(compound, f.name, raw, "must be a single value, not a list or object")
         raw = blanked(raw, compound)
         missing = missing | compound
-    stripped = _stripped(raw, ~missing if text_only else None)
-    blank = missing | (stripped == "")
+    blank = _blank(raw, missing, text_only)
     if f.kind == "text":
         if text_only:
             values = blanked(raw, blank)
@@ -231,8 +246,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         _check_text(f, values, blank, out)
         return pd.Series(values, dtype=object), blank & ~compound
     if f.kind in ("integer", "real"):
-        stripped[blank] = None
-        v = _numbers(stripped, text_only)
+        v = _numbers(blanked(raw, blank), text_only)  # white space around a number is fine
         bad = ~blank & np.isnan(v)
         out.add(bad, f.name, raw, "is not a number")
         infinite = ~blank & np.isinf(v)
@@ -254,6 +268,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         v[bad | blank] = np.nan
         numbers = pd.Series(v)
         return (numbers.astype("Int64") if f.kind == "integer" else numbers), blank
+    stripped = _stripped(raw, ~blank if text_only else None)
     if f.kind == "date":
         return _coerce_dates(f, raw, stripped, blank, out, today), blank
     if f.kind == "boolean":
@@ -319,8 +334,8 @@ def _numbers(values: np.ndarray, text_only: bool = False) -> np.ndarray:
     a spreadsheet); booleans are not numbers (JSON's ``true`` is not 1); an integer beyond
     any float is infinite.
 
-    >>> _numbers(np.array(["2.5", "0x10", True, 10**400, None], dtype=object)).tolist()
-    [2.5, nan, nan, inf, nan]
+    >>> _numbers(np.array(["2.5", "0x10", True, 10**400, None, "\u00a03 "], dtype=object)).tolist()
+    [2.5, nan, nan, inf, nan, 3.0]
     """
     out = np.full(len(values), np.nan)
     if text_only:
@@ -328,7 +343,13 @@ def _numbers(values: np.ndarray, text_only: bool = False) -> np.ndarray:
     else:
         text = np.array([isinstance(v, str) for v in values], dtype=bool)
     if text.any():
-        out[text] = pd.to_numeric(pd.Series(values[text]), errors="coerce").to_numpy(float)
+        given = values[text]
+        read = pd.to_numeric(pd.Series(given), errors="coerce").to_numpy(float, copy=True)
+        again = np.isnan(read)  # white space the parser does not skip (no-break spaces, …)
+        if again.any():
+            stripped = pd.Series([v.strip() for v in given[again]], dtype=object)
+            read[again] = pd.to_numeric(stripped, errors="coerce").to_numpy(float)
+        out[text] = read
     for i in np.flatnonzero(~text):
         v = values[i]
         if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
@@ -503,7 +524,8 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
     missing |= many | nonfinite
     with_z = ~missing & shapely.has_z(geoms)
     out.add(with_z, "geometry", None, "height (z) dropped: records are 2-D", warning=True)
-    geoms = np.where(with_z, shapely.force_2d(geoms), geoms)
+    if with_z.any():
+        geoms = np.where(with_z, shapely.force_2d(geoms), geoms)
     types = shapely.get_type_id(geoms)
     if ent.geometry == "POINT":
         wrong = ~missing & (types != shapely.GeometryType.POINT)
@@ -512,7 +534,8 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
         geoms = geoms.copy()
         geoms[poly] = shapely.multipolygons(geoms[poly], indices=np.arange(len(poly)))
         wrong = ~missing & ~np.isin(types, [shapely.GeometryType.POLYGON, 6])
-    names = np.array([g.geom_type if g is not None else None for g in geoms], object)
+    names = np.full(n, None, object)
+    names[wrong] = [g.geom_type for g in geoms[wrong]]
     out.add(wrong, "geometry", names, f"must be a {str(ent.geometry).lower()}")
     ok = _check_coordinates(geoms, ~missing & ~wrong, out)
     if ent.geometry == "MULTIPOLYGON":

@@ -55,10 +55,12 @@ def append(
         "before": before if before is not None else [None] * n,
         "after": after if after is not None else [None] * n,
     }
-    hashes, previous = [], head(conn)
-    for row in zip(*columns.values(), strict=True):
-        previous = link(previous, row)
-        hashes.append(previous)
+    hashes: list[str] = []
+    previous = head(conn)
+    sha256, dumps, keep = hashlib.sha256, orjson.dumps, hashes.append
+    for row in zip(*columns.values(), strict=True):  # link(), inlined: one call per entry
+        previous = sha256(previous.encode() + dumps(row)).hexdigest()
+        keep(previous)
     columns["hash"] = hashes
     insert_rows(conn, schema.audit, columns)
 

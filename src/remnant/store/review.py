@@ -25,6 +25,7 @@ from remnant import gate, records
 from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import schema
 from remnant.store.audit import now
+from remnant.store.sql import among
 
 __all__ = ["ACTIONS", "STATES", "decide", "listing", "propose", "propose_inserts", "waiting_ids"]
 
@@ -140,7 +141,7 @@ def _pending(conn, layer: str, ids: list[str]) -> dict[str, str]:
     """The pending proposals (JSON text) for these ids of ``layer``."""
     r = schema.reviews
     query = sa.select(r.c.record_id, r.c.proposal).where(
-        r.c.layer == layer, r.c.state == "pending", r.c.record_id.in_(ids)
+        r.c.layer == layer, r.c.state == "pending", among(r.c.record_id, ids)
     )
     return dict(conn.execute(query).all())
 
@@ -150,7 +151,7 @@ def _refuse_pending(conn, layer: str, ids: list[str]) -> None:
     waiting = (
         conn.execute(
             sa.select(r.c.record_id).where(
-                r.c.layer == layer, r.c.state == "pending", r.c.record_id.in_(ids)
+                r.c.layer == layer, r.c.state == "pending", among(r.c.record_id, ids)
             )
         )
         .scalars()
@@ -270,6 +271,9 @@ def waiting_ids(conn, layer: str, ids: list[str]) -> set[str]:
     """Those of ``ids`` that a pending insert of ``layer`` proposes."""
     r = schema.reviews
     query = sa.select(r.c.record_id).where(
-        r.c.layer == layer, r.c.state == "pending", r.c.action == "insert", r.c.record_id.in_(ids)
+        r.c.layer == layer,
+        r.c.state == "pending",
+        r.c.action == "insert",
+        among(r.c.record_id, ids),
     )
     return set(conn.execute(query).scalars())

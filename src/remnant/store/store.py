@@ -40,6 +40,7 @@ from remnant.store import audit, gazetteer, migrations, schema, survey
 from remnant.store.audit import now
 from remnant.store.backend import Backend
 from remnant.store.schema import GEOMETRY_COLUMN
+from remnant.store.sql import among
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -63,6 +64,7 @@ else:  # loaded on first use: `remnant info` and `--help` start without them
 
 
 __all__ = ["Store", "WriteSummary", "default_user"]
+
 
 log = logging.getLogger(__name__)
 
@@ -223,12 +225,9 @@ class Store:
         if limit is not None:
             query = query.limit(limit).offset(offset)
         with self.backend.engine.connect() as conn:
-            if ids is None:
-                rows = conn.execute(query).all()
-            else:
-                rows = []
-                for chunk in _chunks(list(ids), 900):
-                    rows += conn.execute(query.where(table.c.id.in_(chunk))).all()
+            if ids is not None:
+                query = query.where(among(table.c.id, ids))
+            rows = conn.execute(query).all()
         frame = self._frame(ent, rows, [c.name for c in columns])
         if bbox is None:
             return frame
@@ -782,13 +781,8 @@ class Store:
             columns.append(table.c.version)
         if ent.geometry:
             columns.append(table.c[GEOMETRY_COLUMN])
-        rows = []
-        wanted: sa.BindParameter[list] = sa.bindparam(
-            "wanted", expanding=True
-        )  # bound as values, not compiled in
-        query = sa.select(*columns).where(table.c[column].in_(wanted)).order_by(table.c.fid)
-        for chunk in _chunks(ids, 900):
-            rows += conn.execute(query, {"wanted": chunk}).all()
+        query = sa.select(*columns).where(among(table.c[column], ids)).order_by(table.c.fid)
+        rows = conn.execute(query).all()
         return self._frame(ent, rows, [c.name for c in columns])
 
     def _with_geometry(self, ent, plain: dict[str, list], frame) -> dict[str, list]:
@@ -830,11 +824,6 @@ def _meets(geoms: np.ndarray, bbox) -> np.ndarray:
         return (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _json_rows(columns: dict[str, list], read_as: dict | None = None) -> list[str]:
     """Each record as JSON text for the audit log (geometry as WKT).
 
@@ -844,13 +833,15 @@ def _json_rows(columns: dict[str, list], read_as: dict | None = None) -> list[st
     >>> _json_rows({"id": ["H-1"], "status": ["open"]}, {"H-1": {"status": "Ouverte"}})
     ['{"id":"H-1","status":"open","read_as":{"status":"Ouverte"}}']
     """
-    names = list(columns)
-    rows = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-    if read_as:
-        for row in rows:
-            if row["id"] in read_as:
-                row["read_as"] = read_as[row["id"]]
-    return [orjson.dumps(row).decode() for row in rows]
+    names, dumps = list(columns), orjson.dumps
+    rows = zip(*columns.values(), strict=True)
+    if not read_as:
+        return [dumps(dict(zip(names, row, strict=True))).decode() for row in rows]
+    records = [dict(zip(names, row, strict=True)) for row in rows]
+    for record in records:
+        if record["id"] in read_as:
+            record["read_as"] = read_as[record["id"]]
+    return [dumps(record).decode() for record in records]
 
 
 class _View:
