@@ -149,8 +149,11 @@ def validate(
     today = today or dt.date.today()
     typed = pd.DataFrame(index=range(n))
     for f in ent.fields:
-        raw = frame[f.name].to_numpy(object) if f.name in frame else np.full(n, None, object)
-        typed[f.name], blank = _coerce(f, raw, out, today)
+        column = frame[f.name] if f.name in frame else pd.Series(np.full(n, None, object))
+        raw, numbers = column.to_numpy(object), None
+        if column.dtype.kind in "iuf":  # numbers as numbers (GDAL's, a spreadsheet's): no text
+            numbers = column.to_numpy(float, na_value=np.nan)
+        typed[f.name], blank = _coerce(f, raw, out, today, numbers)
         if f.required:
             out.add(blank, f.name, None, "is required")
     _entity_rules(ent, typed, out, set(munitions))
@@ -210,12 +213,22 @@ _TRUTH = {"true": True, "yes": True, "y": True, "1": True, "1.0": True}
 _TRUTH |= {"false": False, "no": False, "n": False, "0": False, "0.0": False}
 
 
-def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
+def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=None):
     """Convert one column to its field's type; report every value that will not convert.
 
+    ``numbers``, for a column of numbers, holds them as floats (NaN where missing).
     Returns the typed values and which were blank (None, NaN or only white space).
     """
     n = len(raw)
+    if numbers is not None and f.kind in ("integer", "real"):
+        blank = np.isnan(numbers)
+        return _checked_numbers(f, numbers.copy(), blank, raw, out), blank
+    if numbers is not None and f.kind == "boolean":
+        blank = np.isnan(numbers)
+        values = np.full(n, None, object)
+        values[numbers == 1], values[numbers == 0] = True, False
+        out.add(~blank & pd.isna(values), f.name, raw, "must be true or false (also yes/no, 1/0)")
+        return pd.Series(values, dtype=object), blank
     missing = pd.isna(raw)
     if missing.all():
         return _blank_column(f, n), missing
@@ -247,27 +260,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         return pd.Series(values, dtype=object), blank & ~compound
     if f.kind in ("integer", "real"):
         v = _numbers(blanked(raw, blank), text_only)  # white space around a number is fine
-        bad = ~blank & np.isnan(v)
-        out.add(bad, f.name, raw, "is not a number")
-        infinite = ~blank & np.isinf(v)
-        out.add(infinite, f.name, raw, "is not a finite number")
-        bad |= infinite
-        lowest, highest = f.minimum, f.maximum
-        if f.kind == "integer":
-            with np.errstate(invalid="ignore"):
-                frac = ~blank & ~bad & (v % 1 != 0)
-            out.add(frac, f.name, raw, "must be a whole number")
-            bad |= frac
-            lowest = -MAX_INTEGER if lowest is None else lowest
-            highest = MAX_INTEGER if highest is None else highest
-        for limit, below, word in ((lowest, True, "less"), (highest, False, "more")):
-            if limit is not None:
-                off = ~blank & ~bad & ((v < limit) if below else (v > limit))
-                out.add(off, f.name, raw, f"must not be {word} than {limit:g}")
-                bad |= off
-        v[bad | blank] = np.nan
-        numbers = pd.Series(v)
-        return (numbers.astype("Int64") if f.kind == "integer" else numbers), blank
+        return _checked_numbers(f, v, blank, raw, out), blank
     stripped = _stripped(raw, ~blank if text_only else None)
     if f.kind == "date":
         return _coerce_dates(f, raw, stripped, blank, out, today), blank
@@ -283,6 +276,31 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date):
         out.add(bad, f.name, raw, "must be true or false (also yes/no, 1/0)")
         return pd.Series(values, dtype=object), blank
     raise ValueError(f"field {f.name}: unknown kind {f.kind!r}")
+
+
+def _checked_numbers(f: Field, v: np.ndarray, blank, raw, out: _Collector) -> pd.Series:
+    """``f``'s numbers from floats ``v`` (NaN where not a number), limits checked."""
+    bad = ~blank & np.isnan(v)
+    out.add(bad, f.name, raw, "is not a number")
+    infinite = ~blank & np.isinf(v)
+    out.add(infinite, f.name, raw, "is not a finite number")
+    bad |= infinite
+    lowest, highest = f.minimum, f.maximum
+    if f.kind == "integer":
+        with np.errstate(invalid="ignore"):
+            frac = ~blank & ~bad & (v % 1 != 0)
+        out.add(frac, f.name, raw, "must be a whole number")
+        bad |= frac
+        lowest = -MAX_INTEGER if lowest is None else lowest
+        highest = MAX_INTEGER if highest is None else highest
+    for limit, below, word in ((lowest, True, "less"), (highest, False, "more")):
+        if limit is not None:
+            off = ~blank & ~bad & ((v < limit) if below else (v > limit))
+            out.add(off, f.name, raw, f"must not be {word} than {limit:g}")
+            bad |= off
+    v[bad | blank] = np.nan
+    numbers = pd.Series(v)
+    return numbers.astype("Int64") if f.kind == "integer" else numbers
 
 
 def _blank_column(f: Field, n: int) -> pd.Series:

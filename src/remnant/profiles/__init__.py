@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from remnant import records
@@ -125,16 +126,17 @@ class Profile:
         """
         out = frame.drop(columns=[c for c in self.ignore if c in frame]).rename(columns=lp.fields)
         if self.links_field in out:
-            links = [
-                [t.strip() for t in str(v).split(",")] if isinstance(v, str) else []
-                for v in out.pop(self.links_field)
-            ]
-            for ref, prefix in lp.links.items():
-                out[ref] = [next((t for t in ts if t.startswith(prefix)), None) for ts in links]
+            given = out.pop(self.links_field).to_numpy(object)
+            distinct = [v for v in pd.unique(given) if isinstance(v, str)]
+            for ref, prefix in lp.links.items():  # each distinct list of links read once
+                linked = {v: _linked(v, prefix) for v in distinct}
+                out[ref] = np.array([linked.get(v) for v in given], dtype=object)
         if self.id_field in out:
-            ids = out.pop(self.id_field)
+            ids = out.pop(self.id_field).to_numpy(object)
             out["id"], out["external_id"] = ids, ids
-            out["external_system"] = [self.system if isinstance(v, str) else None for v in ids]
+            out["external_system"] = np.array(
+                [self.system if isinstance(v, str) else None for v in ids], dtype=object
+            )
         return out
 
     def write(self, lp: LayerProfile, frame: pd.DataFrame, ids: dict[str, dict[str, str]]):
@@ -182,3 +184,12 @@ class Profile:
     def _target(self, ref: str, lp: LayerProfile) -> str:
         prefix = lp.links[ref]
         return next(p.layer for p in self.layers if prefix == f"{p.name}_")
+
+
+def _linked(links: str, prefix: str) -> str | None:
+    """The first of comma-separated ``links`` that starts with ``prefix``, if any.
+
+    >>> _linked("hazard_poly_2, hazard_reduction_poly_5", "hazard_reduction_"), _linked("", "x")
+    ('hazard_reduction_poly_5', None)
+    """
+    return next((t for t in (t.strip() for t in links.split(",")) if t.startswith(prefix)), None)
