@@ -318,3 +318,37 @@ def test_an_unknown_language_is_one_clear_line(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.startswith("error:")
     assert err.count("\n") == 1
+
+
+BAD_STRIKES = (
+    "id,munition,carriers,source_class,date,accuracy_m,lon,lat\n"
+    "S1,m77_m26,two,surveyed,2024-01-01,10,35.5,33.2\n"
+    "S2,m77_m26,-1,surveyed,2091-01-01,10,35.5,33.3\n"
+    "S3,m77_m26,2,Nonsense,12/13/14/15,10,35.5,133.2\n"
+    "S3,nonsense,2,media,2024-01-01,-5,35.6,33.4\n"
+)
+
+
+def test_a_refused_import_names_every_problem_in_the_language_asked_for(
+    tmp_path, capsys, monkeypatch
+):
+    """The gate's verdict, row by row, is shown in the user's language: every word marked."""
+    store, csv = tmp_path / "p.gpkg", tmp_path / "bad.csv"
+    csv.write_text(BAD_STRIKES, encoding="utf-8")
+    assert main(["init", str(store)]) == 0
+    assert main(["--lang", "uk", "import", str(store), str(csv), "-l", "strikes"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.csv, рядок 2, поле 'carriers': не є числом (значення 'two')" in err
+    assert "рядок 3, поле 'date': дата в майбутньому" in err
+    assert "нічого не записано" in err
+    assert main(["import", str(store), str(csv), "-l", "strikes"]) == 1
+    english = capsys.readouterr().err
+    assert "bad.csv, row 2, field 'carriers': is not a number (value 'two')" in english
+    assert english.count("\n") == err.count("\n") >= 8  # the same problems, one a line
+
+    monkeypatch.setenv("REMNANT_LOCALE_DIR", str(write_pseudo_catalogue(tmp_path / "pseudo")))
+    assert main(["--lang", "de", "import", str(store), str(csv), "-l", "strikes"]) == 1
+    text = capsys.readouterr().err
+    while re.search(r"⟦[^⟦⟧]*⟧", text):
+        text = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)
+    assert words(text) == set()

@@ -6,7 +6,9 @@ reach the web carry an HTTP status (``http_status``) and a message safe to show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 __all__ = [
     "ConflictError",
@@ -77,22 +79,48 @@ class InputError(RemnantError, ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one value of one row of an input file."""
+    """One thing wrong with one value of one row of an input file.
+
+    Given ``params`` (name, value pairs), ``message`` is English with ``{name}`` for each;
+    it is then kept as ``template`` (to be shown in another language: :meth:`render`) and
+    ``message`` is that English filled in.
+
+    >>> problem = Problem("s.csv", 3, "depth_cm", "-4", "must not be less than {limit}",
+    ...                   (("limit", "0"),))
+    >>> problem.message
+    'must not be less than 0'
+    >>> str(problem)
+    "s.csv, row 3, field 'depth_cm': must not be less than 0 (value '-4')"
+    """
 
     file: str
     row: int | None
     field: str | None
     value: object
     message: str
+    params: tuple[tuple[str, object], ...] = ()
+    template: str = dataclass_field(default="", compare=False, repr=False)
 
-    def __str__(self) -> str:
+    def __post_init__(self) -> None:
+        if self.params and not self.template:
+            object.__setattr__(self, "template", self.message)
+            object.__setattr__(self, "message", self.message.format(**dict(self.params)))
+
+    def render(self, _: Callable[[str], str] = str) -> str:
+        """The problem in words, each message put through ``_`` (a gettext; default English)."""
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.field is not None:
-            where.append(f"field {self.field!r}")
-        value = "" if self.value is None else f" (value {_shorten(self.value)!r})"
-        return f"{', '.join(where)}: {self.message}{value}"
+            where.append(_("field {field}").format(field=repr(self.field)))
+        message = _(self.template).format(**dict(self.params)) if self.template else _(self.message)
+        text = _("{where}: {problem}").format(where=", ".join(where), problem=message)
+        if self.value is None:
+            return text
+        return _("{problem} (value {value})").format(problem=text, value=repr(_shorten(self.value)))
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 def _shorten(value: object, limit: int = 80) -> str:
@@ -104,19 +132,24 @@ class InvalidRecordsError(InputError):
     """An input with one or more bad rows; ``problems`` lists every one of them."""
 
     def __init__(self, file: str, problems: list[Problem], *, written: int = 0):
-        self.problems = problems
-        rows = sorted({p.row for p in problems if p.row is not None})
-        head = (
-            f"{len(rows)} bad row(s), {len(problems)} problem(s)"
-            if rows
-            else f"{len(problems)} problem(s)"
-        )
-        tail = "nothing was written" if written == 0 else f"{written} good row(s) were written"
-        super().__init__(f"{head}; {tail}", file=file)
+        self.problems, self.written = problems, written
+        super().__init__(self.summary(), file=file)
 
-    def report(self) -> str:
-        """Every problem, one line each."""
-        return "\n".join(str(p) for p in self.problems)
+    def summary(self, _: Callable[[str], str] = str) -> str:
+        """How many rows and problems, and what was written (``_`` as in :meth:`report`)."""
+        rows = len({p.row for p in self.problems if p.row is not None})
+        head = _("{rows} bad row(s), {problems} problem(s)") if rows else _("{problems} problem(s)")
+        if self.written == 0:
+            tail = _("nothing was written")
+        else:
+            tail = _("{written} good row(s) were written").format(written=self.written)
+        return _("{counts}; {written}").format(
+            counts=head.format(rows=rows, problems=len(self.problems)), written=tail
+        )
+
+    def report(self, _: Callable[[str], str] = str) -> str:
+        """Every problem, one line each, put through ``_`` (a gettext; default English)."""
+        return "\n".join(p.render(_) for p in self.problems)
 
 
 class StoreError(RemnantError, RuntimeError):

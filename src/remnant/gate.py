@@ -41,6 +41,7 @@ import shapely
 
 from remnant import adminunits, records, workflow
 from remnant.errors import ConflictError, Problem
+from remnant.translate import N_
 
 __all__ = [
     "GEOMETRY_TOLERANCE",
@@ -206,8 +207,9 @@ def _place(view: StoreView, layer: str, file: str, good, rows: np.ndarray) -> li
         good[name] = adminunits.unit_of(good.geometry.to_numpy(), at)
         if len(at):
             for i in np.flatnonzero(good[name].isna().to_numpy()):
-                message = f"outside every level-{level} admin unit"
-                warnings.append(Problem(file, int(rows[i]), name, None, message))
+                message = N_("outside every level-{level} admin unit")
+                params = (("level", level),)
+                warnings.append(Problem(file, int(rows[i]), name, None, message, params))
     return warnings
 
 
@@ -292,7 +294,7 @@ def _unknown_fields(layer: str, offered: Submission) -> list[Problem]:
                 int(offered.rows[i]),
                 str(column),
                 None,
-                "is not a field of this layer",
+                N_("is not a field of this layer"),
             )
             for i in np.flatnonzero(given)
         ]
@@ -320,7 +322,14 @@ def _reference_problems(view: StoreView, layer: str, file: str, good, rows) -> l
         known = view.referable(f.references, named) if named else set()
         missing = values.notna().to_numpy() & ~values.isin(known).to_numpy()
         problems += [
-            Problem(file, int(rows[i]), f.name, values.iat[i], f"no such record in {f.references}")
+            Problem(
+                file,
+                int(rows[i]),
+                f.name,
+                values.iat[i],
+                N_("no such record in {layer}"),
+                (("layer", f.references),),
+            )
             for i in np.flatnonzero(missing)
         ]
     return problems
@@ -356,7 +365,7 @@ def _frozen_problems(view, layer: str, file: str, before, after, rows) -> list[P
                             int(row),
                             name,
                             None,
-                            "cannot change once recorded: it moved its hazard area on",
+                            N_("cannot change once recorded: it moved its hazard area on"),
                         )
                     )
         return problems

@@ -30,6 +30,7 @@ from remnant.gate import Submission
 from remnant.outputs import refuse_existing, written_beside
 from remnant.store import Store, WriteSummary
 from remnant.store.schema import DERIVED_TABLES
+from remnant.translate import N_
 
 __all__ = [
     "FORMATS",
@@ -392,7 +393,7 @@ def _points_from_columns(table: Submission, lon: str, lat: str) -> np.ndarray:
             if pd.isna(raw.iat[i]) or not raw.iat[i].strip():
                 continue  # blank: no point, not a problem
             table.problems.append(
-                Problem(table.file, int(table.rows[i]), column, raw.iat[i], "is not a number")
+                Problem(table.file, int(table.rows[i]), column, raw.iat[i], N_("is not a number"))
             )
         xy.append(values)
     geoms = shapely.points(xy[0], xy[1])
@@ -405,7 +406,7 @@ def _geometries_from_wkt(table: Submission, column: str) -> np.ndarray:
     geoms = shapely.from_wkt(raw, on_invalid="ignore")
     for i in np.flatnonzero(shapely.is_missing(geoms) & (raw != None)):  # noqa: E711
         table.problems.append(
-            Problem(table.file, int(table.rows[i]), column, raw[i], "is not readable WKT")
+            Problem(table.file, int(table.rows[i]), column, raw[i], N_("is not readable WKT"))
         )
     return geoms
 
@@ -490,7 +491,7 @@ def _vector_geometry(table: Submission, wkb, file_crs, crs) -> None:
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     for i in np.flatnonzero(shapely.is_missing(geoms) & (wkb != None)):  # noqa: E711
         table.problems.append(
-            Problem(name, int(table.rows[i]), "geometry", None, "geometry cannot be read")
+            Problem(name, int(table.rows[i]), "geometry", None, N_("geometry cannot be read"))
         )
     if file_crs and crs is not None and not _crs(crs, name).equals(_crs(file_crs, name)):
         raise InputError(
@@ -966,8 +967,16 @@ def _final_status(store: Store, final: dict[str, str], file: str, user) -> list[
                     None,
                     "status",
                     status,
-                    f"hazard area {rid} is {stored[rid]} after its activities; "
-                    f"the file's {status!r} was not applied ({exc})",
+                    N_(
+                        "hazard area {area} is {status} after its activities; the file's "
+                        "{given} was not applied ({reason})"
+                    ),
+                    (
+                        ("area", rid),
+                        ("status", stored[rid]),
+                        ("given", repr(status)),
+                        ("reason", exc),
+                    ),
                 )
             )
     return warnings

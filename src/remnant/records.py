@@ -25,6 +25,7 @@ from pyproj import Geod
 from remnant.catalogue import UNKNOWN
 from remnant.entities import ALLOWED_OUTCOMES, ENTITIES, Entity, Field, entity
 from remnant.errors import Problem
+from remnant.translate import N_
 
 __all__ = [
     "ENTITIES",
@@ -78,16 +79,19 @@ class _Collector:
         self.flagged: set[tuple[int, str]] = set()
         self.read_as: dict[int, dict[str, str]] = {}
 
-    def add(self, mask, field, values, message, *, warning=False):
-        """Record ``message`` for each position where ``mask`` is true."""
+    def add(self, mask, field, values, message, /, *, warning=False, **params):
+        """Record ``message`` (with ``params``) for each position where ``mask`` is true."""
         for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
             value = values[i] if values is not None else None
-            self.add_one(i, field, value, message, warning=warning)
+            self.add_one(i, field, value, message, warning=warning, **params)
 
-    def add_one(self, i, field, value, message, *, warning=False):
-        """Record ``message`` for position ``i``."""
+    def add_one(self, i, field, value, message, /, *, warning=False, **params):
+        """Record ``message`` (English, ``{name}`` for each of ``params``) for position ``i``."""
         target = self.warnings if warning else self.problems
-        target.append(Problem(self.file, int(self.rows[i]), field, value, message))
+        problem = Problem(
+            self.file, int(self.rows[i]), field, value, message, tuple(params.items())
+        )
+        target.append(problem)
         if not warning:
             self.flagged.add((int(i), field))
 
@@ -155,7 +159,7 @@ def validate(
             numbers = column.to_numpy(float, na_value=np.nan)
         typed[f.name], blank = _coerce(f, raw, out, today, numbers)
         if f.required:
-            out.add(blank, f.name, None, "is required")
+            out.add(blank, f.name, None, N_("is required"))
     _entity_rules(ent, typed, out, set(munitions))
     geoms = None
     if ent.geometry is not None:
@@ -211,6 +215,7 @@ def _only_text(raw: np.ndarray) -> bool:
 
 _TRUTH = {"true": True, "yes": True, "y": True, "1": True, "1.0": True}
 _TRUTH |= {"false": False, "no": False, "n": False, "0": False, "0.0": False}
+_NOT_BOOLEAN = N_("must be true or false (also yes/no, 1/0)")
 
 
 def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=None):
@@ -227,7 +232,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=
         blank = np.isnan(numbers)
         values = np.full(n, None, object)
         values[numbers == 1], values[numbers == 0] = True, False
-        out.add(~blank & pd.isna(values), f.name, raw, "must be true or false (also yes/no, 1/0)")
+        out.add(~blank & pd.isna(values), f.name, raw, _NOT_BOOLEAN)
         return pd.Series(values, dtype=object), blank
     missing = pd.isna(raw)
     if missing.all():
@@ -237,7 +242,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=
         compound = np.zeros(n, dtype=bool)
     else:
         compound = np.array([isinstance(v, (list, tuple, dict, set, bytes)) for v in raw], bool)
-        out.add(compound, f.name, raw, "must be a single value, not a list or object")
+        out.add(compound, f.name, raw, N_("must be a single value, not a list or object"))
         raw = blanked(raw, compound)
         missing = missing | compound
     blank = _blank(raw, missing, text_only)
@@ -273,7 +278,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=
             dtype=object,
         )
         bad = ~blank & pd.isna(values)
-        out.add(bad, f.name, raw, "must be true or false (also yes/no, 1/0)")
+        out.add(bad, f.name, raw, _NOT_BOOLEAN)
         return pd.Series(values, dtype=object), blank
     raise ValueError(f"field {f.name}: unknown kind {f.kind!r}")
 
@@ -281,22 +286,25 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=
 def _checked_numbers(f: Field, v: np.ndarray, blank, raw, out: _Collector) -> pd.Series:
     """``f``'s numbers from floats ``v`` (NaN where not a number), limits checked."""
     bad = ~blank & np.isnan(v)
-    out.add(bad, f.name, raw, "is not a number")
+    out.add(bad, f.name, raw, N_("is not a number"))
     infinite = ~blank & np.isinf(v)
-    out.add(infinite, f.name, raw, "is not a finite number")
+    out.add(infinite, f.name, raw, N_("is not a finite number"))
     bad |= infinite
     lowest, highest = f.minimum, f.maximum
     if f.kind == "integer":
         with np.errstate(invalid="ignore"):
             frac = ~blank & ~bad & (v % 1 != 0)
-        out.add(frac, f.name, raw, "must be a whole number")
+        out.add(frac, f.name, raw, N_("must be a whole number"))
         bad |= frac
         lowest = -MAX_INTEGER if lowest is None else lowest
         highest = MAX_INTEGER if highest is None else highest
-    for limit, below, word in ((lowest, True, "less"), (highest, False, "more")):
+    for limit, below, message in (
+        (lowest, True, N_("must not be less than {limit}")),
+        (highest, False, N_("must not be more than {limit}")),
+    ):
         if limit is not None:
             off = ~blank & ~bad & ((v < limit) if below else (v > limit))
-            out.add(off, f.name, raw, f"must not be {word} than {limit:g}")
+            out.add(off, f.name, raw, message, limit=f"{limit:g}")
             bad |= off
     v[bad | blank] = np.nan
     numbers = pd.Series(v)
@@ -337,9 +345,17 @@ def _canonical_choices(f: Field, values, loose, raw, out: _Collector) -> np.ndar
     for i in loose:
         canonical = keys.get(choice_key(values[i]))
         if canonical is None:
-            out.add_one(i, f.name, raw[i], f"must be one of: {', '.join(f.choices or ())}")
+            out.add_one(
+                i,
+                f.name,
+                raw[i],
+                N_("must be one of: {choices}"),
+                choices=", ".join(f.choices or ()),
+            )
         else:
-            out.add_one(i, f.name, raw[i], f"stored as {canonical!r}", warning=True)
+            out.add_one(
+                i, f.name, raw[i], N_("stored as {value}"), warning=True, value=repr(canonical)
+            )
             out.read_as.setdefault(int(out.rows[i]), {})[f.name] = raw[i]
         values[i] = canonical
     return values
@@ -391,9 +407,16 @@ def _check_text(f: Field, values: np.ndarray, blank: np.ndarray, out: _Collector
         if v is None:
             continue
         if len(v) > limit:
-            out.add_one(i, f.name, v, f"is {len(v):,} characters long, over the limit of {limit:,}")
+            out.add_one(
+                i,
+                f.name,
+                v,
+                N_("is {length} characters long, over the limit of {limit}"),
+                length=f"{len(v):,}",
+                limit=f"{limit:,}",
+            )
         elif control.search(v):
-            out.add_one(i, f.name, v, "holds a control character (such as NUL); remove it")
+            out.add_one(i, f.name, v, N_("holds a control character (such as NUL); remove it"))
         else:
             continue
         values[i] = None
@@ -442,14 +465,14 @@ def _coerce_dates(f, raw, stripped, blank, out, today) -> pd.Series:
         todo = todo[~done]
     values[todo] = [as_date(v) for v in stripped[todo]]
     bad = ~blank & pd.isna(values)
-    out.add(bad, f.name, raw, "is not a date (write it as YYYY-MM-DD)")
+    out.add(bad, f.name, raw, N_("is not a date (write it as YYYY-MM-DD)"))
     ok = ~blank & ~bad
     dated = np.flatnonzero(ok)
     future, early = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
     future[dated] = values[dated] > today
     early[dated] = values[dated] < EARLIEST_DATE
-    out.add(future, f.name, raw, "date is in the future")
-    out.add(early, f.name, raw, f"date is before {EARLIEST_DATE.isoformat()}")
+    out.add(future, f.name, raw, N_("date is in the future"))
+    out.add(early, f.name, raw, N_("date is before {date}"), date=EARLIEST_DATE.isoformat())
     values[future | early] = None
     return pd.Series(values, dtype=object)
 
@@ -464,7 +487,7 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
                 unknown & m.notna().to_numpy(),
                 "munition",
                 m.to_numpy(),
-                "not in the catalogue: kept as 'unknown' (reported key kept in notes)",
+                N_("not in the catalogue: kept as 'unknown' (reported key kept in notes)"),
                 warning=True,
             )
             reported = m.notna() & pd.Series(unknown)
@@ -478,22 +501,33 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
         both = (lo.notna() & hi.notna()).to_numpy(bool)
         order = np.zeros(len(lo), bool)
         order[both] = hi[both].to_numpy() < lo[both].to_numpy()
-        word = "before" if ent.field(high).kind == "date" else "less than"
-        out.add(order, high, hi.to_numpy(), f"is {word} {low}")
+        dated = ent.field(high).kind == "date"
+        message = N_("is before {field}") if dated else N_("is less than {field}")
+        out.add(order, high, hi.to_numpy(), message, field=low)
     for name, other, value in ent.needed_when:
         lacking = ((typed[other] == value) & typed[name].isna()).to_numpy(bool)
-        out.add(lacking, name, None, f"is needed where {other} is {value}")
+        out.add(
+            lacking, name, None, N_("is needed where {field} is {value}"), field=other, value=value
+        )
     for total, parts in ent.parts:
         given = typed[list(parts)]
         summed = given.fillna(0).sum(axis=1).where(given.notna().any(axis=1))
         over = (summed > typed[total]).fillna(False).to_numpy(bool)
-        out.add(over, total, typed[total].to_numpy(), f"is less than {' + '.join(parts)}")
+        out.add(
+            over,
+            total,
+            typed[total].to_numpy(),
+            N_("is less than {field}"),
+            field=" + ".join(parts),
+        )
     if ent.name == "strikes":
         c, lo, hi = typed["carriers"], typed["carriers_min"], typed["carriers_max"]
         none = (c.isna() & (lo.isna() | hi.isna())).to_numpy() & out.unflagged("carriers", len(c))
-        out.add(none, "carriers", None, "give carriers, or both carriers_min and carriers_max")
+        out.add(none, "carriers", None, N_("give carriers, or both carriers_min and carriers_max"))
         clash = (c.notna() & ((lo.notna() & (lo != c)) | (hi.notna() & (hi != c)))).fillna(False)
-        out.add(clash.to_numpy(bool), "carriers", c.to_numpy(), "disagrees with carriers_min/max")
+        out.add(
+            clash.to_numpy(bool), "carriers", c.to_numpy(), N_("disagrees with carriers_min/max")
+        )
         typed["carriers_min"] = lo.fillna(c)
         typed["carriers_max"] = hi.fillna(c)
         same = typed["carriers_min"] == typed["carriers_max"]
@@ -509,7 +543,14 @@ def _entity_rules(ent: Entity, typed: pd.DataFrame, out: _Collector, munitions: 
         )
         for i in np.flatnonzero(refused):
             allowed = " / ".join(ALLOWED_OUTCOMES[kinds[i]])
-            out.add_one(i, "outcome", outcomes[i], f"a {kinds[i]} activity can only be {allowed}")
+            out.add_one(
+                i,
+                "outcome",
+                outcomes[i],
+                N_("a {kind} activity can only be {allowed}"),
+                kind=kinds[i],
+                allowed=allowed,
+            )
 
 
 def missing(value) -> bool:
@@ -531,17 +572,28 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
     if len(geoms) != n:
         raise ValueError(f"{n} rows but {len(geoms)} geometries")
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    out.add(missing, "geometry", None, "has no geometry (give lon/lat, wkt or a geometry)")
+    out.add(missing, "geometry", None, N_("has no geometry (give lon/lat, wkt or a geometry)"))
     vertices = shapely.get_num_coordinates(geoms)
     many = vertices > MAX_VERTICES
-    out.add(many, "geometry", vertices, f"has more than {MAX_VERTICES:,} vertices; simplify it")
+    out.add(
+        many,
+        "geometry",
+        vertices,
+        N_("has more than {limit} vertices; simplify it"),
+        limit=f"{MAX_VERTICES:,}",
+    )
     xyz, of = shapely.get_coordinates(blanked(geoms, many), include_z=True, return_index=True)
     nonfinite = np.zeros(n, bool)
     np.logical_or.at(nonfinite, of, ~np.isfinite(xyz[:, :2]).all(axis=1))
-    out.add(nonfinite, "geometry", None, "coordinates must be finite numbers (not NaN or infinity)")
+    out.add(
+        nonfinite,
+        "geometry",
+        None,
+        N_("coordinates must be finite numbers (not NaN or infinity)"),
+    )
     missing |= many | nonfinite
     with_z = ~missing & shapely.has_z(geoms)
-    out.add(with_z, "geometry", None, "height (z) dropped: records are 2-D", warning=True)
+    out.add(with_z, "geometry", None, N_("height (z) dropped: records are 2-D"), warning=True)
     if with_z.any():
         geoms = np.where(with_z, shapely.force_2d(geoms), geoms)
     types = shapely.get_type_id(geoms)
@@ -554,7 +606,9 @@ def _check_geometry(ent: Entity, geometry, n: int, out: _Collector) -> np.ndarra
         wrong = ~missing & ~np.isin(types, [shapely.GeometryType.POLYGON, 6])
     names = np.full(n, None, object)
     names[wrong] = [g.geom_type for g in geoms[wrong]]
-    out.add(wrong, "geometry", names, f"must be a {str(ent.geometry).lower()}")
+    out.add(
+        wrong, "geometry", names, N_("must be a {geometry}"), geometry=str(ent.geometry).lower()
+    )
     ok = _check_coordinates(geoms, ~missing & ~wrong, out)
     if ent.geometry == "MULTIPOLYGON":
         _check_polygons(geoms, ok, out)
@@ -578,12 +632,12 @@ def _check_coordinates(geoms: np.ndarray, ok: np.ndarray, out: _Collector) -> np
     text = np.full(len(geoms), None, object)
     off = bad_lon | bad_lat
     text[off] = shapely.to_wkt(geoms[off], rounding_precision=6)
-    out.add(swapped, "geometry", text, "latitude out of range: lon and lat look swapped")
+    out.add(swapped, "geometry", text, N_("latitude out of range: lon and lat look swapped"))
     out.add(
         (bad_lon | bad_lat) & ~swapped,
         "geometry",
         text,
-        "coordinates out of range for EPSG:4326 (is the file's CRS right?)",
+        N_("coordinates out of range for EPSG:4326 (is the file's CRS right?)"),
     )
     return ok & ~(bad_lon | bad_lat)
 
@@ -600,14 +654,14 @@ def _check_polygons(geoms: np.ndarray, ok: np.ndarray, out: _Collector):
     few = np.zeros(len(g), bool)
     distinct = shapely.get_num_coordinates(shapely.remove_repeated_points(rings)) - 1
     np.logical_or.at(few, ring_geom, distinct < 3)
-    out.add(_expand(few, idx, n), "geometry", None, "a ring has fewer than 3 vertices")
+    out.add(_expand(few, idx, n), "geometry", None, N_("a ring has fewer than 3 vertices"))
     valid = shapely.is_valid(g)
     reasons = shapely.is_valid_reason(blanked(g, valid))
     out.add(
         _expand(~valid & ~few, idx, n),
         "geometry",
         _expand_values(reasons, idx, n),
-        "invalid polygon",
+        N_("invalid polygon"),
     )
     xy, of_ring = shapely.get_coordinates(rings, return_index=True)
     same = of_ring[1:] == of_ring[:-1]
@@ -621,7 +675,8 @@ def _check_polygons(geoms: np.ndarray, ok: np.ndarray, out: _Collector):
         _expand(far, idx, n),
         "geometry",
         _expand_values(np.round(gaps / 1000, 1), idx, n),
-        f"consecutive vertices more than {MAX_VERTEX_GAP_M / 1000:g} km apart (km)",
+        N_("consecutive vertices more than {limit} km apart (km)"),
+        limit=f"{MAX_VERTEX_GAP_M / 1000:g}",
     )
 
 
@@ -675,7 +730,7 @@ def _check_duplicates(ent: Entity, typed: pd.DataFrame, geoms, out: _Collector):
     repeat = dup_of != np.arange(len(typed))
     ids = typed["id"].to_numpy()
     for j in np.flatnonzero(repeat):
-        out.add_one(j, "id", ids[j], f"repeats the id of row {out.rows[dup_of[j]]}")
+        out.add_one(j, "id", ids[j], N_("repeats the id of row {row}"), row=out.rows[dup_of[j]])
     if ent.geometry == "MULTIPOLYGON" and geoms is not None:
         keys = shapely.to_wkb(shapely.normalize(geoms))
         seen: dict[bytes, int] = {}
@@ -685,5 +740,9 @@ def _check_duplicates(ent: Entity, typed: pd.DataFrame, geoms, out: _Collector):
             first_at = seen.setdefault(k, i)
             if first_at != i:
                 out.add_one(
-                    i, "geometry", None, f"duplicates the geometry of row {out.rows[first_at]}"
+                    i,
+                    "geometry",
+                    None,
+                    N_("duplicates the geometry of row {row}"),
+                    row=out.rows[first_at],
                 )

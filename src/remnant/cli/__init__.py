@@ -11,6 +11,7 @@ import contextlib
 import gc
 import logging
 import sys
+from contextvars import ContextVar
 
 import click
 
@@ -21,10 +22,18 @@ from remnant.translate import _, chosen, language
 __all__ = ["cli", "main"]
 
 
+# What main() speaks through, so that the errors it shows after a command are in --lang too.
+_SPEAKING: ContextVar[contextlib.ExitStack | None] = ContextVar("speaking", default=None)
+
+
 def _speak(ctx: click.Context, _param: click.Parameter, tag: str | None) -> None:
-    """``--lang``: speak ``tag`` until the command is done (its help, too)."""
+    """``--lang``: speak ``tag`` until the command is done (its help and errors too)."""
     if tag:
-        ctx.with_resource(language(tag))
+        speaking = _SPEAKING.get()
+        if speaking is None:  # the group called without main()
+            ctx.with_resource(language(tag))
+        else:
+            speaking.enter_context(language(tag))
 
 
 @group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -152,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as speaking:
         try:
             speaking.enter_context(language(chosen()))
+            speaking.callback(_SPEAKING.reset, _SPEAKING.set(speaking))
             cli.main(args=argv, prog_name="remnant", standalone_mode=False)
         except click.exceptions.Abort:
             click.echo(_("Aborted."), err=True)
@@ -160,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         except InvalidRecordsError as exc:
-            click.echo(_("error: {problem}").format(problem=exc), err=True)
-            click.echo(exc.report(), err=True)
+            where = _("{where}: {problem}").format(where=exc.file, problem=exc.summary(_))
+            click.echo(_("error: {problem}").format(problem=where), err=True)
+            click.echo(exc.report(_), err=True)
             return 1
         except RemnantError as exc:
             if logging.getLogger().isEnabledFor(logging.DEBUG):

@@ -67,7 +67,7 @@ def desk(store, reports, lang, published, source, user) -> None:
                 )
             )
     for problem in problems:
-        click.echo(_("not queued: {problem}").format(problem=problem), err=True)
+        click.echo(_("not queued: {problem}").format(problem=problem.render(_)), err=True)
     for e in found.unplaced:
         click.echo(
             _('no known place for a {kind} in {file}: "{quote}"').format(

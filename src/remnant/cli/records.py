@@ -157,7 +157,7 @@ def import_(
             open_store(store), file, form, user=who, skip_invalid=skip_invalid, media=media
         )
         for problem in done.problems:
-            click.echo(_("refused: {problem}").format(problem=problem), err=True)
+            click.echo(_("refused: {problem}").format(problem=problem.render(_)), err=True)
         for problem in done.photo_problems:
             click.echo(_("warning: {problem}").format(problem=problem), err=True)
         click.echo(str(done))
@@ -185,7 +185,7 @@ def import_(
             ]
     for report in reports:
         for warning in report.warnings:
-            click.echo(_("warning: {warning}").format(warning=warning), err=True)
+            click.echo(_("warning: {warning}").format(warning=warning.render(_)), err=True)
         click.echo(f"{report.layer}: {report}" if profile else str(report))
 
 
