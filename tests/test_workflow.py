@@ -17,6 +17,7 @@ from remnant.grid import equal_area_crs
 from remnant.io import import_file, import_records
 from remnant.landrelease import by_kind, release_statistics, remaining
 from remnant.store import create_store
+from remnant.translate import _, language
 from remnant.workflow import EMPTY_M2
 
 CRS = equal_area_crs(35.5, 33.3)
@@ -152,6 +153,8 @@ def test_released_land_cannot_be_released_again_and_closed_areas_refuse_work(sto
     with pytest.raises(InvalidRecordsError) as info:
         activity(store, "A4", "clearance", "none", (0, 0, 10, 10))
     assert "H1 is closed: nothing is left to release" in info.value.report()
+    with language("fr"):  # the refusal keeps its values to be said in another language
+        assert "H1 est à l'état closed : il ne reste rien" in info.value.report(_)
     # Quality control may visit the cleared land of a closed area.
     activity(store, "Q1", "QA", "none", (0, 0, 100, 100))
 

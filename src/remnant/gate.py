@@ -374,8 +374,8 @@ def _frozen_problems(view, layer: str, file: str, before, after, rows) -> list[P
     )
     for row, (_, new) in zip(rows, after.iterrows(), strict=True):
         old = old_by_id.loc[new["id"]]
-        for name, why in workflow.area_change_problems(old, new, new["id"] in worked):
-            problems.append(Problem(file, int(row), name, None, why))
+        for name, why, params in workflow.area_change_problems(old, new, new["id"] in worked):
+            problems.append(Problem(file, int(row), name, None, why, params))
     return problems
 
 
@@ -391,7 +391,8 @@ def _apply_workflow(view: StoreView, new: gpd.GeoDataFrame, rows: np.ndarray, fi
     done = view.records("activities", areas, column="hazard_area")
     applied = workflow.apply_activities(new, stored, done[done["outcome"].isin(workflow.RELEASED)])
     problems = [
-        Problem(file, int(rows[p.position]), p.field, p.value, p.message) for p in applied.problems
+        Problem(file, int(rows[p.position]), p.field, p.value, p.message, p.params)
+        for p in applied.problems
     ]
     return applied.activities, applied.areas, problems
 

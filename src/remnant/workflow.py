@@ -30,6 +30,7 @@ import shapely
 
 from remnant.grid import equal_area_crs
 from remnant.records import join_note
+from remnant.translate import N_
 
 __all__ = [
     "RELEASED",
@@ -67,7 +68,8 @@ class ActivityProblem:
     position: int
     field: str
     value: object
-    message: str
+    message: str  # English, with {name} for each of params
+    params: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass
@@ -134,19 +136,32 @@ def apply_activities(
         has_area = area_id is not None and not pd.isna(area_id)
         if kind in RELEASES_LAND and not has_area:
             problems.append(
-                ActivityProblem(i, "hazard_area", None, f"a {kind} must name its hazard area")
+                ActivityProblem(
+                    i,
+                    "hazard_area",
+                    None,
+                    N_("a {kind} must name its hazard area"),
+                    (("kind", kind),),
+                )
             )
             continue
         if not has_area:
             continue
         if area_id not in state.index:
-            problems.append(ActivityProblem(i, "hazard_area", area_id, "no such hazard area"))
+            problems.append(ActivityProblem(i, "hazard_area", area_id, N_("no such hazard area")))
             continue
         area = state.loc[area_id]
         if kind in RELEASES_LAND:
-            refusal = _refusal(area)
-            if refusal:
-                problems.append(ActivityProblem(i, "hazard_area", area_id, refusal))
+            if area["status"] in CLOSED:
+                problems.append(
+                    ActivityProblem(
+                        i,
+                        "hazard_area",
+                        area_id,
+                        N_("{area} is {status}: nothing is left to release"),
+                        (("area", area_id), ("status", area["status"].replace("_", " "))),
+                    )
+                )
                 continue
             within = remaining[area_id]
         else:
@@ -155,20 +170,17 @@ def apply_activities(
         outside = shapely.area(shapely.difference(poly, within))
         if outside > OUTSIDE_TOLERANCE * shapely.area(poly) + EMPTY_M2:
             already = shapely.area(shapely.intersection(poly, original[area_id]))
-            where = (
-                f"what remains of {area_id} (part of it was released before)"
-                if kind in RELEASES_LAND and already > outside * 0.5
-                else area_id
-            )
-            problems.append(
-                ActivityProblem(
-                    i,
-                    "geometry",
-                    None,
-                    f"{outside:,.0f} m² ({outside / shapely.area(poly):.0%}) of it lie "
-                    f"outside {where}",
+            message = (
+                N_(
+                    "{m2} m² ({share}) of it lie outside what remains of {area} (part of it "
+                    "was released before)"
                 )
+                if kind in RELEASES_LAND and already > outside * 0.5
+                else N_("{m2} m² ({share}) of it lie outside {area}")
             )
+            share = f"{outside / shapely.area(poly):.0%}"
+            params = (("m2", f"{outside:,.0f}"), ("share", share), ("area", area_id))
+            problems.append(ActivityProblem(i, "geometry", None, message, params))
             continue
         if outside > 0.01:  # clip the digitising sliver, and say so
             poly = polygonal(shapely.intersection(poly, within))
@@ -195,13 +207,6 @@ def apply_activities(
     return Applied(accepted[keep].reset_index(drop=True), changed, problems)
 
 
-def _refusal(area) -> str | None:
-    """Why no land-release activity may work on ``area`` now, or None."""
-    if area["status"] in CLOSED:
-        return f"{area['id']} is {area['status'].replace('_', ' ')}: nothing is left to release"
-    return None
-
-
 def polygonal(geom):
     """The polygons of a geometry as one (Multi)Polygon, empty if it has none.
 
@@ -212,21 +217,27 @@ def polygonal(geom):
     return shapely.multipolygons(shapely.get_parts(parts)) if len(parts) else shapely.Polygon()
 
 
-def area_change_problems(before: dict, after: dict, worked: bool) -> list[tuple[str, str]]:
-    """Changes to a stored hazard area that only the workflow may make: (field, why) pairs.
+def area_change_problems(before: dict, after: dict, worked: bool) -> list[tuple[str, str, tuple]]:
+    """Changes to a stored hazard area that only the workflow may make.
+
+    Each is (field, why, params): ``why`` in English with ``{name}`` for each of ``params``.
 
     Before any work is recorded on an area, its kind and polygon are the surveyor's to
     correct; afterwards they follow from the activities. Status changes by hand are
     limited to starting or pausing work and handing over a closed area.
     """
-    problems = []
+    problems: list[tuple[str, str, tuple]] = []
     if worked:
         for name in WORKFLOW_AREA_FIELDS:
             old, new = before[name], after[name]
             same = old.equals(new) if name == "geometry" else old == new
             if not same:
                 problems.append(
-                    (name, "is set by the activities recorded on the area; record an activity")
+                    (
+                        name,
+                        N_("is set by the activities recorded on the area; record an activity"),
+                        (),
+                    )
                 )
     if before["status"] != after["status"] and (
         (before["status"], after["status"]) not in MANUAL_STATUS
@@ -234,8 +245,11 @@ def area_change_problems(before: dict, after: dict, worked: bool) -> list[tuple[
         problems.append(
             (
                 "status",
-                f"cannot go from {before['status']} to {after['status']} by hand "
-                "(the activities close an area; a closed area can be handed over)",
+                N_(
+                    "cannot go from {before} to {after} by hand (the activities close an area; "
+                    "a closed area can be handed over)"
+                ),
+                (("before", before["status"]), ("after", after["status"])),
             )
         )
     return problems
