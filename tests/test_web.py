@@ -286,6 +286,17 @@ def test_server_refusals_limits_and_tiles(server):
     huge = b'{"type": "Feature", "properties": {"notes": "' + b"x" * (3 * 2**20) + b'"}}'
     response = httpx.post(f"{url}/api/strikes", content=huge, headers=editor)
     assert response.status_code == 413
+    bad = {"type": "Feature", "properties": {"id": "S-x", "carriers": "two"}, "geometry": None}
+    for language, said in (
+        ("uk-UA,uk;q=0.9", "рядок 1, поле 'carriers': не є числом"),
+        ("", "row 1, field 'carriers': is not a number"),
+    ):
+        response = httpx.post(
+            f"{url}/api/strikes", json=bad, headers={**editor, "Accept-Language": language}
+        )
+        assert response.status_code == 422
+        assert said in response.json()["detail"]
+        assert response.headers["content-language"] == ("uk-UA" if language else "en")
 
     def chunked():  # no Content-Length: the server must count what arrives
         yield b'{"type": "Feature", "properties": {"notes": "'

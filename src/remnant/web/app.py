@@ -90,7 +90,12 @@ def create_app(
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError):
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        from remnant.translate import negotiated
+
+        message, tag = exc.said(negotiated(request.headers.get("accept-language", "")))
+        return JSONResponse(
+            {"detail": message}, status_code=exc.status, headers={"Content-Language": tag}
+        )
 
     signer = TileTokens()
 

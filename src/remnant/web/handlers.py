@@ -28,6 +28,7 @@ from remnant.io import import_table
 from remnant.store import Store
 from remnant.store import attachments as store_attachments
 from remnant.store.users import ROLES
+from remnant.translate import _, language
 
 __all__ = [
     "COLLECTIONS",
@@ -53,12 +54,28 @@ MAX_LIMIT = 10_000
 
 
 class WebError(Exception):
-    """An HTTP error with a message for the person who made the request."""
+    """An HTTP error with a message for the person who made the request.
 
-    def __init__(self, status: int, message: str):
+    ``error``, the library's error behind it, may say the message in another language
+    (:meth:`said`).
+    """
+
+    def __init__(self, status: int, message: str, error: RemnantError | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.error = error
+
+    def said(self, tag: str) -> tuple[str, str]:
+        """The message in language ``tag`` where the error can say it, and the language used.
+
+        Refused records can (the gate's problems, row by row); other errors are English.
+        """
+        report = getattr(self.error, "report", None)
+        if tag == "en" or not callable(report):
+            return self.message, "en"
+        with language(tag):
+            return report(_), tag
 
 
 def require(caller: tuple[str, str] | None, role: str) -> str:
@@ -221,7 +238,7 @@ def create(store: Store, caller, layer: str, body) -> dict:
             return {"inserted": [], "unchanged": [], "pending": pending, "warnings": []}
         report = import_table(store, offered, layer, user=user)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc)) from None
+        raise WebError(exc.http_status, _message(exc), exc) from None
     return {
         "inserted": report.written.inserted,
         "unchanged": report.written.unchanged,
@@ -282,7 +299,7 @@ def update(store: Store, caller, layer: str, record_id: str, body) -> dict:
             return {"pending": [record_id]}
         store.update(layer, record_id, changes, user=user, expected_version=version)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc)) from None
+        raise WebError(exc.http_status, _message(exc), exc) from None
     return get_one(store, layer, record_id)
 
 
@@ -301,7 +318,7 @@ def delete(store: Store, caller, layer: str, record_id: str, version: int | None
             return False
         store.delete(layer, record_id, user=user, expected_version=version)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc)) from None
+        raise WebError(exc.http_status, _message(exc), exc) from None
     return True
 
 
@@ -331,7 +348,7 @@ def decide(store: Store, caller, layer: str, record_id: str, body) -> dict:
     try:
         store.decide(layer, record_id, decision == "approve", by=user, note=note)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc)) from None
+        raise WebError(exc.http_status, _message(exc), exc) from None
     return {"layer": layer, "id": record_id, "decision": decision}
 
 
@@ -367,7 +384,7 @@ def attach(store: Store, caller, layer: str, record_id: str, data: bytes, params
             pending=caller[1] == "editor",
         )
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc)) from None
+        raise WebError(exc.http_status, _message(exc), exc) from None
     return {"id": att_id, "pending": caller[1] == "editor"}
 
 
@@ -377,7 +394,7 @@ def attachment(store: Store, caller, layer: str, record_id: str, att_id: str):
     try:
         meta, data = store_attachments.read(store, att_id)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc)) from None
+        raise WebError(exc.http_status, _message(exc), exc) from None
     if (meta["layer"], meta["record_id"]) != (layer, record_id):
         raise WebError(404, f"no attachment {att_id} with {layer}/{record_id}")
     return meta, data
