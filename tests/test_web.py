@@ -540,8 +540,16 @@ def test_hostile_strings_are_shown_as_text_in_the_dashboard(server, browser):
     }""")
     popup = page.locator(".leaflet-popup-content")
     assert HOSTILE in popup.inner_text()
+    assert "Status: Open" in popup.inner_text()  # fields and values by their labels
     assert popup.locator("img").count() == 0  # the <img> came out as text, not an element
     assert page.evaluate("window.alerted") is False
+    page.goto(f"{url}/?lang=fr")
+    page.wait_for_selector("body[data-loaded=yes]", timeout=60_000)
+    page.evaluate("""() => state.layers.hazard_areas.getLayers()
+        .find((l) => l.feature.id === "H-HOSTILE").openPopup()""")
+    text = page.locator(".leaflet-popup-content").inner_text()
+    assert "Statut: Ouverte" in text
+    assert HOSTILE in text
     page.close()
 
 

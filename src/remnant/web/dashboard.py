@@ -11,8 +11,10 @@ left (``dir="rtl"``).
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
+from remnant import records
 from remnant.labels import drafts as label_drafts
 from remnant.labels import label
 from remnant.labels import load as load_labels
@@ -68,6 +70,7 @@ def render_dashboard(tag: str) -> str:
         page = {
             "text": {m: _(m) for m in script_messages()},
             "units": {"ha": unit_name("ha", short=True), "km2": unit_name("km2")},
+            **_popup_labels(labels, base),
         }
         return _template().render(
             lang=tag,
@@ -80,3 +83,27 @@ def render_dashboard(tag: str) -> str:
             field=lambda layer, name: label(labels, "fields", layer, name, base),
             choice=lambda group, value: label(labels, "choices", group, value, base),
         )
+
+
+MAP_LAYERS = ("hazard_areas", "strikes", "items")  # the layers the script puts on the map
+
+
+def _popup_labels(labels: dict, lang: str) -> dict:
+    """What a map popup names fields and values by, in ``lang``: the forms' labels.
+
+    A field's label is the form's without its hint in brackets (``Number of carriers``).
+
+    >>> popup = _popup_labels(load_labels(), "en")
+    >>> popup["fields"]["strikes"]["carriers"], popup["choices"]["status"]["worked_on"]
+    ('Number of carriers', 'Worked on')
+    """
+    fields: dict[str, dict[str, str]] = {}
+    choices: dict[str, dict[str, str]] = {}
+    for layer in MAP_LAYERS:
+        fields[layer] = {}
+        for f in records.entity(layer).fields:
+            text = label(labels, "fields", layer, f.name, lang)
+            fields[layer][f.name] = re.split(r"\s*[(（]", text, maxsplit=1)[0] or text
+            if f.choices:
+                choices[f.name] = {c: label(labels, "choices", f.name, c, lang) for c in f.choices}
+    return {"fields": fields, "choices": choices}

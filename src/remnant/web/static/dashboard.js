@@ -33,15 +33,18 @@ async function api(path, options = {}) {
   return body;
 }
 
-function popup(feature) {
+function popup(feature, layer) {
+  // Fields and values by their labels in the page's language (the forms' labels).
+  const fields = PAGE.fields[layer] || {};
   const div = document.createElement("div");
   const title = document.createElement("strong");
   title.textContent = feature.id;
   div.appendChild(title);
   for (const [k, v] of Object.entries(feature.properties)) {
     if (v === null) continue;
+    const value = (PAGE.choices[k] || {})[v] || v;
     const line = document.createElement("div");
-    line.textContent = `${k}: ${v}`;
+    line.textContent = `${fields[k] || k}: ${typeof value === "number" ? value.toLocaleString(LANG) : value}`;
     div.appendChild(line);
   }
   return div;
@@ -58,7 +61,7 @@ async function loadLayer(name, title) {
   const layer = L.geoJSON(data, {
     style: () => STYLES[name],
     pointToLayer: (f, latlng) => L.circleMarker(latlng, STYLES[name]),
-    onEachFeature: (f, l) => l.bindPopup(() => popup(f)),
+    onEachFeature: (f, l) => l.bindPopup(() => popup(f, name)),
   });
   layer.addTo(map);
   control.addOverlay(layer, title);
