@@ -341,6 +341,8 @@ def test_a_refused_import_names_every_problem_in_the_language_asked_for(
     assert "bad.csv, рядок 2, поле 'carriers': не є числом (значення 'two')" in err
     assert "рядок 3, поле 'date': дата в майбутньому" in err
     assert "нічого не записано" in err
+    assert main(["--lang", "ar", "import", str(store), str(csv), "-l", "strikes"]) == 1
+    assert "bad.csv، الصف 2، الحقل 'carriers': ليس عددًا" in capsys.readouterr().err
     assert main(["import", str(store), str(csv), "-l", "strikes"]) == 1
     english = capsys.readouterr().err
     assert "bad.csv, row 2, field 'carriers': is not a number (value 'two')" in english

@@ -108,13 +108,15 @@ class Problem:
 
     def render(self, _: Callable[[str], str] = str) -> str:
         """The problem in words, each message put through ``_`` (a gettext; default English)."""
-        where = [self.file]
-        if self.row is not None:
-            where.append(_("row {row}").format(row=self.row))
-        if self.field is not None:
-            where.append(_("field {field}").format(field=repr(self.field)))
+        where = str(self.file)
+        for detail in (
+            None if self.row is None else _("row {row}").format(row=self.row),
+            None if self.field is None else _("field {field}").format(field=repr(self.field)),
+        ):
+            if detail is not None:  # the language's comma (Arabic: ،)
+                where = _("{place}, {detail}").format(place=where, detail=detail)
         message = _(self.template).format(**dict(self.params)) if self.template else _(self.message)
-        text = _("{where}: {problem}").format(where=", ".join(where), problem=message)
+        text = _("{where}: {problem}").format(where=where, problem=message)
         if self.value is None:
             return text
         return _("{problem} (value {value})").format(problem=text, value=repr(_shorten(self.value)))
