@@ -206,3 +206,29 @@ def test_an_enumeration_that_matches_nothing_names_the_choices():
             "inferred, other",
         )
     ]
+
+
+def test_numbers_given_as_numbers_get_the_verdict_they_get_as_text():
+    """A column GDAL or a spreadsheet reads as numbers takes its own path: same verdict."""
+    numbers = pd.DataFrame(
+        {
+            "munition": ["m77_m26"] * 4,
+            "source_class": ["surveyed"] * 4,
+            "carriers": [2.0, 1.5, -1.0, np.nan],
+            "accuracy_m": np.array([10, -5, 20, 30], dtype=np.int32),
+        }
+    )
+    text = numbers.assign(carriers=["2", "1.5", "-1", ""], accuracy_m=["10", "-5", "20", "30"])
+    points = [shapely.Point(35.5, 33.2 + i / 100) for i in range(4)]
+    got = validate("strikes", numbers, points, file="s.gpkg")
+    want = validate("strikes", text, points, file="s.gpkg")
+    assert [(p.row, p.field, p.message) for p in got.problems] == [
+        (p.row, p.field, p.message) for p in want.problems
+    ]
+    assert {(p.row, p.field) for p in got.problems} >= {(2, "carriers"), (3, "carriers")}
+    assert (2, "accuracy_m") in {(p.row, p.field) for p in got.problems}
+    assert got.records["carriers"].tolist() == want.records["carriers"].tolist()
+    items = pd.DataFrame({"destroyed": [1.0, 0.0, 2.0, np.nan]})
+    verdict = validate("items", items, None, file="i.gpkg")
+    bad = [(p.row, p.field) for p in verdict.problems if p.field == "destroyed"]
+    assert bad == [(3, "destroyed")]

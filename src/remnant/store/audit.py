@@ -57,10 +57,9 @@ def append(
     }
     hashes: list[str] = []
     previous = head(conn)
-    sha256, dumps, keep = hashlib.sha256, orjson.dumps, hashes.append
-    for row in zip(*columns.values(), strict=True):  # link(), inlined: one call per entry
-        previous = sha256(previous.encode() + dumps(row)).hexdigest()
-        keep(previous)
+    for row in zip(*columns.values(), strict=True):
+        previous = link(previous, row)
+        hashes.append(previous)
     columns["hash"] = hashes
     insert_rows(conn, schema.audit, columns)
 

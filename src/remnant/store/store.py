@@ -65,7 +65,6 @@ else:  # loaded on first use: `remnant info` and `--help` start without them
 
 __all__ = ["Store", "WriteSummary", "default_user"]
 
-
 log = logging.getLogger(__name__)
 
 

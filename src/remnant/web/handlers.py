@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from remnant import records
-from remnant.errors import InputError, RemnantError
+from remnant.errors import InputError, InvalidRecordsError, RemnantError
 from remnant.gate import Submission
 from remnant.io import import_table
 from remnant.store import Store
@@ -71,11 +71,10 @@ class WebError(Exception):
 
         Refused records can (the gate's problems, row by row); other errors are English.
         """
-        report = getattr(self.error, "report", None)
-        if tag == "en" or not callable(report):
+        if tag == "en" or not isinstance(self.error, InvalidRecordsError):
             return self.message, "en"
         with language(tag):
-            return report(_), tag
+            return _message(self.error, _), tag
 
 
 def require(caller: tuple[str, str] | None, role: str) -> str:
@@ -400,9 +399,9 @@ def attachment(store: Store, caller, layer: str, record_id: str, att_id: str):
     return meta, data
 
 
-def _message(exc: RemnantError) -> str:
-    report = getattr(exc, "report", None)
-    return report() if callable(report) else str(exc)
+def _message(exc: RemnantError, _=str) -> str:
+    """What the person hears: every problem of refused records, else the error (``_``: gettext)."""
+    return exc.report(_) if isinstance(exc, InvalidRecordsError) else str(exc)
 
 
 def frame_features(frame: gpd.GeoDataFrame, ent) -> list[dict]:
