@@ -7,7 +7,7 @@ import pytest
 from pyxform.xls2xform import convert
 
 from remnant.cli import main
-from remnant.errors import InputError
+from remnant.errors import InputError, InvalidRecordsError
 from remnant.labels import drafts, label, load
 from remnant.labels_sheet import export_sheet, read_sheet, rows
 from remnant.translate import template, translations
@@ -88,8 +88,8 @@ def test_a_wrong_sheet_is_refused_with_every_problem_and_nothing_written(tmp_pat
     table.to_csv(sheet, index=False)
     with pytest.raises(InputError) as refused:
         read_sheet(sheet, load())
-    message = str(refused.value)
-    assert "uk.csv, row 2, column 'en': changed (value 'Strike number')" in message
+    message = refused.value.report()
+    assert "uk.csv, row 2, field 'en': changed; leave it (value 'Strike number')" in message
     assert "uk.csv, row 3: remnant has no label fields/strikes/no_such_field" in message
     assert "given twice" in message
     assert main(["i18n", "import", str(sheet), "--out", str(out)]) == 1
@@ -148,5 +148,6 @@ def test_a_message_whose_names_in_braces_changed_is_refused(tmp_path):
     table = pd.read_csv(sheet, dtype=str, keep_default_na=False)
     table.loc[table["key"] == "Casualties, {scope}", "uk"] = "Жертви, {обсяг}"
     table.to_csv(sheet, index=False)
-    with pytest.raises(InputError, match=r"keep the names in braces as in English \(\{scope\}\)"):
+    with pytest.raises(InvalidRecordsError) as refused:
         read_sheet(sheet, load())
+    assert "keep the names in braces as in English ({scope})" in refused.value.report()

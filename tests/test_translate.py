@@ -45,7 +45,7 @@ def test_every_catalogue_holds_every_marked_string(lang):
     assert marked - set(ours) == set(), f"{lang} lacks these strings"
     assert set(ours) - marked == set(), f"{lang} holds strings the code no longer has"
     assert all(ours.values()), [k for k, v in ours.items() if not v]
-    placeholders = re.compile(r"\{\w*\}")
+    placeholders = re.compile(r"\{\w*(?:![rsa])?(?::[^{}]*)?\}")  # {name}, {name!r}, {n:,}
     for english, translated in ours.items():
         assert sorted(placeholders.findall(translated)) == sorted(placeholders.findall(english)), (
             lang,
@@ -155,7 +155,7 @@ def test_language_chosen_by_environment_and_refused_when_unknown(
     assert main(["report", path, "--out", str(out)]) == 0
     assert '<html lang="fr"' in out.read_text("utf-8")
     assert main(["report", path, "--out", str(out), "--lang", "xx-nowhere", "--overwrite"]) == 1
-    assert "unknown language 'xx-nowhere'" in capsys.readouterr().err
+    assert "langue inconnue 'xx-nowhere'" in capsys.readouterr().err  # REMNANT_LANG speaks
 
 
 @pytest.mark.parametrize(
@@ -354,3 +354,54 @@ def test_a_refused_import_names_every_problem_in_the_language_asked_for(
     while re.search(r"⟦[^⟦⟧]*⟧", text):
         text = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)
     assert words(text) == set()
+
+
+# The library's errors and the API's answers: a message is its first argument (WebError's
+# second), marked N_ so that it can be said in another language.
+ERRORS = {"RemnantError", "InputError", "StoreError", "StoreBusyError", "NotFoundError"}
+ERRORS |= {"ConflictError", "ModelError", "WebError"}
+
+
+def _unmarked_errors(source: str) -> list[int]:
+    """Lines of ``source`` that make an error whose message is not marked ``N_("…")``."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ERRORS:
+            args = node.args[1:] if node.func.id == "WebError" else node.args
+            message = args[0] if args else None
+            marked = isinstance(message, ast.Call) and getattr(message.func, "id", "") == "N_"
+            if not marked or not isinstance(message.args[0], ast.Constant):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_every_error_a_person_reads_is_marked():
+    found = [
+        f"{path.relative_to(SRC)}:{line}"
+        for path in sorted(SRC.rglob("*.py"))
+        for line in _unmarked_errors(path.read_text())
+    ]
+    assert found == []
+
+
+def test_the_error_check_finds_an_unmarked_message():
+    assert _unmarked_errors('raise InputError(f"no file {path}")') == [1]
+    assert _unmarked_errors('raise WebError(404, "no such record")') == [1]
+    assert _unmarked_errors('raise InputError(N_("no file {path}"), path=path)') == []
+    assert _unmarked_errors("raise WebError.of(exc)") == []
+
+
+def test_library_errors_are_said_in_the_language_asked_for(tmp_path, capsys):
+    """An error raised by the library (not a refused record) on the command line."""
+    missing, store = tmp_path / "missing.csv", tmp_path / "p.gpkg"
+    assert main(["init", str(store)]) == 0
+    assert main(["--lang", "uk", "import", str(store), str(missing), "-l", "strikes"]) == 1
+    assert f"помилка: {missing}: немає такого файлу" in capsys.readouterr().err
+    assert main(["--lang", "fr", "init", str(store)]) == 1
+    assert f"erreur : {store} existe ; passez --overwrite pour la remplacer" in (
+        capsys.readouterr().err
+    )
+    assert main(["init", str(store)]) == 1
+    assert f"error: {store} exists; pass --overwrite to replace it" in capsys.readouterr().err

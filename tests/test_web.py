@@ -297,6 +297,14 @@ def test_server_refusals_limits_and_tiles(server):
         assert response.status_code == 422
         assert said in response.json()["detail"]
         assert response.headers["content-language"] == ("uk-UA" if language else "en")
+    response = httpx.get(f"{url}/api/strikes", headers={"Accept-Language": "es"})
+    assert response.headers["content-language"] == "es"
+    assert response.json()["detail"] == (
+        "se necesita una clave de API (cabecera X-API-Key); pida una a un administrador"
+    )
+    response = httpx.get(f"{url}/api/nonsense", headers={**viewer, "Accept-Language": "fr"})
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("aucune couche 'nonsense' ; couches : strikes")
 
     def chunked():  # no Content-Length: the server must count what arrives
         yield b'{"type": "Feature", "properties": {"notes": "'

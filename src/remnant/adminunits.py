@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["LEVELS", "read_layer", "read_units", "unit_of"]
 
@@ -107,9 +108,11 @@ def read_units(
     codes = frame[code].astype("string").str.strip()
     polygonal = np.isin(shapely.get_type_id(frame.geometry.to_numpy()), (3, 6))
     for i in np.flatnonzero(codes.isna().to_numpy() | (codes == "").fillna(True).to_numpy()):
-        raise InputError(f"row {i + 1} has no {code}", file=path.name)
+        raise InputError(N_("row {i} has no {code}"), file=path.name, i=i + 1, code=code)
     for i in np.flatnonzero(~polygonal):
-        raise InputError(f"row {i + 1} ({codes.iat[i]}) is not a polygon", file=path.name)
+        raise InputError(
+            N_("row {i} ({code}) is not a polygon"), file=path.name, i=i + 1, code=codes.iat[i]
+        )
     frame = frame.to_crs(4326)
     frame["code"] = codes.astype(object)
     frame["name"] = frame[name].astype(object).where(frame[name].notna(), None)
@@ -117,7 +120,7 @@ def read_units(
     names = frame.groupby("code")["name"].nunique()
     if (names > 1).any():
         twice = names.index[names > 1][0]
-        raise InputError(f"code {twice} has more than one name", file=path.name)
+        raise InputError(N_("code {twice} has more than one name"), file=path.name, twice=twice)
     frame["geometry"] = shapely.make_valid(frame.geometry.to_numpy())
     units = frame.dissolve(by="code", aggfunc={"name": "first", "parent": "first"})
     parts = shapely.get_parts(units.geometry.to_numpy(), return_index=True)
@@ -140,11 +143,16 @@ def read_layer(path: Path, fields, *, layer=None) -> gpd.GeoDataFrame:
     try:
         frame = pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(f"GDAL cannot read it: {exc}", file=path.name) from None
+        raise InputError(N_("GDAL cannot read it: {exc}"), file=path.name, exc=exc) from None
     for field in fields:
         if field is not None and field not in frame:
             known = ", ".join(c for c in frame.columns if c != "geometry")
-            raise InputError(f"no field {field!r} (fields: {known})", file=path.name)
+            raise InputError(
+                N_("no field {field_name!r} (fields: {known})"),
+                file=path.name,
+                field_name=field,
+                known=known,
+            )
     if frame.crs is None:
-        raise InputError("the layer has no CRS; remnant will not guess one", file=path.name)
+        raise InputError(N_("the layer has no CRS; remnant will not guess one"), file=path.name)
     return frame

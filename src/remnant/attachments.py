@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import PurePosixPath, PureWindowsPath
 
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["Inspected", "Rules", "inspect", "rules"]
 
@@ -87,37 +88,51 @@ def inspect(name: str, data: bytes, the_rules: Rules | None = None) -> Inspected
     the_rules = the_rules or rules()
     _check_name(name)
     if not data:
-        raise InputError(f"{name}: the file is empty")
+        raise InputError(N_("{name}: the file is empty"), name=name)
     if len(data) > the_rules.max_bytes:
         raise InputError(
-            f"{name}: {len(data):,} bytes, over the limit of {the_rules.max_bytes:,} "
-            "(attachments.toml)"
+            N_("{name}: {n_data:,} bytes, over the limit of {max_bytes:,} (attachments.toml)"),
+            name=name,
+            n_data=len(data),
+            max_bytes=the_rules.max_bytes,
         )
     media = _media_type(name, data)
     if media not in the_rules.types:
         allowed = ", ".join(sorted(the_rules.types))
-        raise InputError(f"{name}: files of type {media} are not taken (allowed: {allowed})")
+        raise InputError(
+            N_("{name}: files of type {media} are not taken (allowed: {allowed})"),
+            name=name,
+            media=media,
+            allowed=allowed,
+        )
     endings = the_rules.types[media]
     if not name.lower().endswith(endings):
-        raise InputError(f"{name}: the file is {media}, so its name must end {endings[0]}")
+        raise InputError(
+            N_("{name}: the file is {media}, so its name must end {endings}"),
+            name=name,
+            media=media,
+            endings=endings[0],
+        )
     return Inspected(name, media, len(data), hashlib.sha256(data).hexdigest())
 
 
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not name.strip():
-        raise InputError("an attachment needs a file name")
+        raise InputError(N_("an attachment needs a file name"))
     plain = PurePosixPath(name).name == name and PureWindowsPath(name).name == name
     if not plain or name in (".", ".."):
-        raise InputError(f"{name!r}: give a file name without a folder")
+        raise InputError(N_("{name!r}: give a file name without a folder"), name=name)
     if any(unicodedata.category(c).startswith("C") for c in name) or len(name) > 200:
-        raise InputError(f"{name!r}: a file name of at most 200 printable characters")
+        raise InputError(N_("{name!r}: a file name of at most 200 printable characters"), name=name)
 
 
 def _media_type(name: str, data: bytes) -> str:
     """The media type the content shows, refusing what is no whole file of a known type."""
     if data.startswith(_PDF_MAGIC):
         if b"%%EOF" not in data[-1024:]:
-            raise InputError(f"{name}: a PDF that does not end as one does (cut short?)")
+            raise InputError(
+                N_("{name}: a PDF that does not end as one does (cut short?)"), name=name
+            )
         return "application/pdf"
     from PIL import Image, UnidentifiedImageError
 
@@ -128,12 +143,18 @@ def _media_type(name: str, data: bytes) -> str:
             image.load()  # decodes every pixel: a cut or damaged image fails here
     except UnidentifiedImageError:
         raise InputError(
-            f"{name}: not a JPEG, PNG, TIFF or PDF file (read from its content)"
+            N_("{name}: not a JPEG, PNG, TIFF or PDF file (read from its content)"), name=name
         ) from None
     except Image.DecompressionBombError:
-        raise InputError(f"{name}: an image of too many pixels to open safely") from None
+        raise InputError(
+            N_("{name}: an image of too many pixels to open safely"), name=name
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{name}: a damaged {kind} image ({exc})") from None
+        raise InputError(
+            N_("{name}: a damaged {kind} image ({exc})"), name=name, kind=kind, exc=exc
+        ) from None
     if kind not in _PILLOW_TYPES:
-        raise InputError(f"{name}: a {kind} image; take a JPEG, PNG or TIFF")
+        raise InputError(
+            N_("{name}: a {kind} image; take a JPEG, PNG or TIFF"), name=name, kind=kind
+        )
     return _PILLOW_TYPES[kind]

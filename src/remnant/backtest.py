@@ -37,6 +37,7 @@ from remnant.hazard import search_draws
 from remnant.mapping import fit_frames, inputs_of, prepared_map
 from remnant.records import as_date
 from remnant.store import Store
+from remnant.translate import N_
 
 __all__ = ["Backtest", "backtest", "calibration_plot", "pit"]
 
@@ -74,19 +75,19 @@ def backtest(
     """
     day = as_date(before)
     if day is None:
-        raise ModelError(f"--before must be a date (YYYY-MM-DD), not {before!r}")
+        raise ModelError(N_("--before must be a date (YYYY-MM-DD), not {before!r}"), before=before)
     strikes = store.read("strikes")
     dated = pd.Series([as_date(v) for v in strikes["date"]], index=strikes.index, dtype=object)
     known = strikes[dated.isna() | (dated < day)]
     if known.empty:
-        raise ModelError(f"no strike was known before {day}: nothing to predict from")
+        raise ModelError(N_("no strike was known before {day}: nothing to predict from"), day=day)
     activities = store.read("activities")
     starts = pd.Series([as_date(v) for v in activities["start"]], index=activities.index)
     earlier = activities[starts < day]
     later = activities[(starts >= day) & activities["type"].isin(SEARCH_TYPES)]
     later = later.assign(begins=starts[later.index]).sort_values(["begins", "id"])
     if later.empty:
-        raise ModelError(f"no clearance or technical survey started on or after {day}")
+        raise ModelError(N_("no clearance or technical survey started on or after {day}"), day=day)
     items = store.read("items")
     catalogue, survey = store.catalogue(), store.survey()
     inputs = inputs_of(known, earlier, store.read("hazard_areas"), catalogue, survey, cell)

@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["DAY_FIRST", "MONTH_FIRST", "DateOrder", "file_date_format", "to_iso"]
 
@@ -96,19 +97,24 @@ class DateOrder:
         day_first, month_first = self.first > 12, self.second > 12
         if day_first and month_first:
             raise InputError(
-                "mixes day-first and month-first dates (some have a day above 12 first, "
-                "others second); give the format with {option}",
+                N_(
+                    "mixes day-first and month-first dates (some have a day above 12 first, others "
+                    "second); give the format with {option}"
+                ),
                 file=file,
                 option="date_format",
                 value=repr(DAY_FIRST),
             )
         if not (day_first or month_first):
             raise InputError(
-                f"every date such as {self.example!r} reads day-first or month-first; give "
-                "the format with {option}",
+                N_(
+                    "every date such as {example!r} reads day-first or month-first; give the "
+                    "format with {option}"
+                ),
                 file=file,
                 option="date_format",
                 value=repr(DAY_FIRST),
+                example=self.example,
             )
         return DAY_FIRST if day_first else MONTH_FIRST
 

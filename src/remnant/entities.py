@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from remnant.catalogue import MAX_SIGMA_M, SOURCE_CLASSES
 from remnant.errors import NotFoundError
+from remnant.translate import N_
 
 __all__ = ["ALLOWED_OUTCOMES", "ENTITIES", "Entity", "Field", "entity"]
 
@@ -70,7 +71,10 @@ class Entity:
             if f.name == name:
                 return f
         raise NotFoundError(
-            f"{self.name} has no field {name!r}; fields: {', '.join(self.field_names)}"
+            N_("{layer} has no field {field_name!r}; fields: {field_names}"),
+            layer=self.name,
+            field_name=name,
+            field_names=", ".join(self.field_names),
         )
 
 
@@ -537,4 +541,6 @@ def entity(name: str) -> Entity:
     try:
         return ENTITIES[name]
     except KeyError:
-        raise NotFoundError(f"no layer {name!r}; layers: {', '.join(ENTITIES)}") from None
+        raise NotFoundError(
+            N_("no layer {name!r}; layers: {layers}"), name=name, layers=", ".join(ENTITIES)
+        ) from None

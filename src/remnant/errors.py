@@ -26,11 +26,13 @@ __all__ = [
 class RemnantError(Exception):
     """Root of every error remnant raises on purpose.
 
-    A message may name the argument that would change the outcome as ``{option}``, given
-    by ``option``: Python callers see the argument's name, the command line shows its
-    flag (:meth:`render`).
+    The message is English, marked for translation (``N_``), with ``{name}`` for each
+    value given as a keyword; :meth:`render` says it in the current language. It may
+    name the argument that would change the outcome as ``{option}``, given by ``option``:
+    Python callers see the argument's name, the command line shows its flag.
 
-    >>> error = RemnantError("out.tif exists; pass {option} to replace it", option="overwrite")
+    >>> error = RemnantError("{path} exists; pass {option} to replace it", option="overwrite",
+    ...                      path="out.tif")
     >>> str(error)
     'out.tif exists; pass overwrite=True to replace it'
     >>> error.render("--overwrite")
@@ -39,15 +41,22 @@ class RemnantError(Exception):
 
     http_status = 500
 
-    def __init__(self, message: str = "", *, option: str | None = None, value: str = "True"):
-        self.option, self.template, self.value = option, message, value
+    def __init__(
+        self, message: str = "", *, option: str | None = None, value: str = "True", **params
+    ):
+        self.option, self.template, self.value, self.params = option, message, value, params
         super().__init__(self.render())
 
-    def render(self, flag: str | None = None) -> str:
-        """The message, naming the option as ``flag`` (a CLI flag) or as the argument."""
-        if self.option is None:
-            return self.template
-        return self.template.replace("{option}", flag or f"{self.option}={self.value}")
+    def render(self, flag: str | None = None, _: Callable[[str], str] = str) -> str:
+        """The message put through ``_`` (a gettext; default English).
+
+        The option is named as ``flag`` (a CLI flag) or as the argument.
+        """
+        values = dict(self.params)
+        if self.option is not None:
+            values["option"] = flag or f"{self.option}={self.value}"
+        text = _(self.template)
+        return text.format(**values) if values else text
 
 
 class InputError(RemnantError, ValueError):
@@ -63,18 +72,40 @@ class InputError(RemnantError, ValueError):
 
     http_status = 422
 
-    def __init__(self, message: str, *, file=None, row=None, field=None, option=None, value="True"):
+    def __init__(
+        self, message: str, *, file=None, row=None, field=None, option=None, value="True", **params
+    ):
         self.file, self.row, self.field = file, row, field
-        where = ", ".join(
-            part
-            for part in (
-                str(file) if file is not None else None,
-                f"row {row}" if row is not None else None,
-                f"field {field!r}" if field is not None else None,
-            )
-            if part
-        )
-        super().__init__(f"{where}: {message}" if where else message, option=option, value=value)
+        super().__init__(message, option=option, value=value, **params)
+
+    def render(self, flag: str | None = None, _: Callable[[str], str] = str) -> str:
+        """The message after where it is (file, row, field), put through ``_``.
+
+        >>> print(InputError("must be a date, not {given!r}", file="s.csv", row=2,
+        ...                  field="date", given="soon"))
+        s.csv, row 2, field 'date': must be a date, not 'soon'
+        """
+        message = super().render(flag, _)
+        where = _where(self.file, self.row, self.field, _)
+        return _("{where}: {problem}").format(where=where, problem=message) if where else message
+
+
+def _where(file, row, field, _: Callable[[str], str] = str) -> str:
+    """Where a problem is: file, row and field, joined with the language's comma (Arabic ،).
+
+    >>> _where("s.csv", 3, None), _where(None, None, "crs")
+    ('s.csv, row 3', "field 'crs'")
+    """
+    parts = [
+        None if file is None else str(file),
+        None if row is None else _("row {row}").format(row=row),
+        None if field is None else _("field {field}").format(field=repr(field)),
+    ]
+    where = ""
+    for part in parts:
+        if part is not None:
+            where = _("{place}, {detail}").format(place=where, detail=part) if where else part
+    return where
 
 
 @dataclass(frozen=True)
@@ -108,13 +139,7 @@ class Problem:
 
     def render(self, _: Callable[[str], str] = str) -> str:
         """The problem in words, each message put through ``_`` (a gettext; default English)."""
-        where = str(self.file)
-        for detail in (
-            None if self.row is None else _("row {row}").format(row=self.row),
-            None if self.field is None else _("field {field}").format(field=repr(self.field)),
-        ):
-            if detail is not None:  # the language's comma (Arabic: ،)
-                where = _("{place}, {detail}").format(place=where, detail=detail)
+        where = _where(self.file, self.row, self.field, _)
         message = _(self.template).format(**dict(self.params)) if self.template else _(self.message)
         text = _("{where}: {problem}").format(where=where, problem=message)
         if self.value is None:

@@ -40,7 +40,7 @@ from remnant import records
 from remnant.entities import ALLOWED_OUTCOMES
 from remnant.errors import InputError, Problem
 from remnant.gate import Submission
-from remnant.translate import LANGUAGES
+from remnant.translate import LANGUAGES, N_
 
 __all__ = [
     "GPS_SIGMA",
@@ -125,9 +125,12 @@ def build_form(
     missing = [lang for lang in languages if lang not in known]
     if missing:
         raise InputError(
-            f"no form labels in {', '.join(missing)}; add them to a labels file "
-            "(docs/forms.md) and pass it with {option}",
+            N_(
+                "no form labels in {missing}; add them to a labels file (docs/forms.md) and pass "
+                "it with {option}"
+            ),
             option="labels",
+            missing=", ".join(missing),
         )
     columns = {lang: f"label::{LANGUAGES.get(lang, lang)} ({lang})" for lang in languages}
 
@@ -251,13 +254,14 @@ def form_layout(path: str | Path) -> FormLayout:
     try:
         sheets = pd.read_excel(path, sheet_name=["survey", "choices", "settings"], dtype=str)
     except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"not an XLSForm: {exc}", file=path.name) from None
+        raise InputError(N_("not an XLSForm: {exc}"), file=path.name, exc=exc) from None
     form_id = str(sheets["settings"].get("form_id", pd.Series([""])).iloc[0])
     layer = form_id.removeprefix("remnant_")
     if not form_id.startswith("remnant_") or layer not in records.ENTITIES:
         raise InputError(
-            f"form_id {form_id!r} is not one of remnant's forms (remnant forms makes them)",
+            N_("form_id {form_id!r} is not one of remnant's forms (remnant forms makes them)"),
             file=path.name,
+            form_id=form_id,
         )
     survey = sheets["survey"].fillna("")
     label_columns = [c for c in survey.columns if c == "label" or c.startswith("label::")]
@@ -380,10 +384,13 @@ def _repeat(tables, layout, parent_ids, kobo, file) -> tuple[str, Submission]:
     name = next((n for n in list(tables)[1:] if n.rsplit("-", 1)[-1] == repeat.layer), None)
     if name is None:
         raise InputError(
-            f"the form has a {repeat.layer!r} repeat but the export has no sheet or file for "
-            "it: export ODK Central's submissions as a .zip of CSV files, KoboToolbox's as "
-            "XLSX (its CSV export leaves repeats out)",
+            N_(
+                "the form has a {layer!r} repeat but the export has no sheet or file for it: "
+                "export ODK Central's submissions as a .zip of CSV files, KoboToolbox's as XLSX "
+                "(its CSV export leaves repeats out)"
+            ),
             file=file,
+            layer=repeat.layer,
         )
     raw = _named(tables[name], layout)
     if kobo:
@@ -405,7 +412,7 @@ def _read_tables(path: Path, layout: FormLayout) -> dict[str, pd.DataFrame]:
     """
     suffix = path.suffix.lower()
     if not path.exists():
-        raise InputError("no such file", file=path)
+        raise InputError(N_("no such file"), file=path)
     try:
         if suffix == ".xlsx":
             return pd.read_excel(path, sheet_name=None, dtype=str, **_ONLY_BLANK_IS_NA)
@@ -425,8 +432,10 @@ def _read_tables(path: Path, layout: FormLayout) -> dict[str, pd.DataFrame]:
                     raise ValueError("no CSV file in it")
                 return {Path(n).stem: _read_csv(archive.read(n)) for n in files}
     except (OSError, ValueError, csv.Error, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-        raise InputError(f"not a readable export: {exc}", file=path.name) from None
-    raise InputError(f"submissions come as .csv, .xlsx or .zip, not {suffix!r}", file=path.name)
+        raise InputError(N_("not a readable export: {exc}"), file=path.name, exc=exc) from None
+    raise InputError(
+        N_("submissions come as .csv, .xlsx or .zip, not {suffix!r}"), file=path.name, suffix=suffix
+    )
 
 
 # Text such as "NA" or "nan" is what the team entered (the gate judges it), not a blank.
@@ -477,8 +486,10 @@ def _instance_column(raw: pd.DataFrame, path: Path) -> str:
         if name in raw.columns:
             return name
     raise InputError(
-        "no instance id column (meta-instanceID or KEY from ODK Central, _uuid from "
-        "KoboToolbox): export the submissions as those servers do",
+        N_(
+            "no instance id column (meta-instanceID or KEY from ODK Central, _uuid from "
+            "KoboToolbox): export the submissions as those servers do"
+        ),
         file=path.name,
     )
 
@@ -507,7 +518,7 @@ def _geometry(raw: pd.DataFrame, name: str, file: str):
         sigma = parts["acc"] * GPS_SIGMA if "acc" in parts else None
         return geoms, sigma
     if not whole:
-        raise InputError(f"no column for the form's {name!r} question", file=file)
+        raise InputError(N_("no column for the form's {name!r} question"), file=file, name=name)
     text = raw[whole[0]].fillna("").astype(str).to_numpy()
     geoms = np.array([_shape(t) for t in text], dtype=object)
     sigma = None

@@ -164,8 +164,13 @@ def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = Fa
     if changed.any() and not update:
         shown = [f"{stored.at[i, 'id']} ({', '.join(d)})" for i, d in enumerate(diffs) if d]
         raise ConflictError(
-            f"{offered.file}: {len(shown)} record(s) already stored with other values, "
-            f"use update to change them: {'; '.join(shown[:5])}" + (" …" if len(shown) > 5 else "")
+            N_(
+                "{file}: {n} record(s) already stored with other values, use update to change "
+                "them: {records}"
+            ),
+            file=offered.file,
+            n=len(shown),
+            records="; ".join(shown[:5]) + (" …" if len(shown) > 5 else ""),
         )
     before = stored[[bool(d) for d in diffs]].reset_index(drop=True)
     updates = good[changed].reset_index(drop=True)
@@ -242,7 +247,11 @@ def change(layer: str, before: gpd.GeoDataFrame, changes: dict) -> Submission:
     record_id = before.at[0, "id"]
     name = f"{layer}/{record_id}"
     if "id" in changes and changes["id"] != record_id:
-        raise ConflictError(f"{record_id}: ids never change (asked for {changes['id']!r})")
+        raise ConflictError(
+            N_("{record_id}: ids never change (asked for {id!r})"),
+            record_id=record_id,
+            id=changes["id"],
+        )
     merged = before.drop(columns=["version"], errors="ignore").iloc[0].to_dict()
     merged.update(changes)
     geometry = np.array([merged.pop("geometry", None)], dtype=object) if ent.geometry else None
@@ -270,13 +279,23 @@ def admit_delete(view: StoreView, layer: str, before: gpd.GeoDataFrame) -> None:
                 n = len(view.records(other.name, [record["id"]], column=f.name))
                 if n:
                     raise ConflictError(
-                        f"{record['id']} is referred to by {n} record(s) in "
-                        f"{other.name}.{f.name}; delete or change those first"
+                        N_(
+                            "{id} is referred to by {n} record(s) in {table}.{column}; delete or "
+                            "change those first"
+                        ),
+                        id=record["id"],
+                        n=n,
+                        table=other.name,
+                        column=f.name,
                     )
     if layer == "activities" and _moved_an_area(record):
         raise ConflictError(
-            f"{record['id']} moved hazard area {record['hazard_area']} on "
-            "(land release workflow); it cannot be deleted"
+            N_(
+                "{id} moved hazard area {hazard_area} on (land release workflow); it cannot be "
+                "deleted"
+            ),
+            id=record["id"],
+            hazard_area=record["hazard_area"],
         )
 
 

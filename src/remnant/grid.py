@@ -22,6 +22,7 @@ from pyproj.crs import GeographicCRS, ProjectedCRS
 from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
 
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["Grid", "coverage", "equal_area_crs"]
 
@@ -60,23 +61,38 @@ class Grid:
 
     def __post_init__(self):
         if not (self.cell > 0 and math.isfinite(self.cell)):
-            raise InputError(f"cell size must be a positive number of metres, got {self.cell!r}")
+            raise InputError(
+                N_("cell size must be a positive number of metres, got {cell!r}"), cell=self.cell
+            )
         if self.width <= 0 or self.height <= 0:
-            raise InputError(f"the grid is empty ({self.height} × {self.width} cells)")
+            raise InputError(
+                N_("the grid is empty ({height} × {width} cells)"),
+                height=self.height,
+                width=self.width,
+            )
         need = self.width * self.height * BYTES_PER_CELL
         have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         if need > have // 2:
             raise InputError(
-                f"a grid of {self.height:,} × {self.width:,} cells at {self.cell:g} m needs "
-                f"{need / 2**30:.1f} GiB, more than half of this machine's {have / 2**30:.0f} GiB; "
-                "use larger cells or a smaller extent"
+                N_(
+                    "a grid of {height:,} × {width:,} cells at {cell:g} m needs {need:.1f} GiB, "
+                    "more than half of this machine's {have:.0f} GiB; use larger cells or a "
+                    "smaller extent"
+                ),
+                height=self.height,
+                width=self.width,
+                cell=self.cell,
+                need=need / 2**30,
+                have=have / 2**30,
             )
 
     @classmethod
     def covering(cls, bounds, cell: float, crs: pyproj.CRS) -> Grid:
         """The grid of ``cell`` metres, snapped to whole cells, covering ``bounds`` in ``crs``."""
         if not (cell > 0 and math.isfinite(cell)):
-            raise InputError(f"cell size must be a positive number of metres, got {cell!r}")
+            raise InputError(
+                N_("cell size must be a positive number of metres, got {cell!r}"), cell=cell
+            )
         minx, miny, maxx, maxy = bounds
         left, bottom = math.floor(minx / cell) * cell, math.floor(miny / cell) * cell
         right, top = math.ceil(maxx / cell) * cell, math.ceil(maxy / cell) * cell
@@ -100,7 +116,7 @@ class Grid:
         """
         a, b, c, d, e, f = tuple(src.transform)[:6]
         if b or d or abs(a + e) > 1e-9 * abs(a):
-            raise InputError("needs a north-up grid of square cells", file=src.name)
+            raise InputError(N_("needs a north-up grid of square cells"), file=src.name)
         return cls(
             pyproj.CRS.from_wkt(src.crs.to_wkt()),
             c,

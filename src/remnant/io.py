@@ -90,8 +90,10 @@ def _format(path: Path) -> str:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         raise InputError(
-            f"unknown file type {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}",
+            N_("unknown file type {suffix!r}; use one of {formats}"),
             file=path.name,
+            suffix=path.suffix,
+            formats=", ".join(sorted(FORMATS)),
         ) from None
 
 
@@ -100,7 +102,10 @@ def _crs(value, file: str) -> pyproj.CRS:
         return pyproj.CRS.from_user_input(value)
     except pyproj.exceptions.CRSError:
         raise InputError(
-            f"unknown CRS {value!r}; give an EPSG code such as EPSG:32637", file=file, field="crs"
+            N_("unknown CRS {given!r}; give an EPSG code such as EPSG:32637"),
+            file=file,
+            field="crs",
+            given=value,
         ) from None
 
 
@@ -110,7 +115,7 @@ def parse_mapping(pairs) -> dict[str, str]:
     for pair in pairs or ():
         src, sep, dst = pair.partition("=")
         if not sep or not src.strip() or not dst.strip():
-            raise InputError(f"a column mapping is SOURCE=FIELD, got {pair!r}")
+            raise InputError(N_("a column mapping is SOURCE=FIELD, got {pair!r}"), pair=pair)
         mapping[src.strip()] = dst.strip()
     return mapping
 
@@ -198,13 +203,17 @@ def read_chunks(
     ent = records.entity(layer)
     fmt = _format(path)
     if not path.exists():
-        raise InputError("no such file", file=path)
+        raise InputError(N_("no such file"), file=path)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(
-            f"file is {size / 1024**3:.1f} GiB, over the {MAX_FILE_BYTES / 1024**3:.0f} GiB "
-            "import limit; split it into smaller files",
+            N_(
+                "file is {size:.1f} GiB, over the {limit:.0f} GiB import limit; split it into "
+                "smaller files"
+            ),
             file=name,
+            size=size / 1024**3,
+            limit=MAX_FILE_BYTES / 1024**3,
         )
 
     def parts() -> Iterator[Submission]:
@@ -273,7 +282,9 @@ def parse_value_mapping(specs) -> dict[str, dict[str, str]]:
             or not field.strip()
             or not all(k.strip() and v.strip() for k, v in labels.items())
         ):
-            raise InputError(f"a value mapping is FIELD:LABEL=VALUE,LABEL=VALUE, got {spec!r}")
+            raise InputError(
+                N_("a value mapping is FIELD:LABEL=VALUE,LABEL=VALUE, got {spec!r}"), spec=spec
+            )
         out.setdefault(field.strip(), {}).update({k.strip(): v.strip() for k, v in labels.items()})
     return out
 
@@ -283,10 +294,12 @@ def _map_values(table: Submission, ent: records.Entity, value_mapping) -> None:
     for name, labels in value_mapping.items():
         if name not in ent.field_names:
             raise InputError(
-                f"{{option}} names {name!r}, not a field of {ent.name}",
+                N_("{option} names {name!r}, not a field of {layer}"),
                 file=table.file,
                 option="value_mapping",
                 value="{field: {label: value}}",
+                name=name,
+                layer=ent.name,
             )
         if name not in table.frame:
             continue
@@ -313,10 +326,12 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding, chunk_rows) -> Ite
         with open(path, newline="", encoding=encoding) as fh:
             header = next(csv.reader(fh), None)
         if not header:
-            raise InputError("the file is empty", file=name)
+            raise InputError(N_("the file is empty"), file=name)
         repeated = sorted({h for h in header if header.count(h) > 1})
         if repeated:
-            raise InputError(f"column(s) named twice: {', '.join(repeated)}", file=name)
+            raise InputError(
+                N_("column(s) named twice: {repeated}"), file=name, repeated=", ".join(repeated)
+            )
         options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True}
         options["encoding"] = encoding
         if chunk_rows is None:
@@ -340,16 +355,25 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding, chunk_rows) -> Ite
     except UnicodeDecodeError:
         line, byte = _first_undecodable(path, encoding)
         raise InputError(
-            f"line {line} is not valid {encoding.replace('utf-8-sig', 'UTF-8')} "
-            f"(byte 0x{byte:02x}); give the file's encoding with {{option}}",
+            N_(
+                "line {line} is not valid {encoding} (byte 0x{byte:02x}); give the file's encoding "
+                "with {option}"
+            ),
             file=name,
             option="encoding",
             value="'cp1252'",
+            line=line,
+            encoding=encoding.replace("utf-8-sig", "UTF-8"),
+            byte=byte,
         ) from None
     except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}", file=name, field="encoding") from None
+        raise InputError(
+            N_("unknown encoding {encoding!r}"), file=name, field="encoding", encoding=encoding
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise InputError(f"not a readable CSV file: {str(exc).strip()}", file=name) from None
+        raise InputError(
+            N_("not a readable CSV file: {exc}"), file=name, exc=str(exc).strip()
+        ) from None
 
 
 def _first_undecodable(path: Path, encoding: str) -> tuple[int, int]:
@@ -378,7 +402,7 @@ def _csv_geometry(table: Submission, source_crs: pyproj.CRS) -> None:
         table.frame = frame.drop(columns=[wkt])
     else:
         raise InputError(
-            "no geometry: give lon and lat columns (or x and y and the CRS), or a wkt column",
+            N_("no geometry: give lon and lat columns (or x and y and the CRS), or a wkt column"),
             file=table.file,
         )
     table.geometry = _to_wgs84(table.geometry, source_crs)
@@ -432,7 +456,7 @@ def _read_vector(
     try:
         total = pyogrio.read_info(path, layer=source_layer, encoding=encoding)["features"]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(f"GDAL cannot read it: {exc}", file=name) from None
+        raise InputError(N_("GDAL cannot read it: {exc}"), file=name, exc=exc) from None
     if chunk_rows is None or fmt not in _SLICEABLE or total < 0:
         slices = [(0, None)]
     else:
@@ -448,7 +472,7 @@ def _read_vector(
                     max_features=count,
                 )
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            raise InputError(f"GDAL cannot read it: {exc}", file=name) from None
+            raise InputError(N_("GDAL cannot read it: {exc}"), file=name, exc=exc) from None
         frame = pd.DataFrame(
             {column: _plain_column(v) for column, v in zip(meta["fields"], values, strict=True)}
         )
@@ -487,7 +511,7 @@ def _vector_geometry(table: Submission, wkb, file_crs, crs) -> None:
     """The rows' shapes in EPSG:4326, from the file's CRS (or the one given for it)."""
     name = table.file
     if wkb is None:
-        raise InputError("the layer has no geometry", file=name)
+        raise InputError(N_("the layer has no geometry"), file=name)
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     for i in np.flatnonzero(shapely.is_missing(geoms) & (wkb != None)):  # noqa: E711
         table.problems.append(
@@ -495,13 +519,15 @@ def _vector_geometry(table: Submission, wkb, file_crs, crs) -> None:
         )
     if file_crs and crs is not None and not _crs(crs, name).equals(_crs(file_crs, name)):
         raise InputError(
-            f"the file says its CRS is {file_crs}, but the CRS given is {crs}",
+            N_("the file says its CRS is {file_crs}, but the CRS given is {crs}"),
             file=name,
             field="crs",
+            file_crs=file_crs,
+            crs=crs,
         )
     if not file_crs and crs is None:
         raise InputError(
-            "the file has no CRS; give it with {option}",
+            N_("the file has no CRS; give it with {option}"),
             file=name,
             field="crs",
             option="crs",
@@ -525,10 +551,11 @@ def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> No
     missing = [src for src in mapping if src not in frame.columns]
     if missing:
         raise InputError(
-            f"{{option}} names column(s) not in the file: {', '.join(missing)}",
+            N_("{option} names column(s) not in the file: {missing}"),
             file=table.file,
             option="mapping",
             value="{…}",
+            missing=", ".join(missing),
         )
     frame = frame.rename(columns=mapping)
     known = set(ent.field_names)
@@ -544,18 +571,23 @@ def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> No
     extra = [c for c in frame.columns if c not in known]
     if extra and not ignore_extra:
         raise InputError(
-            f"column(s) not in the {ent.name} layer: {', '.join(extra)}; "
-            f"map them to fields or pass {{option}} to leave them out "
-            f"(fields: {', '.join(ent.field_names)})",
+            N_(
+                "column(s) not in the {name} layer: {extra}; map them to fields or pass {option} "
+                "to leave them out (fields: {field_names})"
+            ),
             file=table.file,
             option="ignore_extra",
+            name=ent.name,
+            extra=", ".join(extra),
+            field_names=", ".join(ent.field_names),
         )
     table.frame = frame.drop(columns=extra)
     absent = [f.name for f in ent.fields if f.required and f.name not in table.frame.columns]
     if absent:
         raise InputError(
-            f"required column(s) missing: {', '.join(absent)} (map them if they have other names)",
+            N_("required column(s) missing: {absent} (map them if they have other names)"),
             file=table.file,
+            absent=", ".join(absent),
         )
 
 
@@ -635,7 +667,10 @@ def import_file(
     rejects = path.with_name(path.name + ".rejects.csv")
     if skip_invalid and rejects.exists() and not overwrite:
         raise InputError(
-            f"{rejects} exists; remove it or pass {{option}}", file=path.name, option="overwrite"
+            N_("{rejects} exists; remove it or pass {option}"),
+            file=path.name,
+            option="overwrite",
+            rejects=rejects,
         )
     options = {
         "crs": crs,
@@ -746,9 +781,9 @@ def _import(
     try:
         written = store.write(layer, counted(), user=user, update=update, skip_invalid=skip_invalid)
     except ConflictError as exc:
-        raise ConflictError(f"{exc}; nothing was written") from None
+        raise ConflictError(N_("{exc}; nothing was written"), exc=exc) from None
     if read == 0:
-        raise InputError("has no records", file=file)
+        raise InputError(N_("has no records"), file=file)
     bad_rows = {p.row for p in written.problems}
     report = ImportReport(file, layer, read, written, len(bad_rows), written.warnings)
     if written.problems:
@@ -817,7 +852,7 @@ def export_layer(
     if layer in DERIVED_TABLES:
         path = Path(path)
         if _format(path) != "CSV":
-            raise InputError(f"{layer} exports as CSV only", file=path.name)
+            raise InputError(N_("{layer} exports as CSV only"), file=path.name, layer=layer)
         refuse_existing(path, overwrite=overwrite)
         frame = store.read_derived(layer)
         with written_beside(path) as folder:
@@ -844,9 +879,13 @@ def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False,
         target_crs = _crs(crs, path.name)
         if fmt in ("GeoJSON", "KML") and not target_crs.equals(pyproj.CRS.from_epsg(4326)):
             raise InputError(
-                f"{fmt} is always in WGS 84 (EPSG:4326); for {crs} write CSV, GeoPackage or "
-                "Shapefile",
+                N_(
+                    "{fmt} is always in WGS 84 (EPSG:4326); for {crs} write CSV, GeoPackage or "
+                    "Shapefile"
+                ),
                 file=path.name,
+                fmt=fmt,
+                crs=crs,
             )
         frame = frame.to_crs(target_crs)
     siblings = (
@@ -857,7 +896,9 @@ def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False,
     refuse_existing(*siblings, overwrite=overwrite)
     if ent.geometry is None and fmt in ("KML", "ESRI Shapefile"):
         raise InputError(
-            f"{layer} have no geometry: export them as CSV, GeoJSON or GeoPackage", file=path.name
+            N_("{layer} have no geometry: export them as CSV, GeoJSON or GeoPackage"),
+            file=path.name,
+            layer=layer,
         )
     with written_beside(path) as folder:
         target = folder / path.name
@@ -905,7 +946,7 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
     if not isinstance(profile, Profile):
         profile = Profile.load(profile)
     if not path.exists():
-        raise InputError("no such file or folder", file=path)
+        raise InputError(N_("no such file or folder"), file=path)
     folder = path.is_dir() and path.suffix.lower() != ".gdb"
     held = set() if folder else set(pyogrio.list_layers(path)[:, 0])
     extra_labels = options.pop("value_mapping", None) or {}
@@ -945,7 +986,12 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
         )
     if not reports:
         names = ", ".join(lp.name for lp in profile.layers)
-        raise InputError(f"holds none of the {profile.name} layers ({names})", file=path.name)
+        raise InputError(
+            N_("holds none of the {name} layers ({names})"),
+            file=path.name,
+            name=profile.name,
+            names=names,
+        )
     if final:
         reports[0].warnings.extend(_final_status(store, final, reports[0].file, user))
     return reports
@@ -998,7 +1044,11 @@ def export_profile(
     if not isinstance(profile, Profile):
         profile = Profile.load(profile)
     if fmt not in PROFILE_FORMATS:
-        raise InputError(f"{{option}} is one of {', '.join(PROFILE_FORMATS)}", option="format")
+        raise InputError(
+            N_("{option} is one of {formats}"),
+            option="format",
+            formats=", ".join(PROFILE_FORMATS),
+        )
     folder = Path(folder)
     frames = {lp.layer: table_for_export(store, lp.layer) for lp in profile.layers}
     ids = {lp.layer: profile.their_ids(lp, frames[lp.layer]) for lp in profile.layers}

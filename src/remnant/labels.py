@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["drafts", "label", "load", "words"]
 
@@ -50,7 +51,7 @@ def _read(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a readable labels file: {exc}", file=path.name) from None
+        raise InputError(N_("not a readable labels file: {exc}"), file=path.name, exc=exc) from None
 
 
 def _lay_over(labels: dict, theirs: dict) -> None:

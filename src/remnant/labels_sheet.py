@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from remnant.errors import InputError
+from remnant.errors import InputError, InvalidRecordsError, Problem
 from remnant.labels import drafts
+from remnant.translate import N_, template, translations
 from remnant.translate import drafts as message_drafts
-from remnant.translate import template, translations
 
 __all__ = ["FIXED", "export_sheet", "read_sheet", "rows", "write_labels"]
 
@@ -75,7 +75,9 @@ def rows(labels: dict, lang: str) -> pd.DataFrame:
 def export_sheet(path, lang: str, labels: dict) -> int:
     """Write ``lang``'s sheet to ``path`` (``.xlsx``, or ``.csv``); return its rows."""
     if lang == "en" or not lang.isalpha() or len(lang) not in (2, 3):
-        raise InputError(f"not a language code to translate into: {lang!r} (e.g. uk, ar, km)")
+        raise InputError(
+            N_("not a language code to translate into: {lang!r} (e.g. uk, ar, km)"), lang=lang
+        )
     table = rows(labels, lang)
     path = Path(path)
     if path.suffix.lower() == ".csv":
@@ -89,7 +91,7 @@ def export_sheet(path, lang: str, labels: dict) -> int:
                 sheet.column_dimensions[column].width = width
             sheet.freeze_panes = "E2"
     else:
-        raise InputError(f"{path.name}: write the sheet as .xlsx or .csv")
+        raise InputError(N_("{name}: write the sheet as .xlsx or .csv"), name=path.name)
     return len(table)
 
 
@@ -115,86 +117,96 @@ def read_sheet(
     missing = [c for c in FIXED if c not in table.columns]
     if missing or len(extra) != 1:
         raise InputError(
-            f"{path.name}: the sheet needs the columns {', '.join(FIXED)} and one language "
-            f"column; it has {', '.join(map(str, table.columns))}"
+            N_(
+                "{name}: the sheet needs the columns {needed} and one language column; it has "
+                "{columns}"
+            ),
+            name=path.name,
+            needed=", ".join(FIXED),
+            columns=", ".join(map(str, table.columns)),
         )
     code = extra[0]
     if lang is not None and lang != code:
-        raise InputError(f"{path.name}: the sheet is in {code!r}, not {lang!r}")
+        raise InputError(
+            N_("{name}: the sheet is in {code!r}, not {lang!r}"),
+            name=path.name,
+            code=code,
+            lang=lang,
+        )
     english = labels.get("en", {})
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: set[tuple] = set()
     out: dict[str, dict[str, dict[str, str]]] = {}
     messages: dict[str, str] = {}
     marked = set(template())
     for number, row in enumerate(table.to_dict("records"), start=2):  # row 1: the header
-        where = f"{path.name}, row {number}"
         part, group, key = row["part"], row["group"], row["key"]
+        label = (("label", f"{part}/{group}/{key}"),)
         if part == MESSAGES:
-            problem = _message(row, code, marked, messages)
-            if problem:
-                problems.append(f"{where}: {problem}")
-            continue
-        known = english.get(part, {}).get(group, {})
-        if part not in PARTS or key not in known:
-            problems.append(f"{where}: remnant has no label {part}/{group}/{key}")
-            continue
-        if row["en"] != known[key]:
-            problems.append(f"{where}, column 'en': changed (value {row['en']!r}); leave it")
-            continue
-        if (part, group, key) in seen:
-            problems.append(f"{where}: {part}/{group}/{key} given twice")
-            continue
-        seen.add((part, group, key))
-        text = row[code].strip()
-        if text:
-            out.setdefault(part, {}).setdefault(group, {})[key] = text
+            found = _message(row, code, marked, messages)
+        elif part not in PARTS or key not in english.get(part, {}).get(group, {}):
+            found = (None, None, N_("remnant has no label {label}"), label)
+        elif row["en"] != english[part][group][key]:
+            found = ("en", row["en"], N_("changed; leave it"), ())
+        elif (part, group, key) in seen:
+            found = (None, None, N_("{label} given twice"), label)
+        else:
+            found = None
+        if found is not None:
+            problems.append(Problem(path.name, number, *found))
+        elif part != MESSAGES:
+            seen.add((part, group, key))
+            if text := row[code].strip():
+                out.setdefault(part, {}).setdefault(group, {})[key] = text
     if problems:
-        raise InputError("; ".join(problems))
+        raise InvalidRecordsError(path.name, problems)
     meta = {"reviewed": reviewed} if reviewed else {"draft": "translated in a sheet, not reviewed"}
     return {code: {"meta": meta, **out}}, messages
 
 
-def _message(row: dict, code: str, marked: set[str], messages: dict[str, str]) -> str:
+def _message(row: dict, code: str, marked: set[str], messages: dict[str, str]):
     """Take one message row into ``messages``; what is wrong with it, if anything.
+
+    What is wrong is a :class:`~remnant.errors.Problem`'s field, value, message and
+    parameters.
 
     >>> got = {}
     >>> row = {"key": "Casualties, {scope}", "en": "Casualties, {scope}", "uk": "Жертви, {обсяг}"}
-    >>> _message(row, "uk", {"Casualties, {scope}"}, got)
-    "column 'uk': keep the names in braces as in English ({scope}), not {обсяг}"
+    >>> _message(row, "uk", {"Casualties, {scope}"}, got)[3]
+    (('names', '{scope}'), ('theirs', '{обсяг}'))
     """
     key = row["key"]
     if key not in marked:
-        return f"remnant has no message {key!r}"
+        return None, None, N_("remnant has no message {key!r}"), (("key", key),)
     if row["en"] != key:
-        return f"column 'en': changed (value {row['en']!r}); leave it"
+        return "en", row["en"], N_("changed; leave it"), ()
     if key in messages:
-        return f"message {key!r} given twice"
+        return None, None, N_("message {key!r} given twice"), (("key", key),)
     text = row[code].strip()
     names = sorted(re.findall(r"\{\w*\}", key))
     if text and sorted(re.findall(r"\{\w*\}", text)) != names:
         theirs = ", ".join(sorted(re.findall(r"\{[^}]*\}", text))) or "none"
-        return (
-            f"column {code!r}: keep the names in braces as in English ({', '.join(names)}), "
-            f"not {theirs}"
-        )
+        braces = N_("keep the names in braces as in English ({names}), not {theirs}")
+        return code, text, braces, (("names", ", ".join(names)), ("theirs", theirs))
     if text:
         messages[key] = text
-    return ""
+    return None
 
 
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(N_("{path}: no such file"), path=path)
     try:
         if path.suffix.lower() == ".csv":
             table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
         elif path.suffix.lower() == ".xlsx":
             table = pd.read_excel(path, sheet_name="labels", dtype=str, keep_default_na=False)
         else:
-            raise InputError(f"{path.name}: read a sheet from .xlsx or .csv")
+            raise InputError(N_("{name}: read a sheet from .xlsx or .csv"), name=path.name)
     except (ValueError, KeyError, UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"{path.name}: not a labels sheet remnant can read ({exc})") from None
+        raise InputError(
+            N_("{name}: not a labels sheet remnant can read ({exc})"), name=path.name, exc=exc
+        ) from None
     return table.fillna("")
 
 

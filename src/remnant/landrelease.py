@@ -14,6 +14,7 @@ import pandas as pd
 from remnant.errors import InputError, ModelError
 from remnant.grid import equal_area_crs
 from remnant.store import Store
+from remnant.translate import N_
 from remnant.workflow import EMPTY_M2, remaining_areas
 
 __all__ = [
@@ -55,7 +56,12 @@ def release_statistics(store: Store, *, year: int | None = None, by: str = "year
         were written past the validation).
     """
     if by not in BY:
-        raise InputError(f"{{option}} must be one of {', '.join(BY)}", option="by", value=repr(by))
+        raise InputError(
+            N_("{option} must be one of {choices}"),
+            option="by",
+            value=repr(by),
+            choices=", ".join(BY),
+        )
     acts = activities_with_area(store, year)
     columns = [by, *(f"{o}_m2" for o in OUTCOMES), "released_m2", "activities"]
     if acts.empty:
@@ -72,7 +78,7 @@ def release_statistics(store: Store, *, year: int | None = None, by: str = "year
     table["released_m2"] = released.reindex(table.index, fill_value=0.0)
     total = table[[f"{o}_m2" for o in OUTCOMES]].sum(axis=1)
     if not np.allclose(total, table["released_m2"], rtol=1e-9, atol=1e-6):
-        raise ModelError("released area differs from cancelled + reduced + cleared")
+        raise ModelError(N_("released area differs from cancelled + reduced + cleared"))
     table["activities"] = acts.groupby(by).size().reindex(table.index, fill_value=0)
     return table.reset_index()[columns]
 

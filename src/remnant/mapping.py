@@ -30,6 +30,7 @@ from remnant.mapstyle import hazard_style
 from remnant.outputs import refuse_existing
 from remnant.poisson import p_any
 from remnant.store import Store
+from remnant.translate import N_
 
 if TYPE_CHECKING:  # the fit is imported when there is something to fit
     from remnant.dudrate import DudRateFit
@@ -63,7 +64,7 @@ def read_inputs(store: Store, cell: float, truncate: float = TRUNCATE) -> Inputs
     """A store's strikes, activities and areas on a grid covering every strike's kernel."""
     strikes = store.read("strikes")
     if strikes.empty:
-        raise ModelError(f"{store.backend} holds no strikes: nothing to map")
+        raise ModelError(N_("{backend} holds no strikes: nothing to map"), backend=store.backend)
     activities, areas = store.read("activities"), store.read("hazard_areas")
     return inputs_of(strikes, activities, areas, store.catalogue(), store.survey(), cell, truncate)
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["refuse_existing", "written_beside"]
 
@@ -25,7 +26,9 @@ def refuse_existing(*paths, overwrite: bool) -> None:
     """
     for path in paths:
         if path is not None and Path(path).exists() and not overwrite:
-            raise InputError("exists; pass {option} to replace it", file=path, option="overwrite")
+            raise InputError(
+                N_("exists; pass {option} to replace it"), file=path, option="overwrite"
+            )
 
 
 @contextmanager

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from remnant.translate import N_
+
 __all__ = [
     "PLACE_COLUMNS",
     "NameIndex",
@@ -166,7 +168,7 @@ def read_places(path, *, name: str, names=None, kind=None, population=None, laye
     frame = read_layer(path, (name, names, kind, population), layer=layer)
     points = shapely.get_type_id(frame.geometry.to_numpy()) == 0
     for i in np.flatnonzero(~points | frame[name].isna().to_numpy()):
-        raise InputError(f"row {i + 1} is not a named point", file=path.name)
+        raise InputError(N_("row {i} is not a named point"), file=path.name, i=i + 1)
     split = re.compile(r"\s*[;,\n]\s*")
 
     def others(v) -> str | None:

@@ -34,6 +34,7 @@ from remnant.grid import Grid, equal_area_crs
 from remnant.landrelease import activities_with_area, remaining
 from remnant.schedule import averted_by_day, list_schedule, split
 from remnant.store import Store
+from remnant.translate import N_
 from remnant.workflow import CLOSED, EMPTY_M2
 from remnant.zonal import zonal_sums
 
@@ -98,7 +99,7 @@ def population_on_grid(path, grid: Grid) -> np.ndarray:
 
     with rasterio.open(path) as src:
         if src.crs is None:
-            raise InputError("has no CRS; give the raster one (gdal_edit.py -a_srs)", file=path)
+            raise InputError(N_("has no CRS; give the raster one (gdal_edit.py -a_srs)"), file=path)
         destination = np.zeros((grid.height, grid.width), np.float64)
         reproject(
             source=rasterio.band(src, 1),
@@ -119,7 +120,7 @@ def _native_cell(path, grid: Grid) -> float:
 
     with rasterio.open(path) as src:
         if src.crs is None:
-            raise InputError("has no CRS; give the raster one (gdal_edit.py -a_srs)", file=path)
+            raise InputError(N_("has no CRS; give the raster one (gdal_edit.py -a_srs)"), file=path)
         left, bottom, right, top = transform_bounds(src.crs, grid.crs, *src.bounds)
         return min((right - left) / src.width, (top - bottom) / src.height)
 
@@ -148,15 +149,15 @@ def _landuse(areas: gpd.GeoDataFrame, landuse, weights: dict, file: str = ""):
         return own.to_numpy(float), farm
     lu = landuse.to_crs(areas.crs)
     if "class" not in lu:
-        raise InputError("the land-use layer needs a 'class' column", file=file)
+        raise InputError(N_("the land-use layer needs a 'class' column"), file=file)
     unknown = sorted(set(lu["class"]) - set(weights))
     if unknown:
         raise InputError(
-            f"land-use classes without a weight: {', '.join(map(str, unknown))}; "
-            "give them with {option}",
+            N_("land-use classes without a weight: {unknown}; give them with {option}"),
             file=file,
             option="landuse_weights",
             value="{class: weight}",
+            unknown=", ".join(map(str, unknown)),
         )
     lu_w = lu["class"].map(weights).to_numpy(float)
     tree = shapely.STRtree(lu.geometry.to_numpy())
@@ -213,7 +214,9 @@ def rank(
     areas = remaining(store)
     areas = areas[~areas["status"].isin(CLOSED) & (areas["remaining_m2"] >= EMPTY_M2)]
     if areas.empty:
-        raise InputError(f"{store.backend} has no open hazard area with land left to release")
+        raise InputError(
+            N_("{backend} has no open hazard area with land left to release"), backend=store.backend
+        )
     lon, lat = areas.total_bounds.reshape(2, 2).mean(axis=0)
     crs = equal_area_crs(lon, lat)
     projected = areas.to_crs(crs).reset_index(drop=True)
@@ -315,9 +318,9 @@ def make_plan(
 ) -> Plan:
     """Schedule ``teams`` over ``horizon`` days in priority order; compare the baselines."""
     if teams < 1:
-        raise InputError("{option} must be at least 1", option="teams", value=str(teams))
+        raise InputError(N_("{option} must be at least 1"), option="teams", value=str(teams))
     if not horizon > 0:
-        raise InputError("{option} must be positive", option="horizon", value=repr(horizon))
+        raise InputError(N_("{option} must be positive"), option="horizon", value=repr(horizon))
     parts = split(priorities["team_days"].to_numpy(), max_part_days)
     job = parts["job"].to_numpy()
     rate = priorities["harm_averted_rate"].to_numpy()[job] * parts["share"].to_numpy()

@@ -23,6 +23,7 @@ from remnant.entities import ENTITIES
 from remnant.errors import InputError
 from remnant.mapstyle import hazard_style
 from remnant.outputs import refuse_existing
+from remnant.translate import N_
 
 __all__ = ["READ_ONLY", "write_project"]
 
@@ -56,9 +57,9 @@ def write_project(
     """
     store, out = Path(store), Path(out)
     if store.suffix.lower() != ".gpkg" or not store.exists():
-        raise InputError("a QGIS project is made over an existing GeoPackage store", file=store)
+        raise InputError(N_("a QGIS project is made over an existing GeoPackage store"), file=store)
     if out.suffix.lower() not in (".qgs", ".qgz"):
-        raise InputError("a QGIS project is a .qgz or .qgs file", file=out.name)
+        raise InputError(N_("a QGIS project is a .qgz or .qgs file"), file=out.name)
     refuse_existing(out, overwrite=overwrite)
     source = _relative(store, out.parent)
     ids = {name: f"{name}_{uuid.uuid4().hex[:12]}" for name in ENTITIES}
@@ -192,7 +193,7 @@ def _hazard_layer(tree: ET.Element, layers: ET.Element, path: Path, folder: Path
     from remnant.hazard.output import colour_top
 
     if not path.exists():
-        raise InputError("no such hazard map (remnant hazard writes one)", file=path)
+        raise InputError(N_("no such hazard map (remnant hazard writes one)"), file=path)
     layer_id = f"hazard_{uuid.uuid4().hex[:12]}"
     datasource = _relative(path, folder)
     ET.SubElement(

@@ -27,6 +27,7 @@ from scipy import stats
 
 from remnant.errors import InputError
 from remnant.poisson import p_any
+from remnant.translate import N_
 
 __all__ = ["Plan", "binomial_plan", "hypergeometric_plan", "oc_curve", "what_acceptance_says"]
 
@@ -56,21 +57,32 @@ class Plan:
 def _check(lot_area: float, sample_unit: float, confidence: float, tolerated: int, c: int) -> int:
     for name, value in (("lot area", lot_area), ("sample unit", sample_unit)):
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            raise InputError(f"{name} must be a positive number of m², got {value!r}")
+            raise InputError(
+                N_("{name} must be a positive number of m², got {given!r}"), name=name, given=value
+            )
     if sample_unit > lot_area:
         raise InputError(
-            f"the sample unit ({sample_unit:g} m²) is larger than the lot ({lot_area:g} m²)"
+            N_("the sample unit ({sample_unit:g} m²) is larger than the lot ({lot_area:g} m²)"),
+            sample_unit=sample_unit,
+            lot_area=lot_area,
         )
     if not 0 < confidence < 1:
-        raise InputError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
+        raise InputError(
+            N_("confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}"),
+            confidence=confidence,
+        )
     units = int(lot_area // sample_unit)
     if not 0 <= tolerated < units:
         raise InputError(
-            f"tolerated must be from 0 to {units - 1} nonconforming units, got {tolerated!r}"
+            N_("tolerated must be from 0 to {units} nonconforming units, got {tolerated!r}"),
+            units=units - 1,
+            tolerated=tolerated,
         )
     if not 0 <= c <= tolerated:
         raise InputError(
-            f"the acceptance number c must be from 0 to tolerated ({tolerated}), got {c!r}"
+            N_("the acceptance number c must be from 0 to tolerated ({tolerated}), got {c!r}"),
+            tolerated=tolerated,
+            c=c,
         )
     return units
 
@@ -149,7 +161,10 @@ def what_acceptance_says(plan: Plan, expected_items: float) -> dict:
     (0.39, 0.32)
     """
     if not (math.isfinite(expected_items) and expected_items >= 0):
-        raise InputError(f"expected items must be a number ≥ 0, got {expected_items!r}")
+        raise InputError(
+            N_("expected items must be a number ≥ 0, got {expected_items!r}"),
+            expected_items=expected_items,
+        )
     q = float(p_any(expected_items / plan.units))
     d = np.arange(plan.units + 1)
     prior = stats.binom.pmf(d, plan.units, q)

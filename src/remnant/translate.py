@@ -390,9 +390,13 @@ def _locale(tag: str | None = None):
         return _parsed(tag)
     except (UnknownLocaleError, ValueError):
         raise InputError(
-            f"unknown language {tag!r}: give a language tag such as uk, ar, ar-IQ, lo "
-            f"(translated: {', '.join(LANGUAGES)})",
+            N_(
+                "unknown language {tag!r}: give a language tag such as uk, ar, ar-IQ, lo "
+                "(translated: {languages})"
+            ),
             option="--lang",
+            tag=tag,
+            languages=", ".join(LANGUAGES),
         ) from None
 
 

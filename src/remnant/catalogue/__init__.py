@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 
 from remnant.errors import InputError, NotFoundError
+from remnant.translate import N_
 
 # Where a strike's report came from; each class has a location σ in survey.toml.
 SOURCE_CLASSES = (
@@ -107,10 +108,10 @@ def parse_catalogue(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=file) from None
+        raise InputError(N_("not valid TOML: {exc}"), file=file, exc=exc) from None
     entries = data.get("munitions")
     if not isinstance(entries, dict) or not entries:
-        raise InputError("no [munitions.KEY] tables found", file=file)
+        raise InputError(N_("no [munitions.KEY] tables found"), file=file)
     parsed = {}
     for key, entry in entries.items():
         if base is not None:
@@ -118,10 +119,15 @@ def parse_catalogue(
             for figure, source in FIGURE_SOURCES.items():
                 if figure in entry and not sources.get(source):
                     raise InputError(
-                        f"entry {key!r} sets {figure} without a source: add {source} = "
-                        f'"…" to [munitions.{key}.sources]',
+                        N_(
+                            'entry {key!r} sets {figure} without a source: add {source} = "…" to '
+                            "[munitions.{key}.sources]"
+                        ),
                         file=file,
                         field=figure,
+                        key=key,
+                        figure=figure,
+                        source=source,
                     )
             if key in base:
                 merged = entry_fields(base[key])
@@ -149,22 +155,33 @@ def munition_from_fields(key: str, entry: dict, file: str, provenance: str) -> M
 
     def need(name, kind=float, low=None, high=None):
         if name not in entry:
-            raise InputError(f"entry {key!r} has no {name!r}", file=file, field=name)
+            raise InputError(
+                N_("entry {key!r} has no {name!r}"), file=file, field=name, key=key, name=name
+            )
         value = entry[name]
         try:
             value = kind(value) if kind is not tuple else tuple(float(v) for v in value)
         except (TypeError, ValueError):
             raise InputError(
-                f"entry {key!r}: {name} must be {kind.__name__}, got {value!r}",
+                N_("entry {key!r}: {name} must be {kind}, got {given!r}"),
                 file=file,
                 field=name,
+                key=key,
+                name=name,
+                kind=kind.__name__,
+                given=value,
             ) from None
         for v in value if isinstance(value, tuple) else (value,):
             if (low is not None and v <= low) or (high is not None and v >= high):
                 raise InputError(
-                    f"entry {key!r}: {name} = {value!r} is out of range ({low}, {high})",
+                    N_("entry {key!r}: {name} = {given!r} is out of range ({low}, {high})"),
                     file=file,
                     field=name,
+                    key=key,
+                    name=name,
+                    given=value,
+                    low=low,
+                    high=high,
                 )
         return value
 
@@ -173,19 +190,32 @@ def munition_from_fields(key: str, entry: dict, file: str, provenance: str) -> M
             return None
         lo, hi = need(name, tuple, -1e-12, 1 + 1e-12)
         if lo > hi:
-            raise InputError(f"entry {key!r}: {name} low {lo} > high {hi}", file=file, field=name)
+            raise InputError(
+                N_("entry {key!r}: {name} low {lo} > high {hi}"),
+                file=file,
+                field=name,
+                key=key,
+                name=name,
+                lo=lo,
+                hi=hi,
+            )
         return (lo, hi)
 
     delivery = str(entry.get("delivery", "unknown"))
     if delivery not in _DELIVERIES:
         raise InputError(
-            f"entry {key!r}: delivery {delivery!r} is not one of {', '.join(_DELIVERIES)}",
+            N_("entry {key!r}: delivery {delivery!r} is not one of {deliveries}"),
             file=file,
             field="delivery",
+            key=key,
+            delivery=delivery,
+            deliveries=", ".join(_DELIVERIES),
         )
     beta = need("beta", tuple, 0)
     if len(beta) != 2:
-        raise InputError(f"entry {key!r}: beta must be [alpha, beta]", file=file, field="beta")
+        raise InputError(
+            N_("entry {key!r}: beta must be [alpha, beta]"), file=file, field="beta", key=key
+        )
     return Munition(
         key=key,
         name=str(entry.get("name", key)),
@@ -235,7 +265,9 @@ def lookup(catalogue: dict[str, Munition], key: str) -> Munition:
         return catalogue[key]
     except KeyError:
         raise NotFoundError(
-            f"no munition {key!r} in the catalogue; known: {', '.join(sorted(catalogue))}"
+            N_("no munition {key!r} in the catalogue; known: {catalogue}"),
+            key=key,
+            catalogue=", ".join(sorted(catalogue)),
         ) from None
 
 
@@ -309,13 +341,14 @@ def parse_survey_figures(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=file) from None
+        raise InputError(N_("not valid TOML: {exc}"), file=file, exc=exc) from None
     tables = {t[0] for t in _SURVEY_TABLES}
     if extra := sorted(set(data) - tables):
         raise InputError(
-            f"unknown table(s) {', '.join(extra)}; survey figures are in "
-            f"{', '.join(sorted(tables))}",
+            N_("unknown table(s) {extra}; survey figures are in {tables}"),
             file=file,
+            extra=", ".join(extra),
+            tables=", ".join(sorted(tables)),
         )
     figures = {}
     for table, field_name, _, _ in _SURVEY_TABLES:
@@ -323,7 +356,9 @@ def parse_survey_figures(
         if entries is None and known is not None:
             continue
         if not isinstance(entries, dict) or not entries:
-            raise InputError(f"no [{table}.NAME] tables found", file=file, field=table)
+            raise InputError(
+                N_("no [{table}.NAME] tables found"), file=file, field=table, table=table
+            )
         for name, entry in entries.items():
             value = entry.get(field_name) if isinstance(entry, dict) else None
             source = str(entry.get("source", "")).strip() if isinstance(entry, dict) else ""
@@ -348,21 +383,30 @@ def check_figure(
     table = key.partition(".")[0]
     field_name, high = {t[0]: (t[1], t[2]) for t in _SURVEY_TABLES}.get(table, ("value", 0.0))
     if table not in {t[0] for t in _SURVEY_TABLES}:
-        raise InputError(f"[{key}] is not a survey figure", file=file, field=key)
+        raise InputError(N_("[{key}] is not a survey figure"), file=file, field=key, key=key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= high:
         raise InputError(
-            f"[{key}] {field_name} must be a number from 0 to {high:g}, got {value!r}",
+            N_("[{key}] {field_name} must be a number from 0 to {high:g}, got {given!r}"),
             file=file,
             field=key,
+            key=key,
+            field_name=field_name,
+            high=high,
+            given=value,
         )
     if known is not None:
         if key not in known:
             names = ", ".join(k for k in known if k.startswith(table + "."))
             raise InputError(
-                f"[{key}] is not a figure remnant uses; {table}: {names}", file=file, field=key
+                N_("[{key}] is not a figure remnant uses; {table}: {names}"),
+                file=file,
+                field=key,
+                key=key,
+                table=table,
+                names=names,
             )
         if not source:
-            raise InputError(f"[{key}] needs its source", file=file, field=key)
+            raise InputError(N_("[{key}] needs its source"), file=file, field=key, key=key)
     return float(value), source
 
 
@@ -381,14 +425,19 @@ def parse_survey(text: str, *, file: str = "survey.toml") -> SurveyFigures:
         missing = ", ".join(sorted(set(SOURCE_CLASSES) - classes)) or "none"
         unknown = ", ".join(sorted(classes - set(SOURCE_CLASSES))) or "none"
         raise InputError(
-            "[location_accuracy.NAME] must give exactly the source classes "
-            f"{', '.join(SOURCE_CLASSES)}; missing: {missing}, unknown: {unknown}",
+            N_(
+                "[location_accuracy.NAME] must give exactly the source classes {classes}; missing: "
+                "{missing}, unknown: {unknown}"
+            ),
             file=file,
             field="location_accuracy",
+            classes=", ".join(SOURCE_CLASSES),
+            missing=missing,
+            unknown=unknown,
         )
     if "unknown" not in survey.carrier_spread_m:
         raise InputError(
-            "[carrier_spread.unknown] is needed, for munitions of no known delivery",
+            N_("[carrier_spread.unknown] is needed, for munitions of no known delivery"),
             file=file,
             field="carrier_spread",
         )

@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         except RemnantError as exc:
             if logging.getLogger().isEnabledFor(logging.DEBUG):
                 raise
-            problem = exc.render(flag(exc.option)) if exc.option else exc
+            problem = exc.render(flag(exc.option) if exc.option else None, _)
             click.echo(_("error: {problem}").format(problem=problem), err=True)
             return 1
         except click.exceptions.Exit as exc:

@@ -112,12 +112,12 @@ def import_(store: str, file: str, user) -> None:
 
     path = Path(file)
     if not path.exists():
-        raise InputError("no such file", file=file)
+        raise InputError(N_("no such file"), file=file)
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=path.name) from None
+        raise InputError(N_("not UTF-8 text"), file=path.name) from None
     opened = open_store(store)
     digest = hashlib.sha256(data).hexdigest()[:16]
     entries = parse_catalogue(

@@ -6,7 +6,7 @@ import click
 
 from remnant.cli.command import command
 from remnant.cli.options import store_argument, user_option
-from remnant.translate import _
+from remnant.translate import N_, _
 
 
 @command()
@@ -53,8 +53,11 @@ def desk(store, reports, lang, published, source, user) -> None:
     gazetteer = opened.places()
     if gazetteer.empty:
         raise InputError(
-            f"{store} has no places to find the reports' places in: add some first "
-            "(remnant places import STORE --geonames COUNTRY, or from a file)"
+            N_(
+                "{store} has no places to find the reports' places in: add some first (remnant "
+                "places import STORE --geonames COUNTRY, or from a file)"
+            ),
+            store=store,
         )
     day = published.date() if published else None
     found = assess(reports, gazetteer, lang=lang, published=day, source=source)

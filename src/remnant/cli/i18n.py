@@ -6,7 +6,7 @@ import click
 
 from remnant.cli.command import group
 from remnant.cli.options import overwrite_option
-from remnant.translate import _
+from remnant.translate import N_, _
 
 labels_option = click.option(
     "--labels",
@@ -89,8 +89,11 @@ def import_(sheet, out, messages_dir, lang, reviewed, labels, overwrite) -> None
     changed = {k for k, v in messages.items() if translations(code).get(k) != v}
     if changed and messages_dir is None:  # the translator's work would be lost
         raise InputError(
-            f"the sheet changes {len(changed)} messages of the report and dashboard: "
-            "give --messages FOLDER to keep them (nothing written)"
+            N_(
+                "the sheet changes {n_changed} messages of the report and dashboard: give "
+                "--messages FOLDER to keep them (nothing written)"
+            ),
+            n_changed=len(changed),
         )
     if messages_dir is not None:
         refuse_existing(

@@ -121,7 +121,7 @@ def places_import(
     from remnant.store import open_store
 
     if (file is None) == (geonames is None):
-        raise InputError("give a FILE or --geonames COUNTRY, one of them")
+        raise InputError(N_("give a FILE or --geonames COUNTRY, one of them"))
     if geonames:
         frame = from_geonames(geonames.upper())
     else:

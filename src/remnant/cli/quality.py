@@ -80,7 +80,7 @@ def qa_plan(lot_area, sample_unit, confidence, tolerated, c, png, store, lot, ce
 
     refuse_existing(png, overwrite=overwrite)
     if (store is None) != (lot is None):
-        raise InputError("--store and --lot go together")
+        raise InputError(N_("--store and --lot go together"))
     exact = hypergeometric_plan(lot_area, sample_unit, confidence, tolerated, c=c)
     approx = binomial_plan(lot_area, sample_unit, confidence, tolerated, c=c)
     console = Console()

@@ -51,7 +51,7 @@ def import_(store, file, user) -> None:
 
     path = Path(file)
     if not path.exists():
-        raise InputError("no such file", file=file)
+        raise InputError(N_("no such file"), file=file)
     figures = parse_survey_figures(
         path.read_text("utf-8"), file=path.name, known=default_survey().sources
     )

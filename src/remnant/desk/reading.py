@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["KINDS", "MAX_BYTES", "Document", "documents", "read_document", "sentences"]
 
@@ -67,15 +68,20 @@ def read_document(path) -> Document:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(N_("{path}: no such file"), path=path)
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise InputError(
-            f"{path}: not a report remnant reads (plain text, HTML or PDF: "
-            f"{', '.join(sorted(KINDS))})"
+            N_("{path}: not a report remnant reads (plain text, HTML or PDF: {kinds})"),
+            path=path,
+            kinds=", ".join(sorted(KINDS)),
         )
     if path.stat().st_size > MAX_BYTES:
-        raise InputError(f"{path}: larger than {MAX_BYTES >> 20} MiB, not read")
+        raise InputError(
+            N_("{path}: larger than {limit} MiB, not read"),
+            path=path,
+            limit=MAX_BYTES >> 20,
+        )
     data = path.read_bytes()
     published = None
     if kind == "pdf":
@@ -90,15 +96,15 @@ def read_document(path) -> Document:
     if title and text.lstrip().startswith(title):  # a headline sums up; it is not an event
         text = text.lstrip()[len(title) :]
     if not text.strip():
-        raise InputError(
-            f"{path}: no text in it" + (" (a scan without a text layer?)" * (kind == "pdf"))
-        )
+        if kind == "pdf":
+            raise InputError(N_("{path}: no text in it (a scan without a text layer?)"), path=path)
+        raise InputError(N_("{path}: no text in it"), path=path)
     return Document(path, title, text, published)
 
 
 def _decoded(path: Path, data: bytes) -> str:
     if b"\x00" in data[:4096]:
-        raise InputError(f"{path}: binary data, not text")
+        raise InputError(N_("{path}: binary data, not text"), path=path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,7 +112,9 @@ def _decoded(path: Path, data: bytes) -> str:
 
         best = from_bytes(data).best()
         if best is None:
-            raise InputError(f"{path}: not text in any encoding remnant recognises") from None
+            raise InputError(
+                N_("{path}: not text in any encoding remnant recognises"), path=path
+            ) from None
         return str(best)
 
 
@@ -138,7 +146,9 @@ def _pdf(path: Path, data: bytes) -> tuple[str, str]:
         meta = reader.metadata
         title = str(meta.get("/Title") or "") if meta is not None else ""
     except (PdfReadError, ValueError, KeyError) as exc:
-        raise InputError(f"{path}: not a PDF remnant can read ({exc})") from None
+        raise InputError(
+            N_("{path}: not a PDF remnant can read ({exc})"), path=path, exc=exc
+        ) from None
     return title, "\n\n".join(pages)
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from remnant.catalogue import UNKNOWN, Munition, SurveyFigures
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["StrikeKernels", "carrier_covariance", "projected_kernels", "strike_kernels"]
 
@@ -158,7 +159,9 @@ def strike_kernels(
     hi = pd.to_numeric(strikes["carriers_max"], errors="coerce").to_numpy(float)
     if np.isnan(lo).any() or np.isnan(hi).any():
         bad = strikes["id"].to_numpy()[np.isnan(lo) | np.isnan(hi)]
-        raise InputError(f"strikes without a carrier count: {', '.join(map(str, bad[:5]))}")
+        raise InputError(
+            N_("strikes without a carrier count: {bad}"), bad=", ".join(map(str, bad[:5]))
+        )
     spread = np.array(
         [
             survey.carrier_spread_m.get(m.delivery, survey.carrier_spread_m["unknown"])
@@ -172,7 +175,9 @@ def strike_kernels(
     classes = strikes["source_class"].astype(str).to_numpy()
     unknown = sorted(set(classes) - set(survey.location_sigma_m))
     if unknown:
-        raise InputError(f"unknown source class(es) of strikes: {', '.join(unknown)}")
+        raise InputError(
+            N_("unknown source class(es) of strikes: {unknown}"), unknown=", ".join(unknown)
+        )
     by_class = np.array([survey.location_sigma_m[v] for v in classes], float)
     sigma_loc = np.where(np.isnan(accuracy), by_class, accuracy)
     return StrikeKernels(

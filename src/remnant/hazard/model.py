@@ -30,6 +30,7 @@ from remnant.hazard.engine import TRUNCATE
 from remnant.hazard.footprint import StrikeKernels, projected_kernels
 from remnant.poisson import p_any
 from remnant.records import as_date
+from remnant.translate import N_
 from remnant.zonal import zonal_sums
 
 __all__ = [
@@ -291,9 +292,11 @@ def prepare(
     ``kernels``: the strikes' kernels in the grid's CRS when already built.
     """
     if strikes is None or len(strikes) == 0:
-        raise ModelError("no strikes: nothing to map")
+        raise ModelError(N_("no strikes: nothing to map"))
     if truncate <= 0:
-        raise InputError(f"truncation must be a positive number of σ, got {truncate!r}")
+        raise InputError(
+            N_("truncation must be a positive number of σ, got {truncate!r}"), truncate=truncate
+        )
     catalogue = catalogue or default_catalogue()
     survey = survey or default_survey()
     rates = rates or prior_dud_rates(catalogue)
@@ -311,8 +314,11 @@ def prepare(
     off = (kernels.x < left) | (kernels.x > right) | (kernels.y < bottom) | (kernels.y > top)
     if off.any():
         raise InputError(
-            f"{off.sum()} strike(s) lie outside the grid, e.g. {kernels.ids[off][0]}; "
-            "make the grid cover every strike"
+            N_(
+                "{off} strike(s) lie outside the grid, e.g. {ids}; make the grid cover every strike"
+            ),
+            off=off.sum(),
+            ids=kernels.ids[off][0],
         )
     epochs, order = activity_epochs(strikes, activities, grid.crs, survey)
     return Prepared(kernels, weights, epochs, order, rates)
@@ -335,7 +341,7 @@ def activity_epochs(strikes, activities, crs, survey: SurveyFigures):
     for a in acts.itertuples():
         d = survey.detection.get(a.type)
         if d is None:
-            raise InputError(f"no detection probability for activity type {a.type!r}")
+            raise InputError(N_("no detection probability for activity type {type!r}"), type=a.type)
         if d > 0:
             order.append((a.geometry, d, a.begins))
     starts = [a[2] for a in order]
@@ -365,7 +371,7 @@ def area_sums(hazard: HazardMap, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     0.5
     """
     if hazard.expected is None:
-        raise ModelError("the map was computed tile by tile: its per-area sums came with it")
+        raise ModelError(N_("the map was computed tile by tile: its per-area sums came with it"))
     projected = areas.to_crs(hazard.grid.crs) if areas.crs else areas
     expected = zonal_sums(hazard.expected, hazard.grid, projected.geometry.to_numpy())
     return pd.DataFrame(

@@ -26,6 +26,7 @@ import pandas as pd
 
 from remnant import records
 from remnant.errors import InputError
+from remnant.translate import N_
 
 __all__ = ["LayerProfile", "Profile"]
 
@@ -69,14 +70,18 @@ class Profile:
                     if p.name.endswith(".toml")
                 )
                 raise InputError(
-                    f"no profile {name_or_path!r}; profiles: {', '.join(known)}, or a .toml file"
+                    N_("no profile {name_or_path!r}; profiles: {known}, or a .toml file"),
+                    name_or_path=name_or_path,
+                    known=", ".join(known),
                 )
             text = found.read_text(encoding="utf-8")
         else:
             try:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
-                raise InputError(f"cannot read the profile: {exc.strerror}", file=path) from None
+                raise InputError(
+                    N_("cannot read the profile: {strerror}"), file=path, strerror=exc.strerror
+                ) from None
         try:
             data = tomllib.loads(text)
             head = data["profile"]
@@ -99,7 +104,7 @@ class Profile:
                 layers,
             )
         except (tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise InputError(f"not a remnant profile: {exc}", file=path.name) from None
+            raise InputError(N_("not a remnant profile: {exc}"), file=path.name, exc=exc) from None
         profile._check()
         return profile
 
@@ -108,7 +113,12 @@ class Profile:
             ent = records.entity(lp.layer)
             for name in [*lp.fields.values(), *lp.values, *lp.links]:
                 if name not in ent.field_names:
-                    raise InputError(f"profile {self.name}: {lp.layer} has no field {name!r}")
+                    raise InputError(
+                        N_("profile {profile}: {layer} has no field {field_name!r}"),
+                        profile=self.name,
+                        layer=lp.layer,
+                        field_name=name,
+                    )
 
     def layer(self, layer: str) -> LayerProfile:
         """The profile of remnant layer ``layer``."""

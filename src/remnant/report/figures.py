@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from remnant.errors import InputError
-from remnant.translate import _, current, number, unit_name
+from remnant.translate import N_, _, current, number, unit_name
 from remnant.translate import year as year_text
 from remnant.units import in_area_unit
 
@@ -67,10 +67,13 @@ def fonts():
             font_manager.findfont(needed, fallback_to_default=False)
         except ValueError:
             raise InputError(
-                f"the font {needed!r} is not installed, and the report's language needs "
-                "it: install Debian's fonts-noto-core (if it is installed, remove "
-                "matplotlib's font cache, ~/.cache/matplotlib, so that it is found)",
+                N_(
+                    "the font {needed!r} is not installed, and the report's language needs it: "
+                    "install Debian's fonts-noto-core (if it is installed, remove matplotlib's "
+                    "font cache, ~/.cache/matplotlib, so that it is found)"
+                ),
                 option="--lang",
+                needed=needed,
             ) from None
     _pyplot()
     family = [needed, *(f for f in FONTS if f != needed)] if needed else FONTS

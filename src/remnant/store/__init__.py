@@ -16,6 +16,7 @@ from remnant.store.backend import Backend
 from remnant.store.geopackage import GeoPackageBackend
 from remnant.store.postgis import PostGISBackend
 from remnant.store.store import Store, WriteSummary, default_user
+from remnant.translate import N_
 
 __all__ = ["Store", "WriteSummary", "create_store", "default_user", "migrate_store", "open_store"]
 
@@ -26,7 +27,8 @@ def _backend(location: str | Path) -> Backend:
         return PostGISBackend(text)
     if not text.lower().endswith(".gpkg"):
         raise InputError(
-            f"{text}: a store is a GeoPackage file ending in .gpkg or a postgresql:// URL"
+            N_("{text}: a store is a GeoPackage file ending in .gpkg or a postgresql:// URL"),
+            text=text,
         )
     return GeoPackageBackend(text)
 
@@ -53,7 +55,9 @@ def create_store(location: str | Path, *, overwrite: bool = False) -> Store:
     if backend.exists():
         if not overwrite:
             raise StoreError(
-                f"{location} exists; pass {{option}} to replace it", option="overwrite"
+                N_("{location} exists; pass {option} to replace it"),
+                option="overwrite",
+                location=location,
             )
         backend.remove()
     return Store(backend).create()
@@ -79,5 +83,8 @@ def migrate_store(location: str | Path, *, user: str | None = None) -> list[int]
 def _existing(location: str | Path) -> Store:
     backend = _backend(location)
     if not backend.exists():
-        raise StoreError(f"{location} does not exist; create it first (create_store, remnant init)")
+        raise StoreError(
+            N_("{location} does not exist; create it first (create_store, remnant init)"),
+            location=location,
+        )
     return Store(backend)

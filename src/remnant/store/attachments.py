@@ -24,6 +24,7 @@ from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import schema
 from remnant.store.audit import now
 from remnant.store.review import waiting_ids
+from remnant.translate import N_
 
 __all__ = ["ATTACHMENTS", "META", "add", "listing", "read", "remove", "settle"]
 
@@ -53,9 +54,11 @@ def add(
     records.entity(layer)
     the_rules = rules()
     if kind not in the_rules.kinds:
-        raise InputError(f"kind {kind!r}: one of {', '.join(the_rules.kinds)}")
+        raise InputError(
+            N_("kind {kind!r}: one of {kinds}"), kind=kind, kinds=", ".join(the_rules.kinds)
+        )
     if caption is not None and not isinstance(caption, str):
-        raise InputError("a caption is text")
+        raise InputError(N_("a caption is text"))
     found = inspect(name, data, the_rules)
     key = f"{layer}/{record_id}/{found.sha256}".encode()
     att_id = "ATT-" + hashlib.sha256(key).hexdigest()[:12]
@@ -64,7 +67,12 @@ def add(
         if not _stored(conn, layer, record_id) and not (
             pending and waiting_ids(conn, layer, [record_id])
         ):
-            raise NotFoundError(f"{layer}/{record_id}: no such record to attach {name} to")
+            raise NotFoundError(
+                N_("{layer}/{record_id}: no such record to attach {name} to"),
+                layer=layer,
+                record_id=record_id,
+                name=name,
+            )
         if conn.execute(sa.select(t.c.fid).where(t.c.id == att_id)).first() is not None:
             return att_id  # this file is already with this record
         at = now()
@@ -121,8 +129,13 @@ def settle(store, conn, pending, approve: bool) -> None:
     meta = orjson.loads(pending.proposal)
     if not _stored(conn, meta["layer"], meta["record_id"]):
         raise ConflictError(
-            f"{pending.record_id} belongs to {meta['layer']}/{meta['record_id']}, which is "
-            "not stored: approve that record first"
+            N_(
+                "{record_id} belongs to {layer}/{parent}, which is not stored: approve that "
+                "record first"
+            ),
+            record_id=pending.record_id,
+            layer=meta["layer"],
+            parent=meta["record_id"],
         )
     conn.execute(t.update().where(where).values(state="approved"))
     store._audit(
@@ -159,7 +172,7 @@ def read(store, att_id: str) -> tuple[dict, bytes]:
     with store.backend.engine.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
-        raise NotFoundError(f"no attachment {att_id}")
+        raise NotFoundError(N_("no attachment {att_id}"), att_id=att_id)
     meta = dict(zip(META, row[: len(META)], strict=True))
     return meta, bytes(row[-1])
 
@@ -222,27 +235,40 @@ def import_folder(store, folder, *, user: str) -> tuple[int, int]:
 
     root = Path(folder)
     if not (root / INDEX).is_file():
-        raise InputError(f"{folder}: no {INDEX} (a folder written by remnant export)")
+        raise InputError(
+            N_("{folder}: no {index} (a folder written by remnant export)"),
+            folder=folder,
+            index=INDEX,
+        )
     index = pd.read_csv(root / INDEX, dtype=str, keep_default_na=False)
     missing = {"layer", "record_id", "name", "kind", "sha256", "path"} - set(index.columns)
     if missing:
-        raise InputError(f"{INDEX}: no column {', '.join(sorted(missing))}")
+        raise InputError(
+            N_("{index}: no column {missing}"), index=INDEX, missing=", ".join(sorted(missing))
+        )
     kept = set(zip(*(listing(store)[c] for c in ("layer", "record_id", "sha256")), strict=True))
     ids: dict[str, set[str]] = {}
     checked = []
     for row in index.itertuples(index=False):  # every file checked before any is kept
         path = (root / row.path).resolve()
         if root.resolve() not in path.parents or not path.is_file():
-            raise InputError(f"{INDEX}: {row.path!r} is no file inside the folder")
+            raise InputError(
+                N_("{index}: {path!r} is no file inside the folder"), index=INDEX, path=row.path
+            )
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != row.sha256:
-            raise InputError(f"{row.path}: not the file exported (its SHA-256 differs)")
+            raise InputError(
+                N_("{path}: not the file exported (its SHA-256 differs)"), path=row.path
+            )
         if (row.layer, row.record_id, row.sha256) in kept:
             continue
         records.entity(row.layer)
         if row.record_id not in ids.setdefault(row.layer, store.ids(row.layer)):
             raise NotFoundError(
-                f"{row.layer}/{row.record_id}: no such record to attach {row.name} to"
+                N_("{layer}/{record_id}: no such record to attach {name} to"),
+                layer=row.layer,
+                record_id=row.record_id,
+                name=row.name,
             )
         inspect(row.name, data)
         checked.append((row, data))

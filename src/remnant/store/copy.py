@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from remnant.errors import StoreError
 from remnant.store import schema
 from remnant.store.schema import GEOMETRY_COLUMN
+from remnant.translate import N_
 
 __all__ = ["CopiedTable", "copy_tables", "table_digest"]
 
@@ -87,11 +88,19 @@ def table_digest(store, table: sa.Table, conn=None) -> tuple[int, str]:
 def copy_tables(source, target) -> list[CopiedTable]:
     """Copy every table of ``source`` into the empty store ``target`` and verify it."""
     if any(target.counts().values()):
-        raise StoreError(f"{target.backend} is not empty; copy into a new store")
+        raise StoreError(
+            N_("{backend} is not empty; copy into a new store"), backend=target.backend
+        )
     if source.schema_version() != target.schema_version():
         raise StoreError(
-            f"{source.backend} is at schema version {source.schema_version()} and "
-            f"{target.backend} at {target.schema_version()}; migrate first"
+            N_(
+                "{source} is at schema version {source_version} and {target} at {target_version}; "
+                "migrate first"
+            ),
+            source=source.backend,
+            source_version=source.schema_version(),
+            target=target.backend,
+            target_version=target.schema_version(),
         )
     copied = []
     with target.transaction() as conn:
@@ -110,8 +119,16 @@ def copy_tables(source, target) -> list[CopiedTable]:
             want, got = table_digest(source, table), table_digest(target, table, conn)
             if want != got:
                 raise StoreError(
-                    f"{table.name}: copied {got[0]} rows with digest {got[1][:12]}…, but the "
-                    f"source has {want[0]} with {want[1][:12]}…; nothing was copied"
+                    N_(
+                        "{name}: copied {rows} rows with digest {digest}…, but the source has "
+                        "{source_rows} "
+                        "with {source_digest}…; nothing was copied"
+                    ),
+                    name=table.name,
+                    rows=got[0],
+                    digest=got[1][:12],
+                    source_rows=want[0],
+                    source_digest=want[1][:12],
                 )
             copied.append(CopiedTable(table.name, *want))
     return copied

@@ -15,6 +15,7 @@ from remnant import records
 from remnant.errors import NotFoundError
 from remnant.store import audit, schema
 from remnant.store.sql import insert_rows
+from remnant.translate import N_
 
 __all__ = ["read", "replace"]
 
@@ -47,7 +48,9 @@ def _table(name: str) -> sa.Table:
         return schema.DERIVED_TABLES[name]
     except KeyError:
         raise NotFoundError(
-            f"no derived table {name!r}; tables: {', '.join(schema.DERIVED_TABLES)}"
+            N_("no derived table {name!r}; tables: {tables}"),
+            name=name,
+            tables=", ".join(schema.DERIVED_TABLES),
         ) from None
 
 

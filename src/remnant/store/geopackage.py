@@ -23,6 +23,7 @@ from remnant.entities import ENTITIES
 from remnant.errors import StoreBusyError, StoreError
 from remnant.store.schema import GEOMETRY_COLUMN, SRID, Geometry
 from remnant.store.sql import insert_rows
+from remnant.translate import N_
 
 if TYPE_CHECKING:
     import numpy as np
@@ -92,10 +93,14 @@ class GeoPackageBackend:
         text = str(getattr(exc, "orig", exc))
         if "locked" in text or "busy" in text:
             return StoreBusyError(
-                f"store is busy: another process held {self.path} for more than "
-                f"{self.busy_timeout:g} s; try again when it has finished"
+                N_(
+                    "store is busy: another process held {path} for more than {busy_timeout:g} s; "
+                    "try again when it has finished"
+                ),
+                path=self.path,
+                busy_timeout=self.busy_timeout,
             )
-        return StoreError(f"{self.path}: {text}")
+        return StoreError(N_("{path}: {text}"), path=self.path, text=text)
 
     def create_spatial_metadata(self, conn: sa.Connection) -> None:
         """Make the file a GeoPackage and register every table and its spatial index."""
@@ -269,7 +274,12 @@ class GeoPackageBackend:
             f'SELECT min(fid), max(fid), count(*) FROM "{table.name}" WHERE fid > ?', (last,)
         ).one()
         if count != n or high - low + 1 != n:
-            raise StoreError(f"{table.name}: expected {n} new rows in a run, found {count}")
+            raise StoreError(
+                N_("{name}: expected {n} new rows in a run, found {count}"),
+                name=table.name,
+                n=n,
+                count=count,
+            )
         bounds = shapely.bounds(np.asarray(geometries, dtype=object))
         indexed = ~np.isnan(bounds[:, 0])
         b = bounds[indexed]
@@ -470,7 +480,7 @@ def _external_triggers(table: sa.Table) -> dict[str, str]:
 
 def _blob_header_size(blob: bytes) -> int:
     if blob[:2] != b"GP":
-        raise StoreError("a geometry is not a GeoPackage blob (magic bytes missing)")
+        raise StoreError(N_("a geometry is not a GeoPackage blob (magic bytes missing)"))
     return 8 + _ENVELOPE_SIZES[(blob[3] >> 1) & 0b111]
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from remnant.errors import StoreError
 from remnant.store import audit, schema
+from remnant.translate import N_
 
 log = logging.getLogger(__name__)
 
@@ -233,12 +234,21 @@ def migrate(store, *, user: str, at: str, migrations: list[Migration] | None = N
     current = store.schema_version()
     if current > target:
         raise StoreError(
-            f"{store.backend} has schema version {current}, newer than this remnant "
-            f"understands ({target}); upgrade remnant"
+            N_(
+                "{backend} has schema version {current}, newer than this remnant understands "
+                "({target}); upgrade remnant"
+            ),
+            backend=store.backend,
+            current=current,
+            target=target,
         )
     pending = sorted((m for m in steps if m.version > current), key=lambda m: m.version)
     if [m.version for m in pending] != list(range(current + 1, target + 1)):
-        raise StoreError(f"no complete chain of migrations from version {current} to {target}")
+        raise StoreError(
+            N_("no complete chain of migrations from version {current} to {target}"),
+            current=current,
+            target=target,
+        )
     with store.transaction() as conn:
         for m in pending:
             log.info(

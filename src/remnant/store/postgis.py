@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from remnant.errors import StoreBusyError, StoreError
 from remnant.store.schema import GEOMETRY_COLUMN, SRID, meta, metadata
 from remnant.store.sql import insert_rows
+from remnant.translate import N_
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,7 +58,9 @@ class PostGISBackend:
             with self.engine.connect() as conn:
                 return sa.inspect(conn).has_table(meta.name)
         except sa.exc.OperationalError as exc:
-            raise StoreError(f"cannot connect to {self}: {_first_line(exc)}") from None
+            raise StoreError(
+                N_("cannot connect to {store}: {exc}"), store=self, exc=_first_line(exc)
+            ) from None
 
     def remove(self) -> None:
         """Drop remnant's tables (used by ``init --overwrite``); other tables stay."""
@@ -79,10 +82,14 @@ class PostGISBackend:
         text = _first_line(exc)
         if "lock timeout" in text or "canceling statement due to lock" in text:
             return StoreBusyError(
-                f"store is busy: another writer held {self} for more than "
-                f"{self.busy_timeout:g} s; try again when it has finished"
+                N_(
+                    "store is busy: another writer held {store} for more than {busy_timeout:g} s; "
+                    "try again when it has finished"
+                ),
+                store=self,
+                busy_timeout=self.busy_timeout,
             )
-        return StoreError(f"{self}: {text}")
+        return StoreError(N_("{store}: {text}"), store=self, text=text)
 
     def create_spatial_metadata(self, conn: sa.Connection) -> None:
         """Enable PostGIS in the database."""

@@ -26,6 +26,7 @@ from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import schema
 from remnant.store.audit import now
 from remnant.store.sql import among
+from remnant.translate import N_
 
 __all__ = ["ACTIONS", "STATES", "decide", "listing", "propose", "propose_inserts", "waiting_ids"]
 
@@ -54,7 +55,11 @@ def propose(
     ``expected_version``. Raises what the same write would raise.
     """
     if action not in ACTIONS:
-        raise InputError(f"a proposal is one of {', '.join(ACTIONS)}, not {action!r}")
+        raise InputError(
+            N_("a proposal is one of {actions}, not {action!r}"),
+            actions=", ".join(ACTIONS),
+            action=action,
+        )
     if action == "insert":
         waiting, _ = propose_inserts(store, [(layer, offered)], user=user)
         return waiting[layer]
@@ -159,8 +164,10 @@ def _refuse_pending(conn, layer: str, ids: list[str]) -> None:
     )
     if waiting:
         raise ConflictError(
-            f"{', '.join(sorted(waiting)[:5])}: a change is already waiting for review; "
-            "ask an admin to decide it first"
+            N_(
+                "{waiting}: a change is already waiting for review; ask an admin to decide it first"
+            ),
+            waiting=", ".join(sorted(waiting)[:5]),
         )
 
 
@@ -168,9 +175,10 @@ def listing(store, state: str | None = None) -> pd.DataFrame:
     """Proposals, oldest first, optionally of one ``state``."""
     if state is not None and state not in STATES:
         raise InputError(
-            f"{{option}} must be one of {', '.join(STATES)} (or all)",
+            N_("{option} must be one of {states} (or all)"),
             option="state",
             value=repr(state),
+            states=", ".join(STATES),
         )
     r = schema.reviews
     columns = [c for c in r.c if c.name != "fid"]
@@ -198,7 +206,9 @@ def decide(
             )
         ).first()
         if pending is None:
-            raise NotFoundError(f"no pending review of {layer}/{record_id}")
+            raise NotFoundError(
+                N_("no pending review of {layer}/{record_id}"), layer=layer, record_id=record_id
+            )
         if settle is not None:
             settle(store, conn, pending, approve)
         elif pending.proposal is None and pending.action == "insert":

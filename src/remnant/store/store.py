@@ -41,6 +41,7 @@ from remnant.store.audit import now
 from remnant.store.backend import Backend
 from remnant.store.schema import GEOMETRY_COLUMN
 from remnant.store.sql import among
+from remnant.translate import N_
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -140,7 +141,9 @@ class Store:
                 ).scalar_one()
         except (sa.exc.DBAPIError, sa.exc.NoResultFound) as exc:
             raise StoreError(
-                f"{self.backend} is not a remnant store ({exc.__class__.__name__})"
+                N_("{backend} is not a remnant store ({kind})"),
+                backend=self.backend,
+                kind=exc.__class__.__name__,
             ) from None
         return int(value)
 
@@ -149,13 +152,23 @@ class Store:
         version = self.schema_version()
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
-                f"{self.backend} has schema version {version}, newer than this remnant "
-                f"understands ({schema.SCHEMA_VERSION}); upgrade remnant"
+                N_(
+                    "{backend} has schema version {version}, newer than this remnant understands "
+                    "({needed}); upgrade remnant"
+                ),
+                backend=self.backend,
+                version=version,
+                needed=schema.SCHEMA_VERSION,
             )
         if version < schema.SCHEMA_VERSION:
             raise StoreError(
-                f"{self.backend} has schema version {version}; this remnant needs "
-                f"{schema.SCHEMA_VERSION}: migrate it (migrate_store, remnant migrate)"
+                N_(
+                    "{backend} has schema version {version}; this remnant needs {needed}: "
+                    "migrate it (migrate_store, remnant migrate)"
+                ),
+                backend=self.backend,
+                version=version,
+                needed=schema.SCHEMA_VERSION,
             )
         return self
 
@@ -219,7 +232,7 @@ class Store:
         query = sa.select(*columns).order_by(table.c.fid)
         if bbox is not None:
             if not ent.geometry:
-                raise StoreError(f"{layer} has no geometry to filter by bbox")
+                raise StoreError(N_("{layer} has no geometry to filter by bbox"), layer=layer)
             query = query.where(self.backend.bbox_filter(table, bbox))
         if limit is not None:
             query = query.limit(limit).offset(offset)
@@ -256,16 +269,22 @@ class Store:
         if lo or hi:
             column = next((f for f in ("date", "start") if f in ent.field_names), None)
             if column is None:
-                raise InputError(f"{layer} have no date to filter by", field="datetime")
+                raise InputError(
+                    N_("{layer} have no date to filter by"), field="datetime", layer=layer
+                )
             where += [table.c[column] >= lo] if lo else []
             where += [table.c[column] <= hi] if hi else []
         if status is not None:
             if "status" not in ent.field_names:
-                raise InputError(f"{layer} have no status to filter by", field="status")
+                raise InputError(
+                    N_("{layer} have no status to filter by"), field="status", layer=layer
+                )
             where.append(table.c.status == status)
         if bbox is not None:
             if not ent.geometry:
-                raise InputError(f"{layer} have no geometry to filter by bbox", field="bbox")
+                raise InputError(
+                    N_("{layer} have no geometry to filter by bbox"), field="bbox", layer=layer
+                )
             where.append(self.backend.bbox_filter(table, bbox))
         with self.backend.engine.connect() as conn:
             if bbox is None:
@@ -317,7 +336,9 @@ class Store:
         """One record as a dict of canonical fields plus ``version`` and ``geometry``."""
         frame = self.read(layer, ids=[record_id], with_version=True)
         if frame.empty:
-            raise NotFoundError(f"no record {record_id!r} in {layer}")
+            raise NotFoundError(
+                N_("no record {record_id!r} in {layer}"), record_id=record_id, layer=layer
+            )
         row = frame.iloc[0].to_dict()
         return {k: (None if records.missing(v) else v) for k, v in row.items()}
 
@@ -539,12 +560,19 @@ class Store:
         """The stored record, refusing a stale ``expected_version`` (optimistic locking)."""
         before = self._read_in(conn, ent, table, [record_id], with_version=True)
         if before.empty:
-            raise NotFoundError(f"no record {record_id!r} in {table.name}")
+            raise NotFoundError(
+                N_("no record {record_id!r} in {name}"), record_id=record_id, name=table.name
+            )
         version = int(before.at[0, "version"])
         if expected_version is not None and version != expected_version:
             raise ConflictError(
-                f"{record_id} was changed by someone else (version {version}, "
-                f"you had {expected_version}); reload it and apply your change again"
+                N_(
+                    "{record_id} was changed by someone else (version {version}, you had "
+                    "{expected_version}); reload it and apply your change again"
+                ),
+                record_id=record_id,
+                version=version,
+                expected_version=expected_version,
             )
         return before
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from remnant.errors import ConflictError, InputError, NotFoundError
 from remnant.store import audit, schema
+from remnant.translate import N_
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,10 +34,13 @@ def add(store, name: str, role: str, *, by: str) -> str:
     """Add a web API user with ``role``; return their key (only its hash is kept)."""
     if role not in ROLES:
         raise InputError(
-            f"{{option}} must be one of {', '.join(ROLES)}", option="role", value=repr(role)
+            N_("{option} must be one of {roles}"),
+            option="role",
+            value=repr(role),
+            roles=", ".join(ROLES),
         )
     if not name or len(name) > 100 or not name.isprintable():
-        raise InputError(f"a user name is 1–100 printable characters, got {name!r}")
+        raise InputError(N_("a user name is 1–100 printable characters, got {name!r}"), name=name)
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     salt, at = secrets.token_hex(16), audit.now()
     row = {
@@ -51,7 +55,9 @@ def add(store, name: str, role: str, *, by: str) -> str:
     with store.transaction() as conn:
         u = schema.users
         if conn.execute(sa.select(u.c.name).where(u.c.name == name)).first():
-            raise ConflictError(f"user {name!r} exists; revoke them or choose another name")
+            raise ConflictError(
+                N_("user {name!r} exists; revoke them or choose another name"), name=name
+            )
         conn.execute(u.insert(), [row])
         public = orjson.dumps({"name": name, "role": role, "key_id": key_id}).decode()
         audit.append(conn, at, by, "users", "insert", [name], None, [public])
@@ -63,7 +69,7 @@ def revoke(store, name: str, *, by: str) -> None:
     u = schema.users
     with store.transaction() as conn:
         if conn.execute(sa.select(u.c.revoked_at).where(u.c.name == name)).first() is None:
-            raise NotFoundError(f"no user {name!r}")
+            raise NotFoundError(N_("no user {name!r}"), name=name)
         at = audit.now()
         conn.execute(u.update().where(u.c.name == name).values(revoked_at=at))
         before = orjson.dumps({"revoked_at": None}).decode()

@@ -20,7 +20,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from remnant.entities import ENTITIES
+from remnant.errors import NotFoundError
 from remnant.store import Store
+from remnant.translate import N_
 from remnant.web import handlers, ogc
 from remnant.web.handlers import WebError, require
 from remnant.web.tokens import LIFETIME, TileTokens
@@ -105,11 +107,11 @@ def create_app(
         if key is None and image and "token" in request.query_params:
             found = signer.check(request.query_params["token"])
             if found is None:
-                raise WebError(401, "this tile token is expired or not ours; ask for a new one")
+                raise WebError(401, N_("this tile token is expired or not ours; ask for a new one"))
             return found
         found = store.authenticate(key)
         if key and found is None:
-            raise WebError(401, "this API key is unknown or revoked")
+            raise WebError(401, N_("this API key is unknown or revoked"))
         return found
 
     def base(request: Request) -> str:
@@ -276,11 +278,11 @@ def create_app(
     def tile(z: int, x: int, y: int, request: Request):
         require(caller(request, image=True), "viewer")
         if tiles is None:
-            raise WebError(404, "no hazard map is served (remnant serve --hazard FILE)")
+            raise WebError(404, N_("no hazard map is served (remnant serve --hazard FILE)"))
         try:
             return Response(tiles.tile(z, x, y), media_type="image/png")
-        except ValueError as exc:
-            raise WebError(404, str(exc)) from None
+        except NotFoundError as exc:
+            raise WebError.of(exc) from None
 
     @app.get("/ogc", summary="OGC API – Features landing page")
     def landing(request: Request):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +29,7 @@ from remnant.io import import_table
 from remnant.store import Store
 from remnant.store import attachments as store_attachments
 from remnant.store.users import ROLES
-from remnant.translate import _, language
+from remnant.translate import N_, _, language
 
 __all__ = [
     "COLLECTIONS",
@@ -56,40 +57,56 @@ MAX_LIMIT = 10_000
 class WebError(Exception):
     """An HTTP error with a message for the person who made the request.
 
-    ``error``, the library's error behind it, may say the message in another language
-    (:meth:`said`).
+    The message is English marked ``N_``, with ``{name}`` for each value given as a
+    keyword, or that of ``error``, the library's error behind it; either is said in the
+    caller's language (:meth:`said`).
+
+    >>> WebError(400, "feature {i}: properties must be an object", i=2).said("fr")
+    ('entité 2 : les propriétés doivent être un objet', 'fr')
     """
 
-    def __init__(self, status: int, message: str, error: RemnantError | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.error = error
+    def __init__(self, status: int, message: str, error: RemnantError | None = None, **params):
+        self.status, self.template, self.params, self.error = status, message, params, error
+        self.message = self._say(str)
+        super().__init__(self.message)
+
+    @classmethod
+    def of(cls, error: RemnantError, status: int | None = None) -> WebError:
+        """The answer to a library error: its status (or ``status``) and its message."""
+        return cls(error.http_status if status is None else status, _message(error), error)
 
     def said(self, tag: str) -> tuple[str, str]:
-        """The message in language ``tag`` where the error can say it, and the language used.
-
-        Refused records can (the gate's problems, row by row); other errors are English.
-        """
-        if tag == "en" or not isinstance(self.error, InvalidRecordsError):
-            return self.message, "en"
+        """The message in language ``tag``, and the language used (``Content-Language``)."""
         with language(tag):
-            return _message(self.error, _), tag
+            return self._say(_), tag
+
+    def _say(self, _: Callable[[str], str]) -> str:
+        if self.error is not None:
+            return _message(self.error, _)
+        text = _(self.template)
+        return text.format(**self.params) if self.params else text
 
 
 def require(caller: tuple[str, str] | None, role: str) -> str:
     """The caller's name if they hold at least ``role``; 401 without a key, 403 without rights."""
     if caller is None:
-        raise WebError(401, "an API key is needed (header X-API-Key); ask an admin for one")
+        raise WebError(401, N_("an API key is needed (header X-API-Key); ask an admin for one"))
     name, has = caller
     if ROLE_RANK[has] < ROLE_RANK[role]:
-        raise WebError(403, f"{name} is a {has}; this needs an {role} key")
+        raise WebError(
+            403, N_("{name} is a {has}; this needs an {role} key"), name=name, has=has, role=role
+        )
     return name
 
 
 def _layer(name: str) -> records.Entity:
     if name not in records.ENTITIES:
-        raise WebError(404, f"no layer {name!r}; layers: {', '.join(records.ENTITIES)}")
+        raise WebError(
+            404,
+            N_("no layer {name!r}; layers: {layers}"),
+            name=name,
+            layers=", ".join(records.ENTITIES),
+        )
     return records.ENTITIES[name]
 
 
@@ -123,14 +140,16 @@ def _parse_bbox(bbox: str | None):
     try:
         values = [float(v) for v in bbox.split(",")]
     except ValueError:
-        raise WebError(400, f"bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}") from None
+        raise WebError(
+            400, N_("bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}"), bbox=bbox
+        ) from None
     if (
         len(values) != 4
         or not all(math.isfinite(v) for v in values)
         or values[0] > values[2]
         or values[1] > values[3]
     ):
-        raise WebError(400, f"bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}")
+        raise WebError(400, N_("bbox must be minlon,minlat,maxlon,maxlat; got {bbox!r}"), bbox=bbox)
     return tuple(values)
 
 
@@ -140,7 +159,9 @@ def _parse_datetime(value: str | None) -> tuple[dt.date | None, dt.date | None]:
         return None, None
     parts = value.split("/")
     if len(parts) > 2:
-        raise WebError(400, f"datetime must be a date or an interval a/b; got {value!r}")
+        raise WebError(
+            400, N_("datetime must be a date or an interval a/b; got {given!r}"), given=value
+        )
 
     def one(text):
         if text in ("", ".."):
@@ -150,7 +171,9 @@ def _parse_datetime(value: str | None) -> tuple[dt.date | None, dt.date | None]:
                 return dt.date.fromisoformat(text)
             return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         except ValueError:
-            raise WebError(400, f"datetime: {text!r} is not a date (YYYY-MM-DD)") from None
+            raise WebError(
+                400, N_("datetime: {text!r} is not a date (YYYY-MM-DD)"), text=text
+            ) from None
 
     lo, hi = one(parts[0]), one(parts[-1])
     return lo, hi
@@ -172,7 +195,7 @@ def search(
     """
     ent = _layer(layer)
     if not 1 <= limit <= MAX_LIMIT or not 0 <= offset < 2**63:
-        raise WebError(400, f"limit must be 1–{MAX_LIMIT:,} and offset 0 – 2⁶³−1")
+        raise WebError(400, N_("limit must be 1–{limit:,} and offset 0 – 2⁶³−1"), limit=MAX_LIMIT)
     try:
         page, matched = store.search(
             layer,
@@ -183,7 +206,7 @@ def search(
             offset=offset,
         )
     except InputError as exc:
-        raise WebError(400, str(exc)) from None
+        raise WebError.of(exc, 400) from None
     return frame_features(page, ent), matched
 
 
@@ -193,20 +216,20 @@ def get_one(store: Store, layer: str, record_id: str) -> dict:
     try:
         return feature(store.get(layer, record_id), ent)
     except RemnantError as exc:
-        raise WebError(exc.http_status, str(exc)) from None
+        raise WebError.of(exc) from None
 
 
 def _features(body) -> list[dict]:
     if not isinstance(body, dict):
-        raise WebError(400, "the body must be a GeoJSON Feature or FeatureCollection")
+        raise WebError(400, N_("the body must be a GeoJSON Feature or FeatureCollection"))
     if body.get("type") == "FeatureCollection":
         items = body.get("features")
     elif body.get("type") == "Feature":
         items = [body]
     else:
-        raise WebError(400, "the body must be a GeoJSON Feature or FeatureCollection")
+        raise WebError(400, N_("the body must be a GeoJSON Feature or FeatureCollection"))
     if not isinstance(items, list) or not items:
-        raise WebError(400, "no features given")
+        raise WebError(400, N_("no features given"))
     return items
 
 
@@ -219,7 +242,7 @@ def create(store: Store, caller, layer: str, body) -> dict:
     for i, f in enumerate(items, start=1):
         props = f.get("properties") if isinstance(f, dict) else None
         if not isinstance(props, dict):
-            raise WebError(400, f"feature {i}: properties must be an object")
+            raise WebError(400, N_("feature {i}: properties must be an object"), i=i)
         row = {k: _as_input(v) for k, v in props.items() if k != "version"}
         if f.get("id") is not None:
             row["id"] = _as_input(f["id"])
@@ -237,7 +260,7 @@ def create(store: Store, caller, layer: str, body) -> dict:
             return {"inserted": [], "unchanged": [], "pending": pending, "warnings": []}
         report = import_table(store, offered, layer, user=user)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc), exc) from None
+        raise WebError.of(exc) from None
     return {
         "inserted": report.written.inserted,
         "unchanged": report.written.unchanged,
@@ -268,7 +291,7 @@ def _geometry(value, where: str = ""):
         shapely.errors.ShapelyError,
     ):
         raise WebError(
-            422, f"request, {where}field 'geometry': is not a GeoJSON geometry"
+            422, N_("request, {where}field 'geometry': is not a GeoJSON geometry"), where=where
         ) from None
 
 
@@ -277,11 +300,11 @@ def update(store: Store, caller, layer: str, record_id: str, body) -> dict:
     user = require(caller, "editor")
     _layer(layer)
     if not isinstance(body, dict) or not isinstance(body.get("properties", {}), dict):
-        raise WebError(400, "the body must be a Feature with the properties to change")
+        raise WebError(400, N_("the body must be a Feature with the properties to change"))
     props = dict(body.get("properties") or {})
     version = props.pop("version", body.get("version"))
     if not isinstance(version, int) or isinstance(version, bool):
-        raise WebError(428, "give the version you read (properties.version) to update safely")
+        raise WebError(428, N_("give the version you read (properties.version) to update safely"))
     changes = {k: _as_input(v) for k, v in props.items()}
     if body.get("geometry") is not None:
         changes["geometry"] = _geometry(body["geometry"])
@@ -298,7 +321,7 @@ def update(store: Store, caller, layer: str, record_id: str, body) -> dict:
             return {"pending": [record_id]}
         store.update(layer, record_id, changes, user=user, expected_version=version)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc), exc) from None
+        raise WebError.of(exc) from None
     return get_one(store, layer, record_id)
 
 
@@ -310,14 +333,14 @@ def delete(store: Store, caller, layer: str, record_id: str, version: int | None
     user = require(caller, "editor")
     _layer(layer)
     if version is None:
-        raise WebError(428, "give the version you read (?version=N) to delete safely")
+        raise WebError(428, N_("give the version you read (?version=N) to delete safely"))
     try:
         if caller[1] == "editor":
             store.propose(layer, "delete", user=user, record_id=record_id, expected_version=version)
             return False
         store.delete(layer, record_id, user=user, expected_version=version)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc), exc) from None
+        raise WebError.of(exc) from None
     return True
 
 
@@ -327,7 +350,7 @@ def reviews(store: Store, caller, state: str | None = "pending") -> list[dict]:
     try:
         frame = store.reviews(state)
     except InputError as exc:
-        raise WebError(400, str(exc)) from None
+        raise WebError.of(exc, 400) from None
     out = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
     for row in out:
         row["proposal"] = None if row["proposal"] is None else json.loads(row["proposal"])
@@ -340,14 +363,14 @@ def decide(store: Store, caller, layer: str, record_id: str, body) -> dict:
     _layer(layer)
     decision = body.get("decision") if isinstance(body, dict) else None
     if decision not in ("approve", "reject"):
-        raise WebError(400, 'the body must be {"decision": "approve" or "reject", "note": …}')
+        raise WebError(400, N_('the body must be {"decision": "approve" or "reject", "note": …}'))
     note = body.get("note")
     if note is not None and not isinstance(note, str):
-        raise WebError(400, "note must be text")
+        raise WebError(400, N_("note must be text"))
     try:
         store.decide(layer, record_id, decision == "approve", by=user, note=note)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc), exc) from None
+        raise WebError.of(exc) from None
     return {"layer": layer, "id": record_id, "decision": decision}
 
 
@@ -369,7 +392,7 @@ def attach(store: Store, caller, layer: str, record_id: str, data: bytes, params
     _layer(layer)
     name = params.get("name")
     if not name:
-        raise WebError(400, "give the file name as ?name=… (e.g. ?name=site.jpg&kind=photo)")
+        raise WebError(400, N_("give the file name as ?name=… (e.g. ?name=site.jpg&kind=photo)"))
     try:
         att_id = store_attachments.add(
             store,
@@ -383,7 +406,7 @@ def attach(store: Store, caller, layer: str, record_id: str, data: bytes, params
             pending=caller[1] == "editor",
         )
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc), exc) from None
+        raise WebError.of(exc) from None
     return {"id": att_id, "pending": caller[1] == "editor"}
 
 
@@ -393,15 +416,21 @@ def attachment(store: Store, caller, layer: str, record_id: str, att_id: str):
     try:
         meta, data = store_attachments.read(store, att_id)
     except RemnantError as exc:
-        raise WebError(exc.http_status, _message(exc), exc) from None
+        raise WebError.of(exc) from None
     if (meta["layer"], meta["record_id"]) != (layer, record_id):
-        raise WebError(404, f"no attachment {att_id} with {layer}/{record_id}")
+        raise WebError(
+            404,
+            N_("no attachment {att_id} with {layer}/{record_id}"),
+            att_id=att_id,
+            layer=layer,
+            record_id=record_id,
+        )
     return meta, data
 
 
 def _message(exc: RemnantError, _=str) -> str:
     """What the person hears: every problem of refused records, else the error (``_``: gettext)."""
-    return exc.report(_) if isinstance(exc, InvalidRecordsError) else str(exc)
+    return exc.report(_) if isinstance(exc, InvalidRecordsError) else exc.render(None, _)
 
 
 def frame_features(frame: gpd.GeoDataFrame, ent) -> list[dict]:

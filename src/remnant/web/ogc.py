@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 from remnant import records
 from remnant.store import Store
+from remnant.translate import N_
 from remnant.web.handlers import COLLECTIONS, WebError, search
 
 __all__ = ["CONFORMANCE", "collection", "collections", "conformance", "item", "items", "landing"]
@@ -85,7 +86,12 @@ def collections(store: Store, base: str) -> dict:
 def _known(store: Store, cid: str) -> None:
     published = _published(store)
     if cid not in published:
-        raise WebError(404, f"no collection {cid!r}; collections: {', '.join(published)}")
+        raise WebError(
+            404,
+            N_("no collection {cid!r}; collections: {published}"),
+            cid=cid,
+            published=", ".join(published),
+        )
 
 
 def collection(store: Store, base: str, cid: str) -> dict:

@@ -8,8 +8,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from remnant.errors import NotFoundError
 from remnant.hazard.output import colour_top
 from remnant.mapstyle import COLOURMAP, hazard_norm
+from remnant.translate import N_
 
 __all__ = ["HazardTiles"]
 
@@ -45,7 +47,7 @@ class HazardTiles:
         from rasterio.warp import reproject
 
         if not (0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z):
-            raise ValueError(f"no tile {z}/{x}/{y}")
+            raise NotFoundError(N_("no tile {z}/{x}/{y}"), z=z, x=x, y=y)
         span = WORLD / 2**z
         left, top = -WORLD / 2 + x * span, WORLD / 2 - y * span
         values = np.full((SIZE, SIZE), np.nan, np.float32)
