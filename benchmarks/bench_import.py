@@ -6,6 +6,10 @@ IMSMA Core-layout File Geodatabase (``--profile imsma-core``): the synthetic dem
 programme with its ``device`` layer grown to 100,000 items, against pyogrio writing that
 layer raw. Synthetic data.
 
+Then the whole commands as a user runs them, each a process of its own: ``remnant import``
+of the CSV into a new store against GDAL's ``ogr2ogr`` writing the same CSV to a
+GeoPackage: wall time and peak memory of each, best of the repeats, and their ratios.
+
 With ``--memory``, whole ``remnant import`` commands on CSV files of about 50 MB and
 500 MB instead: wall time and peak memory of each process, and the ratio of the peaks
 (target: under 2; the import reads, checks and writes in chunks).
@@ -96,6 +100,33 @@ def command_peak(args: list[str]) -> tuple[float, float]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
+def whole_commands(csv: Path, folder: Path, repeats: int) -> None:
+    """``remnant import`` vs ``ogr2ogr`` of the same CSV, each run as a process of its own."""
+    remnant = str(Path(sys.executable).with_name("remnant"))
+    runs: dict[str, list[tuple[float, float]]] = {"remnant": [], "ogr2ogr": []}
+    for k in range(repeats):  # alternately, so that both meet the machine in the same mood
+        store = folder / f"whole{k}.gpkg"
+        subprocess.run([remnant, "init", str(store)], check=True, capture_output=True)
+        runs["remnant"].append(
+            command_peak([remnant, "import", str(store), str(csv), "-l", "strikes"])
+        )
+        peer = [
+            "ogr2ogr", "-f", "GPKG", str(folder / f"ogr{k}.gpkg"), str(csv), "-nln", "strikes",
+            "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
+            "-oo", "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:4326",
+        ]  # fmt: skip
+        runs["ogr2ogr"].append(command_peak(peer))
+    best = {name: min(r) for name, r in runs.items()}
+    print(f"\nwhole commands, {csv.stat().st_size / 2**20:.1f} MiB CSV (best of {repeats})")
+    for name, (wall, peak) in best.items():
+        print(f"{name:10s} {wall:6.2f} s  peak {peak:6.0f} MiB")
+    (ours, our_peak), (peer_s, peer_peak) = best["remnant"], best["ogr2ogr"]
+    print(
+        f"ratio ogr2ogr / remnant wall time: {peer_s / ours:.2f}; peak memory remnant / "
+        f"ogr2ogr: {our_peak / peer_peak:.1f}"
+    )
+
+
 def memory_scaling() -> None:
     """`remnant import` of a ~50 MB and a ~500 MB CSV: peak memory should not follow size."""
     remnant = str(Path(sys.executable).with_name("remnant"))
@@ -150,6 +181,7 @@ def main() -> None:
         raw_s = best_of(args.repeats, raw)
         reimport_s = best_of(args.repeats, reimport)
 
+        whole_commands(csv, tmp, args.repeats)
         gdb, devices = imsma_export(tmp, n)
 
         def profile(k):

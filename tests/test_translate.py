@@ -405,3 +405,16 @@ def test_library_errors_are_said_in_the_language_asked_for(tmp_path, capsys):
     )
     assert main(["init", str(store)]) == 1
     assert f"error: {store} exists; pass --overwrite to replace it" in capsys.readouterr().err
+
+
+def test_clicks_own_usage_errors_in_the_language_asked_for(capsys):
+    """click's messages (bad usage) go through remnant's catalogue too."""
+    assert main(["--lang", "fr", "import", "--nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "Utilisation : remnant import [OPTIONS] STORE FILE" in err
+    assert "Essayez 'remnant import --help' pour l'aide." in err
+    assert "Erreur : Aucune option '--nonsense'." in err
+    assert main(["--lang", "uk", "import", "p.gpkg"]) == 2
+    assert "Помилка: Бракує аргументу 'FILE'." in capsys.readouterr().err
+    assert main(["import", "p.gpkg"]) == 2  # English again once the command is done
+    assert "Error: Missing argument 'FILE'." in capsys.readouterr().err

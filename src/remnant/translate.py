@@ -45,6 +45,7 @@ __all__ = [
     "extract_help",
     "language",
     "negotiated",
+    "ngettext",
     "number",
     "percent",
     "spoken",
@@ -90,6 +91,20 @@ def _(message: str) -> str:
     'Casualties'
     """
     return _catalogue(_base(_LANG.get()), os.environ.get("REMNANT_LOCALE_DIR", "")).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """``singular`` (``n`` is 1) or ``plural``, in the current language.
+
+    The catalogues hold the two as two messages, each worded to read right for every
+    count it stands for: Ukrainian and Arabic have more plural forms than English.
+
+    >>> with language("fr"):
+    ...     ngettext("Option {name!r} requires an argument.",
+    ...              "Option {name!r} requires {nargs} arguments.", 2)
+    "L'option {name!r} demande {nargs} arguments."
+    """
+    return _(singular if n == 1 else plural)
 
 
 def current() -> str:
