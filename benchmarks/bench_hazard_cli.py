@@ -35,6 +35,7 @@ import shapely
 from remnant.catalogue import SOURCE_CLASSES, default_catalogue
 from remnant.mapping import read_inputs
 from remnant.store import create_store
+from whole_command import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTENT_M = 200_000.0
@@ -85,20 +86,6 @@ def qgis_points(store, cell: float, path: Path):
         crs=grid.crs,
     ).to_file(path)
     return grid
-
-
-def timed(command: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, peak resident MiB) of one process, from GNU time."""
-    out = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %M", *command],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"{command[0]} failed:\n{out.stderr[-2000:]}")
-    wall, kib = out.stderr.strip().splitlines()[-1].split()
-    return float(wall), int(kib) / 1024
 
 
 def qgis_process() -> str:

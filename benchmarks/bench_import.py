@@ -20,7 +20,6 @@ With ``--memory``, whole ``remnant import`` commands on CSV files of about 50 MB
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from remnant.catalogue import SOURCE_CLASSES
 from remnant.demo import build_demo
 from remnant.io import export_profile, import_file, import_profile, read_table
 from remnant.store import create_store, open_store
+from whole_command import timed
 
 
 def synthetic_strikes(n: int, seed: int = 1) -> pd.DataFrame:
@@ -90,16 +90,6 @@ def best_of(repeats: int, run) -> float:
     return min(times)
 
 
-def command_peak(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MiB) of one command run to its end."""
-    start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
-
-
 def whole_commands(csv: Path, folder: Path, repeats: int) -> None:
     """``remnant import`` vs ``ogr2ogr`` of the same CSV, each run as a process of its own."""
     remnant = str(Path(sys.executable).with_name("remnant"))
@@ -107,15 +97,13 @@ def whole_commands(csv: Path, folder: Path, repeats: int) -> None:
     for k in range(repeats):  # alternately, so that both meet the machine in the same mood
         store = folder / f"whole{k}.gpkg"
         subprocess.run([remnant, "init", str(store)], check=True, capture_output=True)
-        runs["remnant"].append(
-            command_peak([remnant, "import", str(store), str(csv), "-l", "strikes"])
-        )
+        runs["remnant"].append(timed([remnant, "import", str(store), str(csv), "-l", "strikes"]))
         peer = [
             "ogr2ogr", "-f", "GPKG", str(folder / f"ogr{k}.gpkg"), str(csv), "-nln", "strikes",
             "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
             "-oo", "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:4326",
         ]  # fmt: skip
-        runs["ogr2ogr"].append(command_peak(peer))
+        runs["ogr2ogr"].append(timed(peer))
     best = {name: min(r) for name, r in runs.items()}
     print(f"\nwhole commands, {csv.stat().st_size / 2**20:.1f} MiB CSV (best of {repeats})")
     for name, (wall, peak) in best.items():
@@ -140,7 +128,7 @@ def memory_scaling() -> None:
                 frame.to_csv(csv, index=False, mode="a" if k else "w", header=not k)
             store = Path(tmp) / f"p{parts}.gpkg"
             subprocess.run([remnant, "init", str(store)], check=True, capture_output=True)
-            wall, peak = command_peak([remnant, "import", str(store), str(csv), "-l", "strikes"])
+            wall, peak = timed([remnant, "import", str(store), str(csv), "-l", "strikes"])
             size = csv.stat().st_size / 2**20
             print(f"remnant import, {size:5.0f} MiB CSV: {wall:7.1f} s, peak {peak:6.0f} MiB")
             peaks.append(peak)

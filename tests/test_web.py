@@ -34,6 +34,26 @@ def keyed(any_store):
     return any_store, keys
 
 
+def test_warnings_and_a_bad_geometry_are_said_in_the_callers_language(keyed):
+    store, keys = keyed
+    admin = store.authenticate(keys["admin"])
+    body = box_feature(id="H1", status="Open")  # a label, stored as its value
+    out = handlers.create(store, admin, "hazard_areas", body, lang="fr")
+    assert out["warnings"] == [
+        "request, ligne 1, champ 'status' : enregistré comme 'open' (valeur 'Open')"
+    ]
+    bad = {**box_feature(id="H2"), "geometry": {"type": "Polygon", "coordinates": "x"}}
+    with pytest.raises(WebError) as info:
+        handlers.create(
+            store, admin, "hazard_areas", {"type": "FeatureCollection", "features": [bad]}
+        )
+    assert info.value.status == 422
+    assert info.value.said("uk") == (
+        "request, рядок 1, поле 'geometry': не є геометрією GeoJSON",
+        "uk",
+    )
+
+
 def test_roles_and_keys(keyed):
     store, keys = keyed
     assert store.authenticate(keys["viewer"]) == ("viewer", "viewer")

@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from remnant.entities import ENTITIES
 from remnant.errors import NotFoundError
 from remnant.store import Store
-from remnant.translate import N_
+from remnant.translate import N_, negotiated
 from remnant.web import handlers, ogc
 from remnant.web.handlers import WebError, require
 from remnant.web.tokens import LIFETIME, TileTokens
@@ -92,9 +92,7 @@ def create_app(
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError):
-        from remnant.translate import negotiated
-
-        message, tag = exc.said(negotiated(request.headers.get("accept-language", "")))
+        message, tag = exc.said(_tag(request))
         return JSONResponse(
             {"detail": message}, status_code=exc.status, headers={"Content-Language": tag}
         )
@@ -125,7 +123,6 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     def dashboard(request: Request, lang: str | None = None):
-        from remnant.translate import negotiated
         from remnant.web.dashboard import render_dashboard
 
         tag = negotiated(request.headers.get("accept-language", ""), lang)
@@ -172,7 +169,7 @@ def create_app(
         "/api/{layer}", status_code=201, summary="Add records (an editor's wait for review: 202)"
     )
     def create_records(request: Request, body: Any = Body(...), layer: str = LAYER):  # noqa: B008
-        out = handlers.create(store, caller(request), layer, body)
+        out = handlers.create(store, caller(request), layer, body, _tag(request))
         return JSONResponse(out, status_code=202 if out["pending"] else 201)
 
     @app.put(
@@ -365,6 +362,11 @@ class BodyLimit:
         response = JSONResponse({"detail": f"body over {limit:,} bytes"}, status_code=413)
         response.headers.update(SECURITY_HEADERS)
         await response(scope, receive, send)
+
+
+def _tag(request) -> str:
+    """The language the request asks for (``Accept-Language``) that remnant speaks."""
+    return negotiated(request.headers.get("accept-language", ""))
 
 
 def _attachment_limit() -> int:

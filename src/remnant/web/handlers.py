@@ -233,8 +233,11 @@ def _features(body) -> list[dict]:
     return items
 
 
-def create(store: Store, caller, layer: str, body) -> dict:
-    """Offer new records to the store's gate (an editor's); all or nothing, like an import."""
+def create(store: Store, caller, layer: str, body, lang: str = "en") -> dict:
+    """Offer new records to the store's gate (an editor's); all or nothing, like an import.
+
+    The warnings (a label stored as its value, …) are said in language ``lang``.
+    """
     user = require(caller, "editor")
     ent = _layer(layer)
     items = _features(body)
@@ -247,7 +250,7 @@ def create(store: Store, caller, layer: str, body) -> dict:
         if f.get("id") is not None:
             row["id"] = _as_input(f["id"])
         rows.append(row)
-        geometries.append(_geometry(f.get("geometry"), f"row {i}, ") if ent.geometry else None)
+        geometries.append(_geometry(f.get("geometry"), i) if ent.geometry else None)
     offered = Submission(
         "request",
         pd.DataFrame(rows, dtype=object),
@@ -265,8 +268,14 @@ def create(store: Store, caller, layer: str, body) -> dict:
         "inserted": report.written.inserted,
         "unchanged": report.written.unchanged,
         "pending": [],
-        "warnings": [str(w) for w in report.warnings],
+        "warnings": _said(report.warnings, lang),
     }
+
+
+def _said(problems: list, lang: str) -> list[str]:
+    """Each problem in words, in language ``lang``."""
+    with language(lang):
+        return [p.render(_) for p in problems]
 
 
 def _as_input(value):
@@ -276,8 +285,8 @@ def _as_input(value):
     return value
 
 
-def _geometry(value, where: str = ""):
-    """A GeoJSON geometry as shapely's; ``where`` names the row of a collection."""
+def _geometry(value, row: int | None = None):
+    """A GeoJSON geometry as shapely's; ``row``: its feature's number in a collection."""
     if value is None:
         return None
     try:
@@ -290,9 +299,10 @@ def _geometry(value, where: str = ""):
         IndexError,
         shapely.errors.ShapelyError,
     ):
-        raise WebError(
-            422, N_("request, {where}field 'geometry': is not a GeoJSON geometry"), where=where
-        ) from None
+        error = InputError(
+            N_("is not a GeoJSON geometry"), file="request", row=row, field="geometry"
+        )
+        raise WebError.of(error) from None
 
 
 def update(store: Store, caller, layer: str, record_id: str, body) -> dict:
