@@ -25,6 +25,7 @@ import sqlalchemy as sa
 __all__ = ["float32_boxes", "rebuild"]
 
 _CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])  # 24 bytes, as SQLite writes it
+_SLICE = 50_000  # rows inserted at a time
 
 
 def float32_boxes(minx, maxx, miny, maxy) -> np.ndarray:
@@ -87,14 +88,18 @@ def rebuild(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) 
     for depth in range(len(levels) - 1, -1, -1):
         first[depth] = next_no
         next_no += levels[depth][3]
-    node_rows, parent_rows, rowid_rows = [], [], []
+    for table in ("node", "rowid", "parent"):
+        conn.exec_driver_sql(f'DELETE FROM "{name}_{table}"')
     for depth, (keys, level_boxes, node, n_nodes) in enumerate(levels):
         numbers = first[depth] + node
         if depth > 0:  # keys are local numbers of nodes one level down
             keys = first[depth - 1] + keys
-            parent_rows += list(zip(keys.tolist(), numbers.tolist(), strict=True))
+            sql = f'INSERT INTO "{name}_parent" (nodeno, parentnode) VALUES (?, ?)'
+            _insert(conn, sql, keys, numbers)
         else:
-            rowid_rows = list(zip(keys.tolist(), numbers.tolist(), strict=True))
+            _insert(
+                conn, f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)', keys, numbers
+            )
         slot = np.arange(len(keys)) - np.searchsorted(node, node)
         cells = np.zeros((n_nodes, capacity), _CELL)
         cells["id"][node, slot] = keys
@@ -108,15 +113,18 @@ def rebuild(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) 
         blobs = np.zeros((n_nodes, node_size), np.uint8)
         blobs[:, :4] = header
         blobs[:, 4 : 4 + capacity * _CELL.itemsize] = cells.view(np.uint8).reshape(n_nodes, -1)
-        node_rows += [(first[depth] + k, blobs[k].tobytes()) for k in range(n_nodes)]
-    for table in ("node", "rowid", "parent"):
-        conn.exec_driver_sql(f'DELETE FROM "{name}_{table}"')
-    conn.exec_driver_sql(f'INSERT INTO "{name}_node" (nodeno, data) VALUES (?, ?)', node_rows)
-    if rowid_rows:
-        conn.exec_driver_sql(
-            f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)', rowid_rows
-        )
-    if parent_rows:
-        conn.exec_driver_sql(
-            f'INSERT INTO "{name}_parent" (nodeno, parentnode) VALUES (?, ?)', parent_rows
-        )
+        nodes = np.arange(first[depth], first[depth] + n_nodes)
+        _insert(conn, f'INSERT INTO "{name}_node" (nodeno, data) VALUES (?, ?)', nodes, blobs)
+
+
+def _insert(conn: sa.Connection, sql: str, first: np.ndarray, second: np.ndarray) -> None:
+    """Insert the pairs of two arrays (a 2-D ``second``: one blob a row), a slice at a time.
+
+    As Python rows, the pairs take several times the memory of the arrays: slices keep
+    that bounded whatever the size of the index.
+    """
+    for start in range(0, len(first), _SLICE):
+        end = start + _SLICE
+        column = second[start:end]
+        values = [row.tobytes() for row in column] if column.ndim == 2 else column.tolist()
+        conn.exec_driver_sql(sql, list(zip(first[start:end].tolist(), values, strict=True)))
