@@ -372,6 +372,11 @@ def _unmarked_errors(source: str) -> list[int]:
             args = node.args[1:] if node.func.id == "WebError" else node.args
             message = args[0] if args else None
             marked = isinstance(message, ast.Call) and getattr(message.func, "id", "") == "N_"
+            # A wrapper (WebError) passing on its own caller's message, whose callers are
+            # checked in turn: the message a variable, its values forwarded as **params.
+            forwarded = isinstance(message, ast.Name) and any(k.arg is None for k in node.keywords)
+            if forwarded:
+                continue
             if not marked or not isinstance(message.args[0], ast.Constant):
                 lines.append(node.lineno)
     return lines
@@ -391,6 +396,8 @@ def test_the_error_check_finds_an_unmarked_message():
     assert _unmarked_errors('raise WebError(404, "no such record")') == [1]
     assert _unmarked_errors('raise InputError(N_("no file {path}"), path=path)') == []
     assert _unmarked_errors("raise WebError.of(exc)") == []
+    assert _unmarked_errors("raise InputError(message)") == [1]
+    assert _unmarked_errors("self.error = RemnantError(message, **params)") == []
 
 
 def test_library_errors_are_said_in_the_language_asked_for(tmp_path, capsys):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -58,33 +57,28 @@ class WebError(Exception):
     """An HTTP error with a message for the person who made the request.
 
     The message is English marked ``N_``, with ``{name}`` for each value given as a
-    keyword, or that of ``error``, the library's error behind it; either is said in the
-    caller's language (:meth:`said`).
+    keyword (kept as a :class:`~remnant.errors.RemnantError`), or that of ``error``, the
+    library's error behind it; either is said in the caller's language (:meth:`said`).
 
     >>> WebError(400, "feature {i}: properties must be an object", i=2).said("fr")
     ('entité 2 : les propriétés doivent être un objet', 'fr')
     """
 
-    def __init__(self, status: int, message: str, error: RemnantError | None = None, **params):
-        self.status, self.template, self.params, self.error = status, message, params, error
-        self.message = self._say(str)
+    def __init__(self, status: int, message: str = "", error: RemnantError | None = None, **params):
+        self.status = status
+        self.error = RemnantError(message, **params) if error is None else error
+        self.message = _message(self.error)
         super().__init__(self.message)
 
     @classmethod
     def of(cls, error: RemnantError, status: int | None = None) -> WebError:
         """The answer to a library error: its status (or ``status``) and its message."""
-        return cls(error.http_status if status is None else status, _message(error), error)
+        return cls(error.http_status if status is None else status, error=error)
 
     def said(self, tag: str) -> tuple[str, str]:
         """The message in language ``tag``, and the language used (``Content-Language``)."""
         with language(tag):
-            return self._say(_), tag
-
-    def _say(self, _: Callable[[str], str]) -> str:
-        if self.error is not None:
-            return _message(self.error, _)
-        text = _(self.template)
-        return text.format(**self.params) if self.params else text
+            return _message(self.error, _), tag
 
 
 def require(caller: tuple[str, str] | None, role: str) -> str:
