@@ -14,7 +14,6 @@ import csv
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -736,24 +735,6 @@ def import_table(store: Store, table: Submission, layer: str, **options) -> Impo
     return _import(store, [table], layer, file=table.file, again=lambda: [table], **options)
 
 
-def _read_ahead(parts: Iterable[Submission]) -> Iterator[Submission]:
-    """``parts`` in order, the next one read in a thread while the caller writes this one.
-
-    Reading a file (the CSV parser, GDAL) and SQLite's writing both run outside Python's
-    global lock much of the time, so on two cores they overlap. Errors come out where
-    they would without the thread.
-
-    >>> list(_read_ahead(iter([1, 2, 3])))
-    [1, 2, 3]
-    """
-    it = iter(parts)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
-        ahead = pool.submit(next, it, None)
-        while (part := ahead.result()) is not None:
-            ahead = pool.submit(next, it, None)
-            yield part
-
-
 def _import(
     store: Store,
     tables: Iterable[Submission],
@@ -774,7 +755,7 @@ def _import(
 
     def counted():
         nonlocal read
-        for table in _read_ahead(tables):
+        for table in tables:
             read += len(table.rows)
             yield table
 

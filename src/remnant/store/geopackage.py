@@ -292,9 +292,12 @@ class GeoPackageBackend:
         A write of at least a quarter of what an index holds rebuilds it packed; a smaller
         one adds its boxes to it, never reading what it holds.
         """
-        for name, (fids, boxes, present) in conn.info.pop(_PENDING, {}).items():
+        pending = conn.info.pop(_PENDING, {})
+        for name in list(pending):
+            fids, boxes, present = pending.pop(name)
             index = f"rtree_{name}_{GEOMETRY_COLUMN}"
             ids, new = np.concatenate(fids), np.concatenate(boxes)
+            del fids, boxes  # the parts' arrays: the index is built from one copy of each
             if len(ids):  # a row updated since its insert is indexed already, as it is now
                 since = conn.exec_driver_sql(
                     f'SELECT rowid FROM "{index}_rowid" WHERE rowid >= ?', (int(ids.min()),)
@@ -308,16 +311,13 @@ class GeoPackageBackend:
                     list(zip(ids.tolist(), *new.T.tolist(), strict=True)),
                 )
             else:
-                old = np.array(
-                    conn.exec_driver_sql(f'SELECT id, minx, maxx, miny, maxy FROM "{index}"').all(),
-                    dtype=np.float64,
-                ).reshape(-1, 5)
-                rtree.rebuild(
-                    conn,
-                    index,
-                    np.concatenate([old[:, 0].astype(np.int64), ids]),
-                    np.concatenate([old[:, 1:].astype(np.float32), new]),
-                )
+                if held:
+                    sql = f'SELECT id, minx, maxx, miny, maxy FROM "{index}"'
+                    old = np.array(conn.exec_driver_sql(sql).all(), np.float64).reshape(-1, 5)
+                    ids = np.concatenate([old[:, 0].astype(np.int64), ids])
+                    new = np.concatenate([old[:, 1:].astype(np.float32), new])
+                    del old
+                rtree.rebuild(conn, index, ids, new)
             for trigger in (f"{index}_insert", f"{name}_external_insert"):
                 if trigger in present:
                     conn.exec_driver_sql(present[trigger])

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 __all__ = ["float32_boxes", "rebuild"]
 
 _CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])  # 24 bytes, as SQLite writes it
-_SLICE = 50_000  # rows inserted at a time
+_SLICE_BYTES = 4 * 2**20  # about how much is inserted at a time
 
 
 def float32_boxes(minx, maxx, miny, maxy) -> np.ndarray:
@@ -62,7 +62,7 @@ def rebuild(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) 
         f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1'
     ).scalar_one()
     capacity = (node_size - 4) // _CELL.itemsize
-    levels = []  # bottom up: (entry ids or child nodes, their boxes, their node, node count)
+    levels: list = []  # bottom up: (entry ids or child nodes, their boxes, their node, node count)
     keys, level_boxes = np.asarray(ids, np.int64), np.asarray(boxes, np.float32)
     while True:
         if len(keys) <= capacity:
@@ -71,7 +71,9 @@ def rebuild(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) 
         cx = (level_boxes[:, 0] + level_boxes[:, 1]) / 2
         cy = (level_boxes[:, 2] + level_boxes[:, 3]) / 2
         order, node = _pack(cx, cy, capacity)
+        del cx, cy
         keys, level_boxes = keys[order], level_boxes[order]
+        del order
         n_nodes = int(node[-1]) + 1
         levels.append((keys, level_boxes, node, n_nodes))
         parent_boxes = np.empty((n_nodes, 4), np.float32)
@@ -100,31 +102,32 @@ def rebuild(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) 
             _insert(
                 conn, f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)', keys, numbers
             )
+        blobs = np.zeros((n_nodes, node_size), np.uint8)
+        cells = blobs[:, 4 : 4 + capacity * _CELL.itemsize].view(_CELL)  # (n_nodes, capacity)
         slot = np.arange(len(keys)) - np.searchsorted(node, node)
-        cells = np.zeros((n_nodes, capacity), _CELL)
         cells["id"][node, slot] = keys
         cells["box"][node, slot] = level_boxes
-        header = np.zeros((n_nodes, 4), np.uint8)
+        levels[depth] = None  # written into the blobs: let go of the level's arrays
+        del keys, level_boxes, slot
         counts = np.bincount(node, minlength=n_nodes)
-        header[:, 2] = counts >> 8
-        header[:, 3] = counts & 0xFF
+        blobs[:, 2] = counts >> 8
+        blobs[:, 3] = counts & 0xFF
         if depth == len(levels) - 1:
-            header[0, 0], header[0, 1] = depth >> 8, depth & 0xFF
-        blobs = np.zeros((n_nodes, node_size), np.uint8)
-        blobs[:, :4] = header
-        blobs[:, 4 : 4 + capacity * _CELL.itemsize] = cells.view(np.uint8).reshape(n_nodes, -1)
+            blobs[0, 0], blobs[0, 1] = depth >> 8, depth & 0xFF
         nodes = np.arange(first[depth], first[depth] + n_nodes)
         _insert(conn, f'INSERT INTO "{name}_node" (nodeno, data) VALUES (?, ?)', nodes, blobs)
+        del blobs, cells, node
 
 
 def _insert(conn: sa.Connection, sql: str, first: np.ndarray, second: np.ndarray) -> None:
     """Insert the pairs of two arrays (a 2-D ``second``: one blob a row), a slice at a time.
 
-    As Python rows, the pairs take several times the memory of the arrays: slices keep
-    that bounded whatever the size of the index.
+    As Python rows, the pairs take several times the memory of the arrays: slices of
+    about ``_SLICE_BYTES`` keep that bounded whatever the size of the index.
     """
-    for start in range(0, len(first), _SLICE):
-        end = start + _SLICE
+    step = max(1, _SLICE_BYTES // max(1, second[:1].nbytes + 8))
+    for start in range(0, len(first), step):
+        end = start + step
         column = second[start:end]
         values = [row.tobytes() for row in column] if column.ndim == 2 else column.tolist()
         conn.exec_driver_sql(sql, list(zip(first[start:end].tolist(), values, strict=True)))

@@ -58,7 +58,7 @@ def insert_rows(conn: sa.Connection, table: sa.Table, columns: dict[str, list]) 
     columns = {
         k: v
         for k, v in columns.items()
-        if any(x is not None for x in v) or table.c[k].server_default is not None
+        if list(v).count(None) < len(v) or table.c[k].server_default is not None
     }
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
     params: list[Any]
