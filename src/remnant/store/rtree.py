@@ -40,94 +40,128 @@ def float32_boxes(minx, maxx, miny, maxy) -> np.ndarray:
     return out
 
 
+def _per_slab(n: int, capacity: int) -> int:
+    """Entries in each vertical slab of a Sort-Tile-Recursive packing of ``n`` entries."""
+    return math.ceil(math.sqrt(math.ceil(n / capacity))) * capacity
+
+
+def _node_count(n: int, capacity: int) -> int:
+    """How many nodes :func:`_pack` fills with ``n`` entries (none spans two slabs).
+
+    >>> _node_count(10, 4), _node_count(16, 4), _node_count(17, 4)
+    (3, 4, 5)
+    >>> xy = np.random.default_rng(1).random((2, 1000))
+    >>> all(_pack(xy[0, :n], xy[1, :n], 7)[1][-1] + 1 == _node_count(n, 7) for n in range(1, 1000))
+    True
+    """
+    per_slab = _per_slab(n, capacity)
+    full, rest = divmod(n, per_slab)
+    return full * (per_slab // capacity) + -(-rest // capacity)
+
+
 def _pack(centres_x, centres_y, capacity: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sort-Tile-Recursive order of entries and the node each falls in."""
+    """Sort-Tile-Recursive order of entries and the node each falls in.
+
+    Entries are sorted by x into vertical slabs, each slab by y; nodes fill slab by slab.
+
+    >>> order, node = _pack(np.array([3.0, 1, 2, 0]), np.array([0.0, 1, 0, 1]), 1)
+    >>> order.tolist(), node.tolist()
+    ([3, 1, 2, 0], [0, 1, 2, 3])
+    >>> _pack(np.array([3.0, 1, 2, 0, 5]), np.array([0.0, 1, 0, 1, 0]), 2)[1].tolist()
+    [0, 0, 1, 1, 2]
+    """
     n = len(centres_x)
-    nodes = math.ceil(n / capacity)
-    slabs = math.ceil(math.sqrt(nodes))
-    per_slab = slabs * capacity
-    by_x = np.argsort(centres_x, kind="stable")
-    slab = np.arange(n) // per_slab
-    order = by_x[np.lexsort((centres_y[by_x], slab))]
-    # Nodes fill slab by slab, so that no node spans two slabs.
-    counts = np.bincount(slab)
-    first_node = np.r_[0, np.cumsum(-(-counts // capacity))[:-1]]
-    node = first_node[slab] + (np.arange(n) - slab * per_slab) // capacity
+    per_slab = _per_slab(n, capacity)
+    order = np.argsort(centres_x, kind="stable")
+    node = np.empty(n, np.int64)
+    first = 0
+    for start in range(0, n, per_slab):  # a slab at a time: no temporaries as long as n
+        part = order[start : start + per_slab]
+        part[:] = part[np.argsort(centres_y[part], kind="stable")]
+        node[start : start + len(part)] = first + np.arange(len(part)) // capacity
+        first += -(-len(part) // capacity)
     return order, node
 
 
 def rebuild(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) -> None:
-    """Replace the whole R*Tree ``name`` by one holding ``ids`` with ``boxes`` (float32)."""
+    """Replace the whole R*Tree ``name`` by one holding ``ids`` with ``boxes`` (float32).
+
+    Levels are built bottom up and each is written as it is made, its nodes a few MiB at
+    a time, so memory holds one level's entries, not the tree's pages.
+    """
     node_size = conn.exec_driver_sql(
         f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1'
     ).scalar_one()
     capacity = (node_size - 4) // _CELL.itemsize
-    levels: list = []  # bottom up: (entry ids or child nodes, their boxes, their node, node count)
-    keys, level_boxes = np.asarray(ids, np.int64), np.asarray(boxes, np.float32)
-    while True:
-        if len(keys) <= capacity:
-            levels.append((keys, level_boxes, np.zeros(len(keys), np.int64), 1))
-            break
-        cx = (level_boxes[:, 0] + level_boxes[:, 1]) / 2
-        cy = (level_boxes[:, 2] + level_boxes[:, 3]) / 2
-        order, node = _pack(cx, cy, capacity)
-        del cx, cy
-        keys, level_boxes = keys[order], level_boxes[order]
-        del order
-        n_nodes = int(node[-1]) + 1
-        levels.append((keys, level_boxes, node, n_nodes))
-        parent_boxes = np.empty((n_nodes, 4), np.float32)
-        starts = np.searchsorted(node, np.arange(n_nodes))
-        parent_boxes[:, 0] = np.minimum.reduceat(level_boxes[:, 0], starts)
-        parent_boxes[:, 1] = np.maximum.reduceat(level_boxes[:, 1], starts)
-        parent_boxes[:, 2] = np.minimum.reduceat(level_boxes[:, 2], starts)
-        parent_boxes[:, 3] = np.maximum.reduceat(level_boxes[:, 3], starts)
-        keys = np.arange(n_nodes, dtype=np.int64)  # local node numbers, renumbered below
-        level_boxes = parent_boxes
-    # Number the nodes top down: the root is 1, then each level in order.
-    first = {}
-    next_no = 1
-    for depth in range(len(levels) - 1, -1, -1):
-        first[depth] = next_no
-        next_no += levels[depth][3]
+    entries = [len(ids)]  # per level, bottom up; the top level fits in the root
+    while entries[-1] > capacity:
+        entries.append(_node_count(entries[-1], capacity))
+    top = len(entries) - 1
+    nodes = [*entries[1:], 1]  # node count per level
+    first = [1 + sum(nodes[depth + 1 :]) for depth in range(top + 1)]  # root 1, then down
     for table in ("node", "rowid", "parent"):
         conn.exec_driver_sql(f'DELETE FROM "{name}_{table}"')
-    for depth, (keys, level_boxes, node, n_nodes) in enumerate(levels):
-        numbers = first[depth] + node
-        if depth > 0:  # keys are local numbers of nodes one level down
-            keys = first[depth - 1] + keys
-            sql = f'INSERT INTO "{name}_parent" (nodeno, parentnode) VALUES (?, ?)'
-            _insert(conn, sql, keys, numbers)
+    keys, level_boxes = np.asarray(ids, np.int64), np.asarray(boxes, np.float32)
+    for depth in range(top + 1):
+        if depth == top:
+            node = np.zeros(len(keys), np.int64)
         else:
-            _insert(
-                conn, f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)', keys, numbers
-            )
-        blobs = np.zeros((n_nodes, node_size), np.uint8)
-        cells = blobs[:, 4 : 4 + capacity * _CELL.itemsize].view(_CELL)  # (n_nodes, capacity)
-        slot = np.arange(len(keys)) - np.searchsorted(node, node)
-        cells["id"][node, slot] = keys
-        cells["box"][node, slot] = level_boxes
-        levels[depth] = None  # written into the blobs: let go of the level's arrays
-        del keys, level_boxes, slot
-        counts = np.bincount(node, minlength=n_nodes)
-        blobs[:, 2] = counts >> 8
-        blobs[:, 3] = counts & 0xFF
-        if depth == len(levels) - 1:
+            cx = (level_boxes[:, 0] + level_boxes[:, 1]) / 2
+            cy = (level_boxes[:, 2] + level_boxes[:, 3]) / 2
+            order, node = _pack(cx, cy, capacity)
+            del cx, cy
+            keys, level_boxes = keys[order], level_boxes[order]
+            del order
+        if depth == 0:
+            sql = f'INSERT INTO "{name}_rowid" (rowid, nodeno) VALUES (?, ?)'
+        else:  # keys are the numbers of the nodes one level down
+            sql = f'INSERT INTO "{name}_parent" (nodeno, parentnode) VALUES (?, ?)'
+        _insert(conn, sql, keys, first[depth] + node)
+        starts = np.searchsorted(node, np.arange(nodes[depth] + 1))
+        del node
+        _write_nodes(conn, name, node_size, first[depth], keys, level_boxes, starts, depth, top)
+        if depth < top:
+            parent_boxes = np.empty((nodes[depth], 4), np.float32)
+            for k, reduce in enumerate((np.minimum, np.maximum) * 2):
+                parent_boxes[:, k] = reduce.reduceat(level_boxes[:, k], starts[:-1])
+            keys = first[depth] + np.arange(nodes[depth], dtype=np.int64)
+            level_boxes = parent_boxes
+
+
+def _write_nodes(conn, name, node_size, first_no, keys, boxes, starts, depth, top) -> None:
+    """Write one level's nodes (node ``j`` holds entries ``starts[j]:starts[j + 1]``).
+
+    Each blob is a 2-byte tree depth (root only), a 2-byte cell count, then the cells, zero
+    padded to the node size; built a few MiB at a time.
+    """
+    capacity = (node_size - 4) // _CELL.itemsize
+    sql = f'INSERT INTO "{name}_node" (nodeno, data) VALUES (?, ?)'
+    step = max(1, _SLICE_BYTES // node_size)
+    for a in range(0, len(starts) - 1, step):
+        bounds = starts[a : a + step + 1]
+        counts = np.diff(bounds)
+        lo, hi = bounds[0], bounds[-1]
+        blobs = np.zeros((len(counts), node_size), np.uint8)
+        cells = blobs[:, 4 : 4 + capacity * _CELL.itemsize].view(_CELL)  # (nodes, capacity)
+        local = np.repeat(np.arange(len(counts)), counts)
+        slot = np.arange(hi - lo) - np.repeat(bounds[:-1] - lo, counts)
+        cells["id"][local, slot] = keys[lo:hi]
+        cells["box"][local, slot] = boxes[lo:hi]
+        blobs[:, 2], blobs[:, 3] = counts >> 8, counts & 0xFF
+        if depth == top:
             blobs[0, 0], blobs[0, 1] = depth >> 8, depth & 0xFF
-        nodes = np.arange(first[depth], first[depth] + n_nodes)
-        _insert(conn, f'INSERT INTO "{name}_node" (nodeno, data) VALUES (?, ?)', nodes, blobs)
-        del blobs, cells, node
+        numbers = range(first_no + a, first_no + a + len(counts))
+        conn.exec_driver_sql(sql, list(zip(numbers, [row.tobytes() for row in blobs], strict=True)))
 
 
 def _insert(conn: sa.Connection, sql: str, first: np.ndarray, second: np.ndarray) -> None:
-    """Insert the pairs of two arrays (a 2-D ``second``: one blob a row), a slice at a time.
+    """Insert the pairs of two integer arrays a slice at a time.
 
     As Python rows, the pairs take several times the memory of the arrays: slices of
     about ``_SLICE_BYTES`` keep that bounded whatever the size of the index.
     """
-    step = max(1, _SLICE_BYTES // max(1, second[:1].nbytes + 8))
+    step = _SLICE_BYTES // 16
     for start in range(0, len(first), step):
         end = start + step
-        column = second[start:end]
-        values = [row.tobytes() for row in column] if column.ndim == 2 else column.tolist()
-        conn.exec_driver_sql(sql, list(zip(first[start:end].tolist(), values, strict=True)))
+        pairs = zip(first[start:end].tolist(), second[start:end].tolist(), strict=True)
+        conn.exec_driver_sql(sql, list(pairs))
