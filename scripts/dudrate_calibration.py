@@ -38,6 +38,7 @@ REGIMES = [
     Regime(munition="m77_m26", kappa=10.0, searched=5),
     Regime(source_class="media", searched=100),
     Regime(source_class="media", searched=100, region_m=5000.0),
+    Regime(source_class="media", searched=20, strikes=200, region_m=20_000.0),
 ]
 
 
@@ -63,13 +64,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300, help="programmes per regime")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--only", action="append", metavar="LABEL", help="run only the regime so labelled"
+    )
     args = parser.parse_args()
-    rows = [""] * len(REGIMES)
+    regimes = [r for r in REGIMES if not args.only or r.label() in args.only]
+    rows = [""] * len(regimes)
     with ProcessPoolExecutor(os.cpu_count()) as pool:
-        jobs = {pool.submit(_row, (r, args.runs, args.seed)): i for i, r in enumerate(REGIMES)}
+        jobs = {pool.submit(_row, (r, args.runs, args.seed)): i for i, r in enumerate(regimes)}
         for done, job in enumerate(as_completed(jobs), start=1):
             rows[jobs[job]] = job.result()
-            print(f"{done}/{len(REGIMES)}: {REGIMES[jobs[job]].label()}", file=sys.stderr)
+            print(f"{done}/{len(regimes)}: {regimes[jobs[job]].label()}", file=sys.stderr)
     print(HEADER.format(runs=args.runs, day=dt.date.today().isoformat()))
     print(
         "| regime | 50 % interval holds μ | 90 % interval holds μ | 90 % width "

@@ -42,7 +42,10 @@ LON, LAT = 105.8, 15.1  # where the simulated programmes lie (any place would do
 class Regime:
     """One corner of the calibration grid.
 
-    ``searched``: strikes whose ground clearance searched; ``coverage``: ``full`` (a box
+    ``searched``: strikes whose ground clearance searched; ``strikes``: how many lie in
+    the region in all (default: as many as were searched), the others unsearched but near
+    enough, when reported far less surely than their footprints are wide, to be the source
+    of a find; ``coverage``: ``full`` (a box
     over the whole footprint and carrier spread) or ``partial`` (boxes of 100–500 m,
     off-centre); ``region_m``: the side of the square the strikes lie in (small: their
     footprints overlap and finds must be shared between them); ``source_class``: the kind
@@ -53,6 +56,7 @@ class Regime:
     mu: float = 0.06
     kappa: float = 60.0
     searched: int = 30
+    strikes: int | None = None
     detection: float = 0.99
     coverage: str = "partial"
     carriers: tuple[int, int] = (1, 4)
@@ -79,6 +83,7 @@ _NAMES = {
     "mu": "μ = {}",
     "kappa": "κ = {:g}",
     "searched": "{} strikes searched",
+    "strikes": "{} strikes in all",
     "detection": "detection {}",
     "coverage": "{} coverage",
     "carriers": "carriers {}",
@@ -93,6 +98,9 @@ def simulate(regime: Regime, seed: int):
     >>> strikes, activities, items = simulate(Regime(searched=5), 1)
     >>> len(strikes), len(activities), set(items["munition"])
     (5, 5, {'dpicm_m864'})
+    >>> strikes, activities, _ = simulate(Regime(searched=2, strikes=5), 1)
+    >>> len(strikes), len(activities)
+    (5, 2)
     """
     rng = np.random.default_rng(seed)
     entry = default_catalogue()[regime.munition]
@@ -100,7 +108,7 @@ def simulate(regime: Regime, seed: int):
     spread = survey.carrier_spread_m.get(entry.delivery, survey.carrier_spread_m["unknown"])
     sigma_loc = survey.location_sigma_m[regime.source_class]
     one = np.sqrt(((entry.footprint_length_m / 4) ** 2 + (entry.footprint_width_m / 4) ** 2) / 2)
-    s = regime.searched
+    s = regime.searched if regime.strikes is None else regime.strikes  # the first are searched
     reported = rng.uniform(-regime.region_m / 2, regime.region_m / 2, (s, 2))
     carriers = rng.integers(regime.carriers[0], regime.carriers[1] + 1, s)
     rate = rng.beta(regime.mu * regime.kappa, (1 - regime.mu) * regime.kappa, s)
@@ -121,15 +129,16 @@ def simulate(regime: Regime, seed: int):
     )
     where = np.column_stack([x, y])
     reach = np.sqrt(one**2 + spread**2 + sigma_loc**2)
+    searched = regime.searched
     if regime.coverage == "full":
-        half = np.full(s, 3.5 * reach)
-        box_centre = reported
+        half = np.full(searched, 3.5 * reach)
+        box_centre = reported[:searched]
     else:
-        half = rng.uniform(50, 250, s)
-        box_centre = reported + rng.normal(0, reach / 2, (s, 2))
+        half = rng.uniform(50, 250, searched)
+        box_centre = reported[:searched] + rng.normal(0, reach / 2, (searched, 2))
     alive = np.ones(len(where), bool)
     found = []
-    for b in range(s):
+    for b in range(searched):
         inside = alive & np.all(np.abs(where - box_centre[b]) <= half[b], axis=1)
         got = inside & (rng.random(len(where)) < regime.detection)
         alive &= ~got
@@ -155,7 +164,7 @@ def simulate(regime: Regime, seed: int):
     boxes = [shapely.box(*(c - h), *(c + h)) for c, h in zip(box_centre, half, strict=True)]
     activities = gpd.GeoDataFrame(
         {
-            "id": [f"A{b}" for b in range(s)],
+            "id": [f"A{b}" for b in range(searched)],
             "type": "clearance",
             "start": "2020-01-01",
             "source": label,

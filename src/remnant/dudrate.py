@@ -163,10 +163,14 @@ def strike_evidence(
     item, strike, share, unattributed = _attribute(
         strikes, kernels, items, searches, grid, catalogue, searched
     )
+    # A find is its holders' alone, and links them: no strike takes a sliver of a find it
+    # could then only explain by a rare placement on the search (docs/dud-rate-model.md).
+    held = _holders(item, share)
+    item, strike, share = item[held], strike[held], share[held]
+    share = share / np.bincount(item, weights=share)[item] if len(item) else share
     most = kernels.carriers_max * kernels.per_carrier  # what the largest count could leave
     found = np.minimum(np.bincount(strike, weights=share, minlength=len(most)), most)
-    shared = _holders(item, share)  # the strikes that between them hold a find are linked
-    group = _groups(item[shared], strike[shared], len(most))
+    group = _groups(item, strike, len(most))
     # The draws give π's spread; its mean is the kernel's share (no Monte Carlo error, and
     # a strike the draws all missed keeps the share the smooth kernel gives it).
     drawn = placed.mean(axis=1)
