@@ -48,6 +48,7 @@ _XY = struct.Struct("<2d")
 # Build the spatial index in bulk rather than row by row when a write adds at least this
 # many rows and at least a quarter of what the index holds (bulk cost ∝ the whole index).
 BULK_INDEX_MIN_ROWS = 1_000
+_INDEX_ROWS = 50_000  # entries added to a spatial index at a time
 _PENDING = "remnant_unindexed"  # in a connection's info: rows a write indexes when it ends
 _WKB_POINT_LE = b"\x01\x01\x00\x00\x00"
 _ENVELOPE_SIZES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -306,17 +307,17 @@ class GeoPackageBackend:
                 ids, new = ids[fresh], new[fresh]
             held = conn.exec_driver_sql(f'SELECT count(*) FROM "{index}"').scalar_one()
             if 4 * len(ids) < held:
-                conn.exec_driver_sql(
-                    f'INSERT INTO "{index}" VALUES (?, ?, ?, ?, ?)',
-                    list(zip(ids.tolist(), *new.T.tolist(), strict=True)),
-                )
+                for at in range(0, len(ids), _INDEX_ROWS):  # Python rows a slice at a time
+                    part = slice(at, at + _INDEX_ROWS)
+                    conn.exec_driver_sql(
+                        f'INSERT INTO "{index}" VALUES (?, ?, ?, ?, ?)',
+                        list(zip(ids[part].tolist(), *new[part].T.tolist(), strict=True)),
+                    )
             else:
                 if held:
-                    sql = f'SELECT id, minx, maxx, miny, maxy FROM "{index}"'
-                    old = np.array(conn.exec_driver_sql(sql).all(), np.float64).reshape(-1, 5)
-                    ids = np.concatenate([old[:, 0].astype(np.int64), ids])
-                    new = np.concatenate([old[:, 1:].astype(np.float32), new])
-                    del old
+                    old_ids, old_boxes = rtree.entries(conn, index)
+                    ids, new = np.concatenate([old_ids, ids]), np.concatenate([old_boxes, new])
+                    del old_ids, old_boxes
                 rtree.rebuild(conn, index, ids, new)
             for trigger in (f"{index}_insert", f"{name}_external_insert"):
                 if trigger in present:

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import sqlalchemy as sa
 
-__all__ = ["float32_boxes", "rebuild"]
+__all__ = ["entries", "float32_boxes", "rebuild"]
 
 _CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])  # 24 bytes, as SQLite writes it
 _SLICE_BYTES = 4 * 2**20  # about how much is inserted at a time
@@ -38,6 +38,32 @@ def float32_boxes(minx, maxx, miny, maxy) -> np.ndarray:
         f[wrong] = np.nextafter(f[wrong], np.float32(-np.inf if down else np.inf))
         out[:, k] = f
     return out
+
+
+def entries(conn: sa.Connection, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and float32 boxes (minx, maxx, miny, maxy) the R*Tree ``name`` holds.
+
+    Read a slice at a time into arrays: as Python rows a large index would take several
+    times their memory.
+
+    >>> engine = sa.create_engine("sqlite://")
+    >>> with engine.begin() as conn:
+    ...     _ = conn.exec_driver_sql("CREATE VIRTUAL TABLE t USING rtree(id, x0, x1, y0, y1)")
+    ...     _ = conn.exec_driver_sql("INSERT INTO t VALUES (7, 0.5, 1.5, 2, 3)")
+    ...     ids, boxes = entries(conn, "t")
+    >>> ids.tolist(), boxes.tolist()
+    ([7], [[0.5, 1.5, 2.0, 3.0]])
+    """
+    held = conn.exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar_one()
+    ids, boxes = np.empty(held, np.int64), np.empty((held, 4), np.float32)
+    rows = conn.exec_driver_sql(f'SELECT * FROM "{name}"')  # id, then the box
+    at = 0
+    while part := rows.fetchmany(_SLICE_BYTES // 128):
+        values = np.array(part, np.float64)  # float32 corners and integer ids, exactly
+        ids[at : at + len(part)] = values[:, 0]
+        boxes[at : at + len(part)] = values[:, 1:]
+        at += len(part)
+    return ids[:at], boxes[:at]
 
 
 def _per_slab(n: int, capacity: int) -> int:
