@@ -48,7 +48,6 @@ _XY = struct.Struct("<2d")
 # Build the spatial index in bulk rather than row by row when a write adds at least this
 # many rows and at least a quarter of what the index holds (bulk cost ∝ the whole index).
 BULK_INDEX_MIN_ROWS = 1_000
-_INDEX_ROWS = 50_000  # entries added to a spatial index at a time
 _PENDING = "remnant_unindexed"  # in a connection's info: rows a write indexes when it ends
 _WKB_POINT_LE = b"\x01\x01\x00\x00\x00"
 _ENVELOPE_SIZES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -307,12 +306,7 @@ class GeoPackageBackend:
                 ids, new = ids[fresh], new[fresh]
             held = conn.exec_driver_sql(f'SELECT count(*) FROM "{index}"').scalar_one()
             if 4 * len(ids) < held:
-                for at in range(0, len(ids), _INDEX_ROWS):  # Python rows a slice at a time
-                    part = slice(at, at + _INDEX_ROWS)
-                    conn.exec_driver_sql(
-                        f'INSERT INTO "{index}" VALUES (?, ?, ?, ?, ?)',
-                        list(zip(ids[part].tolist(), *new[part].T.tolist(), strict=True)),
-                    )
+                rtree.add(conn, index, ids, new)
             else:
                 if held:
                     old_ids, old_boxes = rtree.entries(conn, index)

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import sqlalchemy as sa
 
-__all__ = ["entries", "float32_boxes", "rebuild"]
+__all__ = ["add", "entries", "float32_boxes", "rebuild"]
 
 _CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])  # 24 bytes, as SQLite writes it
 _SLICE_BYTES = 4 * 2**20  # about how much is inserted at a time
@@ -58,7 +58,7 @@ def entries(conn: sa.Connection, name: str) -> tuple[np.ndarray, np.ndarray]:
     ids, boxes = np.empty(held, np.int64), np.empty((held, 4), np.float32)
     rows = conn.exec_driver_sql(f'SELECT * FROM "{name}"')  # id, then the box
     at = 0
-    while part := rows.fetchmany(_SLICE_BYTES // 128):
+    while part := rows.fetchmany(_SLICE_BYTES // 128):  # a row of 5 numbers: ~128 B
         values = np.array(part, np.float64)  # float32 corners and integer ids, exactly
         ids[at : at + len(part)] = values[:, 0]
         boxes[at : at + len(part)] = values[:, 1:]
@@ -119,11 +119,11 @@ def rebuild(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) 
         f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1'
     ).scalar_one()
     capacity = (node_size - 4) // _CELL.itemsize
-    entries = [len(ids)]  # per level, bottom up; the top level fits in the root
-    while entries[-1] > capacity:
-        entries.append(_node_count(entries[-1], capacity))
-    top = len(entries) - 1
-    nodes = [*entries[1:], 1]  # node count per level
+    sizes = [len(ids)]  # entries per level, bottom up; the top level fits in the root
+    while sizes[-1] > capacity:
+        sizes.append(_node_count(sizes[-1], capacity))
+    top = len(sizes) - 1
+    nodes = [*sizes[1:], 1]  # node count per level
     first = [1 + sum(nodes[depth + 1 :]) for depth in range(top + 1)]  # root 1, then down
     for table in ("node", "rowid", "parent"):
         conn.exec_driver_sql(f'DELETE FROM "{name}_{table}"')
@@ -180,14 +180,21 @@ def _write_nodes(conn, name, node_size, first_no, keys, boxes, starts, depth, to
         conn.exec_driver_sql(sql, list(zip(numbers, [row.tobytes() for row in blobs], strict=True)))
 
 
-def _insert(conn: sa.Connection, sql: str, first: np.ndarray, second: np.ndarray) -> None:
-    """Insert the pairs of two integer arrays a slice at a time.
+def add(conn: sa.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) -> None:
+    """Add ``ids`` with float32 ``boxes`` (minx, maxx, miny, maxy) to the R*Tree ``name``.
 
-    As Python rows, the pairs take several times the memory of the arrays: slices of
-    about ``_SLICE_BYTES`` keep that bounded whatever the size of the index.
+    SQLite inserts them one at a time: for a few entries against a large index.
     """
-    step = _SLICE_BYTES // 16
-    for start in range(0, len(first), step):
-        end = start + step
-        pairs = zip(first[start:end].tolist(), second[start:end].tolist(), strict=True)
-        conn.exec_driver_sql(sql, list(pairs))
+    _insert(conn, f'INSERT INTO "{name}" VALUES (?, ?, ?, ?, ?)', ids, *np.asarray(boxes).T)
+
+
+def _insert(conn: sa.Connection, sql: str, *columns: np.ndarray) -> None:
+    """Insert the rows of numeric arrays ``columns`` a slice at a time.
+
+    As Python rows, they take several times the memory of the arrays: slices of about
+    ``_SLICE_BYTES`` keep that bounded whatever the size of the index.
+    """
+    step = _SLICE_BYTES // (8 * len(columns))
+    for start in range(0, len(columns[0]), step):
+        part = [c[start : start + step].tolist() for c in columns]
+        conn.exec_driver_sql(sql, list(zip(*part, strict=True)))
