@@ -160,6 +160,49 @@ def test_encodings(store, tmp_path):
         import_file(store, path, "strikes", encoding="klingon")
 
 
+def _read_back(path, **options):
+    store = create_store(path.with_suffix(".gpkg"))
+    import_file(store, path, "strikes", **options)
+    frame = store.read("strikes")
+    return frame.drop(columns=["fid"], errors="ignore").sort_values("id").reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("separator", "encoding"), [(";", "utf-8-sig"), (";", "cp1252"), ("\t", "utf-16")]
+)
+def test_separators_and_decimal_commas_of_spreadsheet_exports(tmp_path, separator, encoding):
+    # Excel in French, Spanish, Ukrainian or Vietnamese settings writes "CSV" with
+    # semicolons and decimal commas; its "Unicode text" is UTF-16 with tabs. GDAL reads both.
+    rows = strike_rows(3, accuracy_m=["12.5", "50", "7.25"], notes=["a, b", "c; d", "é"])
+    expected = _read_back(write_csv(tmp_path / "plain.csv", rows))
+    local = rows.assign(
+        **{c: rows[c].str.replace(".", ",", regex=False) for c in ("accuracy_m", "lon", "lat")}
+    )
+    path = tmp_path / "local.csv"
+    local.to_csv(path, index=False, sep=separator, encoding=encoding, lineterminator="\r\n")
+    given = {"encoding": encoding} if encoding == "cp1252" else {}
+    got = _read_back(path, **given)
+    assert got["accuracy_m"].tolist() == [12.5, 50.0, 7.25]
+    assert got["notes"].tolist() == ["a, b", "c; d", "é"]
+    pd.testing.assert_frame_equal(got.drop(columns="geometry"), expected.drop(columns="geometry"))
+    assert got.geometry.geom_equals_exact(expected.geometry, 1e-12).all()
+
+
+def test_a_decimal_comma_is_read_only_where_commas_do_not_separate_columns(store, tmp_path):
+    semicolons = tmp_path / "s.csv"
+    strike_rows(2, accuracy_m=["1.234,5", "7,5"]).to_csv(semicolons, index=False, sep=";")
+    with pytest.raises(InvalidRecordsError) as caught:
+        import_file(store, semicolons, "strikes")
+    assert [(p.row, p.field, p.value) for p in caught.value.problems] == [
+        (2, "accuracy_m", "1.234,5")
+    ]
+    commas = write_csv(tmp_path / "c.csv", strike_rows(1, accuracy_m=["7,5"]))  # quoted
+    with pytest.raises(InvalidRecordsError) as caught:
+        import_file(store, commas, "strikes")
+    assert [(p.field, p.value) for p in caught.value.problems] == [("accuracy_m", "7,5")]
+    assert store.counts()["strikes"] == 0
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

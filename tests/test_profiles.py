@@ -92,6 +92,25 @@ def test_gdal_reads_the_exported_geodatabase(sample, ogrinfo):
     assert "date_of_report: DateTime" in out
 
 
+def test_csv_saved_by_a_spreadsheet_in_french_settings_reads_the_same(sample, tmp_path):
+    # Semicolons between columns, decimal commas in numbers; WKT text keeps its points.
+    folder = tmp_path / "fr"
+    folder.mkdir()
+    for path in (sample / "csv").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in frame.columns.drop("wkt", errors="ignore"):
+            frame[column] = frame[column].str.replace(r"^(-?\d+)\.(\d+)$", r"\1,\2", regex=True)
+        frame.to_csv(folder / path.name, index=False, sep=";", encoding="utf-8-sig")
+    assert "0,0;" in (folder / "device.csv").read_text("utf-8-sig")
+    stores = {}
+    for name, given in (("plain", sample / "csv"), ("fr", folder)):
+        stores[name] = create_store(tmp_path / f"{name}.gpkg")
+        import_profile(stores[name], given, "imsma-core")
+    for layer in ("hazard_areas", "activities", "items", "accidents", "victims"):
+        plain, fr = (stores[k].read(layer).sort_values("id", ignore_index=True) for k in stores)
+        pd.testing.assert_frame_equal(plain, fr, obj=layer)
+
+
 def test_labels_in_other_languages_and_capitals_and_wrong_ones(sample, tmp_path):
     folder = tmp_path / "csv"
     folder.mkdir()

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from remnant import csvdialect, records
 from remnant import labels as labels_file
-from remnant import records
 from remnant.entities import ALLOWED_OUTCOMES
 from remnant.errors import InputError, Problem
 from remnant.gate import Submission
@@ -444,8 +444,8 @@ _ONLY_BLANK_IS_NA = {"keep_default_na": False, "na_values": [""]}
 
 def _read_csv(data: bytes) -> pd.DataFrame:
     text = data.decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;")
-    return pd.read_csv(io.StringIO(text), dtype=str, sep=dialect.delimiter, **_ONLY_BLANK_IS_NA)
+    sep = csvdialect.separator(text.split("\n", 1)[0])
+    return pd.read_csv(io.StringIO(text), dtype=str, sep=sep, **_ONLY_BLANK_IS_NA)
 
 
 def _named(raw: pd.DataFrame, layout: FormLayout) -> pd.DataFrame:

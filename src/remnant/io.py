@@ -23,7 +23,7 @@ import pyogrio
 import pyproj
 import shapely
 
-from remnant import dates, records
+from remnant import csvdialect, dates, records
 from remnant.errors import ConflictError, InputError, Problem, RemnantError
 from remnant.gate import Submission
 from remnant.outputs import refuse_existing, written_beside
@@ -216,14 +216,20 @@ def read_chunks(
         )
 
     def parts() -> Iterator[Submission]:
+        comma = False  # numbers written with a decimal comma
         if fmt == "CSV":
-            tables = _read_csv(path, ent, crs, encoding, chunk_rows)
+            dialect = _csv_dialect(path, encoding)
+            comma = dialect.separator != ","
+            tables = _read_csv(path, ent, crs, dialect, chunk_rows)
         else:
             tables = _read_vector(path, ent, fmt, crs, encoding, source_layer, chunk_rows)
         for table in tables:
             if prepare is not None:
                 table.frame = prepare(table.frame)
             _canonical_columns(table, ent, mapping or {}, fmt, ignore_extra)
+            for f in ent.fields:
+                if comma and f.kind == "real" and f.name in table.frame:
+                    table.frame[f.name] = csvdialect.decimal_point(table.frame[f.name])
             _map_values(table, ent, value_mapping or {})
             yield table
 
@@ -318,12 +324,32 @@ def _map_values(table: Submission, ent: records.Entity, value_mapping) -> None:
             table.read_as.setdefault(row, {})[name] = label
 
 
-def _read_csv(path: Path, ent: records.Entity, crs, encoding, chunk_rows) -> Iterator[Submission]:
-    name = path.name
-    encoding = encoding or "utf-8-sig"
-    try:
+@dataclass(frozen=True)
+class _CsvDialect:
+    encoding: str
+    separator: str
+
+
+def _csv_dialect(path: Path, encoding: str | None) -> _CsvDialect:
+    """A CSV file's encoding and column separator (:func:`remnant.csvdialect.separator`).
+
+    The encoding is UTF-8 unless given, or UTF-16 where the file starts with its byte order
+    mark, as Excel's "Unicode text" does.
+    """
+    if encoding is None:
+        with open(path, "rb") as fh:
+            encoding = "utf-16" if fh.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    with _csv_errors(path, encoding), open(path, newline="", encoding=encoding) as fh:
+        return _CsvDialect(encoding, csvdialect.separator(fh.readline()))
+
+
+def _read_csv(
+    path: Path, ent: records.Entity, crs, dialect: _CsvDialect, chunk_rows
+) -> Iterator[Submission]:
+    name, encoding, sep = path.name, dialect.encoding, dialect.separator
+    with _csv_errors(path, encoding):
         with open(path, newline="", encoding=encoding) as fh:
-            header = next(csv.reader(fh), None)
+            header = next(csv.reader(fh, delimiter=sep), None)
         if not header:
             raise InputError(N_("the file is empty"), file=name)
         repeated = sorted({h for h in header if header.count(h) > 1})
@@ -331,7 +357,7 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding, chunk_rows) -> Ite
             raise InputError(
                 N_("column(s) named twice: {repeated}"), file=name, repeated=", ".join(repeated)
             )
-        options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True}
+        options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True, "sep": sep}
         options["encoding"] = encoding
         if chunk_rows is None:
             frames = iter([pd.read_csv(path, **options)])
@@ -349,8 +375,16 @@ def _read_csv(path: Path, ent: records.Entity, crs, encoding, chunk_rows) -> Ite
             table = Submission(name, frame, None, rows)
             if ent.geometry is not None:
                 source_crs = source_crs or _crs(crs if crs is not None else 4326, name)
-                _csv_geometry(table, source_crs)
+                _csv_geometry(table, source_crs, decimal_comma=sep != ",")
             yield table
+
+
+@contextlib.contextmanager
+def _csv_errors(path: Path, encoding: str) -> Iterator[None]:
+    """Decoding and parsing errors of a CSV file, raised as InputError naming the file."""
+    name = path.name
+    try:
+        yield
     except UnicodeDecodeError:
         line, byte = _first_undecodable(path, encoding)
         raise InputError(
@@ -386,7 +420,7 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int]:
     return 0, 0
 
 
-def _csv_geometry(table: Submission, source_crs: pyproj.CRS) -> None:
+def _csv_geometry(table: Submission, source_crs: pyproj.CRS, decimal_comma: bool = False) -> None:
     """Points from the lon/lat (x/y) columns, or shapes from a wkt column, in EPSG:4326."""
     frame = table.frame
     lower = {c.lower(): c for c in frame.columns}
@@ -394,7 +428,7 @@ def _csv_geometry(table: Submission, source_crs: pyproj.CRS) -> None:
     lat = next((lower[c] for c in LAT_NAMES if c in lower), None)
     wkt = lower.get("wkt")
     if lon and lat:
-        table.geometry = _points_from_columns(table, lon, lat)
+        table.geometry = _points_from_columns(table, lon, lat, decimal_comma)
         table.frame = frame.drop(columns=[lon, lat])
     elif wkt:
         table.geometry = _geometries_from_wkt(table, wkt)
@@ -407,10 +441,12 @@ def _csv_geometry(table: Submission, source_crs: pyproj.CRS) -> None:
     table.geometry = _to_wgs84(table.geometry, source_crs)
 
 
-def _points_from_columns(table: Submission, lon: str, lat: str) -> np.ndarray:
+def _points_from_columns(table: Submission, lon: str, lat: str, decimal_comma) -> np.ndarray:
     xy = []
     for column in (lon, lat):
-        raw = table.frame[column]
+        raw = (
+            csvdialect.decimal_point(table.frame[column]) if decimal_comma else table.frame[column]
+        )
         values = pd.to_numeric(raw, errors="coerce").to_numpy(float)  # spaces aside
         for i in np.flatnonzero(np.isnan(values)):
             if pd.isna(raw.iat[i]) or not raw.iat[i].strip():
