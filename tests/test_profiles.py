@@ -3,16 +3,18 @@
 import json
 import subprocess
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from shapely import Point
 
 from remnant.cli import main
 from remnant.demo import build_demo
-from remnant.errors import InvalidRecordsError
+from remnant.errors import InputError, InvalidRecordsError
 from remnant.io import export_profile, import_profile
-from remnant.profiles import Profile
+from remnant.profiles import Profile, shapefile_names
 from remnant.store import create_store
 
 FORMATS = ["gdb", "csv", "xlsx"]
@@ -109,6 +111,47 @@ def test_csv_saved_by_a_spreadsheet_in_french_settings_reads_the_same(sample, tm
     for layer in ("hazard_areas", "activities", "items", "accidents", "victims"):
         plain, fr = (stores[k].read(layer).sort_values("id", ignore_index=True) for k in stores)
         pd.testing.assert_frame_equal(plain, fr, obj=layer)
+
+
+@pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
+def test_shapefile_names_are_the_names_gdal_gives(tmp_path):
+    names = [f"abcdefghijX{i}" for i in range(12)] + ["ABCDEFGHIJk", "hazard_name", "status"]
+    frame = gpd.GeoDataFrame({n: [1] for n in names}, geometry=[Point(0, 0)], crs=4326)
+    pyogrio.write_dataframe(frame, tmp_path / "x.shp")
+    gdal = pyogrio.read_info(tmp_path / "x.shp")["fields"].tolist()
+    assert list(shapefile_names(names).values()) == gdal
+
+
+@pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:Field .* created as String field:RuntimeWarning")
+def test_a_folder_of_shapefiles_reads_as_the_geodatabase(sample, tmp_path):
+    # As GDAL or ArcGIS write the layers out: names cut to 10 characters (last_edited_user
+    # and last_edited_date become last_edite and last_edi_1), dates and times as GDAL's
+    # text (2024/01/15 00:00:00+00), a table without shapes as a .dbf alone.
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    gdb = source(sample, "gdb")
+    for name in pyogrio.list_layers(gdb)[:, 0]:
+        frame = pyogrio.read_dataframe(gdb, layer=name)
+        frame["last_edited_user"], frame["last_edited_date"] = "im", "2024-05-01"
+        pyogrio.write_dataframe(frame, folder / f"{name}.shp", driver="ESRI Shapefile")
+    assert not (folder / "victim.shp").exists()
+    assert (folder / "victim.dbf").exists()
+    columns = pyogrio.read_info(folder / "hazard_poly.shp")["fields"]
+    assert {"hazard_nam", "date_of_re", "last_edite", "last_edi_1"} <= set(columns)
+    stores = {}
+    for name, given in (("gdb", gdb), ("shp", folder)):
+        stores[name] = create_store(tmp_path / f"{name}.gpkg")
+        reports = import_profile(stores[name], given, "imsma-core")
+        assert len(reports) == 5
+    for layer in ("hazard_areas", "activities", "items", "accidents", "victims"):
+        gdb_records, shp_records = (
+            stores[k].read(layer).sort_values("id", ignore_index=True) for k in stores
+        )
+        pd.testing.assert_frame_equal(gdb_records, shp_records, obj=layer)
+    (folder / "device.csv").write_text("imsma_id\n")
+    with pytest.raises(InputError, match=r"holds both device\.csv, device\.shp: keep one"):
+        import_profile(create_store(tmp_path / "both.gpkg"), folder, "imsma-core")
 
 
 def test_labels_in_other_languages_and_capitals_and_wrong_ones(sample, tmp_path):

@@ -52,6 +52,7 @@ FORMATS = {
     ".gpkg": "GPKG",
     ".kml": "KML",
     ".shp": "ESRI Shapefile",
+    ".dbf": "ESRI Shapefile",  # a Shapefile's table alone: records without shapes
     ".gdb": "OpenFileGDB",  # an Esri File Geodatabase (a folder), as ArcGIS exports
     ".xlsx": "XLSX",  # a sheet per layer; geometry as in CSV (lon/lat, x/y or wkt)
 }
@@ -911,7 +912,8 @@ def write_table(frame, layer: str, path: str | Path, *, overwrite: bool = False,
         else [path]
     )
     refuse_existing(*siblings, overwrite=overwrite)
-    if ent.geometry is None and fmt in ("KML", "ESRI Shapefile"):
+    table_alone = path.suffix.lower() == ".dbf"  # a Shapefile's table without shapes
+    if ent.geometry is None and fmt in ("KML", "ESRI Shapefile") and not table_alone:
         raise InputError(
             N_("{layer} have no geometry: export them as CSV, GeoJSON or GeoPackage"),
             file=path.name,
@@ -945,10 +947,11 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
     """Import every layer ``profile`` knows from ``path``, in the profile's order.
 
     ``path`` is a multi-layer file (File Geodatabase ``.gdb``, GeoPackage, ``.xlsx`` with a
-    sheet per layer) or a folder of ``NAME.csv`` files, ``NAME`` being the profile's name
-    of each layer; layers it does not hold are left out. Each layer is imported as by
-    :func:`import_file` (all or nothing per layer; ``options`` as there), so a layer's
-    links reach the layers imported before it; a second import adds nothing.
+    sheet per layer) or a folder of ``NAME.csv`` or ``NAME.shp`` files (``NAME.dbf`` for a
+    layer without shapes), ``NAME`` being the profile's name of each layer; layers it does
+    not hold are left out. Each layer is imported as by :func:`import_file` (all or nothing
+    per layer; ``options`` as there), so a layer's links reach the layers imported before
+    it; a second import adds nothing.
 
     Another system exports hazard areas as they are now, after the activities that
     worked on them. New areas are therefore written open, the activities then move them
@@ -971,8 +974,8 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
     stored_areas = set(store.read("hazard_areas")["id"])
     final: dict[str, str] = {}  # new area → the status the file gives it
 
-    def read(lp, frame):
-        frame = profile.read(lp, frame)
+    def read(lp, frame, shapefile):
+        frame = profile.read(lp, frame, shapefile)
         if lp.layer == "hazard_areas" and "status" in frame:
             choices = records.entity("hazard_areas").field("status").choices or ()
             keys = {records.choice_key(c): c for c in choices}
@@ -986,9 +989,23 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
 
     reports = []
     for lp in profile.layers:
-        source = path / f"{lp.name}.csv" if folder else path
-        if (folder and not source.exists()) or (not folder and lp.name not in held):
+        if folder:
+            shp = next((f for f in _shapefile(path, lp.name) if f.exists()), None)
+            files = [f for f in (path / f"{lp.name}.csv", shp) if f is not None and f.exists()]
+            if len(files) > 1:
+                raise InputError(
+                    N_("holds both {files}: keep one"),
+                    file=path.name,
+                    files=", ".join(f.name for f in files),
+                )
+            if not files:
+                continue
+            source = files[0]
+        elif lp.name in held:
+            source = path
+        else:
             continue
+        shapefile = source.suffix.lower() in (".shp", ".dbf")
         labels = {name: lp.labels(name) for name in lp.values}
         reports.append(
             import_file(
@@ -997,7 +1014,7 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
                 lp.layer,
                 source_layer=None if folder else lp.name,
                 value_mapping={**labels, **extra_labels},
-                prepare=lambda frame, lp=lp: read(lp, frame),
+                prepare=lambda frame, lp=lp, shp=shapefile: read(lp, frame, shp),
                 **options,
             )
         )
@@ -1012,6 +1029,11 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
     if final:
         reports[0].warnings.extend(_final_status(store, final, reports[0].file, user))
     return reports
+
+
+def _shapefile(folder: Path, name: str) -> tuple[Path, Path]:
+    """A layer's Shapefile in ``folder``, or its table alone (``.dbf``) where it has no shapes."""
+    return folder / f"{name}.shp", folder / f"{name}.dbf"
 
 
 def _final_status(store: Store, final: dict[str, str], file: str, user) -> list[Problem]:

@@ -422,6 +422,9 @@ def _check_text(f: Field, values: np.ndarray, blank: np.ndarray, out: _Collector
         values[i] = None
 
 
+_YEAR_FIRST_SLASHED = re.compile(r"\d{4}/\d{2}/\d{2}(?![\d/])")
+
+
 def blanked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """A copy of an object array with None where ``mask`` is true.
 
@@ -436,8 +439,13 @@ def blanked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def as_date(v) -> dt.date | None:
     """A date from a date, a datetime or ISO 8601 text; None if it is none of those.
 
+    ISO's dashes may be slashes, as GDAL writes a date and time as text (a File
+    Geodatabase's dates written to CSV or to a Shapefile's text field).
+
     >>> as_date("2023-06-01"), as_date("2023-06-01T10:00:00Z"), as_date(float("nan"))
     (datetime.date(2023, 6, 1), datetime.date(2023, 6, 1), None)
+    >>> as_date("2024/01/15 00:00:00+00"), as_date("2024/01/15")
+    (datetime.date(2024, 1, 15), datetime.date(2024, 1, 15))
     """
     if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
         return None
@@ -446,6 +454,8 @@ def as_date(v) -> dt.date | None:
     if isinstance(v, dt.date):
         return v
     text = str(v)
+    if _YEAR_FIRST_SLASHED.match(text):
+        text = text[:10].replace("/", "-") + text[10:]
     try:
         if len(text) == 10:
             return dt.date.fromisoformat(text)

@@ -28,7 +28,7 @@ from remnant import records
 from remnant.errors import InputError
 from remnant.translate import N_
 
-__all__ = ["LayerProfile", "Profile"]
+__all__ = ["LayerProfile", "Profile", "shapefile_names"]
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,11 @@ class Profile:
         """The profile of remnant layer ``layer``."""
         return next(lp for lp in self.layers if lp.layer == layer)
 
-    def read(self, lp: LayerProfile, frame: pd.DataFrame) -> pd.DataFrame:
+    def read(self, lp: LayerProfile, frame: pd.DataFrame, shapefile=False) -> pd.DataFrame:
         """A frame as the system wrote it → remnant's field names (values still labels).
+
+        ``shapefile``: the frame is from a Shapefile, whose names GDAL and ArcGIS cut to
+        10 characters (:func:`shapefile_names`); they are read as the names they cut.
 
         >>> profile = Profile.load("imsma-core")
         >>> theirs = pd.DataFrame({"imsma_id": ["device_7"], "condition": ["Unexploded"],
@@ -134,6 +137,10 @@ class Profile:
         [{'state': 'Unexploded', 'activity': 'hazard_reduction_poly_5', 'id': 'device_7', \
 'external_id': 'device_7', 'external_system': 'imsma'}]
         """
+        if shapefile:
+            names = [self.id_field, *lp.fields, self.links_field, *self.ignore]
+            cut = {short: name for name, short in shapefile_names(names).items()}
+            frame = frame.rename(columns={c: cut[c] for c in frame if c in cut and c not in names})
         out = frame.drop(columns=[c for c in self.ignore if c in frame]).rename(columns=lp.fields)
         if self.links_field in out:
             given = out.pop(self.links_field).to_numpy(object)
@@ -194,6 +201,27 @@ class Profile:
     def _target(self, ref: str, lp: LayerProfile) -> str:
         prefix = lp.links[ref]
         return next(p.layer for p in self.layers if prefix == f"{p.name}_")
+
+
+def shapefile_names(names: list[str]) -> dict[str, str]:
+    """Each name → the name GDAL's Shapefile driver gives its field (ArcGIS cuts alike).
+
+    A name is cut to 10 characters; one that would repeat an earlier field's (case aside)
+    becomes its first 8 characters, ``_`` and a number, or from the tenth its first 8 and
+    two digits (GDAL's ``ogrshapelayer.cpp``).
+
+    >>> shapefile_names(["hazard_name", "last_edited_user", "last_edited_date", "status"])
+    {'hazard_name': 'hazard_nam', 'last_edited_user': 'last_edite', \
+'last_edited_date': 'last_edi_1', 'status': 'status'}
+    """
+    out: dict[str, str] = {}
+    for name in names:
+        short, n = name[:10], 1
+        while short.upper() in {s.upper() for s in out.values()}:
+            short = f"{name[:8]}_{n}" if n < 10 else f"{name[:8]}{n:02d}"
+            n += 1
+        out[name] = short
+    return out
 
 
 def _linked(links: str, prefix: str) -> str | None:
