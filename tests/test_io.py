@@ -203,6 +203,29 @@ def test_a_decimal_comma_is_read_only_where_commas_do_not_separate_columns(store
     assert store.counts()["strikes"] == 0
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_rows_a_spreadsheet_left_blank_hold_no_record(store, tmp_path, suffix):
+    rows = strike_rows(3)
+    blank = pd.DataFrame([[""] * len(rows.columns)], columns=rows.columns)
+    rows.loc[2, "carriers"] = "two"
+    given = pd.concat([rows.iloc[:1], blank, rows.iloc[1:], blank, blank], ignore_index=True)
+    path = tmp_path / f"cleared{suffix}"
+    if suffix == ".csv":
+        given.to_csv(path, index=False)  # the blank rows as ",,,,,,,"
+        assert ",,,,,,," in path.read_text()
+    else:
+        given.to_excel(path, index=False)
+    with pytest.raises(InvalidRecordsError) as caught:
+        import_file(store, path, "strikes")
+    # only the bad row's problem, at its row in the file (row 1: the names)
+    assert [(p.row, p.field) for p in caught.value.problems] == [(5, "carriers")]
+    path.unlink()
+    rows.loc[2, "carriers"] = "2"
+    given = pd.concat([rows.iloc[:1], blank, rows.iloc[1:], blank], ignore_index=True)
+    given.to_csv(path, index=False) if suffix == ".csv" else given.to_excel(path, index=False)
+    assert import_file(store, path, "strikes").read == 3
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -373,11 +373,35 @@ def _read_csv(
             frame.columns = [c.strip() for c in header]
             rows = np.arange(start, start + len(frame))
             start += len(frame)
-            table = Submission(name, frame, None, rows)
+            table = _without_blank_rows(Submission(name, frame, None, rows))
             if ent.geometry is not None:
                 source_crs = source_crs or _crs(crs if crs is not None else 4326, name)
                 _csv_geometry(table, source_crs, decimal_comma=sep != ",")
             yield table
+
+
+def _without_blank_rows(table: Submission) -> Submission:
+    """``table`` (its values text) without the rows whose every cell is blank.
+
+    A spreadsheet leaves such rows (``,,,,``) where rows were cleared; they hold no record.
+    The others keep their row numbers.
+
+    >>> table = Submission("f.csv", pd.DataFrame({"a": ["1", "", ""], "b": ["", " ", "2"]}),
+    ...     None, np.array([2, 3, 4]))
+    >>> _without_blank_rows(table).rows.tolist()
+    [2, 4]
+    """
+    frame = table.frame
+    if frame.empty:
+        return table
+    blank = (frame.iloc[:, 0].str.strip() == "").to_numpy(bool, copy=True)  # few, if any
+    for column in frame.columns[1:]:
+        if not blank.any():
+            return table
+        blank[blank] = (frame[column][blank].str.strip() == "").to_numpy(bool)
+    if blank.any():
+        table.frame, table.rows = frame[~blank].reset_index(drop=True), table.rows[~blank]
+    return table
 
 
 @contextlib.contextmanager
@@ -516,6 +540,8 @@ def _read_vector(
             frame = frame.fillna("")
         first = skip + (2 if fmt == "XLSX" else 1)
         table = Submission(name, frame, None, np.arange(first, first + len(frame)))
+        if fmt == "XLSX":
+            table = _without_blank_rows(table)
         if ent.geometry is not None and fmt == "XLSX":
             _csv_geometry(table, _crs(crs if crs is not None else 4326, name))
         elif ent.geometry is not None:
