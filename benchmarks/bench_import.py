@@ -80,14 +80,19 @@ def imsma_export(folder: Path, n: int) -> tuple[Path, pd.DataFrame]:
     return gdb, devices
 
 
-def best_of(repeats: int, run) -> float:
-    """The fastest of ``repeats`` timed runs of ``run(k)`` (k = 0, 1, …): the least disturbed."""
-    times = []
+def best_of(repeats: int, *runs) -> list[float]:
+    """The fastest of ``repeats`` timed calls ``run(k)`` (k = 0, 1, …) of each of ``runs``.
+
+    The runs take turns, so that each meets the machine in the same mood; the fastest is
+    the least disturbed.
+    """
+    times: list[list[float]] = [[] for _ in runs]
     for k in range(repeats):
-        start = time.perf_counter()
-        run(k)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for run, taken in zip(runs, times, strict=True):
+            start = time.perf_counter()
+            run(k)
+            taken.append(time.perf_counter() - start)
+    return [min(taken) for taken in times]
 
 
 def whole_commands(csv: Path, folder: Path, repeats: int) -> None:
@@ -165,9 +170,8 @@ def main() -> None:
             report = import_file(open_store(tmp / "remnant0.gpkg"), csv, "strikes")
             assert len(report.written.unchanged) == n
 
-        ours_s = best_of(args.repeats, ours)
-        raw_s = best_of(args.repeats, raw)
-        reimport_s = best_of(args.repeats, reimport)
+        ours_s, raw_s = best_of(args.repeats, ours, raw)
+        (reimport_s,) = best_of(args.repeats, reimport)
 
         whole_commands(csv, tmp, args.repeats)
         gdb, devices = imsma_export(tmp, n)
@@ -180,8 +184,7 @@ def main() -> None:
         def raw_devices(k):
             pyogrio.write_dataframe(devices, tmp / f"raw-devices{k}.gpkg", driver="GPKG")
 
-        profile_s = best_of(args.repeats, profile)
-        raw_devices_s = best_of(args.repeats, raw_devices)
+        profile_s, raw_devices_s = best_of(args.repeats, profile, raw_devices)
 
     print(f"rows: {n:,} strike points, synthetic")
     lines = [
