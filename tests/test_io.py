@@ -281,7 +281,7 @@ def populated(tmp_path):
     return store, scenario
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg", ".kml", ".shp"])
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".geojson", ".gpkg", ".kml", ".shp"])
 def test_every_format_round_trips_through_export_and_import(tmp_path, suffix):
     """Every layer survives export and import. The activities are replayed on the areas as
     first recorded, so the workflow must move them exactly as it moved the source's."""

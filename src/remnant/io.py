@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 FORMATS = {
     ".csv": "CSV",
+    ".tsv": "CSV",  # tab-separated, as GDAL reads it
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".gpkg": "GPKG",
@@ -963,7 +964,7 @@ def _write_csv(frame, ent: records.Entity, target: Path) -> None:
     out = _flat_geometry(frame, ent)
     if ent.geometry == "POINT" and not (frame.crs is None or frame.crs.is_geographic):
         out = out.rename(columns={"lon": "x", "lat": "y"})
-    out.to_csv(target, index=False)
+    out.to_csv(target, index=False, sep="\t" if target.suffix.lower() == ".tsv" else ",")
 
 
 PROFILE_FORMATS = {"gdb": "OpenFileGDB", "xlsx": "XLSX", "csv": "CSV"}

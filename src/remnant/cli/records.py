@@ -58,7 +58,7 @@ def info(store: str) -> None:
     default=None,
     metavar="NAME|FILE.toml",
     help="Read another system's layout: every layer it names, from a multi-layer file "
-    "(.gdb, .gpkg, .xlsx) or a folder of CSV files (e.g. imsma-core).",
+    "(.gdb, .gpkg, .xlsx) or a folder of CSV files or Shapefiles (e.g. imsma-core).",
 )
 @click.option(
     "--form",
@@ -139,12 +139,13 @@ def import_(
 ):
     """Import records of one LAYER from FILE, an export with --profile, or a form's with --form.
 
-    FILE is CSV, GeoJSON, GeoPackage, KML, Shapefile, File Geodatabase (.gdb) or XLSX;
-    with --profile (e.g. imsma-core) every layer the profile names is read from a
-    multi-layer file or a folder of CSV files. All or nothing: a file with a bad row is
-    refused whole, with every problem listed by row and field, unless --skip-invalid.
-    Importing the same file again adds nothing. With --form (see remnant forms) the
-    submissions of an ODK Central or KoboToolbox export wait for an admin's review.
+    FILE is CSV, TSV, GeoJSON, GeoPackage, KML, Shapefile, File Geodatabase (.gdb) or
+    XLSX; with --profile (e.g. imsma-core) every layer the profile names is read from a
+    multi-layer file or a folder of CSV files or Shapefiles. All or nothing: a file with a
+    bad row is refused whole, with every problem listed by row and field, unless
+    --skip-invalid. Importing the same file again adds nothing. With --form (see remnant
+    forms) the submissions of an ODK Central or KoboToolbox export wait for an admin's
+    review.
     """
     from remnant import io
     from remnant.store import default_user, open_store
@@ -222,8 +223,8 @@ def import_(
 def export(store, out, layer, profile, fmt, crs, overwrite) -> None:
     """Export every record of LAYER to OUT, or every layer into the folder OUT with --profile.
 
-    OUT is .csv, .geojson, .gpkg, .gdb, .kml or .shp; with --profile (e.g. imsma-core) the
-    layers are written in that system's layout, as --format says.
+    OUT is .csv, .tsv, .geojson, .gpkg, .gdb, .kml, .shp or .dbf; with --profile (e.g.
+    imsma-core) the layers are written in that system's layout, as --format says.
     """
     from remnant import io
     from remnant.store import open_store
