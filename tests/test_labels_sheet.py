@@ -27,6 +27,17 @@ def test_a_language_goes_out_and_comes_back_unchanged(tmp_path, suffix):
     assert len(messages) == len(template())
 
 
+def test_a_sheet_saved_by_a_spreadsheet_as_csv_reads_the_same(tmp_path):
+    # Excel's "CSV UTF-8" starts with a byte order mark; in French, Spanish or Ukrainian
+    # settings it separates columns with semicolons.
+    sheet = tmp_path / "uk.csv"
+    export_sheet(sheet, "uk", load())
+    saved = tmp_path / "saved.csv"
+    table = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    table.to_csv(saved, index=False, sep=";", encoding="utf-8-sig")
+    assert read_sheet(saved, load()) == read_sheet(sheet, load())
+
+
 def test_a_translator_adds_a_language_and_the_forms_speak_it(tmp_path, capsys):
     sheet, out = tmp_path / "km.xlsx", tmp_path / "locale" / "labels.km.toml"
     out.parent.mkdir()

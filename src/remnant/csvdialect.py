@@ -1,7 +1,8 @@
 """How spreadsheets and GIS write CSV: the column separator and the decimal mark.
 
-Every door that reads CSV (an import, a form's submissions) finds the separator with
-:func:`separator`, the rule of GDAL's CSV driver, so a file reads the same through each.
+Every door that reads CSV (an import, a form's submissions, a translator's labels sheet)
+finds the separator with :func:`separator`, the rule of GDAL's CSV driver, so a file
+reads the same through each.
 """
 
 from __future__ import annotations

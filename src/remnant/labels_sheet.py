@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from remnant import csvdialect
 from remnant.errors import InputError, InvalidRecordsError, Problem
 from remnant.labels import drafts
 from remnant.translate import N_, template, translations
@@ -197,8 +198,12 @@ def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(N_("{path}: no such file"), path=path)
     try:
-        if path.suffix.lower() == ".csv":
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        if path.suffix.lower() == ".csv":  # as a spreadsheet saves it: BOM, ";" or ","
+            with open(path, encoding="utf-8-sig") as fh:
+                sep = csvdialect.separator(fh.readline())
+            table = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep
+            )
         elif path.suffix.lower() == ".xlsx":
             table = pd.read_excel(path, sheet_name="labels", dtype=str, keep_default_na=False)
         else:
