@@ -395,8 +395,8 @@ def _without_blank_rows(table: Submission) -> Submission:
     frame = table.frame
     if frame.empty:
         return table
-    blank = (frame.iloc[:, 0].str.strip() == "").to_numpy(bool, copy=True)  # few, if any
-    for column in frame.columns[1:]:
+    blank = frame.iloc[:, 0].to_numpy(object) == ""  # few rows, if any, from here on
+    for column in frame.columns:
         if not blank.any():
             return table
         blank[blank] = (frame[column][blank].str.strip() == "").to_numpy(bool)
