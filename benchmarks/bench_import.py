@@ -8,7 +8,9 @@ layer raw. Synthetic data.
 
 Then the whole commands as a user runs them, each a process of its own: ``remnant import``
 of the CSV into a new store against GDAL's ``ogr2ogr`` writing the same CSV to a
-GeoPackage: wall time and peak memory of each, best of the repeats, and their ratios.
+GeoPackage, and ``remnant import --profile imsma-core`` of the geodatabase against
+``ogr2ogr`` writing all its layers to a GeoPackage: wall time and peak memory of each,
+best of the repeats, and their ratios.
 
 With ``--memory``, whole ``remnant import`` commands on CSV files of about 50 MB and
 500 MB instead: wall time and peak memory of each process, and the ratio of the peaks
@@ -95,22 +97,23 @@ def best_of(repeats: int, *runs) -> list[float]:
     return [min(taken) for taken in times]
 
 
-def whole_commands(csv: Path, folder: Path, repeats: int) -> None:
-    """``remnant import`` vs ``ogr2ogr`` of the same CSV, each run as a process of its own."""
+def whole_commands(title: str, source: Path, folder: Path, repeats: int, how: list[str]):
+    """``remnant import`` vs ``ogr2ogr`` of ``source``, each run as a process of its own.
+
+    ``how``: the import's options after the store and the file (a layer, a profile).
+    """
     remnant = str(Path(sys.executable).with_name("remnant"))
     runs: dict[str, list[tuple[float, float]]] = {"remnant": [], "ogr2ogr": []}
+    one_layer = ["-nln", "strikes", "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat"]
+    one_layer += ["-oo", "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:4326"]
     for k in range(repeats):  # alternately, so that both meet the machine in the same mood
-        store = folder / f"whole{k}.gpkg"
+        store = folder / f"whole-{source.stem}-{k}.gpkg"
         subprocess.run([remnant, "init", str(store)], check=True, capture_output=True)
-        runs["remnant"].append(timed([remnant, "import", str(store), str(csv), "-l", "strikes"]))
-        peer = [
-            "ogr2ogr", "-f", "GPKG", str(folder / f"ogr{k}.gpkg"), str(csv), "-nln", "strikes",
-            "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
-            "-oo", "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:4326",
-        ]  # fmt: skip
-        runs["ogr2ogr"].append(timed(peer))
+        runs["remnant"].append(timed([remnant, "import", str(store), str(source), *how]))
+        peer = ["ogr2ogr", "-f", "GPKG", str(folder / f"ogr-{source.stem}-{k}.gpkg"), str(source)]
+        runs["ogr2ogr"].append(timed(peer + (one_layer if source.suffix == ".csv" else [])))
     best = {name: min(r) for name, r in runs.items()}
-    print(f"\nwhole commands, {csv.stat().st_size / 2**20:.1f} MiB CSV (best of {repeats})")
+    print(f"\nwhole commands, {title} (best of {repeats})")
     for name, (wall, peak) in best.items():
         print(f"{name:10s} {wall:6.2f} s  peak {peak:6.0f} MiB")
     (ours, our_peak), (peer_s, peer_peak) = best["remnant"], best["ogr2ogr"]
@@ -173,8 +176,11 @@ def main() -> None:
         ours_s, raw_s = best_of(args.repeats, ours, raw)
         (reimport_s,) = best_of(args.repeats, reimport)
 
-        whole_commands(csv, tmp, args.repeats)
+        size = f"{csv.stat().st_size / 2**20:.1f} MiB CSV"
+        whole_commands(size, csv, tmp, args.repeats, ["-l", "strikes"])
         gdb, devices = imsma_export(tmp, n)
+        title = f"IMSMA Core File Geodatabase, {n:,} devices and the demo's other layers"
+        whole_commands(title, gdb, tmp, args.repeats, ["--profile", "imsma-core"])
 
         def profile(k):
             store = create_store(tmp / f"imsma{k}.gpkg")
