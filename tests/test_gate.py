@@ -277,10 +277,13 @@ def programme(store):
 
 
 def verdict(lines: str) -> set[tuple[str, str]]:
-    """(field, message) pairs from problem lines 'FILE, row N, field 'F': MESSAGE (value …)'."""
+    """(field, message) pairs from problem lines 'FILE, row N, field 'F': MESSAGE (value …)'.
+
+    A door that read the field under another name says so ('column 'C' (field 'F')').
+    """
     found = set()
     for line in lines.splitlines():
-        m = re.search(r"field '([^']+)': (.*)$", line)
+        m = re.search(r"field '([^']+)'\)?: (.*)$", line)
         if m:
             found.add((m[1], m[2].rsplit(" (value ", 1)[0]))
     return found

@@ -143,6 +143,16 @@ def test_column_mapping_and_extra_columns(store, tmp_path):
         import_file(store, path, "strikes", mapping={"Kind": "munition"})
     with pytest.raises(InputError, match="a column mapping is SOURCE=FIELD"):
         io.parse_mapping(["munition"])
+    # A problem names the file's column, where it read it under another name.
+    rows.loc[1, "Source"] = "rumour"
+    rows.columns = [c.upper() if c == "carriers" else c for c in rows.columns]
+    rows.loc[1, "CARRIERS"] = "-2"
+    path = write_csv(tmp_path / "bad.csv", rows)
+    with pytest.raises(InvalidRecordsError) as info:
+        import_file(store, path, "strikes", mapping=mapping, ignore_extra=True)
+    said = {p.field: str(p) for p in info.value.problems}
+    assert said["source_class"].startswith("bad.csv, row 3, column 'Source' (field 'source_class')")
+    assert said["carriers"].startswith("bad.csv, row 3, column 'CARRIERS' (field 'carriers')")
 
 
 def test_encodings(store, tmp_path):

@@ -183,7 +183,7 @@ def test_labels_in_other_languages_and_capitals_and_wrong_ones(sample, tmp_path)
         import_profile(fresh, folder, "imsma-core")
     lines = info.value.report().splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("hazard_poly.csv, row 4, field 'kind'")
+    assert lines[0].startswith("hazard_poly.csv, row 4, column 'hazard_type' (field 'kind')")
     assert "'Suspicious'" in lines[0]
     assert fresh.counts()["hazard_areas"] == 0
 

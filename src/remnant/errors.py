@@ -90,16 +90,26 @@ class InputError(RemnantError, ValueError):
         return _("{where}: {problem}").format(where=where, problem=message) if where else message
 
 
-def _where(file, row, field, _: Callable[[str], str] = str) -> str:
+def _where(file, row, field, _: Callable[[str], str] = str, column=None) -> str:
     """Where a problem is: file, row and field, joined with the language's comma (Arabic ،).
+
+    ``column``: the input's own name for ``field``, where it has another.
 
     >>> _where("s.csv", 3, None), _where(None, None, "crs")
     ('s.csv, row 3', "field 'crs'")
+    >>> _where("device.csv", 5, "state", column="condition")
+    "device.csv, row 5, column 'condition' (field 'state')"
     """
+    if field is None:
+        named = None
+    elif column is None or column == field:
+        named = _("field {field}").format(field=repr(field))
+    else:
+        named = _("column {column} (field {field})").format(column=repr(column), field=repr(field))
     parts = [
         None if file is None else str(file),
         None if row is None else _("row {row}").format(row=row),
-        None if field is None else _("field {field}").format(field=repr(field)),
+        named,
     ]
     where = ""
     for part in parts:
@@ -114,7 +124,8 @@ class Problem:
 
     Given ``params`` (name, value pairs), ``message`` is English with ``{name}`` for each;
     it is then kept as ``template`` (to be shown in another language: :meth:`render`) and
-    ``message`` is that English filled in.
+    ``message`` is that English filled in. ``column`` is the input's own name for
+    ``field`` where the door read it under another (a profile's or ``--map``'s).
 
     >>> problem = Problem("s.csv", 3, "depth_cm", "-4", "must not be less than {limit}",
     ...                   (("limit", "0"),))
@@ -131,6 +142,7 @@ class Problem:
     message: str
     params: tuple[tuple[str, object], ...] = ()
     template: str = dataclass_field(default="", compare=False, repr=False)
+    column: str | None = dataclass_field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.params and not self.template:
@@ -139,7 +151,7 @@ class Problem:
 
     def render(self, _: Callable[[str], str] = str) -> str:
         """The problem in words, each message put through ``_`` (a gettext; default English)."""
-        where = _where(self.file, self.row, self.field, _)
+        where = _where(self.file, self.row, self.field, _, self.column)
         message = _(self.template).format(**dict(self.params)) if self.template else _(self.message)
         text = _("{where}: {problem}").format(where=where, problem=message)
         if self.value is None:

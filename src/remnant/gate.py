@@ -31,7 +31,7 @@ records, row 1, field 'geometry': coordinates must be finite numbers (not NaN or
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import geopandas as gpd
@@ -86,7 +86,9 @@ class Submission:
     column per canonical field; ``geometry`` one shapely geometry per row in EPSG:4326
     (None where a row has none); ``rows`` each row's number in the input, by which
     problems are reported; ``problems`` what reading already found wrong; ``read_as``,
-    by row number, the labels the door replaced by remnant's values (kept in the audit).
+    by row number, the labels the door replaced by remnant's values (kept in the audit);
+    ``columns``, by field, the input's own name for it where the door renamed it, so that
+    problems name the column a user can find in the file.
     """
 
     file: str
@@ -95,6 +97,7 @@ class Submission:
     rows: np.ndarray
     problems: list[Problem] = field(default_factory=list)
     read_as: dict[int, dict[str, str]] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, layer: str, frame: pd.DataFrame, geometry=None, *, file: str = "records"):
@@ -191,8 +194,8 @@ def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = Fa
         before=before[ok_update].reset_index(drop=True),
         unchanged=good.loc[is_old & ~changed, "id"].tolist(),
         moved=moved,
-        problems=problems,
-        warnings=warnings,
+        problems=_as_written(problems, offered.columns),
+        warnings=_as_written(warnings, offered.columns),
         read_as=_read_as(offered.read_as, result.read_as, good["id"], rows),
     )
 
@@ -216,6 +219,19 @@ def _place(view: StoreView, layer: str, file: str, good, rows: np.ndarray) -> li
                 params = (("level", level),)
                 warnings.append(Problem(file, int(rows[i]), name, None, message, params))
     return warnings
+
+
+def _as_written(problems: list[Problem], columns: dict[str, str]) -> list[Problem]:
+    """The problems, each naming the input's own column for its field where it has one.
+
+    >>> problem = Problem("d.csv", 5, "state", "Live!", "must be one of: live")
+    >>> print(_as_written([problem], {"state": "condition"})[0])
+    d.csv, row 5, column 'condition' (field 'state'): must be one of: live (value 'Live!')
+    """
+    return [
+        replace(p, column=columns[p.field]) if p.field in columns and p.column is None else p
+        for p in problems
+    ]
 
 
 def _read_as(door: dict, gate: dict, ids: pd.Series, rows: np.ndarray) -> dict:

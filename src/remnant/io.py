@@ -156,6 +156,7 @@ def read_chunks(
     date_format: str | None = None,
     chunk_rows: int | None = CHUNK_ROWS,
     prepare=None,
+    columns: dict[str, str] | None = None,
 ) -> Iterator[Submission]:
     """Read a file's records for ``layer`` with canonical column names, geometry in EPSG:4326.
 
@@ -191,6 +192,9 @@ def read_chunks(
     prepare : callable, optional
         DataFrame → DataFrame applied to each chunk's columns as read, before they are
         matched to fields (a :class:`~remnant.profiles.Profile`'s reading).
+    columns : dict, optional
+        Field → the file's name for it, for the columns ``prepare`` renamed; problems
+        name the file's column (``Submission.columns``), as they do for ``mapping``.
 
     Raises
     ------
@@ -229,6 +233,7 @@ def read_chunks(
             if prepare is not None:
                 table.frame = prepare(table.frame)
             _canonical_columns(table, ent, mapping or {}, fmt, ignore_extra)
+            table.columns = {**(columns or {}), **table.columns}
             for f in ent.fields:
                 if comma and f.kind == "real" and f.name in table.frame:
                     table.frame[f.name] = csvdialect.decimal_point(table.frame[f.name])
@@ -609,8 +614,18 @@ def _plain_column(values: np.ndarray) -> np.ndarray:
 
 
 def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> None:
-    """Rename the table's columns to canonical field names; refuse unknown or missing ones."""
+    """Rename the table's columns to canonical field names; refuse unknown or missing ones.
+
+    ``table.columns`` keeps the file's name of each field it renamed.
+    """
     frame = table.frame
+    written = {c: c for c in frame.columns}  # name now → name in the file
+
+    def rename(frame: pd.DataFrame, names: dict) -> pd.DataFrame:
+        nonlocal written
+        written = {names.get(c, c): w for c, w in written.items()}
+        return frame.rename(columns=names)
+
     missing = [src for src in mapping if src not in frame.columns]
     if missing:
         raise InputError(
@@ -620,17 +635,16 @@ def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> No
             value="{…}",
             missing=", ".join(missing),
         )
-    frame = frame.rename(columns=mapping)
+    frame = rename(frame, mapping)
     known = set(ent.field_names)
     if fmt == "ESRI Shapefile":
         short = {s: c for c, s in shapefile_names(ent).items()}
-        frame = frame.rename(
-            columns={c: short[c] for c in frame.columns if c in short and c not in known}
-        )
+        frame = rename(frame, {c: short[c] for c in frame.columns if c in short and c not in known})
     if fmt == "KML":
         frame = _kml_columns(frame, ent)
     lower = {c.lower(): c for c in frame.columns if c not in known}
-    frame = frame.rename(columns={lower[k]: k for k in known if k in lower})
+    frame = rename(frame, {lower[k]: k for k in known if k in lower})
+    table.columns = {c: w for c, w in written.items() if c in known and c != w}
     extra = [c for c in frame.columns if c not in known]
     if extra and not ignore_extra:
         raise InputError(
@@ -699,6 +713,7 @@ def import_file(
     overwrite: bool = False,
     chunk_rows: int | None = CHUNK_ROWS,
     prepare=None,
+    columns: dict[str, str] | None = None,
     **write_options,
 ) -> ImportReport:
     r"""Read, validate and store one file's records, all or nothing.
@@ -745,6 +760,7 @@ def import_file(
         "date_format": date_format,
         "chunk_rows": chunk_rows,
         "prepare": prepare,
+        "columns": columns,
     }
     return _import(
         store,
@@ -1042,6 +1058,7 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
                 source_layer=None if folder else lp.name,
                 value_mapping={**labels, **extra_labels},
                 prepare=lambda frame, lp=lp, shp=shapefile: read(lp, frame, shp),
+                columns=profile.columns(lp, shapefile),
                 **options,
             )
         )

@@ -105,11 +105,6 @@ class HazardMap:
         """Expected items left on the grid: the total less truncation, off-grid and searched."""
         return self.total - self.truncated - self.outside - self.removed
 
-    @property
-    def probability(self) -> np.ndarray:
-        """P(at least one item) per cell: 1 − exp(−Λ)."""
-        return p_any(self.expected).astype(np.float32)
-
 
 def expected_items(
     strikes: gpd.GeoDataFrame,

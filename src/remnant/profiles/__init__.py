@@ -156,6 +156,24 @@ class Profile:
             )
         return out
 
+    def columns(self, lp: LayerProfile, shapefile=False) -> dict[str, str]:
+        """Each remnant field → the column the system's file holds it in (see :meth:`read`).
+
+        >>> profile = Profile.load("imsma-core")
+        >>> columns = profile.columns(profile.layer("items"))
+        >>> columns["state"], columns["activity"], columns["id"]
+        ('condition', 'imsma_links', 'imsma_id')
+        >>> profile.columns(profile.layer("hazard_areas"), shapefile=True)["date"]
+        'date_of_re'
+        """
+        theirs = {ours: their for their, ours in lp.fields.items()}
+        theirs |= dict.fromkeys(lp.links, self.links_field)
+        theirs |= {"id": self.id_field, "external_id": self.id_field}
+        if shapefile:
+            cut = shapefile_names([self.id_field, *lp.fields, self.links_field, *self.ignore])
+            theirs = {ours: cut[their] for ours, their in theirs.items()}
+        return theirs
+
     def write(self, lp: LayerProfile, frame: pd.DataFrame, ids: dict[str, dict[str, str]]):
         """Records as remnant exports them → the system's names, labels and links.
 
