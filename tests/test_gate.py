@@ -569,3 +569,49 @@ def test_a_put_with_no_geometry_says_where_without_a_row(programme):
         422,
         "request, field 'geometry': is not a GeoJSON geometry",
     )
+
+
+def test_a_point_far_outside_the_area_it_names_is_written_with_a_warning_by_every_door(
+    programme, tmp_path, capsys
+):
+    """Lon and lat swapped, or another area's id: the record is written, and every door
+    says, in the same words, how far outside the area it lies; within 1 km, nothing."""
+    store, admin = programme
+    places = {"IN": (35.005, 33.005), "NEAR": (35.018, 33.005), "SWAP": (33.005, 35.005)}
+
+    def offered(door: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "id": [f"{door}-{name}" for name in places],
+                "type": "submunition",
+                "hazard_area": "H-C",
+                "lon": [x for x, _ in places.values()],
+                "lat": [y for _, y in places.values()],
+            }
+        )
+
+    def points(frame):
+        return gpd.GeoDataFrame(
+            frame.drop(columns=["lon", "lat"]),
+            geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+            crs=4326,
+        )
+
+    said = {}
+    summary = store.write("evidence", points(offered("LIB")))
+    said["library"] = [str(w) for w in summary.warnings]
+    path = tmp_path / "evidence.csv"
+    offered("CLI").to_csv(path, index=False)
+    capsys.readouterr()
+    assert cli.main(["import", str(store.backend.path), str(path), "--layer", "evidence"]) == 0
+    err = capsys.readouterr().err
+    said["cli"] = [line for line in err.splitlines() if line.startswith("warning:")]
+    features = points(offered("API")).__geo_interface__
+    answer = handlers.create(store, admin, "evidence", features)
+    said["api"] = answer["warnings"]
+    for door, warnings in said.items():  # each door numbers the rows its own way
+        assert [re.sub(r"^.*, row \d+, ", "", w) for w in warnings] == [
+            "field 'hazard_area': lies 288.0 km outside the area of the hazard_areas record it "
+            "names (value 'H-C')"
+        ], door
+    assert len(store.read("evidence")) == 9  # written all the same
