@@ -113,6 +113,32 @@ def test_csv_saved_by_a_spreadsheet_in_french_settings_reads_the_same(sample, tm
         pd.testing.assert_frame_equal(plain, fr, obj=layer)
 
 
+def test_layer_names_in_any_case_are_read_and_what_is_left_out_is_said(sample, tmp_path):
+    # Windows and ArcGIS do not tell DEVICE.CSV from device.csv; a stray file is named.
+    folder = tmp_path / "upper"
+    folder.mkdir()
+    for path in (sample / "csv").glob("*.csv"):
+        (folder / path.name.upper()).write_bytes(path.read_bytes())
+    (folder / "notes.csv").write_text("remark\nexported on Monday\n")
+    stores = {}
+    for name, given in (("plain", sample / "csv"), ("upper", folder)):
+        stores[name] = create_store(tmp_path / f"{name}.gpkg")
+        reports = import_profile(stores[name], given, "imsma-core")
+    assert [r.layer for r in reports] == [lp.layer for lp in Profile.load("imsma-core").layers]
+    said = [str(w) for r in reports for w in r.warnings]
+    assert said == ["upper: not layers of the imsma-core profile, left out: notes.csv"]
+    assert stores["plain"].counts() == stores["upper"].counts()
+    gdb = tmp_path / "renamed.gdb"
+    for name in pyogrio.list_layers(source(sample, "gdb"))[:, 0]:
+        frame = pyogrio.read_dataframe(source(sample, "gdb"), layer=name)
+        pyogrio.write_dataframe(frame, gdb, layer=name.title(), driver="OpenFileGDB")
+    pyogrio.write_dataframe(frame, gdb, layer="Location", driver="OpenFileGDB")
+    reports = import_profile(create_store(tmp_path / "gdb.gpkg"), gdb, "imsma-core")
+    assert len(reports) == len(Profile.load("imsma-core").layers)
+    said = [str(w) for r in reports for w in r.warnings]
+    assert said == ["renamed.gdb: not layers of the imsma-core profile, left out: Location"]
+
+
 @pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
 def test_shapefile_names_are_the_names_gdal_gives(tmp_path):
     names = [f"abcdefghijX{i}" for i in range(12)] + ["ABCDEFGHIJk", "hazard_name", "status"]

@@ -1011,7 +1011,8 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
     if not path.exists():
         raise InputError(N_("no such file or folder"), file=path)
     folder = path.is_dir() and path.suffix.lower() != ".gdb"
-    held = set() if folder else set(pyogrio.list_layers(path)[:, 0])
+    held = _held(path, folder)
+    used: set[str] = set()
     extra_labels = options.pop("value_mapping", None) or {}
     user = options.get("user")
     stored_areas = set(store.read("hazard_areas")["id"])
@@ -1032,30 +1033,26 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
 
     reports = []
     for lp in profile.layers:
-        if folder:
-            shp = next((f for f in _shapefile(path, lp.name) if f.exists()), None)
-            files = [f for f in (path / f"{lp.name}.csv", shp) if f is not None and f.exists()]
-            if len(files) > 1:
-                raise InputError(
-                    N_("holds both {files}: keep one"),
-                    file=path.name,
-                    files=", ".join(f.name for f in files),
-                )
-            if not files:
-                continue
-            source = files[0]
-        elif lp.name in held:
-            source = path
-        else:
+        candidates = [lp.name + s for s in _LAYER_FILES] if folder else [lp.name]
+        found = [held[n.lower()] for n in candidates if n.lower() in held]
+        if any(f.lower().endswith(".shp") for f in found):  # its .dbf is part of it
+            found = [f for f in found if not f.lower().endswith(".dbf")]
+        if len(found) > 1:
+            raise InputError(
+                N_("holds both {files}: keep one"), file=path.name, files=", ".join(found)
+            )
+        if not found:
             continue
-        shapefile = source.suffix.lower() in (".shp", ".dbf")
+        used.update(n.lower() for n in candidates)
+        source = path / found[0] if folder else path
+        shapefile = folder and source.suffix.lower() != ".csv"
         labels = {name: lp.labels(name) for name in lp.values}
         reports.append(
             import_file(
                 store,
                 source,
                 lp.layer,
-                source_layer=None if folder else lp.name,
+                source_layer=None if folder else found[0],
                 value_mapping={**labels, **extra_labels},
                 prepare=lambda frame, lp=lp, shp=shapefile: read(lp, frame, shp),
                 columns=profile.columns(lp, shapefile),
@@ -1072,12 +1069,26 @@ def import_profile(store: Store, path: str | Path, profile, **options) -> list[I
         )
     if final:
         reports[0].warnings.extend(_final_status(store, final, reports[0].file, user))
+    if left := sorted(n for k, n in held.items() if k not in used):
+        message = N_("not layers of the {profile} profile, left out: {names}")
+        params = (("profile", profile.name), ("names", ", ".join(left)))
+        reports[0].warnings.append(Problem(path.name, None, None, None, message, params))
     return reports
 
 
-def _shapefile(folder: Path, name: str) -> tuple[Path, Path]:
-    """A layer's Shapefile in ``folder``, or its table alone (``.dbf``) where it has no shapes."""
-    return folder / f"{name}.shp", folder / f"{name}.dbf"
+_LAYER_FILES = (".csv", ".shp", ".dbf")  # a profile's layer in a folder: NAME and one of these
+
+
+def _held(path: Path, folder: bool) -> dict[str, str]:
+    """The layers an export holds, by their names in lower case (as ArcGIS compares them).
+
+    A folder's layers are its files of the kinds a layer can be (``_LAYER_FILES``).
+    """
+    if folder:
+        names = [p.name for p in path.iterdir() if p.suffix.lower() in _LAYER_FILES]
+    else:
+        names = list(pyogrio.list_layers(path)[:, 0])
+    return {n.lower(): n for n in names}
 
 
 def _final_status(store: Store, final: dict[str, str], file: str, user) -> list[Problem]:
