@@ -213,9 +213,9 @@ def test_a_missing_report_or_an_empty_gazetteer_is_refused(tmp_path, capsys):
 
 def test_propose_leaves_what_the_store_already_holds(store):
     found = assess([CORPUS / "r04-lyman.txt"], store.places(), published=dt.date(2022, 10, 10))
-    waiting, problems = propose(store, found, user="researcher")
+    waiting, problems, _ = propose(store, found, user="researcher")
     assert problems == []
     assert list(waiting) == ["strikes"]
     strike = store.reviews("pending").iloc[0]
     assert strike["record_id"].startswith("DESK-")
-    assert propose(store, found, user="researcher") == ({}, [])
+    assert propose(store, found, user="researcher") == ({}, [], [])

@@ -606,12 +606,29 @@ def test_a_point_far_outside_the_area_it_names_is_written_with_a_warning_by_ever
     assert cli.main(["import", str(store.backend.path), str(path), "--layer", "evidence"]) == 0
     err = capsys.readouterr().err
     said["cli"] = [line for line in err.splitlines() if line.startswith("warning:")]
-    features = points(offered("API")).__geo_interface__
-    answer = handlers.create(store, admin, "evidence", features)
-    said["api"] = answer["warnings"]
+    features = points(offered("API")).to_geo_dict(drop_id=True)
+    said["api"] = handlers.create(store, admin, "evidence", features)["warnings"]
+    editor = store.authenticate(store.add_user("field-editor", "editor"))
+    features = points(offered("EDITOR")).to_geo_dict(drop_id=True)
+    said["editor's proposal"] = handlers.create(store, editor, "evidence", features)["warnings"]
+    form = forms.write_form(tmp_path / "evidence.xlsx", "evidence")
+    submissions = offered("FORM").drop(columns=["id", "lon", "lat"])
+    submissions["location-Latitude"] = [y for _, y in places.values()]
+    submissions["location-Longitude"] = [x for x, _ in places.values()]
+    submissions["meta-instanceID"] = [
+        f"uuid:0000000{i}-0000-4000-8000-000000000001" for i in (1, 2, 3)
+    ]
+    submissions["KEY"] = submissions["meta-instanceID"]
+    submissions.to_csv(tmp_path / "submissions.csv", index=False)
+    capsys.readouterr()
+    form_import = ["import", str(store.backend.path), str(tmp_path / "submissions.csv")]
+    assert cli.main([*form_import, "--form", str(form)]) == 0
+    err = capsys.readouterr().err
+    said["form"] = [line for line in err.splitlines() if line.startswith("warning:")]
     for door, warnings in said.items():  # each door numbers the rows its own way
         assert [re.sub(r"^.*, row \d+, ", "", w) for w in warnings] == [
             "field 'hazard_area': lies 288.0 km outside the area of the hazard_areas record it "
             "names (value 'H-C')"
         ], door
-    assert len(store.read("evidence")) == 9  # written all the same
+    assert len(store.read("evidence")) == 9  # written all the same, or waiting for review
+    assert len(store.reviews("pending")) == 6

@@ -533,7 +533,7 @@ def test_dashboard_shows_a_desk_candidate_with_its_quote_and_a_pin(
     report = tmp_path / "report.txt"
     report.write_text(f"SYNTHETIC\n\nOn 2 May cluster rockets hit Testville. {HOSTILE}", "utf-8")
     found = assess([report], town, published=dt.date(2025, 5, 3))
-    waiting, _ = propose(store, found, user="researcher")
+    waiting, _, _ = propose(store, found, user="researcher")
     (record_id,) = waiting["strikes"]
     page = open_dashboard(browser, url, keys["admin"])
     row = page.locator("#reviews tbody tr", has_text=record_id)

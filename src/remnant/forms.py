@@ -564,6 +564,7 @@ class SubmissionsReport:
     problems: list[Problem]
     photos: list[str] = field(default_factory=list)  # new attachments waiting for review
     photo_problems: list[str] = field(default_factory=list)  # photos missing or refused
+    warnings: list[Problem] = field(default_factory=list)  # the gate's, as a write gets them
 
     def __str__(self) -> str:
         parts = [
@@ -608,7 +609,7 @@ def import_submissions(
     parts = _submissions(export)
     queue = store.reviews("pending")
     before = set(zip(queue["layer"], queue["record_id"], strict=True)) if len(queue) else set()
-    waiting, problems = store.propose_inserts(parts, user=user, skip_invalid=skip_invalid)
+    waiting, problems, warnings = store.propose_inserts(parts, user=user, skip_invalid=skip_invalid)
     layer = parts[0][0]
     queued = set(waiting.get(layer, []))
     photos, photo_problems = [], []
@@ -637,6 +638,7 @@ def import_submissions(
         problems,
         photos,
         photo_problems,
+        warnings,
     )
 
 

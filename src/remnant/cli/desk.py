@@ -61,7 +61,7 @@ def desk(store, reports, lang, published, source, user) -> None:
         )
     day = published.date() if published else None
     found = assess(reports, gazetteer, lang=lang, published=day, source=source)
-    waiting, problems = propose(opened, found, user=user or default_user())
+    waiting, problems, warnings = propose(opened, found, user=user or default_user())
     for layer, ids in waiting.items():
         for record_id in ids:
             click.echo(
@@ -71,6 +71,8 @@ def desk(store, reports, lang, published, source, user) -> None:
             )
     for problem in problems:
         click.echo(_("not queued: {problem}").format(problem=problem.render(_)), err=True)
+    for warning in warnings:
+        click.echo(_("warning: {warning}").format(warning=warning.render(_)), err=True)
     for e in found.unplaced:
         click.echo(
             _('no known place for a {kind} in {file}: "{quote}"').format(

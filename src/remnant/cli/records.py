@@ -161,6 +161,8 @@ def import_(
             click.echo(_("refused: {problem}").format(problem=problem.render(_)), err=True)
         for problem in done.photo_problems:
             click.echo(_("warning: {problem}").format(problem=problem), err=True)
+        for warning in done.warnings:
+            click.echo(_("warning: {warning}").format(warning=warning.render(_)), err=True)
         click.echo(str(done))
         return
     if (layer is None) == (profile is None):

@@ -160,7 +160,8 @@ def notes(e: Event) -> str:
 def propose(store, assessment: Assessment, *, user: str):
     """Queue the candidates for review, leaving those stored, waiting or rejected before.
 
-    Returns the ids now waiting by layer, and the gate's problems.
+    Returns the ids now waiting by layer, the gate's problems and its warnings
+    (:class:`remnant.store.review.Queued`).
     """
     frames = candidates(assessment)
     reviews = store.reviews()
@@ -174,6 +175,4 @@ def propose(store, assessment: Assessment, *, user: str):
         fresh = frame[~frame["id"].isin(known)]
         if len(fresh):
             parts.append((layer, gate.Submission.of(layer, fresh, file="desk candidates")))
-    if not parts:
-        return {}, []
     return store.propose_inserts(parts, user=user, skip_invalid=True)

@@ -15,6 +15,8 @@ approving it first needs the other approved.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import orjson
 import pandas as pd
@@ -28,7 +30,16 @@ from remnant.store.audit import now
 from remnant.store.sql import among
 from remnant.translate import N_
 
-__all__ = ["ACTIONS", "STATES", "decide", "listing", "propose", "propose_inserts", "waiting_ids"]
+__all__ = [
+    "ACTIONS",
+    "STATES",
+    "Queued",
+    "decide",
+    "listing",
+    "propose",
+    "propose_inserts",
+    "waiting_ids",
+]
 
 ACTIONS = ("insert", "update", "delete")
 STATES = ("pending", "approved", "rejected")
@@ -61,8 +72,7 @@ def propose(
             action=action,
         )
     if action == "insert":
-        waiting, _ = propose_inserts(store, [(layer, offered)], user=user)
-        return waiting[layer]
+        return propose_inserts(store, [(layer, offered)], user=user).waiting[layer]
     with store.transaction() as conn:
         if action == "update":
             verdict = store._change(conn, layer, record_id, changes, expected_version)
@@ -74,26 +84,37 @@ def propose(
         return _queue(store, conn, layer, action, admitted, version, user)
 
 
-def propose_inserts(store, parts, *, user: str, skip_invalid: bool = False):
+class Queued(NamedTuple):
+    """What a proposal of new records did.
+
+    The ids now waiting, by layer; the problems of the records refused (with
+    ``skip_invalid``); the gate's warnings, as a write gets them.
+    """
+
+    waiting: dict[str, list[str]]
+    problems: list
+    warnings: list
+
+
+def propose_inserts(store, parts, *, user: str, skip_invalid: bool = False) -> Queued:
     """Queue new records of one or more layers for review, in one transaction.
 
     ``parts`` are ``(layer, submission or frame)`` in order; a record may refer to one
     proposed before it (a victim to its accident, still waiting): on approval the gate
     asks for the referred record to be stored by then. Any problem refuses everything
     unless ``skip_invalid``, which queues the good records and returns the problems.
-    Returns the ids now waiting, by layer, and the problems.
     """
-    waiting: dict[str, list[str]] = {}
-    problems: list = []
+    done = Queued({}, [], [])
     with store.transaction() as conn:
         for layer, offered in parts:
             if not isinstance(offered, gate.Submission):
                 offered = gate.Submission.of(layer, offered)
             verdict = store._admit(conn, layer, offered, partial=skip_invalid, proposing=True)
-            problems += verdict.problems
+            done.problems.extend(verdict.problems)
+            done.warnings.extend(verdict.warnings)
             queued = _queue(store, conn, layer, "insert", verdict.inserts, None, user)
-            waiting[layer] = waiting.get(layer, []) + queued
-    return waiting, problems
+            done.waiting[layer] = done.waiting.get(layer, []) + queued
+    return done
 
 
 def _queue(store, conn, layer: str, action: str, admitted, version, user: str) -> list[str]:

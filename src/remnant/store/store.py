@@ -641,7 +641,7 @@ class Store:
             expected_version=expected_version,
         )
 
-    def propose_inserts(self, parts, *, user: str, skip_invalid: bool = False):
+    def propose_inserts(self, parts, *, user: str, skip_invalid: bool = False) -> review.Queued:
         """Queue new records of several layers for review at once (an accident, victims).
 
         See :func:`remnant.store.review.propose_inserts`.

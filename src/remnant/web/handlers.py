@@ -252,9 +252,14 @@ def create(store: Store, caller, layer: str, body, lang: str = "en") -> dict:
         np.arange(1, len(rows) + 1),
     )
     try:
-        if caller[1] == "editor":  # quarantined until an admin approves
-            pending = store.propose(layer, "insert", user=user, offered=offered)
-            return {"inserted": [], "unchanged": [], "pending": pending, "warnings": []}
+        if caller[1] == "editor":  # quarantined until an admin approves, warned alike
+            queued = store.propose_inserts([(layer, offered)], user=user)
+            return {
+                "inserted": [],
+                "unchanged": [],
+                "pending": queued.waiting[layer],
+                "warnings": _said(queued.warnings, lang),
+            }
         report = import_table(store, offered, layer, user=user)
     except RemnantError as exc:
         raise WebError.of(exc) from None
