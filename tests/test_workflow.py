@@ -209,7 +209,7 @@ def test_import_skips_refused_activities_into_the_rejects_file(store, tmp_path):
     rows.to_csv(path, index=False)
     with pytest.raises(InvalidRecordsError) as info:
         import_file(store, path, "activities")
-    assert "acts.csv, row 3, field 'geometry'" in info.value.report()
+    assert "acts.csv, row 3, column 'wkt' (field 'geometry')" in info.value.report()
     report = import_file(store, path, "activities", skip_invalid=True)
     assert report.written.inserted == ["N1", "N2"]
     assert "(100%) of it lie outside H1" in Path(report.rejects_file).read_text()

@@ -464,6 +464,7 @@ def _csv_geometry(table: Submission, source_crs: pyproj.CRS, decimal_comma: bool
     elif wkt:
         table.geometry = _geometries_from_wkt(table, wkt)
         table.frame = frame.drop(columns=[wkt])
+        table.columns["geometry"] = wkt
     else:
         raise InputError(
             N_("no geometry: give lon and lat columns (or x and y and the CRS), or a wkt column"),
@@ -644,7 +645,7 @@ def _canonical_columns(table: Submission, ent, mapping, fmt, ignore_extra) -> No
         frame = _kml_columns(frame, ent)
     lower = {c.lower(): c for c in frame.columns if c not in known}
     frame = rename(frame, {lower[k]: k for k in known if k in lower})
-    table.columns = {c: w for c, w in written.items() if c in known and c != w}
+    table.columns |= {c: w for c, w in written.items() if c in known and c != w}
     extra = [c for c in frame.columns if c not in known]
     if extra and not ignore_extra:
         raise InputError(
