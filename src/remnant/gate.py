@@ -38,7 +38,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
 
 from remnant import adminunits, records, workflow
 from remnant.errors import ConflictError, Problem
@@ -62,7 +61,6 @@ GEOMETRY_TOLERANCE = 1e-9  # degrees (≈ 0.1 mm): what file formats keep of a c
 # and lat swapped, a wrong zone or id). Our judgement: farther than a benchmark or a
 # GPS error puts a point, nearer than most typing errors (README, "One gate").
 FAR_FROM_NAMED_AREA_M = 1_000.0
-_GEOD = Geod(ellps="WGS84")
 
 
 class StoreView(Protocol):
@@ -257,7 +255,7 @@ def _far_from_named_areas(view: StoreView, layer: str, file: str, good, rows) ->
             continue
         stored = view.records(f.references, ids)
         areas = dict(zip(stored["id"], stored.geometry, strict=True))
-        metres = _outside_m(
+        metres = records.metres_outside(
             good.geometry.to_numpy(), np.array([areas.get(v) for v in named], dtype=object)
         )
         for i in np.flatnonzero(metres > FAR_FROM_NAMED_AREA_M):
@@ -265,29 +263,6 @@ def _far_from_named_areas(view: StoreView, layer: str, file: str, good, rows) ->
             params = (("km", f"{metres[i] / 1000:,.1f}"), ("layer", f.references))
             warnings.append(Problem(file, int(rows[i]), f.name, named[i], message, params))
     return warnings
-
-
-def _outside_m(points: np.ndarray, areas: np.ndarray) -> np.ndarray:
-    """Metres (on the WGS 84 ellipsoid) from each point to its area; 0 inside, NaN if none.
-
-    >>> square = shapely.box(35.0, 33.0, 35.01, 33.01)
-    >>> _outside_m(np.array([shapely.Point(35.005, 33.005), shapely.Point(35.01, 33.02),
-    ...                     shapely.Point(33.005, 35.005), None]),
-    ...           np.array([square, square, square, square])).round(-1).tolist()
-    [0.0, 1110.0, 287960.0, nan]
-    """
-    metres = np.full(len(points), np.nan)
-    given = ~(shapely.is_missing(points) | shapely.is_empty(points))
-    given &= ~(shapely.is_missing(areas) | shapely.is_empty(areas))
-    shapely.prepare(areas[given])  # each area once, however many points name it
-    inside = np.zeros(len(points), bool)
-    inside[given] = shapely.intersects(areas[given], points[given])
-    metres[inside] = 0.0
-    outside = given & ~inside
-    ends = shapely.get_coordinates(shapely.shortest_line(points[outside], areas[outside]))
-    ends = ends.reshape(-1, 4)
-    metres[outside] = _GEOD.inv(ends[:, 0], ends[:, 1], ends[:, 2], ends[:, 3])[2]
-    return metres
 
 
 def _read_as(door: dict, gate: dict, ids: pd.Series, rows: np.ndarray) -> dict:

@@ -34,6 +34,7 @@ __all__ = [
     "ValidationResult",
     "entity",
     "join_note",
+    "metres_outside",
     "missing",
     "validate",
 ]
@@ -756,3 +757,26 @@ def _check_duplicates(ent: Entity, typed: pd.DataFrame, geoms, out: _Collector):
                     N_("duplicates the geometry of row {row}"),
                     row=out.rows[first_at],
                 )
+
+
+def metres_outside(points: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Metres (on the WGS 84 ellipsoid) from each point to its area; 0 inside, NaN if none.
+
+    >>> square = shapely.box(35.0, 33.0, 35.01, 33.01)
+    >>> metres_outside(np.array([shapely.Point(35.005, 33.005), shapely.Point(35.01, 33.02),
+    ...                         shapely.Point(33.005, 35.005), None]),
+    ...               np.array([square, square, square, square])).round(-1).tolist()
+    [0.0, 1110.0, 287960.0, nan]
+    """
+    metres = np.full(len(points), np.nan)
+    given = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    given &= ~(shapely.is_missing(areas) | shapely.is_empty(areas))
+    shapely.prepare(areas[given])  # each area once, however many points name it
+    inside = np.zeros(len(points), bool)
+    inside[given] = shapely.intersects(areas[given], points[given])
+    metres[inside] = 0.0
+    outside = given & ~inside
+    ends = shapely.get_coordinates(shapely.shortest_line(points[outside], areas[outside]))
+    ends = ends.reshape(-1, 4)
+    metres[outside] = _GEOD.inv(ends[:, 0], ends[:, 1], ends[:, 2], ends[:, 3])[2]
+    return metres

@@ -138,7 +138,7 @@ class Profile:
 'external_id': 'device_7', 'external_system': 'imsma'}]
         """
         if shapefile:
-            names = [self.id_field, *lp.fields, self.links_field, *self.ignore]
+            names = self._names(lp)
             cut = {short: name for name, short in shapefile_names(names).items()}
             frame = frame.rename(columns={c: cut[c] for c in frame if c in cut and c not in names})
         out = frame.drop(columns=[c for c in self.ignore if c in frame]).rename(columns=lp.fields)
@@ -170,9 +170,13 @@ class Profile:
         theirs |= dict.fromkeys(lp.links, self.links_field)
         theirs |= {"id": self.id_field, "external_id": self.id_field}
         if shapefile:
-            cut = shapefile_names([self.id_field, *lp.fields, self.links_field, *self.ignore])
+            cut = shapefile_names(self._names(lp))
             theirs = {ours: cut[their] for ours, their in theirs.items()}
         return theirs
+
+    def _names(self, lp: LayerProfile) -> list[str]:
+        """The column names a layer has in the system's files, in the profile's order."""
+        return [self.id_field, *lp.fields, self.links_field, *self.ignore]
 
     def write(self, lp: LayerProfile, frame: pd.DataFrame, ids: dict[str, dict[str, str]]):
         """Records as remnant exports them → the system's names, labels and links.
