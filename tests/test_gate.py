@@ -279,13 +279,19 @@ def programme(store):
 def verdict(lines: str) -> set[tuple[str, str]]:
     """(field, message) pairs from problem lines 'FILE, row N, field 'F': MESSAGE (value …)'.
 
-    A door that read the field under another name says so ('column 'C' (field 'F')').
+    A door that read the field under another name says so ('column 'C' (field 'F')'); one
+    that reads labels for the field's values names them (', or a label read as one of them:
+    …'): the verdict is the rest, the same through every door.
     """
     found = set()
     for line in lines.splitlines():
         m = re.search(r"field '([^']+)'\)?: (.*)$", line)
         if m:
-            found.add((m[1], m[2].rsplit(" (value ", 1)[0]))
+            message = m[2].rsplit(" (value ", 1)[0]
+            message = re.sub(
+                r", or a label read as one of them: .*?(?=; did you mean|$)", "", message
+            )
+            found.add((m[1], message))
     return found
 
 

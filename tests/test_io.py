@@ -513,6 +513,9 @@ def test_labels_in_other_languages_and_capitals_map_to_values(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.gpkg, row 2, field 'status': must be one of: open, worked_on, closed" in err
     assert "(value 'Cerrado')" in err
+    assert main([*bad, *labels]) == 1  # a label the mapping does not know: its labels named
+    err = capsys.readouterr().err
+    assert "handed_over, or a label read as one of them: Ouvert, Abierto, Fermé (value 'Cer" in err
     assert open_store(location).counts()["hazard_areas"] == 4
 
 

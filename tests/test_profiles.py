@@ -202,15 +202,25 @@ def test_labels_in_other_languages_and_capitals_and_wrong_ones(sample, tmp_path)
     after = json.loads(store.history(first["imsma_id"])["after"].iloc[0])
     assert after["kind"] == expected[first["imsma_id"]]
     assert after["read_as"]["kind"] == first["hazard_type"]
-    areas.loc[[2, 5], "hazard_type"] = ["Suspicious", "Peligrosa"]
+    areas.loc[[2, 5], "hazard_type"] = ["Suspicious", "Confirmed Hazardus Area"]
     areas.to_csv(folder / "hazard_poly.csv", index=False)
     fresh = create_store(tmp_path / "q.gpkg")
     with pytest.raises(InvalidRecordsError) as info:
         import_profile(fresh, folder, "imsma-core")
     lines = info.value.report().splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("hazard_poly.csv, row 4, column 'hazard_type' (field 'kind')")
-    assert "'Suspicious'" in lines[0]
+    # Each names the file's column, the values, the profile's labels for them, the value.
+    assert lines[0] == (
+        "hazard_poly.csv, row 4, column 'hazard_type' (field 'kind'): must be one of: SHA, "
+        "CHA, or a label read as one of them: Suspected Hazardous Area, SHA, Zone suspectée "
+        "dangereuse, Zona sospechosa peligrosa, Confirmed Hazardous Area, CHA, Zone "
+        "dangereuse confirmée, Zona peligrosa confirmada (value 'Suspicious')"
+    )
+    # A slip of the keyboard is shown the label it nearly is.
+    assert lines[1].startswith("hazard_poly.csv, row 7, column 'hazard_type' (field 'kind')")
+    assert lines[1].endswith(
+        "did you mean 'Confirmed Hazardous Area'? (value 'Confirmed Hazardus Area')"
+    )
     assert fresh.counts()["hazard_areas"] == 0
 
 

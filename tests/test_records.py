@@ -48,6 +48,7 @@ def test_valid_strike_is_typed_and_gets_a_content_id():
         ("azimuth_deg", "400", "must not be more than 360"),
         ("source_class", "rumour", "must be one of: surveyed, eod_report"),
         ("confidence", "certain", "must be one of: low, medium, high"),
+        ("confidence", "Mediun", "must be one of: low, medium, high; did you mean 'medium'?"),
     ],
 )
 def test_bad_values_are_named(column, value, message):

@@ -93,7 +93,9 @@ class Submission:
     problems are reported; ``problems`` what reading already found wrong; ``read_as``,
     by row number, the labels the door replaced by remnant's values (kept in the audit);
     ``columns``, by field, the input's own name for it where the door renamed it, so that
-    problems name the column a user can find in the file.
+    problems name the column a user can find in the file; ``labels``, by field, the labels
+    the door reads as its values (a profile's, ``--map-values``'s), named when a value is
+    neither a label nor a value.
     """
 
     file: str
@@ -103,6 +105,7 @@ class Submission:
     problems: list[Problem] = field(default_factory=list)
     read_as: dict[int, dict[str, str]] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, layer: str, frame: pd.DataFrame, geometry=None, *, file: str = "records"):
@@ -157,6 +160,7 @@ def admit(view: StoreView, layer: str, offered: Submission, *, update: bool = Fa
         file=offered.file,
         rows=offered.rows,
         munitions=view.munition_keys(),
+        labels=offered.labels,
     )
     problems = _merge(offered.problems, result.problems) + _unknown_fields(layer, offered)
     good, rows = result.records, result.rows

@@ -315,6 +315,7 @@ def _map_values(table: Submission, ent: records.Entity, value_mapping) -> None:
             )
         if name not in table.frame:
             continue
+        table.labels[name] = list(labels)
         keys = {records.choice_key(k): v for k, v in labels.items()}
         values = table.frame[name].to_numpy(object)
         seen = [v for v in pd.unique(values) if isinstance(v, str)]  # each label once

@@ -9,6 +9,7 @@ and every record that enters the store, from whatever door, goes through :func:`
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import logging
 import math
@@ -110,6 +111,7 @@ def validate(
     rows: np.ndarray | None = None,
     munitions=(),
     today: dt.date | None = None,
+    labels: dict[str, list[str]] | None = None,
 ) -> ValidationResult:
     """Check and type one input's records against the rules of ``ent``.
 
@@ -128,6 +130,9 @@ def validate(
         Each row's number in the input (default 1, 2, …).
     munitions : collection of str
         Catalogue keys; other keys are accepted as ``unknown`` with a warning.
+    labels : dict, optional
+        By field, the labels the input's door reads as the field's values (a profile's or
+        ``--map-values``'s): a value that is neither is refused naming them too.
     today : date, optional
         Latest date accepted (default: today).
 
@@ -158,7 +163,8 @@ def validate(
         raw, numbers = column.to_numpy(object), None
         if column.dtype.kind in "iuf":  # numbers as numbers (GDAL's, a spreadsheet's): no text
             numbers = column.to_numpy(float, na_value=np.nan)
-        typed[f.name], blank = _coerce(f, raw, out, today, numbers)
+        known = (labels or {}).get(f.name, ())
+        typed[f.name], blank = _coerce(f, raw, out, today, numbers, known)
         if f.required:
             out.add(blank, f.name, None, N_("is required"))
     _entity_rules(ent, typed, out, set(munitions))
@@ -219,10 +225,11 @@ _TRUTH |= {"false": False, "no": False, "n": False, "0": False, "0.0": False}
 _NOT_BOOLEAN = N_("must be true or false (also yes/no, 1/0)")
 
 
-def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=None):
+def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=None, labels=()):
     """Convert one column to its field's type; report every value that will not convert.
 
-    ``numbers``, for a column of numbers, holds them as floats (NaN where missing).
+    ``numbers``, for a column of numbers, holds them as floats (NaN where missing);
+    ``labels`` the input's labels for the field's values, named where a value is neither.
     Returns the typed values and which were blank (None, NaN or only white space).
     """
     n = len(raw)
@@ -261,7 +268,7 @@ def _coerce(f: Field, raw: np.ndarray, out: _Collector, today: dt.date, numbers=
         if f.choices:
             loose = np.flatnonzero(~blank & ~np.isin(values, f.choices))
             if len(loose):
-                values = _canonical_choices(f, values, loose, raw, out)
+                values = _canonical_choices(f, values, loose, raw, out, labels)
         _check_text(f, values, blank, out)
         return pd.Series(values, dtype=object), blank & ~compound
     if f.kind in ("integer", "real"):
@@ -336,23 +343,20 @@ def choice_key(value: str) -> str:
     return re.sub(r"[\s\-]+", "_", plain.strip()).casefold()
 
 
-def _canonical_choices(f: Field, values, loose, raw, out: _Collector) -> np.ndarray:
+def _canonical_choices(f: Field, values, loose, raw, out: _Collector, labels=()) -> np.ndarray:
     """Values at ``loose`` matched to ``f``'s choices by :func:`choice_key`.
 
-    A match is stored canonical with a warning naming both; no match is a problem.
+    A match is stored canonical with a warning naming both; no match is a problem naming
+    the choices, the input's ``labels`` for them, and the nearest of either where one is
+    close (a typing slip).
     """
     keys = {choice_key(c): c for c in f.choices or ()}
     values = values.copy()
     for i in loose:
         canonical = keys.get(choice_key(values[i]))
         if canonical is None:
-            out.add_one(
-                i,
-                f.name,
-                raw[i],
-                N_("must be one of: {choices}"),
-                choices=", ".join(f.choices or ()),
-            )
+            message, params = _not_a_choice(f.choices or (), labels, values[i])
+            out.add_one(i, f.name, raw[i], message, **params)
         else:
             out.add_one(
                 i, f.name, raw[i], N_("stored as {value}"), warning=True, value=repr(canonical)
@@ -360,6 +364,36 @@ def _canonical_choices(f: Field, values, loose, raw, out: _Collector) -> np.ndar
             out.read_as.setdefault(int(out.rows[i]), {})[f.name] = raw[i]
         values[i] = canonical
     return values
+
+
+def _not_a_choice(choices, labels, value: str) -> tuple:
+    """The message and its parameters for ``value``, none of ``choices`` nor ``labels``.
+
+    >>> _not_a_choice(["live", "dud"], ["Unexploded"], "Unexplodedd")
+    ('must be one of: {choices}, or a label read as one of them: {labels}; did you mean \
+{suggestion}?', {'choices': 'live, dud', 'labels': 'Unexploded', 'suggestion': "'Unexploded'"})
+    >>> _not_a_choice(["open", "closed"], [], "shut")[0]
+    'must be one of: {choices}'
+    """
+    known = {choice_key(c): c for c in [*labels, *choices]}
+    near = difflib.get_close_matches(choice_key(value), list(known), n=1, cutoff=0.8)
+    params = {"choices": ", ".join(choices)}
+    if labels:
+        params["labels"] = ", ".join(dict.fromkeys(labels))
+    if near:
+        params["suggestion"] = repr(known[near[0]])
+    messages = {
+        ("choices",): N_("must be one of: {choices}"),
+        ("choices", "suggestion"): N_("must be one of: {choices}; did you mean {suggestion}?"),
+        ("choices", "labels"): N_(
+            "must be one of: {choices}, or a label read as one of them: {labels}"
+        ),
+        ("choices", "labels", "suggestion"): N_(
+            "must be one of: {choices}, or a label read as one of them: {labels}; "
+            "did you mean {suggestion}?"
+        ),
+    }
+    return messages[tuple(params)], params
 
 
 def _numbers(values: np.ndarray, text_only: bool = False) -> np.ndarray:
