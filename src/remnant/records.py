@@ -9,7 +9,6 @@ and every record that enters the store, from whatever door, goes through :func:`
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import logging
 import math
@@ -376,12 +375,14 @@ def _not_a_choice(choices, labels, value: str) -> tuple:
     'must be one of: {choices}'
     """
     known = {choice_key(c): c for c in [*labels, *choices]}
-    near = difflib.get_close_matches(choice_key(value), list(known), n=1, cutoff=0.8)
+    from rapidfuzz import fuzz, process  # only here: a value that is no choice
+
+    near = process.extractOne(choice_key(value), list(known), scorer=fuzz.ratio, score_cutoff=80)
     params = {"choices": ", ".join(choices)}
     if labels:
         params["labels"] = ", ".join(dict.fromkeys(labels))
     if near:
-        params["suggestion"] = repr(known[near[0]])
+        params["suggestion"] = repr(known[near[0]])  # (match, score, index)
     messages = {
         ("choices",): N_("must be one of: {choices}"),
         ("choices", "suggestion"): N_("must be one of: {choices}; did you mean {suggestion}?"),
