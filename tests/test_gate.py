@@ -638,3 +638,45 @@ def test_a_point_far_outside_the_area_it_names_is_written_with_a_warning_by_ever
         ], door
     assert len(store.read("evidence")) == 9  # written all the same, or waiting for review
     assert len(store.reviews("pending")) == 6
+    # The admin who reviews the proposals is told the same, by the API and the command line.
+    words = (
+        "field 'hazard_area': lies 288.0 km outside the area of the hazard_areas record it "
+        "names (value 'H-C')"
+    )
+    flagged = {
+        r["record_id"]: r["warnings"] for r in handlers.reviews(store, admin) if r["warnings"]
+    }
+    assert len(flagged) == 2  # the editor's swapped point and the form's
+    assert flagged["EDITOR-SWAP"] == [f"evidence/EDITOR-SWAP, {words}"]
+    capsys.readouterr()
+    assert cli.main(["review", "list", str(store.backend.path)]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: evidence/EDITOR-SWAP, {words}" in out
+    assert sum(line.startswith("warning: ") for line in out.splitlines()) == 2
+
+
+def test_the_reviewer_sees_what_would_refuse_a_proposal_now(programme, capsys):
+    """A victim proposed for an accident that is deleted while it waits: the reviewer is
+    told before approving, and approving is refused with the same words."""
+    store, admin = programme
+    editor = store.authenticate(store.add_user("field-editor", "editor"))
+    body = {"type": "FeatureCollection", "features": []}
+    body["features"] = [
+        {"type": "Feature", "id": "V-2", "geometry": None, "properties": {"accident": "ACC-1"}}
+    ]
+    body["features"][0]["properties"]["outcome"] = "injured"
+    assert handlers.create(store, editor, "victims", body)["pending"] == ["V-2"]
+    (row,) = handlers.reviews(store, admin)
+    assert (row["problems"], row["warnings"]) == ([], [])
+    store.delete("victims", "V-1", user="admin")
+    store.delete("accidents", "ACC-1", user="admin")
+    (row,) = handlers.reviews(store, admin)
+    assert len(row["problems"]) == 1
+    assert row["problems"][0].startswith("victims/V-2, field 'accident': ")
+    assert "ACC-1" in row["problems"][0]
+    capsys.readouterr()
+    assert cli.main(["review", "list", str(store.backend.path)]) == 0
+    assert f"refused if approved now: {row['problems'][0]}" in capsys.readouterr().out
+    with pytest.raises(InvalidRecordsError) as refused:
+        store.decide("victims", "V-2", True, by="admin")
+    assert row["problems"][0].split(": ", 1)[1] in refused.value.report()

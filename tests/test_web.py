@@ -6,6 +6,7 @@ import subprocess
 import threading
 import time
 
+import geopandas as gpd
 import httpx
 import pytest
 import shapely
@@ -499,8 +500,24 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     assert pending["layer"].tolist() == ["activities"]
     record_id = pending["record_id"].iloc[0]
     page.close()
-    # The admin sees it waiting in the dashboard and approves it there.
+    # A find proposed far outside the area it names waits too (lon and lat swapped).
+    x, y = area.geometry.representative_point().coords[0]
+    far = gpd.GeoDataFrame(
+        {"id": ["E-FAR"], "type": ["submunition"], "hazard_area": [area["id"]]},
+        geometry=[shapely.Point(y, x)],
+        crs=4326,
+    )
+    assert store.propose_inserts([("evidence", far)], user="editor").warnings
+    # The admin sees both waiting in the dashboard, the find with the gate's warning
+    # under it; rejects the find and approves the spot task there.
     page = open_dashboard(browser, url, keys["admin"])
+    said = page.locator("#reviews tr.warning-row[data-record='E-FAR'] td.warning").all_inner_texts()
+    (far,) = [w for w in said if w.startswith("warning: evidence/E-FAR, field 'hazard_area': ")]
+    assert f"km outside the area of the hazard_areas record it names (value '{area['id']}')" in far
+    assert not page.locator(f"#reviews tr.warning-row[data-record='{record_id}']").count()
+    page.locator("#reviews-panel").screenshot(path=str(artifacts / "dashboard-review-warnings.png"))
+    page.locator("#reviews tbody tr", has_text="E-FAR").get_by_role("button", name="reject").click()
+    page.wait_for_selector("#reviews tbody tr:has-text('E-FAR')", state="detached")
     row = page.locator("#reviews tbody tr", has_text=record_id)
     assert row.locator("td").nth(2).inner_text() == "insert"
     row.get_by_role("button", name="approve").click()

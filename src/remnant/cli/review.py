@@ -30,10 +30,14 @@ def review() -> None:
     help="Also print each proposed record, its notes in full (a desk candidate's quotes).",
 )
 def list_(store: str, state: str, details: bool) -> None:
-    """List proposals: layer, record, action, who proposed it and when, and the decision."""
+    """List proposals: layer, record, action, who proposed it and when, and the decision.
+
+    Under the table, what the gate would say of each pending proposal now: the problems
+    that would refuse it and the warnings it would be written with.
+    """
     from remnant.store import open_store
 
-    frame = open_store(store).reviews(None if state == "all" else state)
+    frame = open_store(store).reviews(None if state == "all" else state, judged=True)
     if frame.empty:
         click.echo(
             _("no proposals") if state == "all" else _("no {state} proposals").format(state=state)
@@ -56,6 +60,11 @@ def list_(store: str, state: str, details: bool) -> None:
     for row in frame[columns].itertuples(index=False):
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)
+    for found, said in zip(frame["problems"], frame["warnings"], strict=True):  # as of now
+        for problem in found:
+            click.echo(_("refused if approved now: {problem}").format(problem=problem.render(_)))
+        for warning in said:
+            click.echo(_("warning: {warning}").format(warning=warning.render(_)))
     if details:
         for row in frame.itertuples(index=False):
             click.echo(f"\n{row.layer} {row.record_id} ({row.action})")

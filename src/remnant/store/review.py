@@ -10,11 +10,15 @@ proposal and decision is audited (entity ``reviews``), so ``remnant history ID``
 who proposed what and who decided. One record has at most one pending proposal; the
 same insert proposed again (an export imported twice) is left waiting as it is. A
 proposed record may refer to one still waiting (a form's victims to their accident);
-approving it first needs the other approved.
+approving it first needs the other approved. While it waits, :func:`listing` shows the
+reviewer what the gate would say of it now: the warnings an approval would be written
+with (a point far outside the area it names, outside every admin unit) and the problems
+that would refuse it (a record it refers to deleted since).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -192,8 +196,14 @@ def _refuse_pending(conn, layer: str, ids: list[str]) -> None:
         )
 
 
-def listing(store, state: str | None = None) -> pd.DataFrame:
-    """Proposals, oldest first, optionally of one ``state``."""
+def listing(store, state: str | None = None, *, judged: bool = False) -> pd.DataFrame:
+    """Proposals, oldest first, optionally of one ``state``.
+
+    ``judged``: each pending proposal of a record comes with the gate's ``problems`` and
+    ``warnings`` on it as the store is now (lists of :class:`~remnant.errors.Problem`,
+    each naming ``LAYER/ID``), so that the reviewer sees what the editor was told, and
+    what changed since; the others have none.
+    """
     if state is not None and state not in STATES:
         raise InputError(
             N_("{option} must be one of {states} (or all)"),
@@ -208,7 +218,43 @@ def listing(store, state: str | None = None) -> pd.DataFrame:
         query = query.where(r.c.state == state)
     with store.backend.engine.connect() as conn:
         rows = conn.execute(query).all()
-    return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
+        frame = pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
+        if judged:
+            frame["problems"], frame["warnings"] = _judged_now(store, conn, frame)
+    return frame
+
+
+def _judged_now(store, conn, frame: pd.DataFrame) -> tuple[list[list], list[list]]:
+    """The gate's problems and warnings on each pending proposal of a record, as now.
+
+    The proposals of one layer are judged together, as one write of them all would be.
+    """
+    problems: list[list] = [[] for _ in range(len(frame))]
+    warnings: list[list] = [[] for _ in range(len(frame))]
+    waiting = frame[
+        (frame["state"] == "pending")
+        & frame["proposal"].notna()
+        & frame["layer"].isin(list(schema.RECORD_TABLES))
+    ]
+    for layer, group in waiting.groupby("layer", sort=False):
+        offered = _submission(layer, f"{layer} proposals", group["proposal"].tolist())
+        verdict = store._admit(conn, layer, offered, update=True, partial=True, proposing=True)
+        for found, out in ((verdict.problems, problems), (verdict.warnings, warnings)):
+            for p in found:
+                at = group.index[p.row - 1]
+                out[at].append(replace(p, file=f"{layer}/{frame.at[at, 'record_id']}", row=None))
+    return problems, warnings
+
+
+def _submission(layer: str, file: str, proposals: list[str]) -> gate.Submission:
+    """Proposed records (JSON text, geometry as WKT) as a door offers them to the gate."""
+    values = [orjson.loads(p) for p in proposals]
+    geometry = None
+    if records.entity(layer).geometry:
+        wkt = [v.pop("geometry", None) for v in values]
+        geometry = np.asarray(shapely.from_wkt(wkt), dtype=object)
+    rows = np.arange(1, len(values) + 1)
+    return gate.Submission(file, pd.DataFrame(values, dtype=object), geometry, rows)
 
 
 def decide(
@@ -277,24 +323,15 @@ def _apply(store, conn, pending) -> None:
         before = store._let_go(conn, layer, pending.record_id, pending.expected_version)
         store._remove(conn, layer, before, user)
         return
-    values = orjson.loads(pending.proposal)
-    ent = records.entity(layer)
-    geometry = None
-    if ent.geometry:
-        geometry = np.array([shapely.from_wkt(values.pop("geometry"))], dtype=object)
     if action == "update":
+        values = orjson.loads(pending.proposal)
         values.pop("id")
-        if geometry is not None:
-            values["geometry"] = geometry[0]
+        if records.entity(layer).geometry:
+            values["geometry"] = shapely.from_wkt(values["geometry"])
         verdict = store._change(conn, layer, pending.record_id, values, pending.expected_version)
     else:
-        offered = gate.Submission(
-            f"{layer}/{pending.record_id} (proposed by {user})",
-            pd.DataFrame([values], dtype=object),
-            geometry,
-            np.array([1]),
-        )
-        verdict = store._admit(conn, layer, offered)
+        file = f"{layer}/{pending.record_id} (proposed by {user})"
+        verdict = store._admit(conn, layer, _submission(layer, file, [pending.proposal]))
     store._apply(conn, layer, verdict, user)
 
 

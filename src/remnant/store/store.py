@@ -648,9 +648,13 @@ class Store:
         """
         return review.propose_inserts(self, parts, user=user, skip_invalid=skip_invalid)
 
-    def reviews(self, state: str | None = None) -> pd.DataFrame:
-        """Proposals, oldest first (``state``: pending, approved or rejected)."""
-        return review.listing(self, state)
+    def reviews(self, state: str | None = None, *, judged: bool = False) -> pd.DataFrame:
+        """Proposals, oldest first (``state``: pending, approved or rejected).
+
+        ``judged``: with what the gate would say of each pending one now (see
+        :func:`remnant.store.review.listing`).
+        """
+        return review.listing(self, state, judged=judged)
 
     def decide(self, layer: str, record_id: str, approve: bool, *, by: str, note=None) -> None:
         """Approve a pending proposal (applied through the gate) or reject it; audited."""

@@ -232,7 +232,7 @@ def create_app(
 
     @app.get("/reviews", summary="Records awaiting an admin's approval (admin)")
     def list_reviews(request: Request, state: str | None = "pending"):
-        return handlers.reviews(store, caller(request), state)
+        return handlers.reviews(store, caller(request), state, _tag(request))
 
     @app.post("/reviews/{layer}/{record_id}", summary="Approve or reject a record (admin)")
     def decide(layer: str, record_id: str, request: Request, body: Any = Body(...)):  # noqa: B008

@@ -353,14 +353,21 @@ def delete(store: Store, caller, layer: str, record_id: str, version: int | None
     return True
 
 
-def reviews(store: Store, caller, state: str | None = "pending") -> list[dict]:
-    """Records waiting for (or given) an admin's decision."""
+def reviews(store: Store, caller, state: str | None = "pending", lang: str = "en") -> list[dict]:
+    """Records waiting for (or given) an admin's decision.
+
+    A pending one comes with what the gate would say of it now, in language ``lang``:
+    the ``problems`` that would refuse it and the ``warnings`` it would be written with.
+    """
     require(caller, "admin")
     try:
-        frame = store.reviews(state)
+        frame = store.reviews(state, judged=True)
     except InputError as exc:
         raise WebError.of(exc, 400) from None
-    out = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    out = []
+    for row in frame.to_dict("records"):
+        said = {k: _said(row.pop(k), lang) for k in ("problems", "warnings")}
+        out.append({k: _plain(v) for k, v in row.items()} | said)
     for row in out:
         row["proposal"] = None if row["proposal"] is None else json.loads(row["proposal"])
     return out

@@ -151,6 +151,22 @@ async function loadReviews() {
     }
     tr.appendChild(td);
     body.appendChild(tr);
+    // What the gate would say of it now: what would refuse it, what it would be written with.
+    const said = [
+      ...(row.problems || []).map((p) => ["problem", _("refused if approved now: {problem}", { problem: p })]),
+      ...(row.warnings || []).map((w) => ["warning", _("warning: {warning}", { warning: w })]),
+    ];
+    for (const [kind, text] of said) {
+      const line = document.createElement("tr");
+      line.className = `${kind}-row`;
+      line.dataset.record = row.record_id;
+      const cell = document.createElement("td");
+      cell.className = kind;
+      cell.colSpan = 6;
+      cell.textContent = text;
+      line.appendChild(cell);
+      body.appendChild(line);
+    }
     const quote = quoteOf(row.proposal);
     if (quote) { // what the report says, on a line of its own under the candidate
       const line = document.createElement("tr");
