@@ -680,3 +680,18 @@ def test_the_reviewer_sees_what_would_refuse_a_proposal_now(programme, capsys):
     with pytest.raises(InvalidRecordsError) as refused:
         store.decide("victims", "V-2", True, by="admin")
     assert row["problems"][0].split(": ", 1)[1] in refused.value.report()
+
+
+def test_each_proposal_is_judged_as_approving_it_alone_would(programme):
+    """Two editors map the same area: neither is refused for the other's copy, which
+    waits beside it (approving the second after the first is refused then, as a write)."""
+    store, admin = programme
+    editor = store.authenticate(store.add_user("field-editor", "editor"))
+    square = shapely.geometry.mapping(SQUARE.buffer(0.01))
+    for area_id in ("H-ONE", "H-TWO"):
+        feature = {"type": "Feature", "id": area_id, "geometry": square}
+        feature["properties"] = {"kind": "SHA", "status": "open"}
+        body = {"type": "FeatureCollection", "features": [feature]}
+        assert handlers.create(store, editor, "hazard_areas", body)["pending"] == [area_id]
+    listed = handlers.reviews(store, admin)
+    assert [(r["record_id"], r["problems"]) for r in listed] == [("H-ONE", []), ("H-TWO", [])]

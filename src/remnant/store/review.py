@@ -227,7 +227,10 @@ def listing(store, state: str | None = None, *, judged: bool = False) -> pd.Data
 def _judged_now(store, conn, frame: pd.DataFrame) -> tuple[list[list], list[list]]:
     """The gate's problems and warnings on each pending proposal of a record, as now.
 
-    The proposals of one layer are judged together, as one write of them all would be.
+    Each as approving it alone would find. The proposals of a layer are judged together
+    (one gate for a thousand), and again alone those the others could bear on: any found
+    refused (a geometry repeated by another proposal is no problem of either alone), and
+    every activity (the workflow reads an area as the activities before it left it).
     """
     problems: list[list] = [[] for _ in range(len(frame))]
     warnings: list[list] = [[] for _ in range(len(frame))]
@@ -237,13 +240,26 @@ def _judged_now(store, conn, frame: pd.DataFrame) -> tuple[list[list], list[list
         & frame["layer"].isin(list(schema.RECORD_TABLES))
     ]
     for layer, group in waiting.groupby("layer", sort=False):
-        offered = _submission(layer, f"{layer} proposals", group["proposal"].tolist())
-        verdict = store._admit(conn, layer, offered, update=True, partial=True, proposing=True)
-        for found, out in ((verdict.problems, problems), (verdict.warnings, warnings)):
-            for p in found:
-                at = group.index[p.row - 1]
-                out[at].append(replace(p, file=f"{layer}/{frame.at[at, 'record_id']}", row=None))
+        said = {} if layer == "activities" else _verdicts(store, conn, layer, group)
+        alone = [at for at in group.index if at not in said or said[at][0]]
+        if len(group) > 1 or not said:
+            for at in alone:
+                said |= _verdicts(store, conn, layer, group.loc[[at]])
+        for at, (found, warned) in said.items():
+            problems[at], warnings[at] = found, warned
     return problems, warnings
+
+
+def _verdicts(store, conn, layer: str, group: pd.DataFrame) -> dict:
+    """Problems and warnings, by the listing's row, of proposals judged as one write."""
+    offered = _submission(layer, f"{layer} proposals", group["proposal"].tolist())
+    verdict = store._admit(conn, layer, offered, update=True, partial=True, proposing=True)
+    said: dict = {at: ([], []) for at in group.index}
+    for k, found in enumerate((verdict.problems, verdict.warnings)):
+        for p in found:
+            at = group.index[p.row - 1]
+            said[at][k].append(replace(p, file=f"{layer}/{group.at[at, 'record_id']}", row=None))
+    return said
 
 
 def _submission(layer: str, file: str, proposals: list[str]) -> gate.Submission:
