@@ -153,6 +153,15 @@ def test_column_mapping_and_extra_columns(store, tmp_path):
     said = {p.field: str(p) for p in info.value.problems}
     assert said["source_class"].startswith("bad.csv, row 3, column 'Source' (field 'source_class')")
     assert said["carriers"].startswith("bad.csv, row 3, column 'CARRIERS' (field 'carriers')")
+    # A point read from two columns names both.
+    rows = strike_rows(2).rename(columns={"lon": "Longitude", "lat": "Latitude"})
+    rows.loc[1, ["Longitude", "Latitude"]] = ["33.3", "95.5"]
+    with pytest.raises(InvalidRecordsError) as info:
+        import_file(store, write_csv(tmp_path / "swapped.csv", rows), "strikes")
+    assert str(info.value.problems[0]) == (
+        "swapped.csv, row 3, column 'Longitude, Latitude' (field 'geometry'): latitude out of "
+        "range: lon and lat look swapped (value 'POINT (33.3 95.5)')"
+    )
 
 
 def test_encodings(store, tmp_path):

@@ -462,6 +462,7 @@ def _csv_geometry(table: Submission, source_crs: pyproj.CRS, decimal_comma: bool
     if lon and lat:
         table.geometry = _points_from_columns(table, lon, lat, decimal_comma)
         table.frame = frame.drop(columns=[lon, lat])
+        table.columns["geometry"] = f"{lon}, {lat}"
     elif wkt:
         table.geometry = _geometries_from_wkt(table, wkt)
         table.frame = frame.drop(columns=[wkt])
