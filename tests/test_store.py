@@ -213,6 +213,30 @@ def test_referenced_record_cannot_be_deleted(any_store):
         store.delete("accidents", accident)
 
 
+def test_the_review_list_judges_each_proposal_as_the_store_is_now(any_store):
+    """On either backend: a find proposed far outside its area is listed with the gate's
+    warning, and with the problem that would refuse it once the area is gone."""
+    store = any_store
+    import_records(store, "hazard_areas", hazard_frame(1))
+    area = store.get("hazard_areas", "H-0")
+    x, y = area["geometry"].representative_point().coords[0]
+    far = gpd.GeoDataFrame(
+        {"id": ["E-1"], "type": ["submunition"], "hazard_area": ["H-0"]},
+        geometry=[shapely.Point(y, x)],  # lon and lat swapped
+        crs=4326,
+    )
+    store.propose_inserts([("evidence", far)], user="editor")
+    assert "problems" not in store.reviews("pending")  # only when asked: it costs a gate
+    (listed,) = store.reviews("pending", judged=True).itertuples()
+    assert listed.problems == []
+    assert [str(w).split(": ")[0] for w in listed.warnings] == ["evidence/E-1, field 'hazard_area'"]
+    store.delete("hazard_areas", "H-0")
+    (listed,) = store.reviews("pending", judged=True).itertuples()
+    assert [str(p) for p in listed.problems] == [
+        "evidence/E-1, field 'hazard_area': no such record in hazard_areas (value 'H-0')"
+    ]
+
+
 def test_a_busy_store_gives_a_clear_error_after_the_timeout(store):
     ctx = multiprocessing.get_context("spawn")
     ready, release = ctx.Event(), ctx.Event()
