@@ -695,3 +695,34 @@ def test_each_proposal_is_judged_as_approving_it_alone_would(programme):
         assert handlers.create(store, editor, "hazard_areas", body)["pending"] == [area_id]
     listed = handlers.reviews(store, admin)
     assert [(r["record_id"], r["problems"]) for r in listed] == [("H-ONE", []), ("H-TWO", [])]
+
+
+def test_the_reviewer_sees_a_change_overtaken_since_it_was_proposed(programme, capsys):
+    """An update of a record changed since the editor read it, and a delete of a record
+    referred to since, are listed with what would refuse them, as approval then says."""
+    store, admin = programme
+    notes = {"notes": "three carriers, says the EOD report"}
+    store.propose(
+        "strikes", "update", user="editor", record_id="S-OK", changes=notes, expected_version=1
+    )
+    store.propose("hazard_areas", "delete", user="editor", record_id="H-C", expected_version=1)
+    assert all(r["problems"] == [] for r in handlers.reviews(store, admin))
+    store.update("strikes", "S-OK", {"notes": "checked"}, user="admin", expected_version=1)
+    find = {"id": ["E-1"], "type": ["submunition"], "hazard_area": ["H-C"]}
+    store.write("evidence", gpd.GeoDataFrame(find, geometry=[HERE], crs=4326))
+    said = {r["record_id"]: r["problems"] for r in handlers.reviews(store, admin)}
+    assert said["S-OK"] == [
+        "strikes/S-OK: S-OK was changed by someone else (version 2, you had 1); reload it and "
+        "apply your change again"
+    ]
+    (refusal,) = said["H-C"]
+    assert refusal.startswith("hazard_areas/H-C: ")
+    capsys.readouterr()
+    assert cli.main(["review", "list", str(store.backend.path)]) == 0
+    out = capsys.readouterr().out
+    assert f"refused if approved now: {said['S-OK'][0]}" in out
+    assert f"refused if approved now: {refusal}" in out
+    for layer, record_id in (("strikes", "S-OK"), ("hazard_areas", "H-C")):
+        with pytest.raises(ConflictError) as refused:
+            store.decide(layer, record_id, True, by="admin")
+        assert str(refused.value) == said[record_id][0].split(": ", 1)[1]

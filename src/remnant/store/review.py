@@ -28,7 +28,7 @@ import shapely
 import sqlalchemy as sa
 
 from remnant import gate, records
-from remnant.errors import ConflictError, InputError, NotFoundError
+from remnant.errors import ConflictError, InputError, NotFoundError, Problem
 from remnant.store import schema
 from remnant.store.audit import now
 from remnant.store.sql import among
@@ -230,16 +230,14 @@ def _judged_now(store, conn, frame: pd.DataFrame) -> tuple[list[list], list[list
     Each as approving it alone would find. The proposals of a layer are judged together
     (one gate for a thousand), and again alone those the others could bear on: any found
     refused (a geometry repeated by another proposal is no problem of either alone), and
-    every activity (the workflow reads an area as the activities before it left it).
+    every activity (the workflow reads an area as the activities before it left it). An
+    update or delete is refused too where its record changed since the editor read it,
+    is gone, or (a delete) is referred to now.
     """
     problems: list[list] = [[] for _ in range(len(frame))]
     warnings: list[list] = [[] for _ in range(len(frame))]
-    waiting = frame[
-        (frame["state"] == "pending")
-        & frame["proposal"].notna()
-        & frame["layer"].isin(list(schema.RECORD_TABLES))
-    ]
-    for layer, group in waiting.groupby("layer", sort=False):
+    pending = frame[(frame["state"] == "pending") & frame["layer"].isin(list(schema.RECORD_TABLES))]
+    for layer, group in pending[pending["proposal"].notna()].groupby("layer", sort=False):
         said = {} if layer == "activities" else _verdicts(store, conn, layer, group)
         alone = [at for at in group.index if at not in said or said[at][0]]
         if len(group) > 1 or not said:
@@ -247,6 +245,19 @@ def _judged_now(store, conn, frame: pd.DataFrame) -> tuple[list[list], list[list
                 said |= _verdicts(store, conn, layer, group.loc[[at]])
         for at, (found, warned) in said.items():
             problems[at], warnings[at] = found, warned
+    for at, row in pending[pending["action"].isin(["update", "delete"])].iterrows():
+        version = None if pd.isna(row["expected_version"]) else int(row["expected_version"])
+        try:
+            if row["action"] == "delete":
+                store._let_go(conn, row["layer"], row["record_id"], version)
+            else:
+                ent, table = records.entity(row["layer"]), schema.record_table(row["layer"])
+                store._current(conn, ent, table, row["record_id"], version)
+        except (ConflictError, NotFoundError) as exc:
+            where = f"{row['layer']}/{row['record_id']}"
+            problems[at].insert(
+                0, Problem(where, None, None, None, exc.template, tuple(exc.params.items()))
+            )
     return problems, warnings
 
 
