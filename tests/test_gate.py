@@ -680,6 +680,12 @@ def test_the_reviewer_sees_what_would_refuse_a_proposal_now(programme, capsys):
     with pytest.raises(InvalidRecordsError) as refused:
         store.decide("victims", "V-2", True, by="admin")
     assert row["problems"][0].split(": ", 1)[1] in refused.value.report()
+    path = str(store.backend.path)  # the same from the command line, approving all at once
+    assert cli.main(["review", "approve", path, "victims", "--all"]) == 1
+    err = capsys.readouterr().err
+    assert row["problems"][0].split(": ", 1)[1] in err
+    assert "1 of 1 proposal(s) not decided; the others were" in err
+    assert store.reviews("pending")["record_id"].tolist() == ["V-2"]
 
 
 def test_each_proposal_is_judged_as_approving_it_alone_would(programme):
@@ -726,3 +732,34 @@ def test_the_reviewer_sees_a_change_overtaken_since_it_was_proposed(programme, c
         with pytest.raises(ConflictError) as refused:
             store.decide(layer, record_id, True, by="admin")
         assert str(refused.value) == said[record_id][0].split(": ", 1)[1]
+
+
+def test_proposals_are_decided_many_at_once_from_the_command_line(programme, capsys):
+    """A week of field submissions: approve those the gate has nothing to say about, look
+    at the others; one that cannot be decided leaves the rest decided."""
+    store, _ = programme
+    path = str(store.backend.path)
+    finds = gpd.GeoDataFrame(
+        {"id": ["E-1", "E-2", "E-FAR"], "type": "submunition", "hazard_area": "H-C"},
+        geometry=[shapely.Point(35.002, 33.002), shapely.Point(35.008, 33.008), HERE.buffer(0)],
+        crs=4326,
+    )
+    finds.loc[2, "geometry"] = shapely.Point(33.005, 35.005)  # lon and lat swapped
+    store.propose_inserts([("evidence", finds)], user="editor")
+    capsys.readouterr()
+    assert cli.main(["review", "approve", path, "evidence"]) == 1
+    assert "name the proposals' IDs, or give --all" in capsys.readouterr().err
+    assert cli.main(["review", "approve", path, "evidence", "--all", "--without-warnings"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "approved evidence/E-1",
+        "approved evidence/E-2",
+    ]
+    assert store.ids("evidence") == {"E-1", "E-2"}
+    assert store.reviews("pending")["record_id"].tolist() == ["E-FAR"]
+    assert cli.main(["review", "reject", path, "evidence", "E-1", "E-FAR"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["rejected evidence/E-FAR"]
+    assert "error: no pending review of evidence/E-1" in err
+    assert "1 of 2 proposal(s) not decided; the others were" in err
+    assert store.reviews("pending").empty
+    assert store.ids("evidence") == {"E-1", "E-2"}

@@ -83,23 +83,75 @@ def _decision(approve: bool):
     @command(
         "approve" if approve else "reject",
         help=N_(
-            "Approve the pending proposal for record ID of LAYER: it is judged again and applied."
+            "Approve the pending proposals for records ID… of LAYER: each is judged again and "
+            "applied, or refused and left pending."
         )
         if approve
-        else N_("Reject the pending proposal for record ID of LAYER: nothing is applied."),
+        else N_("Reject the pending proposals for records ID… of LAYER: nothing is applied."),
     )
     @store_argument
     @click.argument("layer", type=click.Choice([*ENTITIES, "attachments"]))
-    @click.argument("record_id", metavar="ID")
+    @click.argument("record_ids", metavar="ID…", nargs=-1)
+    @click.option("--all", "every", is_flag=True, help="Every pending proposal of LAYER.")
+    @click.option(
+        "--without-warnings",
+        is_flag=True,
+        hidden=not approve,
+        help="With --all: only those the gate has nothing to say about now, as review list "
+        "shows them; the others stay pending.",
+    )
     @click.option("--note", default=None, help="Why, for the record.")
     @user_option
-    def decide(store: str, layer: str, record_id: str, note: str | None, user: str | None):
+    def decide(
+        store: str,
+        layer: str,
+        record_ids: tuple[str, ...],
+        every: bool,
+        without_warnings: bool,
+        note: str | None,
+        user: str | None,
+    ):
+        from remnant.errors import InputError, InvalidRecordsError, RemnantError
         from remnant.store import default_user, open_store
 
         opened = open_store(store)
-        opened.decide(layer, record_id, approve, by=user or default_user(), note=note)
-        done = _("approved {layer}/{record_id}") if approve else _("rejected {layer}/{record_id}")
-        click.echo(done.format(layer=layer, record_id=record_id))
+        ids = list(dict.fromkeys(record_ids))
+        if every:
+            pending = opened.reviews("pending", judged=without_warnings)
+            pending = pending[pending["layer"] == layer]
+            if without_warnings:
+                quiet = [
+                    not p and not w
+                    for p, w in zip(pending["problems"], pending["warnings"], strict=True)
+                ]
+                pending = pending[quiet]
+            ids += [i for i in pending["record_id"] if i not in ids]
+        elif not ids:
+            raise InputError(N_("name the proposals' IDs, or give {option}"), option="all")
+        refused = 0
+        for record_id in ids:  # each decided on its own: one refused leaves the others be
+            try:
+                opened.decide(layer, record_id, approve, by=user or default_user(), note=note)
+            except InvalidRecordsError as exc:  # the gate refuses it now: why, row by row
+                refused += 1
+                said = _("{where}: {problem}").format(where=exc.file, problem=exc.summary(_))
+                click.echo(_("error: {problem}").format(problem=said), err=True)
+                click.echo(exc.report(_), err=True)
+                continue
+            except RemnantError as exc:  # changed since, gone, not pending: each names it
+                refused += 1
+                click.echo(_("error: {problem}").format(problem=exc.render(None, _)), err=True)
+                continue
+            done = (
+                _("approved {layer}/{record_id}") if approve else _("rejected {layer}/{record_id}")
+            )
+            click.echo(done.format(layer=layer, record_id=record_id))
+        if refused:
+            raise click.ClickException(
+                _("{refused} of {n} proposal(s) not decided; the others were").format(
+                    refused=refused, n=len(ids)
+                )
+            )
 
     return decide
 
