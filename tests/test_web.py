@@ -502,12 +502,12 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     page.close()
     # A find proposed far outside the area it names waits too (lon and lat swapped).
     x, y = area.geometry.representative_point().coords[0]
-    far = gpd.GeoDataFrame(
-        {"id": ["E-FAR"], "type": ["submunition"], "hazard_area": [area["id"]]},
-        geometry=[shapely.Point(y, x)],
+    finds = gpd.GeoDataFrame(
+        {"id": ["E-FAR", "E-IN"], "type": "submunition", "hazard_area": area["id"]},
+        geometry=[shapely.Point(y, x), shapely.Point(x, y)],
         crs=4326,
     )
-    assert store.propose_inserts([("evidence", far)], user="editor").warnings
+    assert store.propose_inserts([("evidence", finds)], user="editor").warnings
     # The admin sees both waiting in the dashboard, the find with the gate's warning
     # under it; rejects the find and approves the spot task there.
     page = open_dashboard(browser, url, keys["admin"])
@@ -516,13 +516,19 @@ def test_dashboard_map_layers_toggle_and_record_an_activity(server, browser, req
     assert f"km outside the area of the hazard_areas record it names (value '{area['id']}')" in far
     assert not page.locator(f"#reviews tr.warning-row[data-record='{record_id}']").count()
     page.locator("#reviews-panel").screenshot(path=str(artifacts / "dashboard-review-warnings.png"))
-    page.locator("#reviews tbody tr", has_text="E-FAR").get_by_role("button", name="reject").click()
-    page.wait_for_selector("#reviews tbody tr:has-text('E-FAR')", state="detached")
     row = page.locator("#reviews tbody tr", has_text=record_id)
     assert row.locator("td").nth(2).inner_text() == "insert"
     row.get_by_role("button", name="approve").click()
     page.wait_for_selector(f"#reviews tbody tr:has-text('{record_id}')", state="detached")
+    # The find inside its area at once, with every other the gate says nothing of.
+    page.get_by_role("button", name="Approve all without warnings").click()
+    page.wait_for_selector("#message:has-text('Approved 1.')")
+    page.wait_for_selector("#reviews tbody tr:has-text('E-IN')", state="detached")
+    assert store.ids("evidence") >= {"E-IN"}
+    page.locator("#reviews tbody tr", has_text="E-FAR").get_by_role("button", name="reject").click()
+    page.wait_for_selector("#reviews tbody tr:has-text('E-FAR')", state="detached")
     assert page.locator("#reviews tbody").inner_text() == "nothing waiting"
+    assert page.get_by_role("button", name="Approve all without warnings").is_disabled()
     assert store.reviews("pending").empty
     record = store.get("activities", record_id)
     assert record["organisation"] == HOSTILE  # verbatim

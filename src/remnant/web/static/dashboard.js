@@ -98,6 +98,15 @@ function pointOf(proposal) {
 
 const pins = L.layerGroup().addTo(map);
 
+// An admin's decision on one proposal ("approve" or "reject"), as POST /reviews takes it.
+function decide(row, decision) {
+  return api(`/reviews/${encodeURIComponent(row.layer)}/${encodeURIComponent(row.record_id)}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ decision }),
+  });
+}
+
 // Editors' proposals, for an admin to approve or reject (others are not shown the panel).
 async function loadReviews() {
   const panel = document.getElementById("reviews-panel");
@@ -135,11 +144,7 @@ async function loadReviews() {
       button.textContent = decision === "approve" ? _("approve") : _("reject");
       button.addEventListener("click", async () => {
         try {
-          await api(`/reviews/${encodeURIComponent(row.layer)}/${encodeURIComponent(row.record_id)}`, {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ decision }),
-          });
+          await decide(row, decision);
           const record = `${row.layer}/${row.record_id}`;
           say(decision === "approve" ? _("Approved {record}.", { record }) : _("Rejected {record}.", { record }), false);
           load();
@@ -180,6 +185,24 @@ async function loadReviews() {
       body.appendChild(line);
     }
   }
+  // Those the gate has nothing to say about, approved one by one as each button would.
+  const quiet = pending.filter((row) => !(row.problems || []).length && !(row.warnings || []).length);
+  const all = document.getElementById("approve-quiet");
+  all.disabled = !quiet.length;
+  all.onclick = async () => {
+    const refused = [];
+    for (const row of quiet) {
+      try {
+        await decide(row, "approve");
+      } catch (error) {
+        refused.push(`${row.layer}/${row.record_id}: ${error.message}`);
+      }
+    }
+    const approved = quiet.length - refused.length;
+    say(refused.length ? _("Approved {n}; refused: {why}", { n: approved, why: refused.join("; ") })
+      : _("Approved {n}.", { n: approved }), refused.length > 0);
+    load();
+  };
   if (!pending.length) {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
