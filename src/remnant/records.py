@@ -374,9 +374,9 @@ def _not_a_choice(choices, labels, value: str) -> tuple:
     >>> _not_a_choice(["open", "closed"], [], "shut")[0]
     'must be one of: {choices}'
     """
-    known = {choice_key(c): c for c in [*labels, *choices]}
     from rapidfuzz import fuzz, process  # only here: a value that is no choice
 
+    known = {choice_key(c): c for c in [*labels, *choices]}
     near = process.extractOne(choice_key(value), list(known), scorer=fuzz.ratio, score_cutoff=80)
     params = {"choices": ", ".join(choices)}
     if labels:

@@ -125,7 +125,7 @@ def _decision(approve: bool):
                     for p, w in zip(pending["problems"], pending["warnings"], strict=True)
                 ]
                 pending = pending[quiet]
-            ids += [i for i in pending["record_id"] if i not in ids]
+            ids = list(dict.fromkeys([*ids, *pending["record_id"]]))
         elif not ids:
             raise InputError(N_("name the proposals' IDs, or give {option}"), option="all")
         refused = 0

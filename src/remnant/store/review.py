@@ -238,11 +238,13 @@ def _judged_now(store, conn, frame: pd.DataFrame) -> tuple[list[list], list[list
     warnings: list[list] = [[] for _ in range(len(frame))]
     pending = frame[(frame["state"] == "pending") & frame["layer"].isin(list(schema.RECORD_TABLES))]
     for layer, group in pending[pending["proposal"].notna()].groupby("layer", sort=False):
-        said = {} if layer == "activities" else _verdicts(store, conn, layer, group)
-        alone = [at for at in group.index if at not in said or said[at][0]]
-        if len(group) > 1 or not said:
-            for at in alone:
-                said |= _verdicts(store, conn, layer, group.loc[[at]])
+        if layer == "activities":
+            said, alone = {}, list(group.index)
+        else:
+            said = _verdicts(store, conn, layer, group)
+            alone = [at for at, (found, _) in said.items() if found] if len(group) > 1 else []
+        for at in alone:
+            said |= _verdicts(store, conn, layer, group.loc[[at]])
         for at, (found, warned) in said.items():
             problems[at], warnings[at] = found, warned
     for at, row in pending[pending["action"].isin(["update", "delete"])].iterrows():
